@@ -1,0 +1,371 @@
+/* The domain XML definition: parse, validate and format libvirt's <domain>.
+ *
+ * A DomainDef is plain data: every string is owned by the definition, every
+ * array is owned with its count beside it. Values the XML did not give stay
+ * NULL / 0 / -1 ("unset") so that format() writes back only what was there,
+ * plus what parse() generates (uuid, MAC addresses). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "uuid.h"
+
+typedef enum {
+    DOMAIN_VIRT_QEMU, /* TCG */
+    DOMAIN_VIRT_KVM,
+    _DOMAIN_VIRT_MAX,
+} DomainVirtType;
+
+typedef enum {
+    DOMAIN_LIFECYCLE_DESTROY,
+    DOMAIN_LIFECYCLE_RESTART,
+    DOMAIN_LIFECYCLE_PRESERVE,
+    DOMAIN_LIFECYCLE_RENAME_RESTART,
+    DOMAIN_LIFECYCLE_COREDUMP_DESTROY,
+    DOMAIN_LIFECYCLE_COREDUMP_RESTART,
+    _DOMAIN_LIFECYCLE_MAX,
+} DomainLifecycleAction;
+
+/* <address type='pci' .../> and friends; type NONE when absent. */
+typedef enum {
+    DEVICE_ADDRESS_NONE,
+    DEVICE_ADDRESS_PCI,
+    DEVICE_ADDRESS_DRIVE,
+    DEVICE_ADDRESS_VIRTIO_SERIAL,
+    DEVICE_ADDRESS_USB,
+    DEVICE_ADDRESS_ISA,
+    _DEVICE_ADDRESS_MAX,
+} DeviceAddressType;
+
+typedef struct DeviceAddress {
+    DeviceAddressType type;
+    /* PCI */
+    unsigned domain, bus, slot, function;
+    int multifunction; /* -1 unset, 0 off, 1 on */
+    /* drive: controller, bus, target, unit; virtio-serial: controller, bus, port */
+    unsigned controller, target, unit, port;
+    /* usb */
+    char *usb_port; /* e.g. "1" or "1.2" */
+    /* isa */
+    unsigned iobase, irq;
+} DeviceAddress;
+
+typedef enum {
+    DISK_TYPE_FILE,
+    DISK_TYPE_BLOCK,
+    DISK_TYPE_VOLUME,  /* <source pool= volume=>, resolved at start */
+    DISK_TYPE_NETWORK, /* parsed and kept, not startable */
+    _DISK_TYPE_MAX,
+} DiskType;
+
+typedef enum {
+    DISK_DEVICE_DISK,
+    DISK_DEVICE_CDROM,
+    DISK_DEVICE_FLOPPY,
+    DISK_DEVICE_LUN,
+    _DISK_DEVICE_MAX,
+} DiskDevice;
+
+typedef enum {
+    DISK_BUS_NONE, /* unset: derived from the target name at validate */
+    DISK_BUS_VIRTIO,
+    DISK_BUS_IDE,
+    DISK_BUS_SCSI,
+    DISK_BUS_SATA,
+    DISK_BUS_USB,
+    DISK_BUS_FDC,
+    _DISK_BUS_MAX,
+} DiskBus;
+
+typedef struct DomainDisk {
+    DiskType type;
+    DiskDevice device;
+    char *driver_name;   /* "qemu" */
+    char *driver_type;   /* "raw", "qcow2", ... NULL when unset */
+    char *driver_cache;  /* "none", "writeback", ... */
+    char *driver_io;     /* "native", "threads" */
+    char *driver_discard;
+    char *source;        /* file or dev path; NULL for an empty cdrom */
+    char *source_pool;   /* DISK_TYPE_VOLUME */
+    char *source_volume;
+    char *target_dev;    /* "vda" */
+    DiskBus target_bus;
+    bool readonly;
+    bool shareable;
+    char *serial;
+    int boot_order;      /* 0 unset */
+    DeviceAddress address;
+    char *alias;         /* live only: "virtio-disk0" */
+} DomainDisk;
+
+typedef struct DomainController {
+    char *type;   /* "usb", "pci", "ide", "sata", "scsi", "virtio-serial" */
+    int index;
+    char *model;  /* "pci-root", "ich9-ehci1", "virtio-scsi", ... */
+    int master_startport; /* -1 unset */
+    int ports, vectors;   /* 0 unset */
+    DeviceAddress address;
+    char *alias;
+} DomainController;
+
+typedef enum {
+    NET_TYPE_USER,
+    NET_TYPE_NETWORK,
+    NET_TYPE_BRIDGE,
+    NET_TYPE_ETHERNET,
+    _NET_TYPE_MAX,
+} NetType;
+
+typedef struct DomainNet {
+    NetType type;
+    char mac[18];        /* "52:54:00:xx:xx:xx", generated when absent */
+    bool mac_generated;  /* not written back by format: the generated value is */
+    char *source;        /* network name or bridge name */
+    char *model;         /* "virtio", "e1000", "rtl8139" */
+    char *target_dev;    /* live: "vnet0" / "tap..." */
+    char *link_state;    /* "up" / "down" */
+    unsigned mtu;
+    int boot_order;
+    DeviceAddress address;
+    char *alias;
+} DomainNet;
+
+typedef enum {
+    CHR_TYPE_PTY,
+    CHR_TYPE_FILE,
+    CHR_TYPE_UNIX,
+    CHR_TYPE_NULL,
+    CHR_TYPE_STDIO,
+    CHR_TYPE_TCP,
+    CHR_TYPE_SPICEVMC,
+    _CHR_TYPE_MAX,
+} ChrType;
+
+typedef enum {
+    CHR_DEVICE_SERIAL,
+    CHR_DEVICE_CONSOLE,
+    CHR_DEVICE_CHANNEL,
+    CHR_DEVICE_PARALLEL,
+    _CHR_DEVICE_MAX,
+} ChrDevice;
+
+typedef struct DomainChr {
+    ChrDevice device;
+    ChrType type;
+    char *source_path;   /* file / unix path; live pty path ("/dev/pts/3") */
+    char *source_mode;   /* unix: "bind" / "connect" */
+    char *source_host, *source_service; /* tcp */
+    bool append;         /* file: <source append='on'> */
+    char *target_type;   /* "serial", "isa-serial", "virtio", "guestfwd" */
+    int target_port;     /* -1 unset */
+    char *target_name;   /* channel: "org.qemu.guest_agent.0" */
+    DeviceAddress address;
+    char *alias;
+} DomainChr;
+
+typedef struct DomainInput {
+    char *type; /* "tablet", "mouse", "keyboard" */
+    char *bus;  /* "usb", "ps2", "virtio" */
+    DeviceAddress address;
+    char *alias;
+} DomainInput;
+
+typedef struct DomainGraphics {
+    char *type;       /* "vnc", "spice", "sdl", ... only vnc is started */
+    int port;         /* -1 for autoport; live: the port chosen */
+    bool autoport;
+    char *listen;     /* address; NULL when unset */
+    char *passwd;
+    char *keymap;
+} DomainGraphics;
+
+typedef struct DomainVideo {
+    char *model;      /* "cirrus", "vga", "qxl", "virtio", "none" */
+    unsigned vram, ram, vgamem, heads; /* 0 unset */
+    bool primary;
+    DeviceAddress address;
+    char *alias;
+} DomainVideo;
+
+typedef struct DomainSound {
+    char *model;      /* "ich6", "ich9", "ac97", "es1370" */
+    DeviceAddress address;
+    char *alias;
+} DomainSound;
+
+typedef struct DomainRedirdev {
+    char *bus;        /* "usb" */
+    char *type;       /* "spicevmc", "tcp" */
+    DeviceAddress address;
+} DomainRedirdev;
+
+typedef struct DomainMemballoon {
+    char *model;      /* "virtio", "none"; NULL when the element is absent */
+    int stats_period; /* -1 unset */
+    DeviceAddress address;
+    char *alias;
+} DomainMemballoon;
+
+typedef struct DomainVcpuPin {
+    unsigned vcpu;
+    char *cpuset;
+} DomainVcpuPin;
+
+typedef struct DomainCputune {
+    bool present;
+    DomainVcpuPin *vcpupins;
+    size_t n_vcpupins;
+    char *emulatorpin;           /* cpuset */
+    uint64_t shares;             /* 0 unset */
+    uint64_t period;             /* 0 unset */
+    int64_t quota;               /* 0 unset */
+    uint64_t emulator_period;
+    int64_t emulator_quota;
+    bool has_quota, has_emulator_quota;
+} DomainCputune;
+
+typedef struct DomainCpuFeature {
+    char *policy; /* "require", "disable", "force", "optional", "forbid" */
+    char *name;
+} DomainCpuFeature;
+
+typedef struct DomainCpu {
+    char *mode;            /* "host-passthrough", "host-model", "custom", "maximum"; NULL if no <cpu> */
+    char *match;           /* "exact", "minimum", "strict" */
+    char *check;
+    char *migratable;
+    char *model;
+    char *model_fallback;  /* "allow", "forbid" */
+    char *vendor;
+    unsigned sockets, dies, cores, threads; /* 0 unset */
+    DomainCpuFeature *features;
+    size_t n_features;
+} DomainCpu;
+
+typedef struct DomainTimer {
+    char *name;       /* "rtc", "pit", "hpet", "kvmclock", "hypervclock", "tsc" */
+    char *tickpolicy;
+    int present;      /* -1 unset, 0 no, 1 yes */
+    char *track;
+} DomainTimer;
+
+typedef struct DomainQemuEnv {
+    char *name;
+    char *value;
+} DomainQemuEnv;
+
+typedef struct DomainDef {
+    DomainVirtType virt_type;
+    char *name;
+    Uuid uuid;
+    bool uuid_generated;
+    char *title;
+    char *description;
+    char *metadata;        /* inner XML of <metadata>, kept verbatim; NULL if absent */
+
+    uint64_t memory_kib;         /* <memory>, required */
+    uint64_t current_memory_kib; /* <currentMemory>; equal to memory when absent */
+    uint64_t max_memory_kib;     /* <maxMemory>, 0 unset */
+    unsigned max_memory_slots;
+
+    unsigned vcpus;              /* <vcpu>N</vcpu>, 1 when absent */
+    unsigned vcpus_current;      /* current='', equal to vcpus when absent */
+    char *vcpu_placement;        /* "static", "auto" */
+    char *vcpu_cpuset;
+    DomainCputune cputune;
+    DomainCpu cpu;
+
+    /* <os> */
+    char *os_type;               /* "hvm" */
+    char *os_arch;               /* "x86_64" */
+    char *os_machine;            /* "pc", "q35", "pc-i440fx-..." */
+    char **os_boot_devs;         /* "hd", "cdrom", "network", "fd" in order */
+    size_t n_os_boot_devs;
+    bool os_bootmenu;            /* <bootmenu enable='yes'/> */
+    char *os_kernel, *os_initrd, *os_cmdline, *os_dtb;
+    char *os_loader;             /* path */
+    char *os_loader_readonly;    /* "yes"/"no" */
+    char *os_loader_type;        /* "rom"/"pflash" */
+    char *os_nvram;
+    char *os_firmware;           /* <os firmware='efi'> */
+
+    /* <features>: names of empty feature elements in order ("acpi", "apic",
+     * "pae", ...); others with attributes are kept as raw XML. */
+    char **features;
+    size_t n_features;
+    char *features_extra_xml;    /* raw XML of complex features (hyperv, kvm, ...) */
+
+    char *clock_offset;          /* "utc", "localtime", "variable" */
+    char *clock_adjustment;
+    char *clock_basis;
+    DomainTimer *timers;
+    size_t n_timers;
+
+    DomainLifecycleAction on_poweroff; /* default destroy */
+    DomainLifecycleAction on_reboot;   /* default restart */
+    DomainLifecycleAction on_crash;    /* default destroy */
+
+    /* <pm>: -1 unset, 0 no, 1 yes */
+    int pm_suspend_to_mem;
+    int pm_suspend_to_disk;
+
+    /* <devices> */
+    char *emulator;
+    DomainDisk *disks;             size_t n_disks;
+    DomainController *controllers; size_t n_controllers;
+    DomainNet *nets;               size_t n_nets;
+    DomainChr *serials;            size_t n_serials;
+    DomainChr *consoles;           size_t n_consoles;
+    DomainChr *channels;           size_t n_channels;
+    DomainInput *inputs;           size_t n_inputs;
+    DomainGraphics *graphics;      size_t n_graphics;
+    DomainVideo *videos;           size_t n_videos;
+    DomainSound *sounds;           size_t n_sounds;
+    DomainRedirdev *redirdevs;     size_t n_redirdevs;
+    DomainMemballoon memballoon;
+
+    /* <qemu:commandline> */
+    char **qemu_args;              size_t n_qemu_args;
+    DomainQemuEnv *qemu_envs;      size_t n_qemu_envs;
+} DomainDef;
+
+/* Flags for domain_def_format(), numbered as libvirt's virDomainXMLFlags. */
+typedef enum {
+    DOMAIN_DEF_FORMAT_SECURE = 1 << 0,    /* VIR_DOMAIN_XML_SECURE: include passwords */
+    DOMAIN_DEF_FORMAT_INACTIVE = 1 << 1,  /* VIR_DOMAIN_XML_INACTIVE: no live-only data */
+    DOMAIN_DEF_FORMAT_UPDATE_CPU = 1 << 2,
+    DOMAIN_DEF_FORMAT_MIGRATABLE = 1 << 3,
+} DomainDefFormatFlags;
+
+/* Hard limits on what parse() accepts; a definition over them is refused
+ * with VIR_ERR_XML_ERROR before anything is allocated for it. */
+#define DOMAIN_DEF_MAX_XML_BYTES (10 * 1024 * 1024)
+#define DOMAIN_DEF_MAX_NAME 1024
+
+/* Parses and validates @xml (a whole <domain> document). Generates the UUID
+ * and MAC addresses the XML lacks. Refuses DTDs and entities (no entity
+ * expansion, no network access). Errors are VIR_ERR_XML_ERROR (not well
+ * formed: the message names the line), VIR_ERR_XML_DETAIL or
+ * VIR_ERR_CONFIG_UNSUPPORTED (bad values), VIR_ERR_NO_NAME, VIR_ERR_OS_TYPE. */
+int domain_def_parse(const char *xml, DomainDef **ret_def, Error *error);
+/* Checks the cross-field rules (parse() already calls it). */
+int domain_def_validate(const DomainDef *def, Error *error);
+/* Returns a new string: the XML of @def, indented by two spaces, as libvirt
+ * writes it. DOMAIN_DEF_FORMAT_INACTIVE leaves out live-only data (aliases,
+ * pty paths, VNC port, target dev of interfaces, the id attribute). @id is
+ * written as <domain id='N'> when >= 0 and not INACTIVE. */
+char *domain_def_format(const DomainDef *def, int id, unsigned flags);
+/* A deep copy. */
+DomainDef *domain_def_copy(const DomainDef *def);
+void domain_def_free(DomainDef *def);
+DEFINE_FREEP(DomainDef, domain_def_free)
+
+/* A valid domain name: non-empty, at most DOMAIN_DEF_MAX_NAME bytes, no '/',
+ * not "." or "..", no control characters. */
+bool domain_def_name_is_valid(const char *name);
+
+const char *domain_lifecycle_action_to_string(DomainLifecycleAction a);
+const char *domain_virt_type_to_string(DomainVirtType t);
+const char *disk_bus_to_string(DiskBus bus);

@@ -1,0 +1,1 @@
+/* domain_def_parse: being written. */

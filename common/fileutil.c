@@ -1,0 +1,1 @@
+/* fileutil: being written. */

@@ -1,0 +1,42 @@
+/* Small helpers every file uses: scope-bound cleanup and ownership hand-over. */
+#pragma once
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define auto_cleanup(fn) __attribute__((cleanup(fn)))
+
+static inline void
+free_ptr(void *p)
+{
+    free(*(void **) p);
+}
+
+static inline void
+close_fdp(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+}
+
+#define DEFINE_FREEP(T, fn) \
+    static inline void fn##p(T **p) { if (*p) fn(*p); }
+
+/* Hand over: the variable forgets it, the receiver owns it. */
+#define steal_ptr(p) ({ __typeof__(p) p_ = (p); (p) = NULL; p_; })
+#define steal_fd(fd) ({ int fd_ = (fd); (fd) = -1; fd_; })
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define STREQ(a, b) (strcmp((a), (b)) == 0)
+#define STREQ_NULL(a, b) ((a) == (b) || ((a) && (b) && strcmp((a), (b)) == 0))
+
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+/* Allocation failure is not recoverable in a daemon: abort loudly. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) _printf_(1, 2);

@@ -1,0 +1,1 @@
+/* xml_util: being written. */

@@ -1,0 +1,1 @@
+/* qemu_address: being written. */

@@ -1,0 +1,1 @@
+/* qemu_capabilities: being written. */

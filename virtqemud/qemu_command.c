@@ -1,0 +1,1 @@
+/* qemu_command: being written. */

@@ -1,0 +1,1 @@
+/* qemu_connect_bus: being written. */

@@ -1,0 +1,1 @@
+/* qemu_domain_bus: being written. */

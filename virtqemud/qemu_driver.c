@@ -1,0 +1,1 @@
+/* qemu_driver: being written. */

@@ -1,0 +1,1 @@
+/* qemu_monitor: being written. */

@@ -1,0 +1,1 @@
+/* qemu_process: being written. */
