@@ -1,0 +1,82 @@
+/* node_info: the host as libvirt shows it (virNodeGetInfo, virNodeGetCPUStats,
+ * virNodeGetMemoryStats, virNodeGetFreeMemory, virNodeGetCellsFreeMemory,
+ * virConnectGetSysinfo) and the host CPU and NUMA cells that the capabilities
+ * XML describes.
+ *
+ * Every function reads below @sysroot ("/" on a real host; a folder holding
+ * copies of proc/ and sys/ in tests). They read files only, never run a
+ * program, and may block on file reads: fine for /proc and /sys. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct NodeInfo {    /* libvirt's virNodeInfo */
+    char model[32];          /* "x86_64" */
+    uint64_t memory_kib;
+    unsigned cpus, mhz, nodes, sockets, cores, threads;
+} NodeInfo;
+
+int node_get_info(const char *sysroot, NodeInfo *ret, Error *error);
+
+/* libvirt's keys, values in nanoseconds: "kernel", "user", "idle", "iowait"
+ * (from /proc/stat; USER_HZ ticks converted). cpu_num -1 = all. Unknown cpu:
+ * VIR_ERR_INVALID_ARG "Invalid cpuNum in ...". @ret_stats is a new array, free()
+ * it. */
+typedef struct NodeStat {
+    char field[16];
+    uint64_t value;
+} NodeStat;
+
+int node_get_cpu_stats(const char *sysroot, int cpu_num, NodeStat **ret_stats, size_t *ret_n,
+                       Error *error);
+/* libvirt's keys in KiB: "total", "free", "buffers", "cached" (from
+ * /proc/meminfo, or /sys/devices/system/node/nodeN/meminfo for a cell).
+ * cell -1 = all. A cell gives "total" and "free" only, as libvirt. */
+int node_get_memory_stats(const char *sysroot, int cell, NodeStat **ret_stats, size_t *ret_n,
+                          Error *error);
+/* MemFree of /proc/meminfo, in bytes. */
+int node_get_free_memory(const char *sysroot, uint64_t *ret_bytes, Error *error);
+/* Per NUMA cell free memory in bytes (virsh freecell). @ret_free is a new
+ * array indexed by cell id; free() it. */
+int node_get_cells_free_memory(const char *sysroot, uint64_t **ret_free, size_t *ret_n,
+                               Error *error);
+
+/* libvirt's <sysinfo type='smbios'> with bios, system, baseBoard, chassis,
+ * processor and memory_device sections from /sys/class/dmi/id (and
+ * /proc/cpuinfo), only entries that exist. @ret_xml is a new string. */
+int node_get_sysinfo_xml(const char *sysroot, char **ret_xml, Error *error);
+
+typedef struct HostCpu {
+    char *arch;     /* "x86_64" */
+    char *vendor;   /* "Intel", "AMD" as libvirt writes them */
+    char *model;    /* a QEMU CPU model name, picked by a small table (see node_info.c) */
+    unsigned family, model_number, stepping;
+    unsigned sockets, dies, cores, threads; /* per socket topology, as libvirt's <topology> */
+    char **features; /* cpuinfo flag names mapped to libvirt/QEMU feature names */
+    size_t n_features;
+    uint64_t microcode;
+} HostCpu;
+
+int node_get_host_cpu(const char *sysroot, HostCpu **ret, Error *error);
+void host_cpu_free(HostCpu *cpu);
+DEFINE_FREEP(HostCpu, host_cpu_free)
+
+typedef struct NodeCell {
+    unsigned id;
+    uint64_t memory_kib;
+    unsigned *cpus;         /* logical CPU ids, ascending */
+    size_t n_cpus;
+    /* Parallel to cpus[]: topology of each CPU (-1 when unknown). */
+    int *cpu_socket_ids;
+    int *cpu_die_ids;
+    int *cpu_core_ids;
+    char **cpu_siblings;    /* "0-1" as thread_siblings_list, or NULL */
+} NodeCell;
+
+/* A machine without /sys/devices/system/node: one cell with all CPUs and
+ * memory. @ret_cells is a new array; free it with node_cells_free(). */
+int node_get_cells(const char *sysroot, NodeCell **ret_cells, size_t *ret_n, Error *error);
+void node_cells_free(NodeCell *cells, size_t n);
