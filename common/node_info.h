@@ -58,10 +58,17 @@ typedef struct HostCpu {
     char **features; /* cpuinfo flag names mapped to libvirt/QEMU feature names */
     size_t n_features;
     uint64_t microcode;
+    unsigned phys_bits;     /* "address sizes : 48 bits physical"; 0 if unknown */
+    uint64_t mhz;           /* "cpu MHz", truncated; 0 if unknown */
 } HostCpu;
 
 int node_get_host_cpu(const char *sysroot, HostCpu **ret, Error *error);
 void host_cpu_free(HostCpu *cpu);
+/* Re-picks @cpu->model among @available (NULL-terminated QEMU model names, as
+ * `-cpu help` lists them), walking the same vendor/family/model table from
+ * the newest fitting model down to "qemu64". A limit: libvirt compares CPUID
+ * feature sets against its cpu_map; this only goes by the CPU's signature. */
+void host_cpu_pick_model(HostCpu *cpu, const char *const *available);
 DEFINE_FREEP(HostCpu, host_cpu_free)
 
 typedef struct NodeCell {
