@@ -26,7 +26,8 @@ int mkdir_p(const char *path, mode_t mode, Error *error);
 /* Removes an empty folder: 0 when removed or absent, negative errno else
  * (-ENOTEMPTY when it has entries). */
 int rmdir_if_empty(const char *path);
-/* New string: "a/b", exactly one slash between (either may be empty). */
+/* New string: "a/b", exactly one slash between; an empty (or NULL) one gives
+ * the other unchanged. path_join("/root", "/etc/x") is "/root/etc/x". */
 char *path_join(const char *a, const char *b);
 /* Makes @linkpath point to @target, replacing whatever @linkpath was, by
  * renaming a new link over it. */
