@@ -22,6 +22,7 @@ typedef struct QemuEmulator {
     QemuMachine *machines;
     size_t n_machines;
     bool kvm;
+    char **cpu_models;  /* `-cpu help` names (x86 only), NULL-terminated; may be NULL */
 } QemuEmulator;
 
 typedef struct QemuHostCaps {
@@ -42,6 +43,10 @@ typedef struct QemuHostCaps {
  * qemu_host_caps_free(). */
 int qemu_caps_probe(const char *sysroot, const char *cache_dir, QemuHostCaps **ret,
                     Error *error);
+/* As qemu_caps_probe(), searching only @dirs (NULL-terminated) for
+ * qemu-system-*: tests point it at a folder of their own. */
+int qemu_caps_probe_dirs(const char *sysroot, const char *cache_dir, const char *const *dirs,
+                         QemuHostCaps **ret, Error *error);
 void qemu_host_caps_free(QemuHostCaps *caps);
 DEFINE_FREEP(QemuHostCaps, qemu_host_caps_free)
 
