@@ -1,2 +1,220 @@
-/* Being written. */
-int main(void) { return 77; }
+/* state_store: NAME.xml definitions and autostart links in a temporary folder. */
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileutil.h"
+#include "state_store.h"
+#include "test_util.h"
+
+static char tmpdir[] = "/tmp/test_state_store.XXXXXX";
+
+static void
+test_save_load_list(StateStore *s)
+{
+    auto_cleanup(strv_freep) char **names = NULL;
+    auto_cleanup(free_ptr) char *xml = NULL;
+    auto_cleanup(free_ptr) char *path = NULL;
+    auto_cleanup(free_ptr) char *other = NULL;
+    auto_cleanup(free_ptr) char *sub = NULL;
+    auto_cleanup(free_ptr) char *tmp = NULL;
+    Error error = ERROR_INIT;
+    struct stat st;
+
+    CHECK_INT_EQ(state_store_list(s, &names, &error), 0);
+    CHECK_INT_EQ(strv_length(names), 0);
+    strv_free(steal_ptr(names));
+
+    CHECK_INT_EQ(state_store_save(s, "web", "<domain><name>web</name></domain>\n", &error), 0);
+    CHECK_INT_EQ(state_store_save(s, "db", "<domain/>", &error), 0);
+    CHECK_INT_EQ(state_store_save(s, "a b-c.d", "<x/>", &error), 0);
+
+    path = state_store_path(s, "web");
+    other = xasprintf("%s/qemu/web.xml", tmpdir);
+    CHECK_STR_EQ(path, other);
+    free(steal_ptr(other));
+    CHECK_INT_EQ(stat(path, &st), 0);
+    CHECK_INT_EQ(st.st_mode & 07777, 0600);
+
+    CHECK_INT_EQ(state_store_load(s, "web", &xml, &error), 0);
+    CHECK_STR_EQ(xml, "<domain><name>web</name></domain>\n");
+    free(steal_ptr(xml));
+
+    /* Overwrite replaces. */
+    CHECK_INT_EQ(state_store_save(s, "web", "<domain>v2</domain>", &error), 0);
+    CHECK_INT_EQ(state_store_load(s, "web", &xml, &error), 0);
+    CHECK_STR_EQ(xml, "<domain>v2</domain>");
+    free(steal_ptr(xml));
+
+    /* Things that are not definitions are not listed: a leftover
+     * temporary, another suffix, a hidden file, a folder named *.xml. */
+    tmp = xasprintf("%s/qemu/db.xml.Ab12Cd", tmpdir);
+    CHECK_INT_EQ(file_write_atomic(tmp, "junk", 4, 0600, &error), 0);
+    other = xasprintf("%s/qemu/notes.txt", tmpdir);
+    CHECK_INT_EQ(file_write_atomic(other, "junk", 4, 0600, &error), 0);
+    free(steal_ptr(other));
+    other = xasprintf("%s/qemu/.hidden.xml", tmpdir);
+    CHECK_INT_EQ(file_write_atomic(other, "junk", 4, 0600, &error), 0);
+    sub = xasprintf("%s/qemu/folder.xml", tmpdir);
+    CHECK_INT_EQ(mkdir_p(sub, 0755, &error), 0);
+
+    CHECK_INT_EQ(state_store_list(s, &names, &error), 0);
+    CHECK_INT_EQ(strv_length(names), 3);
+    if (strv_length(names) == 3) {
+        CHECK_STR_EQ(names[0], "a b-c.d");
+        CHECK_STR_EQ(names[1], "db");
+        CHECK_STR_EQ(names[2], "web");
+    }
+    CHECK(!error_is_set(&error));
+
+    CHECK_INT_EQ(file_remove(tmp, NULL), 0);
+    CHECK_INT_EQ(file_remove(other, NULL), 0);
+    CHECK_INT_EQ(rmdir_if_empty(sub), 0);
+    free(steal_ptr(other));
+    other = xasprintf("%s/qemu/notes.txt", tmpdir);
+    CHECK_INT_EQ(file_remove(other, NULL), 0);
+
+    /* Missing definition. */
+    CHECK_INT_EQ(state_store_load(s, "nope", &xml, &error), -ENOENT);
+    CHECK(xml == NULL);
+    CHECK_INT_EQ(error.code, VIR_ERR_OPEN_FAILED);
+    error_clear(&error);
+}
+
+static void
+test_autostart(StateStore *s)
+{
+    auto_cleanup(free_ptr) char *link = xasprintf("%s/qemu/autostart/web.xml", tmpdir);
+    auto_cleanup(free_ptr) char *def = xasprintf("%s/qemu/web.xml", tmpdir);
+    auto_cleanup(strv_freep) char **names = NULL;
+    auto_cleanup(free_ptr) char *p = NULL;
+    Error error = ERROR_INIT;
+    char buf[PATH_MAX];
+    ssize_t n;
+
+    CHECK(!state_store_get_autostart(s, "web"));
+    CHECK_INT_EQ(state_store_set_autostart(s, "web", false, &error), 0);
+    CHECK_INT_EQ(state_store_set_autostart(s, "web", true, &error), 0);
+    CHECK(state_store_get_autostart(s, "web"));
+    CHECK(!state_store_get_autostart(s, "db"));
+
+    /* An absolute link to the definition, as libvirt makes. */
+    n = readlink(link, buf, sizeof(buf) - 1);
+    CHECK(n > 0);
+    buf[n > 0 ? n : 0] = '\0';
+    CHECK_STR_EQ(buf, def);
+    p = state_store_autostart_path(s, "web");
+    CHECK_STR_EQ(p, link);
+
+    /* Setting it twice is fine; the autostart folder is not a definition. */
+    CHECK_INT_EQ(state_store_set_autostart(s, "web", true, &error), 0);
+    CHECK_INT_EQ(state_store_list(s, &names, &error), 0);
+    CHECK_INT_EQ(strv_length(names), 3);
+
+    CHECK_INT_EQ(state_store_set_autostart(s, "web", false, &error), 0);
+    CHECK(!state_store_get_autostart(s, "web"));
+    CHECK(!file_exists(link));
+
+    /* Removing a definition also removes its link. */
+    CHECK_INT_EQ(state_store_set_autostart(s, "db", true, &error), 0);
+    CHECK(state_store_get_autostart(s, "db"));
+    CHECK_INT_EQ(state_store_remove(s, "db", &error), 0);
+    CHECK(!state_store_get_autostart(s, "db"));
+    CHECK_INT_EQ(state_store_remove(s, "db", &error), 0);
+    strv_free(steal_ptr(names));
+    CHECK_INT_EQ(state_store_list(s, &names, &error), 0);
+    CHECK_INT_EQ(strv_length(names), 2);
+    CHECK(!strv_contains(names, "db"));
+    CHECK(!error_is_set(&error));
+}
+
+static void
+test_bad_names(StateStore *s)
+{
+    const char *bad[] = { "", ".", "..", "a/b", "../etc/passwd", "/abs" };
+    char *xml = NULL;
+
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        Error error = ERROR_INIT;
+
+        CHECK(!state_store_name_valid(bad[i]));
+        CHECK_INT_EQ(state_store_save(s, bad[i], "<x/>", &error), -EINVAL);
+        CHECK_INT_EQ(error.code, VIR_ERR_INVALID_ARG);
+        error_clear(&error);
+        CHECK_INT_EQ(state_store_load(s, bad[i], &xml, &error), -EINVAL);
+        CHECK_INT_EQ(error.code, VIR_ERR_INVALID_ARG);
+        error_clear(&error);
+        CHECK_INT_EQ(state_store_remove(s, bad[i], &error), -EINVAL);
+        error_clear(&error);
+        CHECK_INT_EQ(state_store_set_autostart(s, bad[i], true, &error), -EINVAL);
+        error_clear(&error);
+        CHECK(!state_store_get_autostart(s, bad[i]));
+    }
+    CHECK(state_store_name_valid("..."));
+    CHECK(state_store_name_valid(".x"));
+    CHECK(xml == NULL);
+    /* Nothing was written outside the store. */
+    CHECK(!file_exists("/etc/passwd.xml"));
+}
+
+static void
+test_relative_and_cleanup(void)
+{
+    auto_cleanup(state_store_freep) StateStore *s = NULL;
+    auto_cleanup(free_ptr) char *cwd = getcwd(NULL, 0);
+    auto_cleanup(free_ptr) char *want = xasprintf("%s/rel/store", tmpdir);
+    Error error = ERROR_INIT;
+
+    CHECK_INT_EQ(chdir(tmpdir), 0);
+    CHECK_INT_EQ(state_store_open("rel/store/", &s, &error), 0);
+    CHECK_INT_EQ(chdir(cwd), 0);
+    if (!s)
+        return;
+    CHECK_STR_EQ(state_store_dir(s), want);
+    CHECK_INT_EQ(state_store_save(s, "n", "<n/>", &error), 0);
+    CHECK_INT_EQ(state_store_set_autostart(s, "n", true, &error), 0);
+    CHECK(state_store_get_autostart(s, "n"));
+    CHECK_INT_EQ(state_store_remove(s, "n", &error), 0);
+    CHECK(!error_is_set(&error));
+}
+
+static void
+cleanup(void)
+{
+    auto_cleanup(free_ptr) char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+    if (system(cmd) != 0)
+        TEST_FAIL("cannot remove %s", tmpdir);
+}
+
+int
+main(void)
+{
+    auto_cleanup(free_ptr) char *dir = NULL;
+    StateStore *s = NULL;
+    Error error = ERROR_INIT;
+    struct stat st;
+
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    dir = xasprintf("%s/qemu", tmpdir);
+    CHECK_INT_EQ(state_store_open(dir, &s, &error), 0);
+    if (!s) {
+        cleanup();
+        return test_result();
+    }
+    CHECK_STR_EQ(state_store_dir(s), dir);
+    CHECK_INT_EQ(stat(dir, &st), 0);
+    CHECK(S_ISDIR(st.st_mode));
+
+    test_save_load_list(s);
+    test_autostart(s);
+    test_bad_names(s);
+    state_store_free(s);
+    test_relative_and_cleanup();
+    cleanup();
+    return test_result();
+}
