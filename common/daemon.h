@@ -27,7 +27,7 @@
 #include "bus_loop.h"
 #include "error.h"
 
-typedef struct Conf Conf;  /* common/conf.h */
+#include "conf.h"
 
 typedef struct Daemon Daemon;
 
