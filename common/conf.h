@@ -4,7 +4,9 @@
  * 'single' quoted), an integer (decimal, may be negative) or a list
  * `[ "a", "b" ]` that may span lines. Keys are libvirtd.conf's names
  * (listen_tcp, tcp_port, listen_addr, unix_sock_dir, auth_tcp, max_clients,
- * ...). A key given twice keeps its last value, as libvirt does. */
+ * ...). Keys are case-sensitive and a key given twice keeps its first value,
+ * as libvirt's lookup does. A string runs to its closing quote on the same
+ * line and has no escapes; """triple quotes""" may span lines. */
 #pragma once
 
 #include <stdbool.h>
