@@ -1,1 +1,633 @@
-/* domain_def: being written. */
+/* DomainDef: enum tables, free, copy and the define-time rules
+ * (domain_def_validate()). Parsing is in domain_def_parse.c, formatting in
+ * domain_def_format.c. */
+#include "domain_def.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+static int
+table_lookup(const char *const *table, size_t n, const char *s)
+{
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (table[i] && STREQ(table[i], s))
+            return (int) i;
+    return -1;
+}
+
+#define TABLE_TO_STRING(table, v) \
+    (((size_t) (v) < ARRAY_SIZE(table)) ? (table)[(v)] : NULL)
+
+static const char *const lifecycle_names[] = {
+    [DOMAIN_LIFECYCLE_DESTROY] = "destroy",
+    [DOMAIN_LIFECYCLE_RESTART] = "restart",
+    [DOMAIN_LIFECYCLE_PRESERVE] = "preserve",
+    [DOMAIN_LIFECYCLE_RENAME_RESTART] = "rename-restart",
+    [DOMAIN_LIFECYCLE_COREDUMP_DESTROY] = "coredump-destroy",
+    [DOMAIN_LIFECYCLE_COREDUMP_RESTART] = "coredump-restart",
+};
+
+static const char *const virt_type_names[] = {
+    [DOMAIN_VIRT_QEMU] = "qemu",
+    [DOMAIN_VIRT_KVM] = "kvm",
+};
+
+static const char *const disk_bus_names[] = {
+    [DISK_BUS_NONE] = NULL,
+    [DISK_BUS_VIRTIO] = "virtio",
+    [DISK_BUS_IDE] = "ide",
+    [DISK_BUS_SCSI] = "scsi",
+    [DISK_BUS_SATA] = "sata",
+    [DISK_BUS_USB] = "usb",
+    [DISK_BUS_FDC] = "fdc",
+};
+
+static const char *const disk_type_names[] = {
+    [DISK_TYPE_FILE] = "file",
+    [DISK_TYPE_BLOCK] = "block",
+    [DISK_TYPE_VOLUME] = "volume",
+    [DISK_TYPE_NETWORK] = "network",
+};
+
+static const char *const disk_device_names[] = {
+    [DISK_DEVICE_DISK] = "disk",
+    [DISK_DEVICE_CDROM] = "cdrom",
+    [DISK_DEVICE_FLOPPY] = "floppy",
+    [DISK_DEVICE_LUN] = "lun",
+};
+
+static const char *const net_type_names[] = {
+    [NET_TYPE_USER] = "user",
+    [NET_TYPE_NETWORK] = "network",
+    [NET_TYPE_BRIDGE] = "bridge",
+    [NET_TYPE_ETHERNET] = "ethernet",
+};
+
+static const char *const chr_type_names[] = {
+    [CHR_TYPE_PTY] = "pty",
+    [CHR_TYPE_FILE] = "file",
+    [CHR_TYPE_UNIX] = "unix",
+    [CHR_TYPE_NULL] = "null",
+    [CHR_TYPE_STDIO] = "stdio",
+    [CHR_TYPE_TCP] = "tcp",
+    [CHR_TYPE_SPICEVMC] = "spicevmc",
+};
+
+static const char *const chr_device_names[] = {
+    [CHR_DEVICE_SERIAL] = "serial",
+    [CHR_DEVICE_CONSOLE] = "console",
+    [CHR_DEVICE_CHANNEL] = "channel",
+    [CHR_DEVICE_PARALLEL] = "parallel",
+};
+
+static const char *const address_type_names[] = {
+    [DEVICE_ADDRESS_NONE] = NULL,
+    [DEVICE_ADDRESS_PCI] = "pci",
+    [DEVICE_ADDRESS_DRIVE] = "drive",
+    [DEVICE_ADDRESS_VIRTIO_SERIAL] = "virtio-serial",
+    [DEVICE_ADDRESS_USB] = "usb",
+    [DEVICE_ADDRESS_ISA] = "isa",
+};
+
+const char *
+domain_lifecycle_action_to_string(DomainLifecycleAction a)
+{
+    return TABLE_TO_STRING(lifecycle_names, a);
+}
+
+int
+domain_lifecycle_action_from_string(const char *s)
+{
+    return table_lookup(lifecycle_names, ARRAY_SIZE(lifecycle_names), s);
+}
+
+const char *
+domain_virt_type_to_string(DomainVirtType t)
+{
+    return TABLE_TO_STRING(virt_type_names, t);
+}
+
+int
+domain_virt_type_from_string(const char *s)
+{
+    return table_lookup(virt_type_names, ARRAY_SIZE(virt_type_names), s);
+}
+
+const char *
+disk_bus_to_string(DiskBus bus)
+{
+    return TABLE_TO_STRING(disk_bus_names, bus);
+}
+
+int
+disk_bus_from_string(const char *s)
+{
+    return table_lookup(disk_bus_names, ARRAY_SIZE(disk_bus_names), s);
+}
+
+const char *
+disk_type_to_string(DiskType t)
+{
+    return TABLE_TO_STRING(disk_type_names, t);
+}
+
+int
+disk_type_from_string(const char *s)
+{
+    return table_lookup(disk_type_names, ARRAY_SIZE(disk_type_names), s);
+}
+
+const char *
+disk_device_to_string(DiskDevice d)
+{
+    return TABLE_TO_STRING(disk_device_names, d);
+}
+
+int
+disk_device_from_string(const char *s)
+{
+    return table_lookup(disk_device_names, ARRAY_SIZE(disk_device_names), s);
+}
+
+const char *
+net_type_to_string(NetType t)
+{
+    return TABLE_TO_STRING(net_type_names, t);
+}
+
+int
+net_type_from_string(const char *s)
+{
+    return table_lookup(net_type_names, ARRAY_SIZE(net_type_names), s);
+}
+
+const char *
+chr_type_to_string(ChrType t)
+{
+    return TABLE_TO_STRING(chr_type_names, t);
+}
+
+int
+chr_type_from_string(const char *s)
+{
+    return table_lookup(chr_type_names, ARRAY_SIZE(chr_type_names), s);
+}
+
+const char *
+chr_device_to_string(ChrDevice d)
+{
+    return TABLE_TO_STRING(chr_device_names, d);
+}
+
+const char *
+device_address_type_to_string(DeviceAddressType t)
+{
+    return TABLE_TO_STRING(address_type_names, t);
+}
+
+int
+device_address_type_from_string(const char *s)
+{
+    return table_lookup(address_type_names, ARRAY_SIZE(address_type_names), s);
+}
+
+void
+domain_net_generate_mac(char mac[static 18])
+{
+    uint8_t b[3];
+
+    if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
+        abort();
+    snprintf(mac, 18, "52:54:00:%02x:%02x:%02x", b[0], b[1], b[2]);
+}
+
+int
+domain_net_parse_mac(const char *s, char ret_mac[static 18])
+{
+    unsigned b[6];
+    const char *p = s;
+
+    if (!s)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++) {
+        int digits = 0;
+
+        b[i] = 0;
+        while (digits < 2 && *p && strchr("0123456789abcdefABCDEF", *p)) {
+            char c = *p++;
+
+            b[i] = b[i] * 16 + (unsigned) (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+            digits++;
+        }
+        if (digits == 0)
+            return -EINVAL;
+        if (i < 5) {
+            if (*p != ':' && *p != '-')
+                return -EINVAL;
+            p++;
+        }
+    }
+    if (*p)
+        return -EINVAL;
+    snprintf(ret_mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+    return 0;
+}
+
+bool
+domain_def_name_is_valid(const char *name)
+{
+    size_t len;
+
+    if (!name || !*name)
+        return false;
+    len = strlen(name);
+    if (len > DOMAIN_DEF_MAX_NAME)
+        return false;
+    if (STREQ(name, ".") || STREQ(name, ".."))
+        return false;
+    for (const char *p = name; *p; p++)
+        if (*p == '/' || (unsigned char) *p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Validation. */
+
+static int
+validate_address(const DeviceAddress *a, Error *error)
+{
+    if (a->type != DEVICE_ADDRESS_PCI)
+        return 0;
+    /* libvirt's virPCIDeviceAddressIsValid(addr, true). */
+    if (a->domain > 0xFFFF)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: Invalid PCI address domain='0x%x', must be <= 0xFFFF",
+                         a->domain);
+    if (a->bus > 0xFF)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: Invalid PCI address bus='0x%x', must be <= 0xFF", a->bus);
+    if (a->slot > 0x1F)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: Invalid PCI address slot='0x%x', must be <= 0x1F", a->slot);
+    if (a->function > 7)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: Invalid PCI address function='0x%x', must be <= 7",
+                         a->function);
+    return 0;
+}
+
+static int
+validate_boot_order(int order, int *seen_orders, size_t *n_seen, Error *error)
+{
+    if (order <= 0)
+        return 0;
+    for (size_t i = 0; i < *n_seen; i++)
+        if (seen_orders[i] == order)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "XML error: boot order '%d' used for more than one device", order);
+    seen_orders[(*n_seen)++] = order;
+    return 0;
+}
+
+static int
+validate_devices(const DomainDef *def, Error *error)
+{
+    auto_cleanup(free_ptr) int *orders = xcalloc(def->n_disks + def->n_nets + 1, sizeof(int));
+    size_t n_orders = 0;
+    bool any_boot = false;
+    int r;
+
+    for (size_t i = 0; i < def->n_disks; i++) {
+        const DomainDisk *d = &def->disks[i];
+
+        if (!d->target_dev || !*d->target_dev)
+            return error_set(error, -EINVAL, VIR_ERR_NO_TARGET,
+                             "missing target information for device %s",
+                             d->source ? d->source : "(no source)");
+        for (size_t j = 0; j < i; j++)
+            if (STREQ(def->disks[j].target_dev, d->target_dev))
+                return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                                 "XML error: target '%s' duplicated for disk sources '%s' and '%s'",
+                                 d->target_dev,
+                                 def->disks[j].source ? def->disks[j].source : "",
+                                 d->source ? d->source : "");
+        r = validate_boot_order(d->boot_order, orders, &n_orders, error);
+        if (r < 0)
+            return r;
+        any_boot |= d->boot_order > 0;
+        r = validate_address(&d->address, error);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < def->n_nets; i++) {
+        const DomainNet *n = &def->nets[i];
+        char mac[18];
+
+        if (domain_net_parse_mac(n->mac, mac) < 0)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "XML error: unable to parse mac address '%s'", n->mac);
+        if (strtoul(mac, NULL, 16) & 1)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "XML error: expected unicast mac address, found multicast '%s'",
+                             n->mac);
+        r = validate_boot_order(n->boot_order, orders, &n_orders, error);
+        if (r < 0)
+            return r;
+        any_boot |= n->boot_order > 0;
+        r = validate_address(&n->address, error);
+        if (r < 0)
+            return r;
+    }
+    if (any_boot && def->n_os_boot_devs > 0)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: per-device boot elements cannot be used together with "
+                         "os/boot elements");
+
+#define CHECK_ADDRESSES(arr, n) \
+    for (size_t i = 0; i < (n); i++) { \
+        r = validate_address(&(arr)[i].address, error); \
+        if (r < 0) \
+            return r; \
+    }
+    CHECK_ADDRESSES(def->controllers, def->n_controllers);
+    CHECK_ADDRESSES(def->serials, def->n_serials);
+    CHECK_ADDRESSES(def->consoles, def->n_consoles);
+    CHECK_ADDRESSES(def->channels, def->n_channels);
+    CHECK_ADDRESSES(def->inputs, def->n_inputs);
+    CHECK_ADDRESSES(def->videos, def->n_videos);
+    CHECK_ADDRESSES(def->sounds, def->n_sounds);
+    CHECK_ADDRESSES(def->redirdevs, def->n_redirdevs);
+#undef CHECK_ADDRESSES
+    return validate_address(&def->memballoon.address, error);
+}
+
+/* Above what any QEMU machine type accepts; refused before QEMU is asked. */
+#define DOMAIN_DEF_MAX_VCPUS 4096
+
+int
+domain_def_validate(const DomainDef *def, Error *error)
+{
+    if (!def->name)
+        return error_set(error, -EINVAL, VIR_ERR_NO_NAME, "missing name information");
+    if (!domain_def_name_is_valid(def->name)) {
+        if (strlen(def->name) > DOMAIN_DEF_MAX_NAME)
+            return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL,
+                             "domain name is longer than %d bytes", DOMAIN_DEF_MAX_NAME);
+        return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL,
+                         "invalid domain name '%s': it must not be empty, '.' or '..', "
+                         "nor contain '/' or control characters", def->name);
+    }
+    if ((unsigned) def->virt_type >= _DOMAIN_VIRT_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: invalid virt type %d", def->virt_type);
+    if (!def->os_type)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: an os <type> must be specified");
+    if (!STREQ(def->os_type, "hvm"))
+        return error_set(error, -EINVAL, VIR_ERR_OS_TYPE, "unknown OS type '%s'", def->os_type);
+    if (def->memory_kib == 0)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: Memory size must be specified via <memory> or in the "
+                         "<numa> configuration");
+    if (def->current_memory_kib > def->memory_kib)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: current memory %llu KiB is larger than memory %llu KiB",
+                         (unsigned long long) def->current_memory_kib,
+                         (unsigned long long) def->memory_kib);
+    if (def->max_memory_kib && def->max_memory_kib < def->memory_kib)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: maximum memory size must be equal or greater than the "
+                         "actual memory size");
+    if (def->vcpus == 0)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: Domain requires at least 1 vCPU");
+    if (def->vcpus > DOMAIN_DEF_MAX_VCPUS)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: Maximum CPUs greater than the limit %d",
+                         DOMAIN_DEF_MAX_VCPUS);
+    if (def->vcpus_current == 0)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: current vcpus count must be at least 1");
+    if (def->vcpus_current > def->vcpus)
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "internal error: maxvcpus must not be less than current vcpus "
+                         "(%u < %u)", def->vcpus, def->vcpus_current);
+    for (size_t i = 0; i < def->cputune.n_vcpupins; i++)
+        if (def->cputune.vcpupins[i].vcpu >= def->vcpus)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "XML error: vcpupin vcpu id '%u' is out of range of the %u vcpus",
+                             def->cputune.vcpupins[i].vcpu, def->vcpus);
+    if ((unsigned) def->on_poweroff >= _DOMAIN_LIFECYCLE_MAX ||
+        (unsigned) def->on_reboot >= _DOMAIN_LIFECYCLE_MAX ||
+        (unsigned) def->on_crash >= _DOMAIN_LIFECYCLE_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR, "XML error: invalid lifecycle action");
+    return validate_devices(def, error);
+}
+
+/* Free. */
+
+static void
+address_clear(DeviceAddress *a)
+{
+    free(a->usb_port);
+}
+
+static void
+disk_clear(DomainDisk *d)
+{
+    free(d->driver_name);
+    free(d->driver_type);
+    free(d->driver_cache);
+    free(d->driver_io);
+    free(d->driver_discard);
+    free(d->source);
+    free(d->source_pool);
+    free(d->source_volume);
+    free(d->source_protocol);
+    free(d->source_host_name);
+    free(d->source_host_port);
+    free(d->target_dev);
+    free(d->serial);
+    address_clear(&d->address);
+    free(d->alias);
+}
+
+static void
+chr_clear(DomainChr *c)
+{
+    free(c->source_path);
+    free(c->source_mode);
+    free(c->source_host);
+    free(c->source_service);
+    free(c->target_type);
+    free(c->target_name);
+    free(c->protocol);
+    address_clear(&c->address);
+    free(c->alias);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void
+domain_def_free(DomainDef *def)
+{
+    if (!def)
+        return;
+    free(def->name);
+    free(def->title);
+    free(def->description);
+    free(def->metadata);
+    free(def->vcpu_placement);
+    free(def->vcpu_cpuset);
+    for (size_t i = 0; i < def->cputune.n_vcpupins; i++)
+        free(def->cputune.vcpupins[i].cpuset);
+    free(def->cputune.vcpupins);
+    free(def->cputune.emulatorpin);
+    free(def->cpu.mode);
+    free(def->cpu.match);
+    free(def->cpu.check);
+    free(def->cpu.migratable);
+    free(def->cpu.model);
+    free(def->cpu.model_fallback);
+    free(def->cpu.vendor);
+    for (size_t i = 0; i < def->cpu.n_features; i++) {
+        free(def->cpu.features[i].policy);
+        free(def->cpu.features[i].name);
+    }
+    free(def->cpu.features);
+    free(def->os_type);
+    free(def->os_arch);
+    free(def->os_machine);
+    strv_free(def->os_boot_devs, def->n_os_boot_devs);
+    free(def->os_kernel);
+    free(def->os_initrd);
+    free(def->os_cmdline);
+    free(def->os_dtb);
+    free(def->os_loader);
+    free(def->os_loader_readonly);
+    free(def->os_loader_type);
+    free(def->os_nvram);
+    free(def->os_firmware);
+    strv_free(def->features, def->n_features);
+    free(def->features_extra_xml);
+    free(def->clock_offset);
+    free(def->clock_adjustment);
+    free(def->clock_basis);
+    for (size_t i = 0; i < def->n_timers; i++) {
+        free(def->timers[i].name);
+        free(def->timers[i].tickpolicy);
+        free(def->timers[i].track);
+    }
+    free(def->timers);
+    free(def->emulator);
+    for (size_t i = 0; i < def->n_disks; i++)
+        disk_clear(&def->disks[i]);
+    free(def->disks);
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        free(def->controllers[i].type);
+        free(def->controllers[i].model);
+        address_clear(&def->controllers[i].address);
+        free(def->controllers[i].alias);
+    }
+    free(def->controllers);
+    for (size_t i = 0; i < def->n_nets; i++) {
+        DomainNet *n = &def->nets[i];
+
+        free(n->source);
+        free(n->model);
+        free(n->target_dev);
+        free(n->link_state);
+        address_clear(&n->address);
+        free(n->alias);
+    }
+    free(def->nets);
+    for (size_t i = 0; i < def->n_serials; i++)
+        chr_clear(&def->serials[i]);
+    free(def->serials);
+    for (size_t i = 0; i < def->n_consoles; i++)
+        chr_clear(&def->consoles[i]);
+    free(def->consoles);
+    for (size_t i = 0; i < def->n_channels; i++)
+        chr_clear(&def->channels[i]);
+    free(def->channels);
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        free(def->inputs[i].type);
+        free(def->inputs[i].bus);
+        address_clear(&def->inputs[i].address);
+        free(def->inputs[i].alias);
+    }
+    free(def->inputs);
+    for (size_t i = 0; i < def->n_graphics; i++) {
+        DomainGraphics *g = &def->graphics[i];
+
+        free(g->type);
+        free(g->listen);
+        free(g->passwd);
+        free(g->keymap);
+        free(g->display);
+    }
+    free(def->graphics);
+    for (size_t i = 0; i < def->n_videos; i++) {
+        free(def->videos[i].model);
+        address_clear(&def->videos[i].address);
+        free(def->videos[i].alias);
+    }
+    free(def->videos);
+    for (size_t i = 0; i < def->n_sounds; i++) {
+        free(def->sounds[i].model);
+        address_clear(&def->sounds[i].address);
+        free(def->sounds[i].alias);
+    }
+    free(def->sounds);
+    for (size_t i = 0; i < def->n_redirdevs; i++) {
+        free(def->redirdevs[i].bus);
+        free(def->redirdevs[i].type);
+        address_clear(&def->redirdevs[i].address);
+        free(def->redirdevs[i].alias);
+    }
+    free(def->redirdevs);
+    free(def->memballoon.model);
+    address_clear(&def->memballoon.address);
+    free(def->memballoon.alias);
+    strv_free(def->qemu_args, def->n_qemu_args);
+    for (size_t i = 0; i < def->n_qemu_envs; i++) {
+        free(def->qemu_envs[i].name);
+        free(def->qemu_envs[i].value);
+    }
+    free(def->qemu_envs);
+    free(def);
+}
+
+/* As libvirt's virDomainDefCopy: through the XML, which the round-trip
+ * tests keep lossless. Costs a format and a parse. */
+DomainDef *
+domain_def_copy(const DomainDef *def)
+{
+    auto_cleanup(free_ptr) char *xml = NULL;
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    DomainDef *copy = NULL;
+
+    if (!def)
+        return NULL;
+    xml = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_SECURE);
+    if (domain_def_parse_flags(xml, DOMAIN_DEF_PARSE_SKIP_VALIDATE, &copy, &error) < 0) {
+        fprintf(stderr, "domain_def_copy: cannot parse formatted definition: %s\n%s\n",
+                error.message, xml);
+        abort();
+    }
+    copy->id = def->id;
+    copy->uuid_generated = def->uuid_generated;
+    for (size_t i = 0; i < copy->n_nets && i < def->n_nets; i++)
+        copy->nets[i].mac_generated = def->nets[i].mac_generated;
+    return copy;
+}

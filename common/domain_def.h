@@ -90,6 +90,8 @@ typedef struct DomainDisk {
     char *source;        /* file or dev path; NULL for an empty cdrom */
     char *source_pool;   /* DISK_TYPE_VOLUME */
     char *source_volume;
+    char *source_protocol; /* DISK_TYPE_NETWORK: "nbd", "iscsi", ...; source is its name */
+    char *source_host_name, *source_host_port; /* first <host>, NULL when absent */
     char *target_dev;    /* "vda" */
     DiskBus target_bus;
     bool readonly;
@@ -161,6 +163,7 @@ typedef struct DomainChr {
     char *target_type;   /* "serial", "isa-serial", "virtio", "guestfwd" */
     int target_port;     /* -1 unset */
     char *target_name;   /* channel: "org.qemu.guest_agent.0" */
+    char *protocol;      /* tcp: <protocol type='raw'/> "raw" / "telnet" */
     DeviceAddress address;
     char *alias;
 } DomainChr;
@@ -179,6 +182,7 @@ typedef struct DomainGraphics {
     char *listen;     /* address; NULL when unset */
     char *passwd;
     char *keymap;
+    char *display;    /* sdl: display=':0.0' */
 } DomainGraphics;
 
 typedef struct DomainVideo {
@@ -199,6 +203,7 @@ typedef struct DomainRedirdev {
     char *bus;        /* "usb" */
     char *type;       /* "spicevmc", "tcp" */
     DeviceAddress address;
+    char *alias;
 } DomainRedirdev;
 
 typedef struct DomainMemballoon {
@@ -258,6 +263,8 @@ typedef struct DomainQemuEnv {
 
 typedef struct DomainDef {
     DomainVirtType virt_type;
+    int id;                /* <domain id=''> of a live status XML, -1 when absent;
+                            * format() writes its own @id argument instead */
     char *name;
     Uuid uuid;
     bool uuid_generated;
@@ -350,6 +357,12 @@ typedef enum {
  * formed: the message names the line), VIR_ERR_XML_DETAIL or
  * VIR_ERR_CONFIG_UNSUPPORTED (bad values), VIR_ERR_NO_NAME, VIR_ERR_OS_TYPE. */
 int domain_def_parse(const char *xml, DomainDef **ret_def, Error *error);
+/* Flags for domain_def_parse_flags(). */
+typedef enum {
+    DOMAIN_DEF_PARSE_SKIP_VALIDATE = 1 << 0, /* leave domain_def_validate() to the caller */
+} DomainDefParseFlags;
+/* domain_def_parse() with flags. */
+int domain_def_parse_flags(const char *xml, unsigned flags, DomainDef **ret_def, Error *error);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
 /* Returns a new string: the XML of @def, indented by two spaces, as libvirt
@@ -369,3 +382,25 @@ bool domain_def_name_is_valid(const char *name);
 const char *domain_lifecycle_action_to_string(DomainLifecycleAction a);
 const char *domain_virt_type_to_string(DomainVirtType t);
 const char *disk_bus_to_string(DiskBus bus);
+
+/* The reverse mappings return -1 for an unknown or NULL string. */
+int domain_lifecycle_action_from_string(const char *s);
+int domain_virt_type_from_string(const char *s);
+int disk_bus_from_string(const char *s);
+const char *disk_type_to_string(DiskType t);
+int disk_type_from_string(const char *s);
+const char *disk_device_to_string(DiskDevice d);
+int disk_device_from_string(const char *s);
+const char *net_type_to_string(NetType t);
+int net_type_from_string(const char *s);
+const char *chr_type_to_string(ChrType t);
+int chr_type_from_string(const char *s);
+const char *chr_device_to_string(ChrDevice d); /* element name: "serial", ... */
+const char *device_address_type_to_string(DeviceAddressType t);
+int device_address_type_from_string(const char *s);
+
+/* Generates a random MAC address with QEMU's 52:54:00 prefix into @mac. */
+void domain_net_generate_mac(char mac[static 18]);
+/* Parses "aa:bb:cc:dd:ee:ff" (one or two hex digits per byte) and writes
+ * the canonical lowercase form into @ret_mac. Returns 0 or -EINVAL. */
+int domain_net_parse_mac(const char *s, char ret_mac[static 18]);
