@@ -155,8 +155,9 @@ daemon_parse_args(const DaemonSpec *spec, int argc, char **argv, DaemonOptions *
             break;
         case 'l':
             if (!spec->has_listen)
-                return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                                 "unknown option '-l'");
+                return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "unknown option '%s'",
+                                 strncmp(argv[optind - 1], "--", 2) == 0 ? argv[optind - 1]
+                                                                         : "-l");
             opts.listen = true;
             break;
         case 'h':

@@ -3,13 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bus_loop.h"
+#include "config.h"
 #include "daemon.h"
+#include "fileutil.h"
 #include "test_util.h"
 
 #define TEST_NAME "org.test.Server"
@@ -388,6 +392,446 @@ test_bus_loop(void)
     sd_bus_flush_close_unref(client);
 }
 
+/* ---- daemon.c ---- */
+
+static const DaemonSpec plain_spec = { .name = "testd", .bus_name = "org.test.Daemon",
+                                       .conf_name = "testd.conf" };
+static const DaemonSpec listen_spec = { .name = "testd", .bus_name = "org.test.Daemon",
+                                        .conf_name = "testd.conf", .has_listen = true };
+
+static int
+parse(const DaemonSpec *spec, DaemonOptions *opts, Error *error, ...)
+{
+    char *argv[32];
+    int argc = 0;
+    va_list ap;
+
+    argv[argc++] = (char *) "testd";
+    va_start(ap, error);
+    while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+        argc++;
+    va_end(ap);
+    argv[argc] = NULL;
+    return daemon_parse_args(spec, argc, argv, opts, error);
+}
+
+#define CHECK_PARSE_FAILS(spec, msg, ...) do { \
+        auto_cleanup(error_clear) Error e_ = ERROR_INIT; \
+        DaemonOptions o_; \
+        CHECK_INT_EQ(parse(spec, &o_, &e_, __VA_ARGS__, NULL), -EINVAL); \
+        CHECK_INT_EQ(e_.code, VIR_ERR_INVALID_ARG); \
+        CHECK_STR_EQ(e_.message, msg); \
+    } while (0)
+
+static void
+test_parse_args(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    DaemonOptions o;
+    char *p;
+
+    CHECK_INT_EQ(parse(&plain_spec, &o, &error, NULL), 0);
+    CHECK_INT_EQ(o.action, DAEMON_ACTION_RUN);
+    CHECK_INT_EQ(o.bus_kind, BUS_KIND_SYSTEM);
+    CHECK_STR_EQ(o.root, "/");
+    CHECK(!o.daemonize && !o.verbose && !o.listen && o.timeout == 0);
+    CHECK(!o.config_file && !o.pid_file && !o.bus_address);
+    daemon_options_clear(&o);
+
+    CHECK_INT_EQ(parse(&plain_spec, &o, &error, "-d", "-f", "x.conf", "--pid-file=/run/x.pid",
+                       "-t", "30", "-v", "--bus", "unix:path=/x/bus", "--root", "/tmp/r//",
+                       NULL), 0);
+    CHECK(o.daemonize && o.verbose && !o.listen);
+    CHECK_STR_EQ(o.config_file, "x.conf");
+    CHECK_STR_EQ(o.pid_file, "/run/x.pid");
+    CHECK_INT_EQ(o.timeout, 30);
+    CHECK_INT_EQ(o.bus_kind, BUS_KIND_ADDRESS);
+    CHECK_STR_EQ(o.bus_address, "unix:path=/x/bus");
+    CHECK_STR_EQ(o.root, "/tmp/r");
+    daemon_options_clear(&o);
+
+    CHECK_INT_EQ(parse(&plain_spec, &o, &error, "--session", "-vd", "--root=///", NULL), 0);
+    CHECK_INT_EQ(o.bus_kind, BUS_KIND_SESSION);
+    CHECK(o.daemonize && o.verbose);
+    CHECK_STR_EQ(o.root, "/");
+    daemon_options_clear(&o);
+
+    CHECK_INT_EQ(parse(&listen_spec, &o, &error, "-l", NULL), 0);
+    CHECK(o.listen);
+    daemon_options_clear(&o);
+    CHECK_INT_EQ(parse(&listen_spec, &o, &error, "--listen", "--system", NULL), 0);
+    CHECK(o.listen);
+    CHECK_INT_EQ(o.bus_kind, BUS_KIND_SYSTEM);
+    daemon_options_clear(&o);
+
+    CHECK_INT_EQ(parse(&plain_spec, &o, &error, "--version", NULL), 0);
+    CHECK_INT_EQ(o.action, DAEMON_ACTION_VERSION);
+    daemon_options_clear(&o);
+    CHECK_INT_EQ(parse(&plain_spec, &o, &error, "-h", NULL), 0);
+    CHECK_INT_EQ(o.action, DAEMON_ACTION_HELP);
+    daemon_options_clear(&o);
+    CHECK(!error_is_set(&error));
+
+    CHECK_PARSE_FAILS(&plain_spec, "unknown option '-l'", "-l");
+    CHECK_PARSE_FAILS(&plain_spec, "unknown option '--listen'", "--listen");
+    CHECK_PARSE_FAILS(&plain_spec, "unknown option '--bogus'", "--bogus");
+    CHECK_PARSE_FAILS(&plain_spec, "unknown option '-x'", "-x");
+    CHECK_PARSE_FAILS(&plain_spec, "option '-t' needs a value", "-t");
+    CHECK_PARSE_FAILS(&plain_spec, "option '--config' needs a value", "--config");
+    CHECK_PARSE_FAILS(&plain_spec, "invalid timeout 'abc': expected a number of seconds",
+                      "-t", "abc");
+    CHECK_PARSE_FAILS(&plain_spec, "invalid timeout '-5': expected a number of seconds",
+                      "--timeout=-5");
+    CHECK_PARSE_FAILS(&plain_spec, "root directory 'tmp/r' must be an absolute path",
+                      "--root", "tmp/r");
+    CHECK_PARSE_FAILS(&plain_spec, "unexpected argument 'extra'", "-v", "extra");
+    CHECK_PARSE_FAILS(&plain_spec, "option '--bus' needs a non-empty address", "--bus=");
+
+    CHECK_STR_EQ(p = daemon_path_join("/", "/etc/libvirt/qemu"), "/etc/libvirt/qemu");
+    free(p);
+    CHECK_STR_EQ(p = daemon_path_join("/tmp/r", "/etc/libvirt/qemu"), "/tmp/r/etc/libvirt/qemu");
+    free(p);
+    {
+        Daemon d = { .root = (char *) "/tmp/r" };
+
+        CHECK_STR_EQ(p = daemon_path(&d, "/run/libvirt"), "/tmp/r/run/libvirt");
+        free(p);
+    }
+}
+
+/* The test daemon, run by daemon_main() in a forked child. */
+
+typedef struct TestDaemon {
+    uv_timer_t timer;  /* a handle of the daemon's own, closed by stop() */
+} TestDaemon;
+
+static int
+testd_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Daemon *d = userdata;
+    const char *greeting = "none";
+    auto_cleanup(free_ptr) char *info = NULL;
+
+    conf_get_string(d->conf, "greeting", &greeting, NULL);
+    info = xasprintf("%s|%s|%d|%u", d->root, greeting, d->listen, d->timeout);
+    return sd_bus_reply_method_return(m, "s", info);
+}
+
+static int
+testd_quit(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    int r = sd_bus_reply_method_return(m, NULL);
+
+    daemon_quit(userdata);
+    return r;
+}
+
+static const sd_bus_vtable testd_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD("Info", "", "s", testd_info, 0),
+    SD_BUS_METHOD("Quit", "", "", testd_quit, 0),
+    SD_BUS_VTABLE_END
+};
+
+static void
+testd_timer_cb(uv_timer_t *t)
+{
+}
+
+static int
+testd_init(Daemon *d, Error *error)
+{
+    TestDaemon *td;
+    bool fail = false;
+    int r;
+
+    r = conf_get_bool(d->conf, "fail_init", &fail, error);
+    if (r < 0)
+        return r;
+    if (fail)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "test daemon asked to fail in '%s'", d->root);
+    r = sd_bus_add_object_vtable(d->bus, NULL, "/org/test/Daemon", "org.test.Daemon",
+                                 testd_vtable, d);
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot add the object");
+    td = xcalloc(1, sizeof(*td));
+    uv_timer_init(d->loop, &td->timer);
+    td->timer.data = td;
+    uv_timer_start(&td->timer, testd_timer_cb, 3600 * 1000, 3600 * 1000);
+    d->userdata = td;
+    return 0;
+}
+
+static void
+testd_close_cb(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void
+testd_stop(Daemon *d)
+{
+    TestDaemon *td = d->userdata;
+    auto_cleanup(free_ptr) char *marker = daemon_path(d, "/stopped");
+
+    file_write_atomic(marker, "stopped\n", 8, 0644, NULL);
+    uv_close((uv_handle_t *) &td->timer, testd_close_cb);
+}
+
+static const DaemonSpec testd_spec = {
+    .name = "testd",
+    .bus_name = "org.test.Daemon",
+    .conf_name = "testd.conf",
+    .init = testd_init,
+    .stop = testd_stop,
+};
+
+static char droot[600], pid_path[700], out_path[700], marker_path[700], conf_path[700];
+static int owner_appeared, owner_vanished;
+static int info_replies, quit_replies;
+static char info_text[800];
+
+static int
+owner_changed_cb(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+    const char *name, *old_owner, *new_owner;
+
+    if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+        return 0;
+    if (STREQ(name, "org.test.Daemon")) {
+        if (*new_owner)
+            owner_appeared++;
+        else
+            owner_vanished++;
+    }
+    return 0;
+}
+
+static int
+info_cb(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+    const char *s = "";
+
+    if (sd_bus_message_is_method_error(m, NULL))
+        TEST_FAIL("Info failed: %s", sd_bus_message_get_error(m)->message);
+    else
+        sd_bus_message_read(m, "s", &s);
+    snprintf(info_text, sizeof(info_text), "%s", s);
+    info_replies++;
+    return 1;
+}
+
+static int
+quit_cb(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+    if (sd_bus_message_is_method_error(m, NULL))
+        TEST_FAIL("Quit failed: %s", sd_bus_message_get_error(m)->message);
+    quit_replies++;
+    return 1;
+}
+
+/* Runs daemon_main(@argv) in a child with stdout and stderr in out_path. */
+static pid_t
+start_testd(char **argv)
+{
+    pid_t pid;
+    int argc = 0, fd;
+
+    while (argv[argc])
+        argc++;
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid == 0) {
+        fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        fd = daemon_main(&testd_spec, argc, argv);
+        fflush(stdout);
+        _exit(fd);
+    }
+    return pid;
+}
+
+static int
+wait_exit(pid_t pid)
+{
+    int status;
+
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *
+read_text(const char *path)
+{
+    char *data = NULL;
+    size_t len;
+
+    if (file_read_all(path, 1 << 20, &data, &len, NULL) < 0)
+        return xstrdup("");
+    return data;
+}
+
+#define CHECK_OUTPUT_HAS(text) do { \
+        auto_cleanup(free_ptr) char *o_ = read_text(out_path); \
+        if (!strstr(o_, text)) \
+            TEST_FAIL("output lacks \"%s\": %s", text, o_); \
+    } while (0)
+
+static void
+test_daemon_main(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    sd_bus *client = NULL;
+    BusLoop *client_loop = NULL;
+    char bus_arg[800];
+    char *text;
+    pid_t pid, daemon_pid;
+    int r;
+
+    snprintf(droot, sizeof(droot), "%s/root", tmpdir);
+    snprintf(pid_path, sizeof(pid_path), "%s/run/testd.pid", droot);
+    snprintf(out_path, sizeof(out_path), "%s/out", tmpdir);
+    snprintf(marker_path, sizeof(marker_path), "%s/stopped", droot);
+    snprintf(conf_path, sizeof(conf_path), "%s/etc/libvirt/testd.conf", droot);
+    snprintf(bus_arg, sizeof(bus_arg), "--bus=%s", bus_address);
+
+    /* Grandchildren (the -d daemons) become ours when their parent exits. */
+    CHECK_INT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+
+    r = bus_open(BUS_KIND_ADDRESS, bus_address, "test-client", &client, &error);
+    CHECK_INT_EQ(r, 0);
+    if (r < 0)
+        return;
+    bus_loop_attach(client, &loop, NULL, NULL, &client_loop, &error);
+    match_installed = 0;
+    r = sd_bus_match_signal_async(client, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus", "NameOwnerChanged", owner_changed_cb,
+                                  match_installed_cb, NULL);
+    CHECK(r >= 0);
+    RUN_UNTIL(match_installed);
+
+    /* --version and a bad flag. */
+    pid = start_testd((char *[]) { "testd", "--version", NULL });
+    CHECK_INT_EQ(wait_exit(pid), 0);
+    text = read_text(out_path);
+    CHECK_STR_EQ(text, "testd (virtstack) " PACKAGE_VERSION "\n");
+    free(text);
+    pid = start_testd((char *[]) { "testd", "--nope", NULL });
+    CHECK_INT_EQ(wait_exit(pid), 1);
+    CHECK_OUTPUT_HAS("testd: unknown option '--nope'");
+    CHECK_OUTPUT_HAS("Usage: testd [OPTIONS]");
+
+    /* -d returns once the name is owned: the root and the config under it
+     * are used, the pid file is written. */
+    CHECK_INT_EQ(mkdir_p(droot, 0755, NULL), 0);
+    CHECK_INT_EQ(mkdir_p(droot, 0755, NULL), 0);
+    {
+        auto_cleanup(free_ptr) char *dir = xasprintf("%s/etc/libvirt", droot);
+
+        CHECK_INT_EQ(mkdir_p(dir, 0755, NULL), 0);
+    }
+    CHECK_INT_EQ(file_write_atomic(conf_path, "greeting = \"hi there\"\n", 22, 0644, NULL), 0);
+    pid = start_testd((char *[]) { "testd", "-d", bus_arg, "--root", droot, "-p", pid_path,
+                                   NULL });
+    CHECK_INT_EQ(wait_exit(pid), 0);
+    text = read_text(pid_path);
+    daemon_pid = atoi(text);
+    free(text);
+    CHECK(daemon_pid > 0 && kill(daemon_pid, 0) == 0);
+    r = sd_bus_call_method_async(client, NULL, "org.test.Daemon", "/org/test/Daemon",
+                                 "org.test.Daemon", "Info", info_cb, NULL, "");
+    CHECK(r >= 0);
+    RUN_UNTIL(info_replies == 1);
+    {
+        auto_cleanup(free_ptr) char *expect = xasprintf("%s|hi there|0|0", droot);
+
+        CHECK_STR_EQ(info_text, expect);
+    }
+
+    /* A second instance: the name is taken. */
+    pid = start_testd((char *[]) { "testd", "-d", bus_arg, "--root", droot, NULL });
+    CHECK_INT_EQ(wait_exit(pid), 1);
+    CHECK_OUTPUT_HAS("testd: name 'org.test.Daemon' is already owned by another process");
+    /* ... and the pid file names a live testd. */
+    pid = start_testd((char *[]) { "testd", "-d", bus_arg, "--root", droot, "-p", pid_path,
+                                   NULL });
+    CHECK_INT_EQ(wait_exit(pid), 1);
+    CHECK_OUTPUT_HAS("which is still running");
+    CHECK(file_exists(pid_path));
+
+    /* daemon_quit() from a method: stop() runs, the pid file goes, then
+     * the name. */
+    r = sd_bus_call_method_async(client, NULL, "org.test.Daemon", "/org/test/Daemon",
+                                 "org.test.Daemon", "Quit", quit_cb, NULL, "");
+    CHECK(r >= 0);
+    RUN_UNTIL(quit_replies == 1 && owner_vanished == 1);
+    CHECK(!file_exists(pid_path));
+    CHECK(file_exists(marker_path));
+    CHECK_INT_EQ(wait_exit(daemon_pid), 0);
+    unlink(marker_path);
+
+    /* init() failing: -d reports its message. */
+    CHECK_INT_EQ(file_write_atomic(conf_path, "fail_init = 1\n", 14, 0644, NULL), 0);
+    pid = start_testd((char *[]) { "testd", "-d", bus_arg, "--root", droot, NULL });
+    CHECK_INT_EQ(wait_exit(pid), 1);
+    {
+        auto_cleanup(free_ptr) char *expect =
+            xasprintf("testd: test daemon asked to fail in '%s'", droot);
+
+        CHECK_OUTPUT_HAS(expect);
+    }
+    CHECK(!file_exists(marker_path));
+    unlink(conf_path);
+
+    /* The idle timeout, in the foreground; -f names the config. */
+    CHECK_INT_EQ(file_write_atomic(out_path, "", 0, 0644, NULL), 0);
+    {
+        auto_cleanup(free_ptr) char *other = xasprintf("%s/other.conf", tmpdir);
+
+        CHECK_INT_EQ(file_write_atomic(other, "greeting = 'other'\n", 19, 0644, NULL), 0);
+        pid = start_testd((char *[]) { "testd", bus_arg, "--root", droot, "-t", "1", "-f",
+                                       other, NULL });
+    }
+    RUN_UNTIL(owner_appeared == 2);
+    r = sd_bus_call_method_async(client, NULL, "org.test.Daemon", "/org/test/Daemon",
+                                 "org.test.Daemon", "Info", info_cb, NULL, "");
+    RUN_UNTIL(info_replies == 2);
+    {
+        auto_cleanup(free_ptr) char *expect = xasprintf("%s|other|0|1", droot);
+
+        CHECK_STR_EQ(info_text, expect);
+    }
+    RUN_UNTIL(owner_vanished == 2);
+    CHECK_INT_EQ(wait_exit(pid), 0);
+    CHECK(file_exists(marker_path));
+    unlink(marker_path);
+    CHECK_OUTPUT_HAS("exiting after 1 seconds without activity");
+
+    /* SIGTERM. */
+    pid = start_testd((char *[]) { "testd", bus_arg, "--root", droot, NULL });
+    RUN_UNTIL(owner_appeared == 3);
+    kill(pid, SIGTERM);
+    RUN_UNTIL(owner_vanished == 3);
+    CHECK_INT_EQ(wait_exit(pid), 0);
+    CHECK(file_exists(marker_path));
+    unlink(marker_path);
+
+    /* Losing the bus: exit status 1. */
+    pid = start_testd((char *[]) { "testd", bus_arg, "--root", droot, NULL });
+    RUN_UNTIL(owner_appeared == 4);
+    bus_loop_detach(client_loop);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    sd_bus_flush_close_unref(client);
+    stop_dbus_daemon();
+    CHECK_INT_EQ(wait_exit(pid), 1);
+    CHECK_OUTPUT_HAS("lost the connection to the bus");
+    CHECK(file_exists(marker_path));
+}
+
 int
 main(void)
 {
@@ -406,6 +850,15 @@ main(void)
         return 1;
     }
     test_bus_loop();
+    stop_dbus_daemon();
+    test_parse_args();
+
+    r = start_dbus_daemon();
+    if (r < 0) {
+        fprintf(stderr, "cannot start dbus-daemon: %s\n", strerror(-r));
+        return 1;
+    }
+    test_daemon_main();
     stop_dbus_daemon();
 
     CHECK_INT_EQ(uv_loop_close(&loop), 0);
