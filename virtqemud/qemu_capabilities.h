@@ -32,6 +32,7 @@ typedef struct QemuHostCaps {
     QemuEmulator *emulators;
     size_t n_emulators;
     char *host_uuid;    /* from /sys/class/dmi/id/product_uuid or /etc/machine-id */
+    char *sysroot;      /* the root it was probed from; the formatter reads /sys below it */
 } QemuHostCaps;
 
 /* Finds the emulators (qemu-system-* in /usr/bin, /usr/local/bin, and PATH),
