@@ -241,6 +241,8 @@ conn_update_poll(QmpConn *c)
     c->poll_events = events;
 }
 
+static void conn_drain_and_close(QmpConn *c, const char *why);
+
 /* Sends as much of the queue as the socket takes. Returns <0 after shutting
  * the connection down. */
 static int
@@ -279,7 +281,7 @@ conn_write(QmpConn *c)
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return 0;
-            conn_shutdown(c, strerror(errno), true);
+            conn_drain_and_close(c, strerror(errno));
             return -EIO;
         }
         if (n > 0 && cmd->fd >= 0) {
@@ -297,6 +299,20 @@ conn_write(QmpConn *c)
         queue_push(&c->sent, cmd);
     }
     return 0;
+}
+
+static int conn_read(QmpConn *c);
+
+/* The socket failed, but what QEMU sent before closing (its last events,
+ * the reply to "quit") is still queued: read it all, up to the end of file
+ * or the error, then close. */
+static void
+conn_drain_and_close(QmpConn *c, const char *why)
+{
+    while (!c->closed && conn_read(c) > 0)
+        ;
+    if (!c->closed)
+        conn_shutdown(c, why, true);
 }
 
 static void
@@ -458,7 +474,8 @@ conn_process_buffer(QmpConn *c)
         conn_protocol_error(c, "message from QEMU is too long");
 }
 
-static void
+/* Returns 1 if there may be more to read, 0 if not (or closed). */
+static int
 conn_read(QmpConn *c)
 {
     /* A bounded number of reads per wakeup keeps one chatty monitor from
@@ -476,17 +493,18 @@ conn_read(QmpConn *c)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
+                return 0;
             conn_shutdown(c, strerror(errno), true);
-            return;
+            return 0;
         }
         if (n == 0) {
             conn_shutdown(c, "end of file", true);
-            return;
+            return 0;
         }
         c->buf_len += (size_t) n;
         conn_process_buffer(c);
     }
+    return c->closed ? 0 : 1;
 }
 
 static void
@@ -497,7 +515,9 @@ on_poll(uv_poll_t *handle, int status, int events)
     if (c->closed)
         return;
     if (status < 0) {
-        conn_shutdown(c, uv_strerror(status), true);
+        /* libuv reports POLLERR (a peer that closed with data unread, say)
+         * as an error. */
+        conn_drain_and_close(c, uv_strerror(status));
         return;
     }
     if (events & UV_WRITABLE) {
