@@ -1,1 +1,890 @@
-/* qemu_address: being written. */
+/* What libvirt does to a domain definition for x86 QEMU: defaults, implicit
+ * devices, addresses and aliases. Matches libvirt 9's choices for the pc
+ * (i440fx) and q35 machines; devices on q35 go straight onto pcie.0. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qemu_address.h"
+
+/* ---- small helpers ---- */
+
+static void
+set_str(char **field, const char *value)
+{
+    if (STREQ_NULL(*field, value))
+        return;
+    free(*field);
+    *field = value ? xstrdup(value) : NULL;
+}
+
+static bool
+str_prefix(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+qemu_machine_is_q35(const DomainDef *def)
+{
+    const char *m = def->os_machine;
+
+    return m && (STREQ(m, "q35") || str_prefix(m, "pc-q35"));
+}
+
+/* libvirt's virDiskNameToIndex: "vda" -> 0, "sdz" -> 25, "hdaa" -> 26. */
+int
+qemu_disk_name_to_index(const char *name)
+{
+    static const char *const prefixes[] = { "fd", "hd", "vd", "sd", "xvd", "ubd", "ub" };
+    const char *p = NULL;
+    int idx = 0;
+
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+        if (str_prefix(name, prefixes[i])) {
+            p = name + strlen(prefixes[i]);
+            break;
+        }
+    }
+    if (!p || !*p)
+        return -1;
+    for (int i = 0; *p; p++, i++) {
+        if (*p < 'a' || *p > 'z' || idx > 100000)
+            return -1;
+        idx = (idx + (i < 1 ? 0 : 1)) * 26 + (*p - 'a');
+    }
+    return idx;
+}
+
+static DomainController *
+controller_find(DomainDef *def, const char *type, int index)
+{
+    for (size_t i = 0; i < def->n_controllers; i++)
+        if (STREQ_NULL(def->controllers[i].type, type) && def->controllers[i].index == index)
+            return &def->controllers[i];
+    return NULL;
+}
+
+static DomainController *
+controller_add(DomainDef *def, const char *type, int index, const char *model)
+{
+    DomainController *c;
+
+    def->controllers = xrealloc(def->controllers,
+                                (def->n_controllers + 1) * sizeof(*def->controllers));
+    c = &def->controllers[def->n_controllers++];
+    memset(c, 0, sizeof(*c));
+    c->type = xstrdup(type);
+    c->index = index;
+    c->model = model ? xstrdup(model) : NULL;
+    c->master_startport = -1;
+    c->address.multifunction = -1;
+    return c;
+}
+
+static void
+controller_ensure(DomainDef *def, const char *type, int index, const char *model)
+{
+    DomainController *c = controller_find(def, type, index);
+
+    if (!c)
+        controller_add(def, type, index, model);
+    else if (!c->model && model)
+        c->model = xstrdup(model);
+}
+
+static bool
+chr_is_virtio(const DomainChr *c)
+{
+    return STREQ_NULL(c->target_type, "virtio");
+}
+
+static void
+chr_copy_source(DomainChr *to, const DomainChr *from)
+{
+    to->type = from->type;
+    set_str(&to->source_path, from->source_path);
+    set_str(&to->source_mode, from->source_mode);
+    set_str(&to->source_host, from->source_host);
+    set_str(&to->source_service, from->source_service);
+    to->append = from->append;
+}
+
+/* ---- post parse ---- */
+
+static int
+post_parse_disks(DomainDef *def, bool q35, Error *error)
+{
+    for (size_t i = 0; i < def->n_disks; i++) {
+        DomainDisk *d = &def->disks[i];
+        int idx = qemu_disk_name_to_index(d->target_dev);
+
+        if (d->target_bus == DISK_BUS_NONE) {
+            if (str_prefix(d->target_dev, "vd"))
+                d->target_bus = DISK_BUS_VIRTIO;
+            else if (str_prefix(d->target_dev, "sd"))
+                d->target_bus = DISK_BUS_SCSI;
+            else if (str_prefix(d->target_dev, "hd"))
+                d->target_bus = DISK_BUS_IDE;
+            else if (str_prefix(d->target_dev, "fd"))
+                d->target_bus = DISK_BUS_FDC;
+            else if (str_prefix(d->target_dev, "ub"))
+                d->target_bus = DISK_BUS_USB;
+            else
+                return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                                 "cannot infer the bus of disk target '%s'",
+                                 d->target_dev ? d->target_dev : "");
+        }
+
+        if (d->address.type != DEVICE_ADDRESS_NONE)
+            continue;
+        switch (d->target_bus) {
+        case DISK_BUS_IDE:
+        case DISK_BUS_SATA:
+        case DISK_BUS_SCSI:
+        case DISK_BUS_FDC:
+            if (idx < 0)
+                return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                                 "invalid disk target name '%s'",
+                                 d->target_dev ? d->target_dev : "");
+            d->address.type = DEVICE_ADDRESS_DRIVE;
+            d->address.multifunction = -1;
+            if (d->target_bus == DISK_BUS_IDE) {
+                d->address.controller = idx / 4;
+                d->address.bus = (idx % 4) / 2;
+                d->address.unit = idx % 2;
+            } else if (d->target_bus == DISK_BUS_SATA) {
+                d->address.controller = idx / 6;
+                d->address.unit = idx % 6;
+            } else if (d->target_bus == DISK_BUS_SCSI) {
+                d->address.controller = idx / 7;
+                d->address.unit = idx % 7;
+            } else {
+                d->address.unit = idx;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+
+    /* Controllers the disks sit on, as libvirt adds them. */
+    for (size_t i = 0; i < def->n_disks; i++) {
+        DomainDisk *d = &def->disks[i];
+
+        if (d->address.type != DEVICE_ADDRESS_DRIVE)
+            continue;
+        if (d->target_bus == DISK_BUS_SCSI)
+            controller_ensure(def, "scsi", d->address.controller, "lsilogic");
+        else if (d->target_bus == DISK_BUS_SATA)
+            controller_ensure(def, "sata", d->address.controller, NULL);
+        else if (d->target_bus == DISK_BUS_IDE && !q35)
+            controller_ensure(def, "ide", d->address.controller, NULL);
+    }
+    return 0;
+}
+
+static void
+post_parse_chrs(DomainDef *def)
+{
+    /* Serial ports: port and target type as libvirt writes them. */
+    for (size_t i = 0; i < def->n_serials; i++) {
+        DomainChr *s = &def->serials[i];
+
+        if (s->target_port < 0)
+            s->target_port = (int) i;
+        if (!s->target_type)
+            s->target_type = xstrdup("isa-serial");
+    }
+
+    if (def->n_consoles > 0) {
+        DomainChr *con = &def->consoles[0];
+
+        if (!con->target_type)
+            con->target_type = xstrdup("serial");
+        if (con->target_port < 0)
+            con->target_port = 0;
+        if (STREQ(con->target_type, "serial")) {
+            if (def->n_serials == 0) {
+                DomainChr *s;
+
+                def->serials = xcalloc(1, sizeof(*def->serials));
+                def->n_serials = 1;
+                s = &def->serials[0];
+                s->device = CHR_DEVICE_SERIAL;
+                s->target_port = 0;
+                s->target_type = xstrdup("isa-serial");
+                s->address.multifunction = -1;
+                chr_copy_source(s, con);
+            } else {
+                /* The console is serial 0 seen a second time. */
+                chr_copy_source(con, &def->serials[0]);
+            }
+        }
+    }
+    for (size_t i = 1; i < def->n_consoles; i++) {
+        DomainChr *con = &def->consoles[i];
+
+        if (!con->target_type)
+            con->target_type = xstrdup("virtio");
+        if (con->target_port < 0)
+            con->target_port = (int) i;
+    }
+}
+
+static void
+inputs_ensure(DomainDef *def, const char *type, const char *bus)
+{
+    for (size_t i = 0; i < def->n_inputs; i++)
+        if (STREQ_NULL(def->inputs[i].type, type) && STREQ_NULL(def->inputs[i].bus, bus))
+            return;
+    def->inputs = xrealloc(def->inputs, (def->n_inputs + 1) * sizeof(*def->inputs));
+    memset(&def->inputs[def->n_inputs], 0, sizeof(def->inputs[0]));
+    def->inputs[def->n_inputs].type = xstrdup(type);
+    def->inputs[def->n_inputs].bus = xstrdup(bus);
+    def->inputs[def->n_inputs].address.multifunction = -1;
+    def->n_inputs++;
+}
+
+static void
+post_parse_video(DomainDef *def)
+{
+    if (def->n_graphics > 0 && def->n_videos == 0) {
+        def->videos = xcalloc(1, sizeof(*def->videos));
+        def->n_videos = 1;
+        def->videos[0].address.multifunction = -1;
+    }
+    for (size_t i = 0; i < def->n_videos; i++) {
+        DomainVideo *v = &def->videos[i];
+
+        /* libvirt 9's default for x86 is still cirrus. */
+        if (!v->model)
+            v->model = xstrdup("cirrus");
+        if (STREQ(v->model, "none"))
+            continue;
+        if (i == 0)
+            v->primary = true;
+        if (STREQ(v->model, "qxl")) {
+            if (!v->vram)
+                v->vram = 65536;
+            if (!v->ram)
+                v->ram = 65536;
+            if (!v->vgamem)
+                v->vgamem = 16384;
+        } else if (STREQ(v->model, "cirrus") || STREQ(v->model, "vga")
+                   || STREQ(v->model, "vmvga")) {
+            if (!v->vram)
+                v->vram = 16384;
+        }
+        if (!v->heads)
+            v->heads = 1;
+    }
+}
+
+int
+qemu_domain_post_parse(DomainDef *def, Error *error)
+{
+    bool q35;
+    int r;
+
+    if (!def->os_type)
+        def->os_type = xstrdup("hvm");
+    if (!STREQ(def->os_type, "hvm"))
+        return error_set(error, -EINVAL, VIR_ERR_OS_TYPE,
+                         "no guest options available for os type '%s'", def->os_type);
+    if (!def->os_arch)
+        def->os_arch = xstrdup("x86_64");
+    if (!STREQ(def->os_arch, "x86_64") && !STREQ(def->os_arch, "i686"))
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "No guest options available for arch '%s'", def->os_arch);
+    if (!def->os_machine)
+        def->os_machine = xstrdup("pc");
+    if (!def->emulator)
+        def->emulator = xstrdup(STREQ(def->os_arch, "i686") ? "/usr/bin/qemu-system-i386"
+                                                             : "/usr/bin/qemu-system-x86_64");
+    q35 = qemu_machine_is_q35(def);
+
+    r = post_parse_disks(def, q35, error);
+    if (r < 0)
+        return r;
+
+    /* Implicit controllers, as libvirt adds them for x86. */
+    controller_ensure(def, "pci", 0, q35 ? "pcie-root" : "pci-root");
+    if (!controller_find(def, "usb", 0))
+        controller_add(def, "usb", 0, q35 ? "qemu-xhci" : "piix3-uhci");
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        DomainController *c = &def->controllers[i];
+
+        if (STREQ_NULL(c->type, "usb") && !c->model)
+            c->model = xstrdup(q35 ? "qemu-xhci" : "piix3-uhci");
+        if (STREQ_NULL(c->type, "scsi") && !c->model)
+            c->model = xstrdup("lsilogic");
+        if (STREQ_NULL(c->type, "pci") && !c->model && c->index > 0)
+            c->model = xstrdup(q35 ? "pcie-root-port" : "pci-bridge");
+    }
+    if (q35)
+        controller_ensure(def, "sata", 0, NULL);
+    else
+        controller_ensure(def, "ide", 0, NULL);
+
+    post_parse_chrs(def);
+    for (size_t i = 0; i < def->n_channels; i++)
+        if (chr_is_virtio(&def->channels[i]))
+            controller_ensure(def, "virtio-serial", 0, NULL);
+    for (size_t i = 0; i < def->n_consoles; i++)
+        if (chr_is_virtio(&def->consoles[i]))
+            controller_ensure(def, "virtio-serial", 0, NULL);
+
+    if (!def->memballoon.model)
+        def->memballoon.model = xstrdup("virtio");
+
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        DomainInput *in = &def->inputs[i];
+
+        if (!in->bus)
+            in->bus = xstrdup(STREQ_NULL(in->type, "tablet") ? "usb" : "ps2");
+    }
+    if (def->n_graphics > 0) {
+        inputs_ensure(def, "mouse", "ps2");
+        inputs_ensure(def, "keyboard", "ps2");
+    }
+    post_parse_video(def);
+    return 0;
+}
+
+/* ---- PCI addresses ---- */
+
+#define PCI_SLOTS 32
+#define PCI_MAX_BUSES 256
+
+typedef struct PciBusMap {
+    unsigned n_buses;
+    uint8_t used[PCI_MAX_BUSES][PCI_SLOTS]; /* bit per function */
+} PciBusMap;
+
+static int
+pci_mark(PciBusMap *m, const DeviceAddress *a, Error *error)
+{
+    if (a->bus >= PCI_MAX_BUSES || a->slot >= PCI_SLOTS || a->function > 7 || a->domain != 0)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "PCI address %04x:%02x:%02x.%x is out of range",
+                         a->domain, a->bus, a->slot, a->function);
+    if (a->bus >= m->n_buses)
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "PCI address %04x:%02x:%02x.%x is on bus %u, which has no controller",
+                         a->domain, a->bus, a->slot, a->function, a->bus);
+    if (m->used[a->bus][a->slot] & (1u << a->function))
+        return error_set(error, -EEXIST, VIR_ERR_XML_ERROR,
+                         "Attempted double use of PCI Address %04x:%02x:%02x.%x",
+                         a->domain, a->bus, a->slot, a->function);
+    m->used[a->bus][a->slot] |= 1u << a->function;
+    return 0;
+}
+
+static void
+pci_set(DeviceAddress *a, unsigned slot, unsigned function)
+{
+    a->type = DEVICE_ADDRESS_PCI;
+    a->domain = 0;
+    a->bus = 0;
+    a->slot = slot;
+    a->function = function;
+    a->multifunction = -1;
+}
+
+static int
+pci_next_slot(PciBusMap *m, bool q35, DeviceAddress *a, Error *error)
+{
+    for (unsigned slot = 1; slot < PCI_SLOTS; slot++) {
+        if (q35 && slot == 0x1f)
+            continue;
+        if (m->used[0][slot] == 0) {
+            pci_set(a, slot, 0);
+            m->used[0][slot] = 0xff;
+            return 0;
+        }
+    }
+    return error_set(error, -ENOSPC, VIR_ERR_INTERNAL_ERROR, "No more available PCI slots");
+}
+
+static bool
+controller_needs_pci(const DomainController *c)
+{
+    if (STREQ_NULL(c->type, "pci"))
+        return !STREQ_NULL(c->model, "pci-root") && !STREQ_NULL(c->model, "pcie-root");
+    if (STREQ_NULL(c->type, "usb"))
+        return !STREQ_NULL(c->model, "none");
+    if (STREQ_NULL(c->type, "ide") || STREQ_NULL(c->type, "fdc"))
+        return false;
+    return STREQ_NULL(c->type, "scsi") || STREQ_NULL(c->type, "sata")
+        || STREQ_NULL(c->type, "virtio-serial");
+}
+
+/* The controller QEMU builds into the machine: IDE on pc, SATA 0 on q35. */
+bool
+qemu_controller_is_builtin(const DomainDef *def, const DomainController *c)
+{
+    bool q35 = qemu_machine_is_q35(def);
+
+    if (STREQ_NULL(c->type, "pci"))
+        return STREQ_NULL(c->model, "pci-root") || STREQ_NULL(c->model, "pcie-root");
+    if (STREQ_NULL(c->type, "ide"))
+        return !q35 && c->index == 0;
+    if (STREQ_NULL(c->type, "sata"))
+        return q35 && c->index == 0;
+    return STREQ_NULL(c->type, "fdc");
+}
+
+static bool
+sound_needs_pci(const DomainSound *s)
+{
+    return !STREQ_NULL(s->model, "pcspk") && !STREQ_NULL(s->model, "sb16");
+}
+
+static bool
+input_needs_pci(const DomainInput *in)
+{
+    return STREQ_NULL(in->bus, "virtio");
+}
+
+static bool
+video_needs_pci(const DomainVideo *v)
+{
+    return !STREQ_NULL(v->model, "none") && !STREQ_NULL(v->model, "ramfb");
+}
+
+static bool
+balloon_needs_pci(const DomainDef *def)
+{
+    return STREQ_NULL(def->memballoon.model, "virtio");
+}
+
+static int
+ehci_companion_function(const char *model)
+{
+    if (STREQ_NULL(model, "ich9-ehci1"))
+        return 7;
+    if (STREQ_NULL(model, "ich9-uhci1"))
+        return 0;
+    if (STREQ_NULL(model, "ich9-uhci2"))
+        return 1;
+    if (STREQ_NULL(model, "ich9-uhci3"))
+        return 2;
+    return -1;
+}
+
+static int
+assign_usb_controller(DomainDef *def, PciBusMap *m, bool q35, DomainController *c, Error *error)
+{
+    int fn = ehci_companion_function(c->model);
+    int r;
+
+    if (fn < 0)
+        return pci_next_slot(m, q35, &c->address, error);
+
+    /* An EHCI controller and its UHCI companions (same index) share a slot. */
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        DomainController *o = &def->controllers[i];
+
+        if (o == c || !STREQ_NULL(o->type, "usb") || o->index != c->index
+            || o->address.type != DEVICE_ADDRESS_PCI || ehci_companion_function(o->model) < 0)
+            continue;
+        pci_set(&c->address, o->address.slot, (unsigned) fn);
+        c->address.bus = o->address.bus;
+        if (fn == 0)
+            c->address.multifunction = 1;
+        return pci_mark(m, &c->address, error);
+    }
+    r = pci_next_slot(m, q35, &c->address, error);
+    if (r < 0)
+        return r;
+    c->address.function = (unsigned) fn;
+    if (fn == 0)
+        c->address.multifunction = 1;
+    return 0;
+}
+
+static int
+assign_pci(DomainDef *def, Error *error)
+{
+    auto_cleanup(free_ptr) PciBusMap *m = xcalloc(1, sizeof(PciBusMap));
+    bool q35 = qemu_machine_is_q35(def);
+    DeviceAddress fixed;
+    DomainVideo *primary = NULL;
+    int r;
+
+    m->n_buses = 1;
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        DomainController *c = &def->controllers[i];
+
+        if (STREQ_NULL(c->type, "pci") && c->index >= 0 && (unsigned) c->index >= m->n_buses
+            && c->index < PCI_MAX_BUSES)
+            m->n_buses = (unsigned) c->index + 1;
+    }
+
+    /* The host bridge, and the PIIX3 (pc) or ICH9 LPC/SMBus (q35) functions. */
+    pci_set(&fixed, 0, 0);
+    pci_mark(m, &fixed, NULL);
+    if (!q35) {
+        pci_set(&fixed, 1, 0);
+        pci_mark(m, &fixed, NULL);
+        pci_set(&fixed, 1, 3);
+        pci_mark(m, &fixed, NULL);
+    } else {
+        pci_set(&fixed, 0x1f, 0);
+        pci_mark(m, &fixed, NULL);
+        pci_set(&fixed, 0x1f, 3);
+        pci_mark(m, &fixed, NULL);
+    }
+
+    /* Built-in controllers sit where the chipset puts them. */
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        DomainController *c = &def->controllers[i];
+
+        if (c->address.type != DEVICE_ADDRESS_NONE)
+            continue;
+        if (!q35 && c->index == 0 && STREQ_NULL(c->type, "ide"))
+            pci_set(&c->address, 1, 1);
+        else if (!q35 && c->index == 0 && STREQ_NULL(c->type, "usb")
+                 && STREQ_NULL(c->model, "piix3-uhci"))
+            pci_set(&c->address, 1, 2);
+        else if (q35 && c->index == 0 && STREQ_NULL(c->type, "sata"))
+            pci_set(&c->address, 0x1f, 2);
+    }
+
+    /* Everything the XML placed. */
+#define MARK(addr) do { \
+        if ((addr).type == DEVICE_ADDRESS_PCI) { \
+            r = pci_mark(m, &(addr), error); \
+            if (r < 0) \
+                return r; \
+        } \
+    } while (0)
+    for (size_t i = 0; i < def->n_controllers; i++)
+        MARK(def->controllers[i].address);
+    for (size_t i = 0; i < def->n_nets; i++)
+        MARK(def->nets[i].address);
+    for (size_t i = 0; i < def->n_sounds; i++)
+        MARK(def->sounds[i].address);
+    for (size_t i = 0; i < def->n_disks; i++)
+        MARK(def->disks[i].address);
+    MARK(def->memballoon.address);
+    for (size_t i = 0; i < def->n_videos; i++)
+        MARK(def->videos[i].address);
+    for (size_t i = 0; i < def->n_inputs; i++)
+        MARK(def->inputs[i].address);
+#undef MARK
+
+    /* The rest of the chipset slot, and the primary video's slot (kept free
+     * even without video, as libvirt does). */
+    if (!q35)
+        m->used[0][1] = 0xff;
+    else
+        m->used[0][0x1f] = 0xff;
+    if (def->n_videos > 0 && video_needs_pci(&def->videos[0]))
+        primary = &def->videos[0];
+    {
+        unsigned vslot = q35 ? 1 : 2;
+
+        if (primary && primary->address.type == DEVICE_ADDRESS_NONE && m->used[0][vslot] == 0)
+            pci_set(&primary->address, vslot, 0);
+        m->used[0][vslot] = 0xff;
+    }
+    for (unsigned b = 0; b < m->n_buses; b++)
+        for (unsigned s = 0; s < PCI_SLOTS; s++)
+            if (m->used[b][s])
+                m->used[b][s] = 0xff;
+
+    /* libvirt's order: PCI controllers, interfaces, sound, other
+     * controllers, virtio disks, balloon, video, virtio input. */
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        DomainController *c = &def->controllers[i];
+
+        if (STREQ_NULL(c->type, "pci") && controller_needs_pci(c)
+            && c->address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &c->address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    for (size_t i = 0; i < def->n_nets; i++) {
+        if (def->nets[i].address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &def->nets[i].address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    for (size_t i = 0; i < def->n_sounds; i++) {
+        if (sound_needs_pci(&def->sounds[i])
+            && def->sounds[i].address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &def->sounds[i].address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        DomainController *c = &def->controllers[i];
+
+        if (STREQ_NULL(c->type, "pci") || !controller_needs_pci(c)
+            || c->address.type != DEVICE_ADDRESS_NONE)
+            continue;
+        if (STREQ_NULL(c->type, "usb"))
+            r = assign_usb_controller(def, m, q35, c, error);
+        else
+            r = pci_next_slot(m, q35, &c->address, error);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < def->n_disks; i++) {
+        DomainDisk *d = &def->disks[i];
+
+        if (d->target_bus == DISK_BUS_VIRTIO && d->address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &d->address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    if (balloon_needs_pci(def) && def->memballoon.address.type == DEVICE_ADDRESS_NONE) {
+        r = pci_next_slot(m, q35, &def->memballoon.address, error);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < def->n_videos; i++) {
+        if (video_needs_pci(&def->videos[i])
+            && def->videos[i].address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &def->videos[i].address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        if (input_needs_pci(&def->inputs[i])
+            && def->inputs[i].address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &def->inputs[i].address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+/* ---- virtio-serial ports ---- */
+
+static int
+assign_virtio_serial_one(DomainChr *c, uint8_t *used, size_t n_used, bool console,
+                         Error *error)
+{
+    if (!chr_is_virtio(c))
+        return 0;
+    if (c->address.type == DEVICE_ADDRESS_VIRTIO_SERIAL)
+        return 0;
+    for (unsigned port = console ? 0 : 1; port < n_used; port++) {
+        if (!used[port]) {
+            used[port] = 1;
+            c->address.type = DEVICE_ADDRESS_VIRTIO_SERIAL;
+            c->address.controller = 0;
+            c->address.bus = 0;
+            c->address.port = port;
+            c->address.multifunction = -1;
+            return 0;
+        }
+    }
+    return error_set(error, -ENOSPC, VIR_ERR_XML_ERROR,
+                     "no free port on virtio-serial controller 0");
+}
+
+static int
+assign_virtio_serial(DomainDef *def, Error *error)
+{
+    uint8_t used[32] = { 0 };
+    int r;
+
+    /* Only controller 0 bus 0 is tracked; explicit ports elsewhere are kept. */
+    for (int pass = 0; pass < 2; pass++) {
+        DomainChr *list = pass ? def->channels : def->consoles;
+        size_t n = pass ? def->n_channels : def->n_consoles;
+
+        for (size_t i = 0; i < n; i++) {
+            DeviceAddress *a = &list[i].address;
+
+            if (a->type != DEVICE_ADDRESS_VIRTIO_SERIAL || a->controller != 0 || a->bus != 0
+                || a->port >= ARRAY_SIZE(used))
+                continue;
+            if (used[a->port])
+                return error_set(error, -EEXIST, VIR_ERR_XML_ERROR,
+                                 "virtio serial port %u on controller %u is already occupied",
+                                 a->port, a->controller);
+            used[a->port] = 1;
+        }
+    }
+    for (size_t i = 0; i < def->n_consoles; i++) {
+        r = assign_virtio_serial_one(&def->consoles[i], used, ARRAY_SIZE(used), true, error);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < def->n_channels; i++) {
+        r = assign_virtio_serial_one(&def->channels[i], used, ARRAY_SIZE(used), false, error);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* ---- USB ports ---- */
+
+static unsigned
+usb_controller_ports(const DomainController *c)
+{
+    if (c->ports > 0)
+        return (unsigned) c->ports;
+    if (STREQ_NULL(c->model, "piix3-uhci") || STREQ_NULL(c->model, "piix4-uhci"))
+        return 2;
+    if (STREQ_NULL(c->model, "ich9-ehci1") || STREQ_NULL(c->model, "ehci"))
+        return 6;
+    if (STREQ_NULL(c->model, "qemu-xhci") || STREQ_NULL(c->model, "nec-xhci"))
+        return 15;
+    return 2;
+}
+
+static void
+assign_usb(DomainDef *def)
+{
+    DomainController *c = controller_find(def, "usb", 0);
+    bool used[32] = { false };
+    unsigned n_ports;
+
+    if (!c || STREQ_NULL(c->model, "none"))
+        return;
+    n_ports = usb_controller_ports(c);
+    if (n_ports >= ARRAY_SIZE(used))
+        n_ports = ARRAY_SIZE(used) - 1;
+
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        DeviceAddress *a = &def->inputs[i].address;
+        unsigned p;
+
+        if (a->type == DEVICE_ADDRESS_USB && a->usb_port && sscanf(a->usb_port, "%u", &p) == 1
+            && p < ARRAY_SIZE(used))
+            used[p] = true;
+    }
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        DomainInput *in = &def->inputs[i];
+
+        if (!STREQ_NULL(in->bus, "usb") || in->address.type != DEVICE_ADDRESS_NONE)
+            continue;
+        for (unsigned p = 1; p <= n_ports; p++) {
+            if (!used[p]) {
+                used[p] = true;
+                in->address.type = DEVICE_ADDRESS_USB;
+                in->address.bus = 0;
+                in->address.usb_port = xasprintf("%u", p);
+                in->address.multifunction = -1;
+                break;
+            }
+        }
+    }
+}
+
+int
+qemu_domain_assign_addresses(DomainDef *def, Error *error)
+{
+    int r;
+
+    r = assign_pci(def, error);
+    if (r < 0)
+        return r;
+    r = assign_virtio_serial(def, error);
+    if (r < 0)
+        return r;
+    assign_usb(def);
+    return 0;
+}
+
+/* ---- aliases ---- */
+
+static void
+alias_set(char **alias, char *value)
+{
+    /* User aliases ("ua-...") are the user's; everything else is ours. */
+    if (*alias && str_prefix(*alias, "ua-")) {
+        free(value);
+        return;
+    }
+    free(*alias);
+    *alias = value;
+}
+
+char *
+qemu_controller_alias(const DomainDef *def, const DomainController *c)
+{
+    const char *type = c->type ? c->type : "";
+
+    if (STREQ(type, "pci")) {
+        if (c->index == 0)
+            return xstrdup(STREQ_NULL(c->model, "pcie-root") ? "pcie.0" : "pci.0");
+        return xasprintf("pci.%d", c->index);
+    }
+    if (STREQ(type, "usb"))
+        return c->index == 0 ? xstrdup("usb") : xasprintf("usb%d", c->index);
+    if (STREQ(type, "ide"))
+        return c->index == 0 ? xstrdup("ide") : xasprintf("ide%d", c->index);
+    if (STREQ(type, "sata"))
+        return (c->index == 0 && qemu_machine_is_q35(def)) ? xstrdup("ide")
+                                                           : xasprintf("sata%d", c->index);
+    return xasprintf("%s%d", type, c->index);
+}
+
+static char *
+disk_alias(const DomainDisk *d)
+{
+    const DeviceAddress *a = &d->address;
+    int idx = qemu_disk_name_to_index(d->target_dev);
+
+    switch (d->target_bus) {
+    case DISK_BUS_IDE:
+        return xasprintf("ide%u-%u-%u", a->controller, a->bus, a->unit);
+    case DISK_BUS_SATA:
+        return xasprintf("sata%u-%u-%u", a->controller, a->bus, a->unit);
+    case DISK_BUS_SCSI:
+        return xasprintf("scsi%u-%u-%u-%u", a->controller, a->bus, a->target, a->unit);
+    case DISK_BUS_FDC:
+        return xasprintf("fdc0-0-%u", a->unit);
+    case DISK_BUS_USB:
+        return xasprintf("usb-disk%d", idx < 0 ? 0 : idx);
+    case DISK_BUS_VIRTIO:
+    default:
+        return xasprintf("virtio-disk%d", idx < 0 ? 0 : idx);
+    }
+}
+
+void
+qemu_domain_assign_aliases(DomainDef *def)
+{
+    for (size_t i = 0; i < def->n_disks; i++)
+        alias_set(&def->disks[i].alias, disk_alias(&def->disks[i]));
+    for (size_t i = 0; i < def->n_controllers; i++)
+        alias_set(&def->controllers[i].alias, qemu_controller_alias(def, &def->controllers[i]));
+    for (size_t i = 0; i < def->n_nets; i++)
+        alias_set(&def->nets[i].alias, xasprintf("net%zu", i));
+    for (size_t i = 0; i < def->n_serials; i++)
+        alias_set(&def->serials[i].alias, xasprintf("serial%zu", i));
+    for (size_t i = 0; i < def->n_consoles; i++) {
+        /* Console 0 on a serial target is serial 0, named as such. */
+        if (i == 0 && STREQ_NULL(def->consoles[0].target_type, "serial") && def->n_serials > 0)
+            alias_set(&def->consoles[i].alias, xstrdup("serial0"));
+        else
+            alias_set(&def->consoles[i].alias, xasprintf("console%zu", i));
+    }
+    for (size_t i = 0; i < def->n_channels; i++)
+        alias_set(&def->channels[i].alias, xasprintf("channel%zu", i));
+    for (size_t i = 0; i < def->n_inputs; i++)
+        alias_set(&def->inputs[i].alias, xasprintf("input%zu", i));
+    for (size_t i = 0; i < def->n_videos; i++)
+        alias_set(&def->videos[i].alias, xasprintf("video%zu", i));
+    for (size_t i = 0; i < def->n_sounds; i++)
+        alias_set(&def->sounds[i].alias, xasprintf("sound%zu", i));
+    if (def->memballoon.model && !STREQ(def->memballoon.model, "none"))
+        alias_set(&def->memballoon.alias, xstrdup("balloon0"));
+}

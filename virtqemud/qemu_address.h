@@ -32,3 +32,13 @@ int qemu_domain_assign_addresses(DomainDef *def, Error *error);
  * scsi0-0-0-0, net0, serial0, console0, channel0, input0, video0, sound0,
  * balloon0, pci.0, usb, ide, virtio-serial0, ... (live data, set at start). */
 void qemu_domain_assign_aliases(DomainDef *def);
+
+/* Helpers shared with qemu_command.c. */
+bool qemu_machine_is_q35(const DomainDef *def);
+/* libvirt's virDiskNameToIndex: "vda" -> 0, "sdz" -> 25, "hdaa" -> 26; -1 if invalid. */
+int qemu_disk_name_to_index(const char *name);
+/* Controllers QEMU's machine provides itself (no -device): pci-root,
+ * pcie-root, IDE 0 on pc, SATA 0 on q35, fdc. */
+bool qemu_controller_is_builtin(const DomainDef *def, const DomainController *c);
+/* The alias libvirt gives @c ("pci.0", "usb", "ide", "scsi0", ...); new string. */
+char *qemu_controller_alias(const DomainDef *def, const DomainController *c);

@@ -1,1 +1,1338 @@
-/* qemu_command: being written. */
+/* From a DomainDef to QEMU's argument vector, the way libvirt 9 writes it for
+ * QEMU 7.2 (Debian 12), in QEMU's key=value option syntax.
+ *
+ * Order of the options follows libvirt's qemuBuildCommandLine(): name, -S,
+ * machine, accel, cpu, firmware, memory, smp, uuid, display, defaults,
+ * monitor, clock, pm, boot, kernel, controllers, disks, interfaces, serial,
+ * channels, consoles, input, audio, graphics, video, sound, balloon, -msg,
+ * then qemu:commandline. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "qemu_address.h"
+#include "qemu_command.h"
+
+/* ---- argv builder ---- */
+
+typedef struct Cmd {
+    char **argv;
+    size_t n, cap;
+    char **tmp; /* escaped strings, freed with the builder */
+    size_t n_tmp;
+} Cmd;
+
+static void
+cmd_take(Cmd *c, char *s)
+{
+    if (c->n + 2 > c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->argv = xrealloc(c->argv, c->cap * sizeof(char *));
+    }
+    c->argv[c->n++] = s;
+    c->argv[c->n] = NULL;
+}
+
+static void
+cmd_add(Cmd *c, const char *s)
+{
+    cmd_take(c, xstrdup(s));
+}
+
+/* "-opt" "value" */
+static void _printf_(3, 4)
+cmd_opt(Cmd *c, const char *opt, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    cmd_add(c, opt);
+    cmd_take(c, s);
+}
+
+/* Escaped for QEMU's option syntax; valid until cmd_clear(). */
+static const char *
+E(Cmd *c, const char *s)
+{
+    char *e = qemu_escape_option(s ? s : "");
+
+    c->tmp = xrealloc(c->tmp, (c->n_tmp + 1) * sizeof(char *));
+    c->tmp[c->n_tmp++] = e;
+    return e;
+}
+
+/* A formatted scratch string; valid until cmd_clear(). */
+static const char * _printf_(2, 3)
+T(Cmd *c, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    c->tmp = xrealloc(c->tmp, (c->n_tmp + 1) * sizeof(char *));
+    c->tmp[c->n_tmp++] = s;
+    return s;
+}
+
+static void
+strv_free_private(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+static void
+cmd_clear(Cmd *c)
+{
+    strv_free_private(c->argv);
+    for (size_t i = 0; i < c->n_tmp; i++)
+        free(c->tmp[i]);
+    free(c->tmp);
+    memset(c, 0, sizeof(*c));
+}
+
+char *
+qemu_escape_option(const char *value)
+{
+    size_t n = 0;
+    char *out, *o;
+
+    for (const char *p = value; *p; p++)
+        n += *p == ',' ? 2 : 1;
+    out = o = xmalloc(n + 1);
+    for (const char *p = value; *p; p++) {
+        *o++ = *p;
+        if (*p == ',')
+            *o++ = ',';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- lookups ---- */
+
+static const DomainController *
+find_controller(const DomainDef *def, const char *type, unsigned index)
+{
+    for (size_t i = 0; i < def->n_controllers; i++)
+        if (STREQ_NULL(def->controllers[i].type, type)
+            && def->controllers[i].index == (int) index)
+            return &def->controllers[i];
+    return NULL;
+}
+
+/* The alias QEMU knows controller (@type, @index) by. */
+static const char *
+controller_id(Cmd *c, const DomainDef *def, const char *type, unsigned index)
+{
+    const DomainController *ctl = find_controller(def, type, index);
+    char *alias;
+
+    if (!ctl)
+        return NULL;
+    if (ctl->alias)
+        return ctl->alias;
+    alias = qemu_controller_alias(def, ctl);
+    c->tmp = xrealloc(c->tmp, (c->n_tmp + 1) * sizeof(char *));
+    c->tmp[c->n_tmp++] = alias;
+    return alias;
+}
+
+/* ",bus=pci.0,addr=0x3" for a PCI address; "" without one. */
+static int
+pci_addr(Cmd *c, const DomainDef *def, const DeviceAddress *a, const char **ret, Error *error)
+{
+    const char *bus;
+
+    if (a->type != DEVICE_ADDRESS_PCI) {
+        *ret = "";
+        return 0;
+    }
+    bus = controller_id(c, def, "pci", a->bus);
+    if (!bus)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "no PCI controller with index '%u' for address %04x:%02x:%02x.%x",
+                         a->bus, a->domain, a->bus, a->slot, a->function);
+    if (a->function)
+        *ret = T(c, ",bus=%s%s,addr=0x%x.0x%x", bus, a->multifunction == 1 ? ",multifunction=on" : "",
+                 a->slot, a->function);
+    else
+        *ret = T(c, ",bus=%s%s,addr=0x%x", bus, a->multifunction == 1 ? ",multifunction=on" : "",
+                 a->slot);
+    return 0;
+}
+
+static int
+need_alias(const char *alias, const char *what, Error *error)
+{
+    if (alias)
+        return 0;
+    return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                     "%s has no alias: qemu_domain_assign_aliases() was not called", what);
+}
+
+static bool
+has_feature(const DomainDef *def, const char *name)
+{
+    for (size_t i = 0; i < def->n_features; i++)
+        if (STREQ_NULL(def->features[i], name))
+            return true;
+    return false;
+}
+
+static const DomainTimer *
+find_timer(const DomainDef *def, const char *name)
+{
+    for (size_t i = 0; i < def->n_timers; i++)
+        if (STREQ_NULL(def->timers[i].name, name))
+            return &def->timers[i];
+    return NULL;
+}
+
+static const char *
+chr_type_name(ChrType t)
+{
+    static const char *const names[] = {
+        [CHR_TYPE_PTY] = "pty", [CHR_TYPE_FILE] = "file", [CHR_TYPE_UNIX] = "unix",
+        [CHR_TYPE_NULL] = "null", [CHR_TYPE_STDIO] = "stdio", [CHR_TYPE_TCP] = "tcp",
+        [CHR_TYPE_SPICEVMC] = "spicevmc",
+    };
+    return (size_t) t < ARRAY_SIZE(names) ? names[t] : "unknown";
+}
+
+static const char *
+net_type_name(NetType t)
+{
+    static const char *const names[] = {
+        [NET_TYPE_USER] = "user", [NET_TYPE_NETWORK] = "network",
+        [NET_TYPE_BRIDGE] = "bridge", [NET_TYPE_ETHERNET] = "ethernet",
+    };
+    return (size_t) t < ARRAY_SIZE(names) ? names[t] : "unknown";
+}
+
+/* ---- what cannot start, refused before anything is built ---- */
+
+static int
+check_supported(const DomainDef *def, const QemuCommandContext *ctx, Error *error)
+{
+    size_t n_vnc = 0;
+
+    if (def->virt_type == DOMAIN_VIRT_KVM && !ctx->kvm_available)
+        /* libvirt's text, word for word: virsh users know it. */
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "Domain requires KVM, but it is not available. Check that "
+                         "virtualization is enabled in the host BIOS, and host configuration "
+                         "is setup to load the kvm modules.");
+    for (size_t i = 0; i < def->n_graphics; i++) {
+        if (!STREQ_NULL(def->graphics[i].type, "vnc"))
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "graphics type '%s' is not supported",
+                             def->graphics[i].type ? def->graphics[i].type : "");
+        if (++n_vnc > 1)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "only one graphics device of type 'vnc' is supported");
+    }
+    for (size_t i = 0; i < def->n_disks; i++) {
+        const DomainDisk *d = &def->disks[i];
+
+        if (d->type == DISK_TYPE_NETWORK)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "network disk '%s' is not supported",
+                             d->target_dev ? d->target_dev : "");
+        if (d->device == DISK_DEVICE_LUN)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "disk device 'lun' of disk '%s' is not supported",
+                             d->target_dev ? d->target_dev : "");
+    }
+    for (int pass = 0; pass < 3; pass++) {
+        const DomainChr *list = pass == 0 ? def->serials
+                              : pass == 1 ? def->channels : def->consoles;
+        size_t n = pass == 0 ? def->n_serials : pass == 1 ? def->n_channels : def->n_consoles;
+
+        for (size_t i = 0; i < n; i++) {
+            const DomainChr *chr = &list[i];
+
+            if (chr->type == CHR_TYPE_SPICEVMC)
+                return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                                 "spicevmc channel '%s' is not supported, as spice graphics "
+                                 "are not", chr->target_name ? chr->target_name : "");
+            if (chr->type == CHR_TYPE_STDIO)
+                return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                                 "character device type 'stdio' is not supported");
+        }
+    }
+    for (size_t i = 0; i < def->n_redirdevs; i++)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "redirdev of type '%s' is not supported",
+                         def->redirdevs[i].type ? def->redirdevs[i].type : "");
+    return 0;
+}
+
+/* ---- general options ---- */
+
+static int
+build_cpu(Cmd *c, const DomainDef *def, Error *error)
+{
+    const DomainCpu *cpu = &def->cpu;
+    bool kvm = def->virt_type == DOMAIN_VIRT_KVM;
+    const char *model;
+    size_t len;
+    char *s;
+
+    if (!cpu->mode)
+        return 0;
+    if (STREQ(cpu->mode, "host-passthrough") || STREQ(cpu->mode, "host-model")) {
+        /* TCG has no host CPU to pass through; libvirt refuses, we give the
+         * guest TCG's "max" model, everything TCG can emulate. */
+        model = kvm ? "host" : "max";
+    } else if (STREQ(cpu->mode, "maximum")) {
+        model = "max";
+    } else if (STREQ(cpu->mode, "custom")) {
+        if (!cpu->model) {
+            if (cpu->n_features == 0)
+                return 0;
+            model = "qemu64";
+        } else {
+            model = cpu->model;
+        }
+    } else {
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "CPU mode '%s' is not supported", cpu->mode);
+    }
+
+    s = xstrdup(E(c, model));
+    len = strlen(s);
+    for (size_t i = 0; i < cpu->n_features; i++) {
+        const DomainCpuFeature *f = &cpu->features[i];
+        const char *on;
+        const char *name = E(c, f->name);
+
+        if (!f->policy || STREQ(f->policy, "require") || STREQ(f->policy, "force")
+            || STREQ(f->policy, "optional"))
+            on = "on";
+        else if (STREQ(f->policy, "disable") || STREQ(f->policy, "forbid"))
+            on = "off";
+        else
+            return free(s), error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                                      "CPU feature policy '%s' is not supported", f->policy);
+        s = xrealloc(s, len + strlen(name) + strlen(on) + 3);
+        len += (size_t) sprintf(s + len, ",%s=%s", name, on);
+    }
+    cmd_add(c, "-cpu");
+    cmd_take(c, s);
+    return 0;
+}
+
+static void
+build_smp(Cmd *c, const DomainDef *def)
+{
+    unsigned max = def->vcpus ? def->vcpus : 1;
+    unsigned cur = def->vcpus_current ? def->vcpus_current : max;
+    unsigned sockets = max, cores = 1, threads = 1, dies = 1;
+
+    if (def->cpu.sockets || def->cpu.cores || def->cpu.threads) {
+        sockets = def->cpu.sockets ? def->cpu.sockets : 1;
+        cores = def->cpu.cores ? def->cpu.cores : 1;
+        threads = def->cpu.threads ? def->cpu.threads : 1;
+        dies = def->cpu.dies ? def->cpu.dies : 1;
+    }
+    cmd_opt(c, "-smp", "%u%s,sockets=%u%s,cores=%u,threads=%u", cur,
+            cur != max ? T(c, ",maxcpus=%u", max) : "", sockets,
+            dies > 1 ? T(c, ",dies=%u", dies) : "", cores, threads);
+}
+
+static int
+build_firmware(Cmd *c, const DomainDef *def, Error *error)
+{
+    if (!def->os_loader) {
+        if (def->os_firmware && !STREQ(def->os_firmware, "bios"))
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "firmware autoselection '%s' is not supported", def->os_firmware);
+        return 0;
+    }
+    if (STREQ_NULL(def->os_loader_type, "pflash")) {
+        cmd_opt(c, "-drive", "file=%s,if=pflash,format=raw,unit=0%s", E(c, def->os_loader),
+                STREQ_NULL(def->os_loader_readonly, "yes") ? ",readonly=on" : "");
+        if (def->os_nvram)
+            cmd_opt(c, "-drive", "file=%s,if=pflash,format=raw,unit=1", E(c, def->os_nvram));
+    } else {
+        cmd_opt(c, "-bios", "%s", def->os_loader);
+    }
+    return 0;
+}
+
+static void
+build_clock(Cmd *c, const DomainDef *def)
+{
+    const DomainTimer *rtc = find_timer(def, "rtc");
+    const DomainTimer *pit = find_timer(def, "pit");
+    const DomainTimer *hpet = find_timer(def, "hpet");
+    const char *base = "utc";
+
+    if (STREQ_NULL(def->clock_offset, "localtime")) {
+        base = "localtime";
+    } else if (STREQ_NULL(def->clock_offset, "variable")) {
+        /* The guest's clock runs @adjustment seconds off its basis. */
+        time_t now = time(NULL) + (def->clock_adjustment ? atoll(def->clock_adjustment) : 0);
+        struct tm tm;
+
+        if (STREQ_NULL(def->clock_basis, "localtime"))
+            localtime_r(&now, &tm);
+        else
+            gmtime_r(&now, &tm);
+        base = T(c, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    }
+    cmd_opt(c, "-rtc", "base=%s%s", base,
+            rtc && STREQ_NULL(rtc->tickpolicy, "catchup") ? ",driftfix=slew" : "");
+
+    if (pit && pit->tickpolicy) {
+        if (STREQ(pit->tickpolicy, "delay"))
+            cmd_opt(c, "-global", "kvm-pit.lost_tick_policy=delay");
+        else if (STREQ(pit->tickpolicy, "discard"))
+            cmd_opt(c, "-global", "kvm-pit.lost_tick_policy=discard");
+    }
+    if (hpet && hpet->present == 0)
+        cmd_add(c, "-no-hpet");
+}
+
+static void
+build_pm(Cmd *c, const DomainDef *def)
+{
+    const char *dev = qemu_machine_is_q35(def) ? "ICH9-LPC" : "PIIX4_PM";
+
+    cmd_add(c, "-no-shutdown");
+    if (def->pm_suspend_to_mem >= 0)
+        cmd_opt(c, "-global", "%s.disable_s3=%d", dev, def->pm_suspend_to_mem ? 0 : 1);
+    if (def->pm_suspend_to_disk >= 0)
+        cmd_opt(c, "-global", "%s.disable_s4=%d", dev, def->pm_suspend_to_disk ? 0 : 1);
+}
+
+/* bootindex per disk and interface: from per-device <boot order>, or else
+ * from <os><boot dev> (the first device of each kind), as libvirt does. */
+static void
+compute_boot(const DomainDef *def, int *disk_boot, int *net_boot)
+{
+    bool per_device = false;
+    static const char *const default_devs[] = { "hd" };
+    const char *const *devs = (const char *const *) def->os_boot_devs;
+    size_t n_devs = def->n_os_boot_devs;
+
+    for (size_t i = 0; i < def->n_disks; i++) {
+        disk_boot[i] = def->disks[i].boot_order;
+        per_device |= def->disks[i].boot_order > 0;
+    }
+    for (size_t i = 0; i < def->n_nets; i++) {
+        net_boot[i] = def->nets[i].boot_order;
+        per_device |= def->nets[i].boot_order > 0;
+    }
+    if (per_device)
+        return;
+    if (n_devs == 0 && !def->os_kernel) {
+        devs = default_devs;
+        n_devs = 1;
+    }
+    for (size_t j = 0; j < n_devs; j++) {
+        DiskDevice want;
+
+        if (STREQ_NULL(devs[j], "network")) {
+            if (def->n_nets > 0 && net_boot[0] == 0)
+                net_boot[0] = (int) j + 1;
+            continue;
+        }
+        if (STREQ_NULL(devs[j], "hd"))
+            want = DISK_DEVICE_DISK;
+        else if (STREQ_NULL(devs[j], "cdrom"))
+            want = DISK_DEVICE_CDROM;
+        else if (STREQ_NULL(devs[j], "fd"))
+            want = DISK_DEVICE_FLOPPY;
+        else
+            continue;
+        for (size_t i = 0; i < def->n_disks; i++) {
+            if (def->disks[i].device == want) {
+                if (disk_boot[i] == 0)
+                    disk_boot[i] = (int) j + 1;
+                break;
+            }
+        }
+    }
+}
+
+/* ---- controllers ---- */
+
+static const char *
+usb_device_name(const char *model)
+{
+    static const struct { const char *model, *dev; } map[] = {
+        { "piix3-uhci", "piix3-usb-uhci" }, { "piix4-uhci", "piix4-usb-uhci" },
+        { "ehci", "usb-ehci" }, { "ich9-ehci1", "ich9-usb-ehci1" },
+        { "ich9-uhci1", "ich9-usb-uhci1" }, { "ich9-uhci2", "ich9-usb-uhci2" },
+        { "ich9-uhci3", "ich9-usb-uhci3" }, { "nec-xhci", "nec-usb-xhci" },
+        { "qemu-xhci", "qemu-xhci" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+        if (STREQ_NULL(model, map[i].model))
+            return map[i].dev;
+    return NULL;
+}
+
+static int
+build_controller(Cmd *c, const DomainDef *def, const DomainController *ctl, Error *error)
+{
+    const char *addr;
+    const char *type = ctl->type ? ctl->type : "";
+    int r;
+
+    if (qemu_controller_is_builtin(def, ctl))
+        return 0;
+    if (STREQ(type, "usb") && STREQ_NULL(ctl->model, "none"))
+        return 0;
+    r = need_alias(ctl->alias, "controller", error);
+    if (r < 0)
+        return r;
+    r = pci_addr(c, def, &ctl->address, &addr, error);
+    if (r < 0)
+        return r;
+
+    if (STREQ(type, "pci")) {
+        if (STREQ_NULL(ctl->model, "pci-bridge"))
+            cmd_opt(c, "-device", "pci-bridge,chassis_nr=%d,id=%s%s", ctl->index, ctl->alias,
+                    addr);
+        else if (STREQ_NULL(ctl->model, "pcie-root-port"))
+            cmd_opt(c, "-device", "pcie-root-port,port=0x%x,chassis=%d,id=%s%s",
+                    0x10 + ctl->index - 1, ctl->index, ctl->alias, addr);
+        else
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "PCI controller model '%s' is not supported",
+                             ctl->model ? ctl->model : "");
+    } else if (STREQ(type, "usb")) {
+        const char *dev = usb_device_name(ctl->model);
+
+        if (!dev)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "USB controller model '%s' is not supported",
+                             ctl->model ? ctl->model : "");
+        if (ctl->master_startport >= 0) {
+            /* A UHCI companion of the EHCI controller with the same index. */
+            const char *master = NULL;
+
+            for (size_t i = 0; i < def->n_controllers; i++) {
+                const DomainController *o = &def->controllers[i];
+
+                if (STREQ_NULL(o->type, "usb") && o->index == ctl->index
+                    && o->master_startport < 0 && o->alias)
+                    master = o->alias;
+            }
+            if (!master)
+                master = ctl->alias;
+            cmd_opt(c, "-device", "%s,masterbus=%s.0,firstport=%d%s", dev, master,
+                    ctl->master_startport, addr);
+        } else if (STREQ(dev, "qemu-xhci") || STREQ(dev, "nec-usb-xhci")) {
+            cmd_opt(c, "-device", "%s,p2=15,p3=15,id=%s%s", dev, ctl->alias, addr);
+        } else {
+            cmd_opt(c, "-device", "%s,id=%s%s", dev, ctl->alias, addr);
+        }
+    } else if (STREQ(type, "scsi")) {
+        const char *dev;
+
+        if (STREQ_NULL(ctl->model, "lsilogic"))
+            dev = "lsi";
+        else if (STREQ_NULL(ctl->model, "virtio-scsi"))
+            dev = "virtio-scsi-pci";
+        else
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "SCSI controller model '%s' is not supported",
+                             ctl->model ? ctl->model : "");
+        cmd_opt(c, "-device", "%s,id=%s%s", dev, ctl->alias, addr);
+    } else if (STREQ(type, "sata")) {
+        cmd_opt(c, "-device", "ahci,id=%s%s", ctl->alias, addr);
+    } else if (STREQ(type, "virtio-serial")) {
+        cmd_opt(c, "-device", "virtio-serial-pci,id=%s%s%s%s", ctl->alias,
+                ctl->ports > 0 ? T(c, ",max_ports=%d", ctl->ports) : "",
+                ctl->vectors > 0 ? T(c, ",vectors=%d", ctl->vectors) : "", addr);
+    } else if (STREQ(type, "ide")) {
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         qemu_machine_is_q35(def)
+                         ? "IDE controllers are unsupported for this QEMU binary or machine type"
+                         : "only one IDE controller is supported");
+    } else {
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "controller type '%s' is not supported", type);
+    }
+    return 0;
+}
+
+static int
+build_controllers(Cmd *c, const DomainDef *def, Error *error)
+{
+    /* libvirt's order of controller types on the command line. */
+    static const char *const order[] = { "pci", "usb", "scsi", "ide", "sata", "fdc",
+                                         "virtio-serial" };
+    int r;
+
+    for (size_t t = 0; t < ARRAY_SIZE(order); t++) {
+        for (size_t i = 0; i < def->n_controllers; i++) {
+            if (!STREQ_NULL(def->controllers[i].type, order[t]))
+                continue;
+            r = build_controller(c, def, &def->controllers[i], error);
+            if (r < 0)
+                return r;
+        }
+    }
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        bool known = false;
+
+        for (size_t t = 0; t < ARRAY_SIZE(order); t++)
+            known |= STREQ_NULL(def->controllers[i].type, order[t]);
+        if (!known)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "controller type '%s' is not supported",
+                             def->controllers[i].type ? def->controllers[i].type : "");
+    }
+    return 0;
+}
+
+/* ---- disks ---- */
+
+typedef struct CacheMode {
+    const char *name;
+    bool direct, no_flush, write_cache;
+} CacheMode;
+
+static const CacheMode cache_modes[] = {
+    { "none", true, false, true },
+    { "writeback", false, false, true },
+    { "writethrough", false, false, false },
+    { "directsync", true, false, false },
+    { "unsafe", false, true, true },
+};
+
+static int
+build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i, int bootindex,
+           Error *error)
+{
+    const DomainDisk *d = &def->disks[i];
+    const char *target = d->target_dev ? d->target_dev : "";
+    const char *path = d->source;
+    const CacheMode *cache = NULL;
+    const char *cache_opts = "";
+    const char *drive = "";
+    const char *dev_extra = "";
+    const char *addr;
+    bool cdrom = d->device == DISK_DEVICE_CDROM;
+    int r;
+
+    r = need_alias(d->alias, "disk", error);
+    if (r < 0)
+        return r;
+    if (ctx->disk_paths && ctx->disk_paths[i])
+        path = ctx->disk_paths[i];
+    else if (d->type == DISK_TYPE_VOLUME)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "volume '%s' in pool '%s' of disk '%s' was not resolved to a path",
+                         d->source_volume ? d->source_volume : "",
+                         d->source_pool ? d->source_pool : "", target);
+    if (!path && !cdrom && d->device != DISK_DEVICE_FLOPPY)
+        return error_set(error, -EINVAL, VIR_ERR_NO_SOURCE,
+                         "disk '%s' has no source", target);
+
+    if (d->driver_cache && !STREQ(d->driver_cache, "default")) {
+        for (size_t k = 0; k < ARRAY_SIZE(cache_modes); k++)
+            if (STREQ(d->driver_cache, cache_modes[k].name))
+                cache = &cache_modes[k];
+        if (!cache)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "disk cache mode '%s' of disk '%s' is not supported",
+                             d->driver_cache, target);
+        cache_opts = T(c, ",cache.direct=%s,cache.no-flush=%s", cache->direct ? "on" : "off",
+                       cache->no_flush ? "on" : "off");
+    }
+    if (d->readonly && !cdrom && (d->target_bus == DISK_BUS_IDE || d->target_bus == DISK_BUS_SATA))
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "readonly ide disks are not supported");
+
+    if (path) {
+        const char *proto = "file";
+        bool ro = d->readonly || cdrom;
+        struct stat st;
+
+        if (d->type == DISK_TYPE_BLOCK
+            || (d->type == DISK_TYPE_VOLUME && stat(path, &st) == 0 && S_ISBLK(st.st_mode)))
+            proto = cdrom ? "host_cdrom" : "host_device";
+        /* libvirt 9 numbers nodes per disk: libvirt-N-storage under libvirt-N-format. */
+        cmd_opt(c, "-blockdev", "driver=%s,filename=%s%s,node-name=libvirt-%zu-storage%s,"
+                "auto-read-only=on,discard=unmap", proto, E(c, path),
+                STREQ_NULL(d->driver_io, "native") ? ",aio=native"
+                : STREQ_NULL(d->driver_io, "io_uring") ? ",aio=io_uring" : "",
+                i + 1, cache_opts);
+        cmd_opt(c, "-blockdev", "node-name=libvirt-%zu-format,read-only=%s%s%s,driver=%s,"
+                "file=libvirt-%zu-storage", i + 1, ro ? "on" : "off", cache_opts,
+                STREQ_NULL(d->driver_discard, "unmap") ? ",discard=unmap" : "",
+                E(c, d->driver_type ? d->driver_type : "raw"), i + 1);
+        drive = T(c, ",drive=libvirt-%zu-format", i + 1);
+    }
+
+    dev_extra = T(c, "%s,id=%s%s%s%s", drive, d->alias,
+                  bootindex > 0 ? T(c, ",bootindex=%d", bootindex) : "",
+                  cache ? (cache->write_cache ? ",write-cache=on" : ",write-cache=off") : "",
+                  d->serial ? T(c, ",serial=%s", E(c, d->serial)) : "");
+
+    switch (d->target_bus) {
+    case DISK_BUS_VIRTIO:
+        if (cdrom)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "cdrom '%s' on bus 'virtio' is not supported", target);
+        r = pci_addr(c, def, &d->address, &addr, error);
+        if (r < 0)
+            return r;
+        cmd_opt(c, "-device", "virtio-blk-pci%s%s", addr, dev_extra);
+        break;
+    case DISK_BUS_IDE:
+    case DISK_BUS_SATA: {
+        bool sata = d->target_bus == DISK_BUS_SATA;
+        const char *ctl = controller_id(c, def, sata ? "sata" : "ide", d->address.controller);
+
+        if (!ctl || (!sata && qemu_machine_is_q35(def)))
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             sata ? "no SATA controller for disk '%s'"
+                                  : "IDE controllers are unsupported for this QEMU binary or "
+                                    "machine type (disk '%s')", target);
+        if (sata)
+            cmd_opt(c, "-device", "%s,bus=%s.%u%s", cdrom ? "ide-cd" : "ide-hd", ctl,
+                    d->address.unit, dev_extra);
+        else
+            cmd_opt(c, "-device", "%s,bus=%s.%u,unit=%u%s", cdrom ? "ide-cd" : "ide-hd", ctl,
+                    d->address.bus, d->address.unit, dev_extra);
+        break;
+    }
+    case DISK_BUS_SCSI: {
+        const DomainController *ctl = find_controller(def, "scsi", d->address.controller);
+
+        if (!ctl || !ctl->alias)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "no SCSI controller for disk '%s'", target);
+        if (STREQ_NULL(ctl->model, "virtio-scsi"))
+            cmd_opt(c, "-device", "%s,bus=%s.0,channel=%u,scsi-id=%u,lun=%u,"
+                    "device_id=drive-%s%s", cdrom ? "scsi-cd" : "scsi-hd", ctl->alias,
+                    d->address.bus, d->address.target, d->address.unit, d->alias, dev_extra);
+        else
+            cmd_opt(c, "-device", "%s,bus=%s.%u,scsi-id=%u%s", cdrom ? "scsi-cd" : "scsi-hd",
+                    ctl->alias, d->address.bus, d->address.unit, dev_extra);
+        break;
+    }
+    case DISK_BUS_USB:
+        cmd_opt(c, "-device", "usb-storage,bus=usb.0%s%s", dev_extra,
+                d->readonly ? ",removable=off" : "");
+        break;
+    case DISK_BUS_FDC:
+        if (qemu_machine_is_q35(def))
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "floppy disk '%s' is not supported on machine '%s'", target,
+                             def->os_machine);
+        if (*drive)
+            cmd_opt(c, "-global", "isa-fdc.drive%c=libvirt-%zu-format",
+                    d->address.unit ? 'B' : 'A', i + 1);
+        if (bootindex > 0)
+            cmd_opt(c, "-global", "isa-fdc.bootindex%c=%d", d->address.unit ? 'B' : 'A',
+                    bootindex);
+        break;
+    default:
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "disk bus of disk '%s' is not supported", target);
+    }
+    return 0;
+}
+
+/* ---- interfaces ---- */
+
+static const char *
+net_device_name(const char *model)
+{
+    if (!model)
+        return "rtl8139"; /* libvirt's default for x86 */
+    if (STREQ(model, "virtio"))
+        return "virtio-net-pci";
+    return model;
+}
+
+static int
+build_net(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i, int bootindex,
+          Error *error)
+{
+    const DomainNet *net = &def->nets[i];
+    const char *addr;
+    int r;
+
+    r = need_alias(net->alias, "interface", error);
+    if (r < 0)
+        return r;
+    r = pci_addr(c, def, &net->address, &addr, error);
+    if (r < 0)
+        return r;
+
+    if (net->type == NET_TYPE_USER) {
+        cmd_opt(c, "-netdev", "user,id=host%s", net->alias);
+    } else {
+        int fd = ctx->net_fds ? ctx->net_fds[i] : -1;
+
+        if (fd < 0)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "interface type '%s' needs a tap device", net_type_name(net->type));
+        cmd_opt(c, "-netdev", "tap,fd=%d,id=host%s", fd, net->alias);
+    }
+    cmd_opt(c, "-device", "%s,netdev=host%s,id=%s,mac=%s%s%s%s%s",
+            E(c, net_device_name(net->model)), net->alias, net->alias, net->mac,
+            net->mtu && STREQ_NULL(net->model, "virtio") ? T(c, ",host_mtu=%u", net->mtu) : "",
+            STREQ_NULL(net->link_state, "down") ? ",link=off" : "", addr,
+            bootindex > 0 ? T(c, ",bootindex=%d", bootindex) : "");
+    return 0;
+}
+
+/* ---- character devices ---- */
+
+static int
+build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const DomainChr *chr,
+              Error *error)
+{
+    const char *id = T(c, "char%s", chr->alias);
+    bool server;
+
+    switch (chr->type) {
+    case CHR_TYPE_PTY:
+        cmd_opt(c, "-chardev", "pty,id=%s", id);
+        return 0;
+    case CHR_TYPE_NULL:
+        cmd_opt(c, "-chardev", "null,id=%s", id);
+        return 0;
+    case CHR_TYPE_FILE:
+        if (!chr->source_path)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "file character device '%s' has no path", chr->alias);
+        cmd_opt(c, "-chardev", "file,id=%s,path=%s%s", id, E(c, chr->source_path),
+                chr->append ? ",append=on" : "");
+        return 0;
+    case CHR_TYPE_UNIX: {
+        const char *path = chr->source_path;
+
+        server = !chr->source_mode || STREQ(chr->source_mode, "bind");
+        if (!path) {
+            /* libvirt makes one per channel under its channel folder. */
+            if (chr->device != CHR_DEVICE_CHANNEL || !ctx->channel_dir)
+                return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                                 "unix character device '%s' has no path", chr->alias);
+            path = T(c, "%s/%s", ctx->channel_dir,
+                     chr->target_name ? chr->target_name : chr->alias);
+            server = true;
+        }
+        cmd_opt(c, "-chardev", "socket,id=%s,path=%s%s", id, E(c, path),
+                server ? ",server=on,wait=off" : "");
+        return 0;
+    }
+    case CHR_TYPE_TCP:
+        server = STREQ_NULL(chr->source_mode, "bind");
+        if (!chr->source_service)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "tcp character device '%s' has no service", chr->alias);
+        cmd_opt(c, "-chardev", "socket,id=%s,host=%s,port=%s%s", id,
+                E(c, chr->source_host ? chr->source_host : "127.0.0.1"),
+                E(c, chr->source_service), server ? ",server=on,wait=off" : "");
+        return 0;
+    default:
+        break;
+    }
+    (void) def;
+    return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                     "character device type '%s' is not supported", chr_type_name(chr->type));
+}
+
+static const char *
+virtio_serial_bus(Cmd *c, const DomainDef *def, const DomainChr *chr)
+{
+    const char *ctl = controller_id(c, def, "virtio-serial", chr->address.controller);
+
+    return ctl ? T(c, "%s.%u", ctl, chr->address.bus) : NULL;
+}
+
+static int
+build_chrs(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
+{
+    int r;
+
+    for (size_t i = 0; i < def->n_serials; i++) {
+        const DomainChr *s = &def->serials[i];
+        const char *addr;
+
+        r = need_alias(s->alias, "serial", error);
+        if (r >= 0)
+            r = build_chardev(c, def, ctx, s, error);
+        if (r < 0)
+            return r;
+        if (!s->target_type || STREQ(s->target_type, "isa-serial")
+            || STREQ(s->target_type, "serial")) {
+            cmd_opt(c, "-device", "isa-serial,chardev=char%s,id=%s,index=%d", s->alias, s->alias,
+                    s->target_port >= 0 ? s->target_port : (int) i);
+        } else if (STREQ(s->target_type, "pci-serial")) {
+            r = pci_addr(c, def, &s->address, &addr, error);
+            if (r < 0)
+                return r;
+            cmd_opt(c, "-device", "pci-serial,chardev=char%s,id=%s%s", s->alias, s->alias, addr);
+        } else if (STREQ(s->target_type, "usb-serial")) {
+            cmd_opt(c, "-device", "usb-serial,chardev=char%s,id=%s", s->alias, s->alias);
+        } else {
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "serial target type '%s' is not supported", s->target_type);
+        }
+    }
+
+    for (size_t i = 0; i < def->n_channels; i++) {
+        const DomainChr *ch = &def->channels[i];
+        const char *bus;
+
+        r = need_alias(ch->alias, "channel", error);
+        if (r < 0)
+            return r;
+        if (!STREQ_NULL(ch->target_type, "virtio"))
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "channel target type '%s' is not supported",
+                             ch->target_type ? ch->target_type : "");
+        bus = virtio_serial_bus(c, def, ch);
+        if (!bus || ch->address.type != DEVICE_ADDRESS_VIRTIO_SERIAL)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "channel '%s' has no virtio-serial controller", ch->alias);
+        r = build_chardev(c, def, ctx, ch, error);
+        if (r < 0)
+            return r;
+        cmd_opt(c, "-device", "virtserialport,bus=%s,nr=%u,chardev=char%s,id=%s%s", bus,
+                ch->address.port, ch->alias, ch->alias,
+                ch->target_name ? T(c, ",name=%s", E(c, ch->target_name)) : "");
+    }
+
+    for (size_t i = 0; i < def->n_consoles; i++) {
+        const DomainChr *con = &def->consoles[i];
+        const char *bus;
+
+        /* Console 0 on a serial target is serial 0: nothing more to add. */
+        if (STREQ_NULL(con->target_type, "serial") && i == 0 && def->n_serials > 0)
+            continue;
+        r = need_alias(con->alias, "console", error);
+        if (r < 0)
+            return r;
+        if (!STREQ_NULL(con->target_type, "virtio"))
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "console target type '%s' is not supported",
+                             con->target_type ? con->target_type : "");
+        bus = virtio_serial_bus(c, def, con);
+        if (!bus || con->address.type != DEVICE_ADDRESS_VIRTIO_SERIAL)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "console '%s' has no virtio-serial controller", con->alias);
+        r = build_chardev(c, def, ctx, con, error);
+        if (r < 0)
+            return r;
+        cmd_opt(c, "-device", "virtconsole,bus=%s,nr=%u,chardev=char%s,id=%s", bus,
+                con->address.port, con->alias, con->alias);
+    }
+    return 0;
+}
+
+/* ---- input, audio, graphics, video, sound, balloon ---- */
+
+static int
+build_inputs(Cmd *c, const DomainDef *def, Error *error)
+{
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        const DomainInput *in = &def->inputs[i];
+        const char *type = in->type ? in->type : "";
+        const char *dev;
+        const char *addr;
+        int r;
+
+        if (STREQ_NULL(in->bus, "ps2"))
+            continue; /* the i8042 of the machine */
+        r = need_alias(in->alias, "input", error);
+        if (r < 0)
+            return r;
+        if (STREQ_NULL(in->bus, "usb")) {
+            dev = STREQ(type, "tablet") ? "usb-tablet"
+                : STREQ(type, "mouse") ? "usb-mouse"
+                : STREQ(type, "keyboard") ? "usb-kbd" : NULL;
+            if (dev) {
+                const char *usb = controller_id(c, def, "usb", 0);
+
+                if (!usb || STREQ_NULL(find_controller(def, "usb", 0)->model, "none"))
+                    return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                                     "USB input '%s' needs a USB controller", type);
+                cmd_opt(c, "-device", "%s,id=%s,bus=%s.0%s", dev, in->alias, usb,
+                        in->address.type == DEVICE_ADDRESS_USB && in->address.usb_port
+                        ? T(c, ",port=%s", E(c, in->address.usb_port)) : "");
+                continue;
+            }
+        } else if (STREQ_NULL(in->bus, "virtio")) {
+            dev = STREQ(type, "tablet") ? "virtio-tablet-pci"
+                : STREQ(type, "mouse") ? "virtio-mouse-pci"
+                : STREQ(type, "keyboard") ? "virtio-keyboard-pci" : NULL;
+            if (dev) {
+                r = pci_addr(c, def, &in->address, &addr, error);
+                if (r < 0)
+                    return r;
+                cmd_opt(c, "-device", "%s,id=%s%s", dev, in->alias, addr);
+                continue;
+            }
+        }
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "input '%s' on bus '%s' is not supported", type,
+                         in->bus ? in->bus : "");
+    }
+    return 0;
+}
+
+static bool
+needs_audio(const DomainDef *def)
+{
+    return def->n_sounds > 0 || def->n_graphics > 0;
+}
+
+static int
+build_graphics(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
+{
+    for (size_t i = 0; i < def->n_graphics; i++) {
+        const DomainGraphics *g = &def->graphics[i];
+        const char *listen = g->listen ? g->listen : "127.0.0.1";
+        int port = ctx->vnc_ports ? ctx->vnc_ports[i] : g->port;
+
+        if (port < 5900 || port > 65535)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "VNC port '%d' is out of range (5900 to 65535)", port);
+        /* An IPv6 address is written in brackets. */
+        cmd_opt(c, "-vnc", "%s%s%s:%d%s,audiodev=audio1", strchr(listen, ':') ? "[" : "",
+                E(c, listen), strchr(listen, ':') ? "]" : "", port - 5900,
+                /* The driver sets the password over QMP; until then none works. */
+                g->passwd ? ",password=on" : "");
+        if (g->keymap)
+            cmd_opt(c, "-k", "%s", g->keymap);
+    }
+    return 0;
+}
+
+static int
+build_videos(Cmd *c, const DomainDef *def, Error *error)
+{
+    for (size_t i = 0; i < def->n_videos; i++) {
+        const DomainVideo *v = &def->videos[i];
+        const char *model = v->model ? v->model : "cirrus";
+        const char *addr;
+        bool primary = i == 0;
+        int r;
+
+        if (STREQ(model, "none"))
+            continue;
+        r = need_alias(v->alias, "video", error);
+        if (r >= 0)
+            r = pci_addr(c, def, &v->address, &addr, error);
+        if (r < 0)
+            return r;
+        if (STREQ(model, "cirrus") && primary) {
+            cmd_opt(c, "-device", "cirrus-vga,id=%s%s", v->alias, addr);
+        } else if (STREQ(model, "vga") && primary) {
+            cmd_opt(c, "-device", "VGA,id=%s%s%s", v->alias,
+                    v->vram ? T(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
+        } else if (STREQ(model, "qxl")) {
+            cmd_opt(c, "-device", "%s,id=%s,max_outputs=%u,ram_size=%" PRIu64 ",vram_size=%"
+                    PRIu64 ",vram64_size_mb=0,vgamem_mb=%u%s", primary ? "qxl-vga" : "qxl",
+                    v->alias, v->heads ? v->heads : 1,
+                    (uint64_t) (v->ram ? v->ram : 65536) * 1024,
+                    (uint64_t) (v->vram ? v->vram : 65536) * 1024,
+                    (v->vgamem ? v->vgamem : 16384) / 1024, addr);
+        } else if (STREQ(model, "virtio")) {
+            cmd_opt(c, "-device", "%s,id=%s,max_outputs=%u%s",
+                    primary ? "virtio-vga" : "virtio-gpu-pci", v->alias,
+                    v->heads ? v->heads : 1, addr);
+        } else if (STREQ(model, "bochs")) {
+            cmd_opt(c, "-device", "bochs-display,id=%s%s%s", v->alias,
+                    v->vgamem ? T(c, ",vgamem=%u", v->vgamem * 1024) : "", addr);
+        } else if (STREQ(model, "vmvga") && primary) {
+            cmd_opt(c, "-device", "vmware-svga,id=%s%s%s", v->alias,
+                    v->vram ? T(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
+        } else {
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "video type '%s' is not supported%s", model,
+                             primary ? "" : " as a secondary device");
+        }
+    }
+    return 0;
+}
+
+static int
+build_sounds(Cmd *c, const DomainDef *def, Error *error)
+{
+    for (size_t i = 0; i < def->n_sounds; i++) {
+        const DomainSound *s = &def->sounds[i];
+        const char *model = s->model ? s->model : "";
+        const char *addr;
+        int r;
+
+        r = need_alias(s->alias, "sound", error);
+        if (r >= 0)
+            r = pci_addr(c, def, &s->address, &addr, error);
+        if (r < 0)
+            return r;
+        if (STREQ(model, "ich6") || STREQ(model, "ich7") || STREQ(model, "ich9")) {
+            cmd_opt(c, "-device", "%s,id=%s%s", STREQ(model, "ich9") ? "ich9-intel-hda"
+                                                                     : "intel-hda",
+                    s->alias, addr);
+            cmd_opt(c, "-device", "hda-duplex,id=%s-codec0,bus=%s.0,cad=0,audiodev=audio1",
+                    s->alias, s->alias);
+        } else if (STREQ(model, "ac97")) {
+            cmd_opt(c, "-device", "AC97,id=%s,audiodev=audio1%s", s->alias, addr);
+        } else if (STREQ(model, "es1370")) {
+            cmd_opt(c, "-device", "ES1370,id=%s,audiodev=audio1%s", s->alias, addr);
+        } else {
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "sound model '%s' is not supported", model);
+        }
+    }
+    return 0;
+}
+
+static int
+build_balloon(Cmd *c, const DomainDef *def, Error *error)
+{
+    const DomainMemballoon *b = &def->memballoon;
+    const char *addr;
+    int r;
+
+    if (!b->model || STREQ(b->model, "none"))
+        return 0;
+    if (!STREQ(b->model, "virtio"))
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "memballoon model '%s' is not supported", b->model);
+    r = need_alias(b->alias, "memballoon", error);
+    if (r >= 0)
+        r = pci_addr(c, def, &b->address, &addr, error);
+    if (r < 0)
+        return r;
+    cmd_opt(c, "-device", "virtio-balloon-pci,id=%s%s", b->alias, addr);
+    return 0;
+}
+
+/* ---- the whole command ---- */
+
+static int
+build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
+{
+    char uuid[UUID_STRING_LEN];
+    const DomainController *usb0 = find_controller(def, "usb", 0);
+    auto_cleanup(free_ptr) int *disk_boot = xcalloc(def->n_disks + 1, sizeof(int));
+    auto_cleanup(free_ptr) int *net_boot = xcalloc(def->n_nets + 1, sizeof(int));
+    int r;
+
+    if (!def->emulator)
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "domain '%s' has no emulator: qemu_domain_post_parse() was not called",
+                         def->name);
+    cmd_add(c, def->emulator);
+    cmd_opt(c, "-name", "guest=%s,debug-threads=on", E(c, def->name));
+    cmd_add(c, "-S");
+
+    (void) usb0;
+    cmd_opt(c, "-machine", "%s,usb=off,dump-guest-core=off",
+            E(c, def->os_machine ? def->os_machine : "pc"));
+    cmd_opt(c, "-accel", "%s", def->virt_type == DOMAIN_VIRT_KVM ? "kvm" : "tcg");
+    r = build_cpu(c, def, error);
+    if (r >= 0)
+        r = build_firmware(c, def, error);
+    if (r < 0)
+        return r;
+
+    cmd_opt(c, "-m", "size=%" PRIu64 "k%s", def->memory_kib,
+            def->max_memory_kib ? T(c, ",slots=%u,maxmem=%" PRIu64 "k", def->max_memory_slots,
+                                    def->max_memory_kib) : "");
+    build_smp(c, def);
+    cmd_opt(c, "-uuid", "%s", uuid_format(&def->uuid, uuid));
+    if (def->n_graphics == 0)
+        cmd_opt(c, "-display", "none");
+    cmd_add(c, "-no-user-config");
+    cmd_add(c, "-nodefaults");
+
+    if (ctx->monitor_fd >= 0)
+        cmd_opt(c, "-chardev", "socket,id=charmonitor,fd=%d,server=on,wait=off", ctx->monitor_fd);
+    else if (ctx->monitor_path)
+        cmd_opt(c, "-chardev", "socket,id=charmonitor,path=%s,server=on,wait=off",
+                E(c, ctx->monitor_path));
+    else
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "no monitor socket for domain '%s'", def->name);
+    cmd_opt(c, "-mon", "chardev=charmonitor,id=monitor,mode=control");
+    if (ctx->pidfile)
+        cmd_opt(c, "-pidfile", "%s", ctx->pidfile);
+
+    build_clock(c, def);
+    build_pm(c, def);
+    if (!has_feature(def, "acpi"))
+        cmd_add(c, "-no-acpi");
+
+    cmd_opt(c, "-boot", "%sstrict=on", def->os_bootmenu ? "menu=on," : "");
+    /* -kernel, -initrd, -append and -dtb take their value whole: no escaping. */
+    if (def->os_kernel)
+        cmd_opt(c, "-kernel", "%s", def->os_kernel);
+    if (def->os_initrd)
+        cmd_opt(c, "-initrd", "%s", def->os_initrd);
+    if (def->os_cmdline)
+        cmd_opt(c, "-append", "%s", def->os_cmdline);
+    if (def->os_dtb)
+        cmd_opt(c, "-dtb", "%s", def->os_dtb);
+
+    r = build_controllers(c, def, error);
+    if (r < 0)
+        return r;
+
+    compute_boot(def, disk_boot, net_boot);
+    for (size_t i = 0; i < def->n_disks; i++) {
+        r = build_disk(c, def, ctx, i, disk_boot[i], error);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < def->n_nets; i++) {
+        r = build_net(c, def, ctx, i, net_boot[i], error);
+        if (r < 0)
+            return r;
+    }
+    r = build_chrs(c, def, ctx, error);
+    if (r >= 0)
+        r = build_inputs(c, def, error);
+    if (r < 0)
+        return r;
+    if (needs_audio(def))
+        cmd_opt(c, "-audiodev", "id=audio1,driver=none");
+    r = build_graphics(c, def, ctx, error);
+    if (r >= 0)
+        r = build_videos(c, def, error);
+    if (r >= 0)
+        r = build_sounds(c, def, error);
+    if (r >= 0)
+        r = build_balloon(c, def, error);
+    if (r < 0)
+        return r;
+    cmd_opt(c, "-msg", "timestamp=on");
+
+    for (size_t i = 0; i < def->n_qemu_args; i++)
+        cmd_add(c, def->qemu_args[i]);
+    return 0;
+}
+
+int
+qemu_command_build(const DomainDef *def, const QemuCommandContext *ctx, char ***ret_argv,
+                   char ***ret_env, Error *error)
+{
+    auto_cleanup(cmd_clear) Cmd c = { 0 };
+    char **env;
+    int r;
+
+    r = check_supported(def, ctx, error);
+    if (r < 0)
+        return r;
+    r = build(&c, def, ctx, error);
+    if (r < 0)
+        return r;
+
+    env = xcalloc(def->n_qemu_envs + 1, sizeof(char *));
+    for (size_t i = 0; i < def->n_qemu_envs; i++)
+        env[i] = xasprintf("%s=%s", def->qemu_envs[i].name,
+                           def->qemu_envs[i].value ? def->qemu_envs[i].value : "");
+    *ret_argv = steal_ptr(c.argv);
+    *ret_env = env;
+    return 0;
+}
+
+/* ---- display ---- */
+
+static bool
+shell_safe(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                    "_-+=/.,:@%", *s))
+            return false;
+    return true;
+}
+
+static void
+append_quoted(char **buf, size_t *len, const char *s)
+{
+    size_t need = strlen(s) * 4 + 3;
+
+    *buf = xrealloc(*buf, *len + need + 1);
+    if (shell_safe(s)) {
+        *len += (size_t) sprintf(*buf + *len, "%s", s);
+        return;
+    }
+    (*buf)[(*len)++] = '\'';
+    for (; *s; s++) {
+        if (*s == '\'') {
+            memcpy(*buf + *len, "'\\''", 4);
+            *len += 4;
+        } else {
+            (*buf)[(*len)++] = *s;
+        }
+    }
+    (*buf)[(*len)++] = '\'';
+    (*buf)[*len] = '\0';
+}
+
+static void
+append_raw(char **buf, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+
+    *buf = xrealloc(*buf, *len + n + 1);
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+char *
+qemu_command_to_string(char *const *argv, char *const *env)
+{
+    char *buf = xstrdup("");
+    size_t len = 0;
+
+    for (size_t i = 0; env && env[i]; i++) {
+        const char *eq = strchr(env[i], '=');
+
+        if (eq) {
+            char *name = xstrndup(env[i], (size_t) (eq - env[i]));
+
+            append_raw(&buf, &len, name);
+            append_raw(&buf, &len, "=");
+            append_quoted(&buf, &len, eq + 1);
+            free(name);
+        } else {
+            append_quoted(&buf, &len, env[i]);
+        }
+        append_raw(&buf, &len, " \\\n");
+    }
+    for (size_t i = 0; argv && argv[i]; i++) {
+        append_quoted(&buf, &len, argv[i]);
+        /* "-opt value" on one line, as libvirt's .args files. */
+        if (argv[i][0] == '-' && argv[i + 1] && argv[i + 1][0] != '-') {
+            append_raw(&buf, &len, " ");
+            append_quoted(&buf, &len, argv[++i]);
+        }
+        append_raw(&buf, &len, argv[i + 1] ? " \\\n" : "\n");
+    }
+    return buf;
+}
