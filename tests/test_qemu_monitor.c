@@ -509,6 +509,8 @@ framing_handler(Fake *f, json_t *cmd, const char *name, const char *id, int fd)
     } else if (STREQ(name, "cont")) {
         fake_send(f, "{\"id\": \"%s\", \"error\": {\"class\": \"GenericError\", "
                   "\"desc\": \"Resetting the Virtual Machine is required\"}}\r\n", id);
+    } else if (STREQ(name, "query-big-number")) {
+        fake_send(f, "{\"return\": {\"n\": 18446744073709551615}, \"id\": \"%s\"}\r\n", id);
     } else if (STREQ(name, "stop")) {
         /* A reply whose UTF-8 and escapes cross reads. */
         fake_send(f, "{\"return\": {\"s\": \"caf\xc3");
@@ -537,6 +539,7 @@ test_framing(uv_loop_t *loop)
     CHECK_INT_EQ(qmp_command(ctx.conn, "query-status", NULL, on_reply, "status", NULL), 0);
     CHECK_INT_EQ(qmp_command(ctx.conn, "query-vnc", NULL, on_reply, "vnc", NULL), 0);
     CHECK_INT_EQ(qmp_command(ctx.conn, "cont", NULL, on_reply, "cont", NULL), 0);
+    CHECK_INT_EQ(qmp_command(ctx.conn, "query-big-number", NULL, on_reply, "big", NULL), 0);
     CHECK_INT_EQ(qmp_command(ctx.conn, "stop", NULL, on_reply_done, "stop", NULL), 0);
     run_until(loop, &ctx.done);
     check_log("framing", (const char *[]) {
@@ -548,15 +551,16 @@ test_framing(uv_loop_t *loop)
         "reply status {\"running\":true,\"singlestep\":false,\"status\":\"running\"}",
         "reply cont error 9 internal error: unable to execute QEMU command 'cont': "
         "Resetting the Virtual Machine is required",
+        "reply big {\"n\":1.8446744073709552e19}",
         "reply stop {\"s\":\"caf\xc3\xa9 \xc3\xa9\"}",
         NULL });
-    CHECK_INT_EQ(f.n_commands, 6);
+    CHECK_INT_EQ(f.n_commands, 7);
 
     /* Freed by the owner outside any callback: no closed callback. */
     qmp_conn_free(ctx.conn);
     run_until(loop, &f.eof);
     fake_finish(&f, loop);
-    CHECK_INT_EQ(n_event_log, 8);
+    CHECK_INT_EQ(n_event_log, 9);
 }
 
 /* ---- test: garbage and oversized messages close the connection ---- */

@@ -420,6 +420,12 @@ dispatch_line(QmpConn *c, const char *line, size_t len)
 
     log_debug("QMP recv: %.*s", (int) (len > 1024 ? 1024 : len), line);
     msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!msg && json_error_code(&jerr) == json_error_numeric_overflow) {
+        /* QEMU prints uint64 values that jansson's json_int_t (int64)
+         * cannot hold; rather than drop the monitor, read every number of
+         * this one message as a double. */
+        msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
+    }
     if (!msg || !json_is_object(msg)) {
         json_decref(msg);
         conn_protocol_error(c, "message from QEMU is not a JSON object");
@@ -591,11 +597,12 @@ qmp_conn_connect(uv_loop_t *loop, const char *path, const QmpCallbacks *cbs, voi
                          "monitor socket path '%s' is too long", path);
     memcpy(addr.sun_path, path, strlen(path) + 1);
 
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return error_set_errno(error, -errno, VIR_ERR_INTERNAL_ERROR,
                                "cannot create a socket for monitor '%s'", path);
-    /* Blocking connect: on a local unix socket it returns at once. */
+    /* A unix socket connects at once or fails; nonblocking, a full listen
+     * backlog fails with EAGAIN instead of blocking the loop. */
     if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
         r = -errno;
         close(fd);

@@ -5,7 +5,8 @@
  * then sends queued commands in order. Each command carries an "id" and its
  * reply is matched by that id. One message is at most QMP_MESSAGE_MAX bytes;
  * a longer line, invalid JSON or a reply with an unknown id is a protocol
- * error that closes the connection.
+ * error that closes the connection. A message holding an integer beyond
+ * int64 (QEMU prints uint64 values) is read with every number as a real.
  *
  * Every callback runs on the loop's thread.
  *
@@ -83,8 +84,9 @@ int qmp_command(QmpConn *c, const char *name, json_t *arguments, QmpReplyCb cb,
 int qmp_command_with_fd(QmpConn *c, const char *name, json_t *arguments, int fd,
                         QmpReplyCb cb, void *userdata, Error *error);
 
-/* Closes the connection. Pending commands' callbacks run with an error before
- * it returns (they must not free the QmpConn). Memory is released from the uv
+/* Closes the connection. Pending commands' callbacks (and @ready, if it has
+ * not run yet) run with an error before it returns (they must not free the
+ * QmpConn); the closed callback does not run. Memory is released from the uv
  * close callback. Safe from within any callback of this connection. NULL is
  * accepted. */
 void qmp_conn_free(QmpConn *c);
