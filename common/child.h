@@ -10,8 +10,10 @@
 #include "macros.h"
 
 typedef struct ChildSpec {
-    const char *const *argv;     /* argv[0] is the program: a path, or a bare name looked up in PATH */
-    const char *const *env;      /* complete environment "K=V", NULL-terminated; NULL inherits ours */
+    /* argv[0] is the program: a path, or a bare name looked up in our PATH. */
+    const char *const *argv;
+    /* Complete environment "K=V", NULL-terminated; NULL inherits ours. */
+    const char *const *env;
     int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
     const int *keep_fds;         /* kept open in the child at the same numbers (CLOEXEC cleared) */
     size_t n_keep_fds;
@@ -40,7 +42,8 @@ int child_run_capture(const char *const *argv, size_t max_output, char **ret_std
  * after a daemon restart), @status is -1. */
 typedef struct ChildWatch ChildWatch;
 typedef void (*ChildExitCb)(ChildWatch *w, pid_t pid, int status, void *userdata);
-int child_watch_new(uv_loop_t *loop, pid_t pid, int pidfd /* -1: opened here; else ownership taken */,
+int child_watch_new(uv_loop_t *loop, pid_t pid,
+                    int pidfd /* -1: opened here; else ownership taken, even on failure */,
                     ChildExitCb cb, void *userdata, ChildWatch **ret, Error *error);
 /* Stops watching; the callback will not run afterwards. Frees the watch (from
  * its uv close callback). Safe to call from inside the callback. Accepts NULL.

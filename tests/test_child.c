@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -506,6 +507,43 @@ test_watch_non_child(void)
     error_clear(&error);
 }
 
+static void *
+spawn_many(void *arg)
+{
+    const char *const argv[] = { "/bin/echo", "x", NULL };
+    long failures = 0;
+
+    for (int i = 0; i < 40; i++) {
+        char *out = NULL;
+        int status = -1;
+        Error error = ERROR_INIT;
+
+        if (child_run_capture(argv, 16, &out, &status, &error) < 0 || !out ||
+            !STREQ(out, "x\n") || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failures++;
+        free(out);
+        error_clear(&error);
+    }
+    return (void *) failures;
+}
+
+/* Threads spawning at once must neither block each other for long nor leak
+ * their pipes into each other's children (a leaked capture pipe would make
+ * the other thread's read wait for a stranger's exit). */
+static void
+test_threads(void)
+{
+    pthread_t t[3];
+    void *res;
+
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+        CHECK_INT_EQ(pthread_create(&t[i], NULL, spawn_many, NULL), 0);
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+        CHECK_INT_EQ(pthread_join(t[i], &res), 0);
+        CHECK_INT_EQ((long) res, 0);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,5 +564,6 @@ main(int argc, char **argv)
     test_session_env_cwd_signals();
     test_run_capture();
     test_watch_non_child();
+    test_threads();
     return test_result();
 }
