@@ -86,7 +86,8 @@ int qmp_command_with_fd(QmpConn *c, const char *name, json_t *arguments, int fd,
 
 /* Closes the connection. Pending commands' callbacks (and @ready, if it has
  * not run yet) run with an error before it returns (they must not free the
- * QmpConn); the closed callback does not run. Memory is released from the uv
+ * QmpConn; a nested qmp_conn_free() call from them is ignored); the closed
+ * callback does not run. Memory is released from the uv
  * close callback. Safe from within any callback of this connection. NULL is
  * accepted. */
 void qmp_conn_free(QmpConn *c);
