@@ -1028,6 +1028,7 @@ typedef struct ModelRule {
     unsigned family;
     unsigned models[12];    /* 0-terminated; {0} matches every model */
     const char *chain[6];   /* candidates, best first */
+    unsigned min_stepping;  /* Skylake-SP, Cascade Lake and Cooper Lake share model 85 */
 } ModelRule;
 
 static const ModelRule model_rules[] = {
@@ -1037,6 +1038,10 @@ static const ModelRule model_rules[] = {
                                     "Skylake-Server-IBRS", "Skylake-Server" } },
     { "Intel", 6, { 0x7d, 0x7e, 0x8c, 0x8d, 0x97, 0x9a, 0xb7, 0xba, 0xbf },
       { "Icelake-Client", "Skylake-Client-IBRS", "Skylake-Client" } },
+    { "Intel", 6, { 0x55 }, { "Cooperlake", "Cascadelake-Server", "Skylake-Server-IBRS",
+                              "Skylake-Server" }, 10 },
+    { "Intel", 6, { 0x55 }, { "Cascadelake-Server", "Skylake-Server-IBRS", "Skylake-Server" },
+      5 },
     { "Intel", 6, { 0x55 }, { "Skylake-Server-IBRS", "Skylake-Server" } },
     { "Intel", 6, { 0x4e, 0x5e, 0x8e, 0x9e, 0xa5, 0xa6 },
       { "Skylake-Client-IBRS", "Skylake-Client" } },
@@ -1083,7 +1088,8 @@ host_cpu_pick_model(HostCpu *cpu, const char *const *available)
         for (size_t i = 0; i < ARRAY_SIZE(model_rules) && !pick; i++) {
             const ModelRule *rule = &model_rules[i];
             bool match = false;
-            if (!STREQ(rule->vendor, cpu->vendor) || rule->family != cpu->family)
+            if (!STREQ(rule->vendor, cpu->vendor) || rule->family != cpu->family ||
+                cpu->stepping < rule->min_stepping)
                 continue;
             if (rule->models[0] == 0)
                 match = true;
