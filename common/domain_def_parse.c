@@ -677,7 +677,7 @@ feature_rank(const char *name)
 static void
 parse_features(xmlNode *node, DomainDef *def)
 {
-    xmlBuffer *extra = NULL;
+    XmlWriter extra = XML_WRITER_INIT;
 
     xml_foreach_child(c, node) {
         bool simple = !c->ns && !c->properties;
@@ -698,17 +698,13 @@ parse_features(xmlNode *node, DomainDef *def)
                 def->features[i] = def->features[i - 1];
             def->features[i] = name;
         } else {
-            auto_cleanup(free_ptr) char *x = xml_node_xml(c);
-
-            if (!extra && !(extra = xmlBufferCreate()))
-                abort();
-            xmlBufferCCat(extra, x);
+            /* Kept as text, written the way libvirt writes these. */
+            xml_writer_node(&extra, c);
         }
     }
-    if (extra) {
-        def->features_extra_xml = xstrdup((const char *) xmlBufferContent(extra));
-        xmlBufferFree(extra);
-    }
+    if (extra.len)
+        def->features_extra_xml = xml_writer_steal(&extra);
+    xml_writer_clear(&extra);
 }
 
 static int

@@ -67,10 +67,12 @@ parse_structured_error(void *user_data, xmlError *err)
     st = ctxt->_private;
     if (!st)
         return;
-    /* libxml2 reports one malformation as a cascade ("error parsing attribute
-     * name", "attributes construct error", "Couldn't find end of Start Tag
-     * listen line 9") and stops: the last one is the summary a person
-     * understands, the one libvirt shows. */
+    /* libxml2 reports one malformation as a cascade on one line ("error
+     * parsing attribute name", "attributes construct error", "Couldn't find
+     * end of Start Tag listen line 9"): the last of the first line's cascade
+     * is the summary a person understands. Later lines are consequences. */
+    if (st->message && err->line != st->line)
+        return;
     free(st->message);
     st->line = err->line;
     st->message = xstrdup(err->message ? err->message : "unknown error");
@@ -644,4 +646,75 @@ xml_writer_clear(XmlWriter *w)
     w->len = w->cap = 0;
     w->depth = 0;
     w->in_start = w->has_text = false;
+}
+
+static void
+writer_qname(XmlWriter *w, const xmlNs *ns, const xmlChar *name)
+{
+    if (ns && ns->prefix) {
+        writer_puts(w, (const char *) ns->prefix);
+        writer_puts(w, ":");
+    }
+    writer_puts(w, (const char *) name);
+}
+
+void
+xml_writer_node(XmlWriter *w, const xmlNode *node)
+{
+    bool has_elements = false;
+    bool has_text = false;
+
+    writer_close_start(w, true);
+    writer_indent(w);
+    writer_puts(w, "<");
+    writer_qname(w, node->ns, node->name);
+    for (const xmlNs *ns = node->nsDef; ns; ns = ns->next) {
+        writer_puts(w, ns->prefix ? " xmlns:" : " xmlns");
+        if (ns->prefix)
+            writer_puts(w, (const char *) ns->prefix);
+        writer_puts(w, "='");
+        xml_writer_escaped(w, (const char *) ns->href);
+        writer_puts(w, "'");
+    }
+    for (const xmlAttr *a = node->properties; a; a = a->next) {
+        xmlChar *v = xmlNodeListGetString(node->doc, a->children, 1);
+
+        writer_puts(w, " ");
+        writer_qname(w, a->ns, a->name);
+        writer_puts(w, "='");
+        xml_writer_escaped(w, v ? (const char *) v : "");
+        writer_puts(w, "'");
+        xmlFree(v);
+    }
+    for (const xmlNode *c = node->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE)
+            has_elements = true;
+        else if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+                 !xmlIsBlankNode((xmlNode *) c))
+            has_text = true;
+    }
+    if (!has_elements && !has_text) {
+        writer_puts(w, "/>\n");
+        return;
+    }
+    writer_puts(w, ">");
+    if (has_elements) {
+        /* Mixed content is not something a domain definition has: elements
+         * win and text between them is dropped. */
+        writer_puts(w, "\n");
+        w->depth++;
+        for (const xmlNode *c = node->children; c; c = c->next)
+            if (c->type == XML_ELEMENT_NODE)
+                xml_writer_node(w, c);
+        w->depth--;
+        writer_indent(w);
+    } else {
+        xmlChar *text = xmlNodeGetContent(node);
+
+        xml_writer_escaped(w, text ? (const char *) text : "");
+        xmlFree(text);
+    }
+    writer_puts(w, "</");
+    writer_qname(w, node->ns, node->name);
+    writer_puts(w, ">\n");
 }

@@ -108,6 +108,9 @@ void xml_writer_end(XmlWriter *w);
 void xml_writer_element_text(XmlWriter *w, const char *name, const char *text);
 /* Raw XML lines (from xml_inner_xml()), indented at the current depth. */
 void xml_writer_raw(XmlWriter *w, const char *xml);
+/* @node and its subtree, written as this writer writes (single quotes,
+ * indented), with the namespace declarations it carries. */
+void xml_writer_node(XmlWriter *w, const xmlNode *node);
 /* Returns the text (a new string) and empties the writer. */
 char *xml_writer_steal(XmlWriter *w);
 void xml_writer_clear(XmlWriter *w);

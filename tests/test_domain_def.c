@@ -149,6 +149,295 @@ test_parse_fails(const char *name, int code)
 #define TEST_ROUND_TRIP(name) test_round_trip(name)
 #define TEST_PARSE_FAILS(name, code) test_parse_fails(name, code)
 
+#define MINIMAL_HEAD "<domain type='qemu'>\n  <name>unit</name>\n"
+#define MINIMAL_TAIL "  <memory unit='KiB'>65536</memory>\n" \
+    "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n"
+
+static DomainDef *
+parse_ok(const char *xml)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    DomainDef *def = NULL;
+
+    if (domain_def_parse(xml, &def, &error) < 0) {
+        TEST_FAIL("parse failed: %d %s", error.code, error.message);
+        return NULL;
+    }
+    return def;
+}
+
+static void
+test_uuid_generated(void)
+{
+    const char *xml = MINIMAL_HEAD MINIMAL_TAIL "</domain>\n";
+    auto_cleanup(domain_def_freep) DomainDef *a = parse_ok(xml);
+    auto_cleanup(domain_def_freep) DomainDef *b = parse_ok(xml);
+    auto_cleanup(domain_def_freep) DomainDef *again = NULL;
+    auto_cleanup(free_ptr) char *out = NULL;
+    char buf[UUID_STRING_LEN], line[64];
+
+    if (!a || !b)
+        return;
+    CHECK(a->uuid_generated);
+    CHECK(!uuid_is_null(&a->uuid));
+    CHECK(!uuid_equal(&a->uuid, &b->uuid));
+    out = domain_def_format(a, -1, 0);
+    snprintf(line, sizeof(line), "<uuid>%s</uuid>", uuid_format(&a->uuid, buf));
+    CHECK(strstr(out, line) != NULL);
+    /* Kept from then on: the output parses to the same UUID. */
+    again = parse_ok(out);
+    if (again) {
+        CHECK(!again->uuid_generated);
+        CHECK(uuid_equal(&again->uuid, &a->uuid));
+    }
+}
+
+static void
+test_mac_generated(void)
+{
+    const char *xml = MINIMAL_HEAD MINIMAL_TAIL
+        "  <devices>\n    <interface type='user'/>\n    <interface type='user'/>\n"
+        "  </devices>\n</domain>\n";
+    auto_cleanup(domain_def_freep) DomainDef *a = parse_ok(xml);
+    auto_cleanup(domain_def_freep) DomainDef *b = parse_ok(xml);
+    auto_cleanup(free_ptr) char *out = NULL;
+    auto_cleanup(free_ptr) char *line = NULL;
+    char mac[18];
+
+    if (!a || !b)
+        return;
+    CHECK_INT_EQ(a->n_nets, 2);
+    CHECK(a->nets[0].mac_generated);
+    CHECK(strncmp(a->nets[0].mac, "52:54:00:", 9) == 0);
+    CHECK_INT_EQ(strlen(a->nets[0].mac), 17);
+    CHECK_INT_EQ(domain_net_parse_mac(a->nets[0].mac, mac), 0);
+    CHECK(!STREQ(a->nets[0].mac, b->nets[0].mac));
+    CHECK(!STREQ(a->nets[0].mac, a->nets[1].mac));
+    out = domain_def_format(a, -1, 0);
+    line = xasprintf("<mac address='%s'/>", a->nets[0].mac);
+    CHECK(strstr(out, line) != NULL);
+}
+
+static void
+test_metadata_verbatim(void)
+{
+    const char *xml = "<domain type='qemu' xmlns:ns1='http://example.org/ns1'>\n"
+        "  <name>unit</name>\n"
+        "  <metadata>\n"
+        "    <app1:foo xmlns:app1='http://app1.org/app1/'>fooish &amp; more</app1:foo>\n"
+        "    <ns1:conf a='1'><ns1:item>x</ns1:item></ns1:conf>\n"
+        "  </metadata>\n" MINIMAL_TAIL "</domain>\n";
+    auto_cleanup(domain_def_freep) DomainDef *def = parse_ok(xml);
+    auto_cleanup(free_ptr) char *out = NULL;
+
+    if (!def)
+        return;
+    CHECK_STR_EQ(def->metadata,
+                 "<app1:foo xmlns:app1=\"http://app1.org/app1/\">fooish &amp; more</app1:foo>\n"
+                 "<ns1:conf xmlns:ns1=\"http://example.org/ns1\" a=\"1\">\n"
+                 "  <ns1:item>x</ns1:item>\n"
+                 "</ns1:conf>\n");
+    out = domain_def_format(def, -1, 0);
+    CHECK(strstr(out, "  <metadata>\n"
+                      "    <app1:foo xmlns:app1=\"http://app1.org/app1/\">fooish &amp; more"
+                      "</app1:foo>\n") != NULL);
+}
+
+static void
+test_inactive(void)
+{
+    auto_cleanup(free_ptr) char *path = xasprintf("%s/live-status.xml", DATA_DIR);
+    auto_cleanup(free_ptr) char *xml = read_file(path);
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(free_ptr) char *live = NULL;
+    auto_cleanup(free_ptr) char *inactive = NULL;
+    auto_cleanup(free_ptr) char *insecure = NULL;
+
+    if (!xml || !(def = parse_ok(xml)))
+        return;
+    CHECK_INT_EQ(def->id, 7);
+    live = domain_def_format(def, 7, 0);
+    CHECK(strstr(live, "<domain type='kvm' id='7'>") != NULL);
+    CHECK(strstr(live, "<alias name='virtio-disk0'/>") != NULL);
+    CHECK(strstr(live, "<target dev='vnet3'/>") != NULL);
+    CHECK(strstr(live, "tty='/dev/pts/5'") != NULL);
+    CHECK(strstr(live, "port='5900' autoport='yes'") != NULL);
+
+    inactive = domain_def_format(def, 7, DOMAIN_DEF_FORMAT_INACTIVE);
+    CHECK(strstr(inactive, "<domain type='kvm'>") != NULL);
+    CHECK(strstr(inactive, "<alias") == NULL);
+    CHECK(strstr(inactive, "vnet3") == NULL);
+    CHECK(strstr(inactive, "/dev/pts") == NULL);
+    CHECK(strstr(inactive, "port='-1' autoport='yes'") != NULL);
+
+    /* The VNC password only with DOMAIN_DEF_FORMAT_SECURE. */
+    free(def->graphics[0].passwd);
+    def->graphics[0].passwd = xstrdup("hunter2");
+    insecure = domain_def_format(def, -1, 0);
+    CHECK(strstr(insecure, "hunter2") == NULL);
+    free(live);
+    live = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_SECURE);
+    CHECK(strstr(live, "passwd='hunter2'") != NULL);
+}
+
+static void
+test_copy(void)
+{
+    const char *names[] = { "seed-centos7u2-1", "live-status", "metadata", "features-hyperv",
+                            "qemu-commandline-multi", "chardev-types" };
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        auto_cleanup(free_ptr) char *path = xasprintf("%s/%s.xml", DATA_DIR, names[i]);
+        auto_cleanup(free_ptr) char *xml = read_file(path);
+        auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+        auto_cleanup(domain_def_freep) DomainDef *copy = NULL;
+        auto_cleanup(free_ptr) char *a = NULL;
+        auto_cleanup(free_ptr) char *b = NULL;
+
+        if (!xml || !(def = parse_ok(xml)))
+            continue;
+        copy = domain_def_copy(def);
+        CHECK(copy != NULL && copy != def);
+        if (!copy)
+            continue;
+        CHECK(copy->name != def->name);
+        a = domain_def_format(def, 3, DOMAIN_DEF_FORMAT_SECURE);
+        b = domain_def_format(copy, 3, DOMAIN_DEF_FORMAT_SECURE);
+        if (!STREQ(a, b))
+            TEST_FAIL("%s: copy differs:\n%s\n---\n%s", names[i], a, b);
+        CHECK_INT_EQ(copy->id, def->id);
+    }
+}
+
+static void
+test_size_limit(void)
+{
+    size_t n = DOMAIN_DEF_MAX_XML_BYTES + 1;
+    auto_cleanup(free_ptr) char *big = xmalloc(n + 1);
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    const char *head = MINIMAL_HEAD "<description>";
+
+    memset(big, 'x', n);
+    memcpy(big, head, strlen(head));
+    big[n] = '\0';
+    CHECK(domain_def_parse(big, &def, &error) == -EFBIG);
+    CHECK_INT_EQ(error.code, VIR_ERR_XML_ERROR);
+    CHECK_STR_EQ(error.message, "XML error: document is larger than the limit of 10485760 bytes");
+}
+
+static void
+test_entity_bomb_fast(void)
+{
+    auto_cleanup(free_ptr) char *path = xasprintf("%s/fail-entity-bomb.xml", DATA_DIR);
+    auto_cleanup(free_ptr) char *xml = read_file(path);
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    DomainDef *def = NULL;
+    struct timespec t0, t1;
+    double ms;
+
+    if (!xml) {
+        TEST_FAIL("cannot read %s", path);
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 100; i++) {
+        error_clear(&error);
+        CHECK(domain_def_parse(xml, &def, &error) < 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    /* Refused at the DOCTYPE: 100 refusals take well under a second. */
+    if (ms > 1000)
+        TEST_FAIL("100 entity bombs took %.0f ms", ms);
+}
+
+static void
+test_helpers(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    unsigned long long v;
+    long long s;
+    bool b;
+    char mac[18];
+    XmlWriter w = XML_WRITER_INIT;
+    auto_cleanup(free_ptr) char *text = NULL;
+
+    CHECK(domain_def_name_is_valid("guest-1.example"));
+    CHECK(!domain_def_name_is_valid(""));
+    CHECK(!domain_def_name_is_valid("a/b"));
+    CHECK(!domain_def_name_is_valid("."));
+    CHECK(!domain_def_name_is_valid(".."));
+    CHECK(!domain_def_name_is_valid("tab\there"));
+    CHECK(domain_def_name_is_valid("..."));
+
+    CHECK_INT_EQ(xml_parse_ull("42", 10, 100, &v), 0);
+    CHECK_INT_EQ(v, 42);
+    CHECK_INT_EQ(xml_parse_ull("0x1f", 0, 100, &v), 0);
+    CHECK_INT_EQ(v, 31);
+    CHECK_INT_EQ(xml_parse_ull("-1", 10, 100, &v), -EINVAL);
+    CHECK_INT_EQ(xml_parse_ull("101", 10, 100, &v), -ERANGE);
+    CHECK_INT_EQ(xml_parse_ull("18446744073709551616", 10, ~0ULL, &v), -ERANGE);
+    CHECK_INT_EQ(xml_parse_ull("12x", 10, 100, &v), -EINVAL);
+    CHECK_INT_EQ(xml_parse_ull("", 10, 100, &v), -EINVAL);
+    CHECK_INT_EQ(xml_parse_ll("-5", 10, -10, 10, &s), 0);
+    CHECK_INT_EQ(s, -5);
+    CHECK_INT_EQ(xml_parse_ll("-11", 10, -10, 10, &s), -ERANGE);
+    CHECK_INT_EQ(xml_parse_bool("on", &b), 0);
+    CHECK(b);
+    CHECK_INT_EQ(xml_parse_bool("no", &b), 0);
+    CHECK(!b);
+    CHECK_INT_EQ(xml_parse_bool("true", &b), -EINVAL);
+
+    /* libvirt's units: KB is 1000, KiB and k are 1024. */
+    v = 3;
+    CHECK_INT_EQ(xml_scale_integer(&v, "KB", 1024, ~0ULL, &error), 0);
+    CHECK_INT_EQ(v, 3000);
+    v = 3;
+    CHECK_INT_EQ(xml_scale_integer(&v, "k", 1024, ~0ULL, &error), 0);
+    CHECK_INT_EQ(v, 3072);
+    v = 2;
+    CHECK_INT_EQ(xml_scale_integer(&v, "TiB", 1024, ~0ULL, &error), 0);
+    CHECK_INT_EQ(v, 2ULL << 40);
+    v = 5;
+    CHECK_INT_EQ(xml_scale_integer(&v, NULL, 1024, ~0ULL, &error), 0);
+    CHECK_INT_EQ(v, 5120);
+    v = 1;
+    CHECK_INT_EQ(xml_scale_integer(&v, "bytes", 1024, ~0ULL, &error), 0);
+    CHECK_INT_EQ(v, 1);
+    v = 1;
+    CHECK(xml_scale_integer(&v, "KiBB", 1024, ~0ULL, &error) < 0);
+    CHECK_INT_EQ(error.code, VIR_ERR_INVALID_ARG);
+
+    CHECK_INT_EQ(domain_net_parse_mac("52:54:0:A:b:c", mac), 0);
+    CHECK_STR_EQ(mac, "52:54:00:0a:0b:0c");
+    CHECK(domain_net_parse_mac("52:54:00:0a:0b", mac) < 0);
+    CHECK(domain_net_parse_mac("52:54:00:0a:0b:0c:0d", mac) < 0);
+    CHECK(domain_net_parse_mac("52:54:00:0a:0b:123", mac) < 0);
+
+    xml_writer_start(&w, "a");
+    xml_writer_attr(&w, "x", "it's <&> \"q\"");
+    xml_writer_start(&w, "b");
+    xml_writer_text(&w, "t & t");
+    xml_writer_end(&w);
+    xml_writer_start(&w, "c");
+    xml_writer_end(&w);
+    xml_writer_end(&w);
+    text = xml_writer_steal(&w);
+    CHECK_STR_EQ(text, "<a x='it&apos;s &lt;&amp;&gt; &quot;q&quot;'>\n"
+                       "  <b>t &amp; t</b>\n"
+                       "  <c/>\n"
+                       "</a>\n");
+
+    CHECK_STR_EQ(domain_lifecycle_action_to_string(DOMAIN_LIFECYCLE_RENAME_RESTART),
+                 "rename-restart");
+    CHECK_INT_EQ(domain_lifecycle_action_from_string("coredump-destroy"),
+                 DOMAIN_LIFECYCLE_COREDUMP_DESTROY);
+    CHECK_STR_EQ(domain_virt_type_to_string(DOMAIN_VIRT_KVM), "kvm");
+    CHECK_STR_EQ(disk_bus_to_string(DISK_BUS_SATA), "sata");
+    CHECK(disk_bus_to_string(DISK_BUS_NONE) == NULL);
+}
+
 int
 main(void)
 {
@@ -160,6 +449,93 @@ main(void)
     TEST_ROUND_TRIP("seed-qemu-commandline");
     TEST_PARSE_FAILS("seed-bad-graphics-unclosed", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("seed-cputune-fragment", VIR_ERR_XML_ERROR);
+    TEST_ROUND_TRIP("channel-guest-agent");
+    TEST_ROUND_TRIP("chardev-types");
+    TEST_ROUND_TRIP("clock-variable");
+    TEST_ROUND_TRIP("controllers");
+    TEST_ROUND_TRIP("cpu-custom");
+    TEST_ROUND_TRIP("cpu-host-model");
+    TEST_ROUND_TRIP("cpu-host-passthrough");
+    TEST_ROUND_TRIP("cputune-quota-only");
+    TEST_ROUND_TRIP("disk-block");
+    TEST_ROUND_TRIP("disk-bus-derived");
+    TEST_ROUND_TRIP("disk-cdrom-empty");
+    TEST_ROUND_TRIP("disk-network");
+    TEST_ROUND_TRIP("disk-options");
+    TEST_ROUND_TRIP("disk-volume");
+    TEST_ROUND_TRIP("features-hyperv");
+    TEST_ROUND_TRIP("graphics-spice-sdl");
+    TEST_ROUND_TRIP("graphics-vnc-listen-child");
+    TEST_ROUND_TRIP("graphics-vnc");
+    TEST_ROUND_TRIP("interface-bridge-boot");
+    TEST_ROUND_TRIP("interface-ethernet");
+    TEST_ROUND_TRIP("interface-mac-uppercase");
+    TEST_ROUND_TRIP("interface-user");
+    TEST_ROUND_TRIP("isa-usb-address");
+    TEST_ROUND_TRIP("lifecycle");
+    TEST_ROUND_TRIP("live-status");
+    TEST_ROUND_TRIP("memballoon-none");
+    TEST_ROUND_TRIP("memory-bytes");
+    TEST_ROUND_TRIP("memory-current-over");
+    TEST_ROUND_TRIP("memory-no-unit");
+    TEST_ROUND_TRIP("memory-units");
+    TEST_ROUND_TRIP("metadata-ns-on-root");
+    TEST_ROUND_TRIP("metadata");
+    TEST_ROUND_TRIP("minimal");
+    TEST_ROUND_TRIP("os-bootmenu");
+    TEST_ROUND_TRIP("os-direct-kernel");
+    TEST_ROUND_TRIP("os-loader-nvram");
+    TEST_ROUND_TRIP("pm");
+    TEST_ROUND_TRIP("qemu-commandline-multi");
+    TEST_ROUND_TRIP("redirdev-memballoon-stats");
+    TEST_ROUND_TRIP("title-description");
+    TEST_ROUND_TRIP("unknown-elements");
+    TEST_ROUND_TRIP("vcpu-placement-auto");
+    TEST_ROUND_TRIP("video-sound");
+    TEST_PARSE_FAILS("fail-not-well-formed", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-entity-bomb", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-external-entity", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-doctype", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-missing-name", VIR_ERR_NO_NAME);
+    TEST_PARSE_FAILS("fail-name-slash", VIR_ERR_XML_DETAIL);
+    TEST_PARSE_FAILS("fail-name-dotdot", VIR_ERR_XML_DETAIL);
+    TEST_PARSE_FAILS("fail-bad-uuid", VIR_ERR_INTERNAL_ERROR);
+    TEST_PARSE_FAILS("fail-memory-bad-unit", VIR_ERR_INVALID_ARG);
+    TEST_PARSE_FAILS("fail-memory-overflow", VIR_ERR_OVERFLOW);
+    TEST_PARSE_FAILS("fail-memory-number-overflow", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-memory-not-number", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-memory-missing", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-vcpu-current", VIR_ERR_INTERNAL_ERROR);
+    TEST_PARSE_FAILS("fail-vcpu-zero", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-duplicate-disk-target", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-boot-both", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-boot-order-duplicate", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-mac-invalid", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-mac-multicast", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-pci-slot-32", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-pci-function-8", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-pci-slot-not-number", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-address-type-unknown", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-lifecycle-unknown", VIR_ERR_INTERNAL_ERROR);
+    TEST_PARSE_FAILS("fail-os-type-xen", VIR_ERR_OS_TYPE);
+    TEST_PARSE_FAILS("fail-os-type-missing", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-virt-type-xen", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-virt-type-bogus", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-root-not-domain", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-title-newline", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-disk-no-target", VIR_ERR_NO_TARGET);
+    TEST_PARSE_FAILS("fail-interface-type-direct", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-vcpupin-out-of-range", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-empty-document", VIR_ERR_XML_ERROR);
+
+    test_uuid_generated();
+    test_mac_generated();
+    test_metadata_verbatim();
+    test_inactive();
+    test_copy();
+    test_size_limit();
+    test_entity_bomb_fast();
+    test_helpers();
 
     return test_result();
 }
