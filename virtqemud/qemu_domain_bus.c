@@ -1,1 +1,463 @@
-/* qemu_domain_bus: being written. */
+/* org.libvirt.Domain on /org/libvirt/QEMU/domain/_<uuid>, one object per
+ * domain, found through a fallback vtable and listed by a node enumerator
+ * (which is also what ObjectManager's GetManagedObjects walks). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qemu_bus.h"
+
+static int
+reply_error(sd_bus_error *bus_error, Error *error, int r)
+{
+    r = error_to_bus(error, r, bus_error);
+    error_clear(error);
+    return r;
+}
+
+static int
+find_domain(sd_bus *bus, const char *path, const char *interface, void *userdata,
+            void **ret_found, sd_bus_error *bus_error)
+{
+    QemuBus *qb = userdata;
+    Domain *dom = qemu_driver_find_by_path(qb->drv, path);
+
+    if (!dom)
+        return 0;
+    *ret_found = dom;
+    return 1;
+}
+
+static int
+enumerate_domains(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
+                  sd_bus_error *bus_error)
+{
+    QemuBus *qb = userdata;
+    size_t n = qemu_driver_count(qb->drv);
+    char **nodes = xcalloc(n + 1, sizeof(*nodes));
+
+    for (size_t i = 0; i < n; i++)
+        nodes[i] = xstrdup(qemu_driver_nth(qb->drv, i)->path);
+    *ret_nodes = nodes;
+    return 0;
+}
+
+/* ---- lifecycle: asynchronous, the reply comes when the job ends --------- */
+
+typedef int (*FlagsOp)(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                       Error *error);
+
+static int
+run_flags_op(sd_bus_message *m, Domain *dom, FlagsOp op, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = op(dom, flags, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        free(call);
+        return reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
+bus_create(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_flags_op(m, userdata, qemu_domain_start, bus_error);
+}
+
+static int
+bus_destroy(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_flags_op(m, userdata, qemu_domain_destroy, bus_error);
+}
+
+static int
+bus_shutdown(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_flags_op(m, userdata, qemu_domain_shutdown, bus_error);
+}
+
+static int
+bus_reboot(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_flags_op(m, userdata, qemu_domain_reboot, bus_error);
+}
+
+static int
+bus_reset(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_flags_op(m, userdata, qemu_domain_reset, bus_error);
+}
+
+static int
+bus_suspend(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    void *call = qemu_bus_call_new(m, REPLY_EMPTY);
+    int r;
+
+    r = qemu_domain_suspend(userdata, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        free(call);
+        return reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
+bus_resume(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    void *call = qemu_bus_call_new(m, REPLY_EMPTY);
+    int r;
+
+    r = qemu_domain_resume(userdata, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        free(call);
+        return reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
+bus_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint64_t kib;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    r = sd_bus_message_read(m, "tu", &kib, &flags);
+    if (r < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_set_memory(userdata, kib, flags, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        free(call);
+        return reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+/* ---- synchronous ------------------------------------------------------- */
+
+static int
+bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    r = qemu_domain_undefine(userdata, flags, &error);
+    if (r < 0)
+        return reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, NULL);
+}
+
+static int
+bus_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    auto_cleanup(free_ptr) char *xml = NULL;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    /* virDomainXMLFlags: SECURE 1, INACTIVE 2, UPDATE_CPU 4, MIGRATABLE 8. */
+    if (flags & ~0xfu)
+        return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
+                                 "unsupported flags (0x%x) in function GetXMLDesc",
+                                 flags & ~0xfu);
+    xml = qemu_domain_get_xml(userdata, flags);
+    return sd_bus_reply_method_return(m, "s", xml);
+}
+
+static int
+bus_get_state(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    uint32_t flags;
+    int state, reason, r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    qemu_domain_get_state(userdata, &state, &reason);
+    return sd_bus_reply_method_return(m, "(ii)", state, reason);
+}
+
+static int
+bus_get_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Domain *dom = userdata;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    /* virDomainVcpuFlags: LIVE 1, CONFIG 2, MAXIMUM 4, GUEST 8, HOTPLUGGABLE 16. */
+    if (flags & ~7u)
+        return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
+                                 "unsupported flags (0x%x) in function GetVcpus", flags & ~7u);
+    if ((flags & 1) && !qemu_domain_is_active(dom))
+        return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "OperationInvalid",
+                                "Requested operation is not valid: domain is not running");
+    return sd_bus_reply_method_return(m, "u", qemu_domain_get_vcpus(dom, flags));
+}
+
+static int
+bus_memory_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Domain *dom = userdata;
+    sd_bus_message *reply = NULL;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    if (!qemu_domain_is_active(dom))
+        return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "OperationInvalid",
+                                "Requested operation is not valid: domain is not running");
+    /* virDomainMemoryStatTags: ACTUAL_BALLOON 6, RSS 7 (KiB). The balloon size
+     * is kept current by QEMU's BALLOON_CHANGE events: no query needed. */
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_append(reply, "a{it}", 2, 6, dom->balloon_kib, 7,
+                                  qemu_domain_rss_kib(dom));
+    if (r >= 0)
+        r = sd_bus_send(NULL, reply, NULL);
+    sd_bus_message_unref(reply);
+    return r;
+}
+
+/* virDomainStatsTypes */
+enum {
+    STATS_STATE = 1 << 0,
+    STATS_CPU_TOTAL = 1 << 1,
+    STATS_BALLOON = 1 << 2,
+    STATS_VCPU = 1 << 3,
+};
+
+static int
+append_stat(sd_bus_message *reply, const char *key, const char *type, ...)
+{
+    va_list ap;
+    int r;
+
+    r = sd_bus_message_open_container(reply, 'e', "sv");
+    if (r >= 0)
+        r = sd_bus_message_append(reply, "s", key);
+    if (r >= 0)
+        r = sd_bus_message_open_container(reply, 'v', type);
+    if (r >= 0) {
+        va_start(ap, type);
+        r = sd_bus_message_appendv(reply, type, ap);
+        va_end(ap);
+    }
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    return r;
+}
+
+static int
+bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Domain *dom = userdata;
+    const DomainDef *def = dom->live ? dom->live : dom->def;
+    sd_bus_message *reply = NULL;
+    uint32_t stats, flags;
+    bool active = qemu_domain_is_active(dom);
+    int r;
+
+    r = sd_bus_message_read(m, "uu", &stats, &flags);
+    if (r < 0)
+        return r;
+    if (stats == 0)
+        stats = STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU;
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+    if (r >= 0 && (stats & STATS_STATE)) {
+        r = append_stat(reply, "state.state", "i", (int32_t) dom->state);
+        if (r >= 0)
+            r = append_stat(reply, "state.reason", "i", (int32_t) dom->reason);
+    }
+    if (r >= 0 && (stats & STATS_CPU_TOTAL) && active) {
+        uint64_t user, sys, total = qemu_domain_cpu_time(dom, &user, &sys);
+        r = append_stat(reply, "cpu.time", "t", total);
+        if (r >= 0)
+            r = append_stat(reply, "cpu.user", "t", user);
+        if (r >= 0)
+            r = append_stat(reply, "cpu.system", "t", sys);
+    }
+    if (r >= 0 && (stats & STATS_BALLOON)) {
+        r = append_stat(reply, "balloon.current", "t",
+                        active ? dom->balloon_kib : def->current_memory_kib);
+        if (r >= 0)
+            r = append_stat(reply, "balloon.maximum", "t", def->memory_kib);
+        if (r >= 0 && active)
+            r = append_stat(reply, "balloon.rss", "t", qemu_domain_rss_kib(dom));
+    }
+    if (r >= 0 && (stats & STATS_VCPU)) {
+        unsigned current = def->vcpus_current ? def->vcpus_current : def->vcpus;
+        r = append_stat(reply, "vcpu.current", "u", current);
+        if (r >= 0)
+            r = append_stat(reply, "vcpu.maximum", "u", def->vcpus);
+        for (size_t i = 0; r >= 0 && active && i < current; i++) {
+            char key[48];
+            snprintf(key, sizeof(key), "vcpu.%zu.state", i);
+            r = append_stat(reply, key, "i", 1); /* VIR_VCPU_RUNNING */
+            if (r >= 0) {
+                snprintf(key, sizeof(key), "vcpu.%zu.time", i);
+                r = append_stat(reply, key, "t", qemu_domain_vcpu_time(dom, i));
+            }
+        }
+    }
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    if (r >= 0)
+        r = sd_bus_send(NULL, reply, NULL);
+    sd_bus_message_unref(reply);
+    return r;
+}
+
+/* ---- properties -------------------------------------------------------- */
+
+static int
+prop_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+         sd_bus_message *reply, void *userdata, sd_bus_error *bus_error)
+{
+    Domain *dom = userdata;
+    char uuid[UUID_STRING_LEN];
+
+    if (strcmp(property, "Name") == 0)
+        return sd_bus_message_append(reply, "s", dom->def->name);
+    if (strcmp(property, "UUID") == 0)
+        return sd_bus_message_append(reply, "s", uuid_format(&dom->def->uuid, uuid));
+    if (strcmp(property, "Id") == 0)
+        return sd_bus_message_append(reply, "u", (uint32_t) dom->id); /* -1 inactive */
+    if (strcmp(property, "Active") == 0)
+        return sd_bus_message_append(reply, "b", qemu_domain_is_active(dom));
+    if (strcmp(property, "Persistent") == 0)
+        return sd_bus_message_append(reply, "b", dom->persistent);
+    if (strcmp(property, "Autostart") == 0)
+        return sd_bus_message_append(reply, "b", dom->autostart);
+    if (strcmp(property, "OSType") == 0)
+        return sd_bus_message_append(reply, "s", dom->def->os_type ? dom->def->os_type : "hvm");
+    if (strcmp(property, "Updated") == 0)
+        return sd_bus_message_append(reply, "b", dom->updated);
+    if (strcmp(property, "State") == 0)
+        return sd_bus_message_append(reply, "i", (int32_t) dom->state);
+    if (strcmp(property, "Reason") == 0)
+        return sd_bus_message_append(reply, "i", (int32_t) dom->reason);
+    return -ENOENT;
+}
+
+static int
+prop_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
+                   sd_bus_message *value, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    int autostart, r;
+
+    r = sd_bus_message_read(value, "b", &autostart);
+    if (r < 0)
+        return r;
+    r = qemu_domain_set_autostart(userdata, autostart, &error);
+    if (r < 0)
+        return reply_error(bus_error, &error, r);
+    return 0;
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+
+/* In the order of api/org.libvirt.Domain.xml. */
+static const sd_bus_vtable domain_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Active", "b", prop_get, 0, EMITS),
+    SD_BUS_WRITABLE_PROPERTY("Autostart", "b", prop_get, prop_set_autostart, 0, EMITS),
+    SD_BUS_PROPERTY("Id", "u", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("Name", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("OSType", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Persistent", "b", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("Updated", "b", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("UUID", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_METHOD_WITH_ARGS("Create", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_create,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_destroy,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetState", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("(ii)", state),
+                            bus_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("u", stats, "u", flags),
+                            SD_BUS_RESULT("a{sv}", records), bus_get_stats,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetVcpus", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("u", vcpus),
+                            bus_get_vcpus, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", xml),
+                            bus_get_xml_desc, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("MemoryStats", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("a{it}", stats),
+                            bus_memory_stats, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_reboot,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Reset", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_reset,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, bus_resume,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetMemory", SD_BUS_ARGS("t", memory, "u", flags), SD_BUS_NO_RESULT,
+                            bus_set_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_shutdown,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Suspend", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, bus_suspend,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_undefine,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL_WITH_ARGS("BalloonChange", SD_BUS_ARGS("t", actual), 0),
+    SD_BUS_SIGNAL("Reboot", "", 0),
+    SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable domain_state_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("State", "i", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("Reason", "i", prop_get, 0, EMITS),
+    SD_BUS_VTABLE_END,
+};
+
+int
+qemu_domain_bus_register(QemuBus *qb, Error *error)
+{
+    int r;
+
+    r = sd_bus_add_fallback_vtable(qb->bus, NULL, QEMU_BUS_DOMAIN_PREFIX, DOMAIN_IFACE,
+                                   domain_vtable, find_domain, qb);
+    if (r >= 0)
+        r = sd_bus_add_fallback_vtable(qb->bus, NULL, QEMU_BUS_DOMAIN_PREFIX,
+                                       DOMAIN_STATE_IFACE, domain_state_vtable, find_domain, qb);
+    if (r >= 0)
+        r = sd_bus_add_node_enumerator(qb->bus, NULL, QEMU_BUS_DOMAIN_PREFIX, enumerate_domains,
+                                       qb);
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR,
+                               "cannot register the domain objects on the bus");
+    return 0;
+}

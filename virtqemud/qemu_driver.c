@@ -1,1 +1,692 @@
-/* qemu_driver: being written. */
+/* The domain list, definitions on disk, lookups, define and undefine.
+ * Process control lives in qemu_process.c. */
+#include "qemu_driver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "child.h"
+#include "fileutil.h"
+#include "log.h"
+#include "qemu_address.h"
+#include "qemu_capabilities.h"
+#include "qemu_driver_priv.h"
+#include "state_store.h"
+
+#define DOMAIN_PATH_PREFIX "/org/libvirt/QEMU/domain/_"
+
+static char *
+domain_object_path(const Uuid *uuid)
+{
+    char buf[UUID_STRING_LEN];
+
+    uuid_format(uuid, buf);
+    for (char *p = buf; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    return xasprintf(DOMAIN_PATH_PREFIX "%s", buf);
+}
+
+Domain *
+qemu_domain_new(QemuDriver *drv, DomainDef *def)
+{
+    Domain *dom = xcalloc(1, sizeof(*dom));
+
+    dom->drv = drv;
+    dom->refs = 1;
+    dom->def = def;
+    dom->id = -1;
+    dom->state = DOMAIN_STATE_SHUTOFF;
+    dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
+    dom->pid = 0;
+    dom->pidfd = -1;
+    dom->path = domain_object_path(&def->uuid);
+    return dom;
+}
+
+void
+domain_ref(Domain *dom)
+{
+    dom->refs++;
+}
+
+void
+domain_unref(Domain *dom)
+{
+    if (!dom || --dom->refs > 0)
+        return;
+    domain_def_free(dom->def);
+    domain_def_free(dom->live);
+    free(dom->path);
+    free(dom->monitor_path);
+    free(dom->log_path);
+    free(dom->vcpu_tids);
+    free(dom);
+}
+
+/* ---- the list ---------------------------------------------------------- */
+
+void
+qemu_driver_add(QemuDriver *drv, Domain *dom)
+{
+    if (drv->n_doms == drv->cap_doms) {
+        drv->cap_doms = drv->cap_doms ? drv->cap_doms * 2 : 16;
+        drv->doms = xrealloc(drv->doms, drv->cap_doms * sizeof(*drv->doms));
+    }
+    drv->doms[drv->n_doms++] = dom;
+    if (drv->cfg.hooks.domain_added)
+        drv->cfg.hooks.domain_added(dom, drv->cfg.hooks_userdata);
+}
+
+/* Announces the removal, then drops the list's reference. */
+void
+qemu_driver_remove(QemuDriver *drv, Domain *dom)
+{
+    for (size_t i = 0; i < drv->n_doms; i++) {
+        if (drv->doms[i] != dom)
+            continue;
+        if (drv->cfg.hooks.domain_removed)
+            drv->cfg.hooks.domain_removed(dom, drv->cfg.hooks_userdata);
+        memmove(&drv->doms[i], &drv->doms[i + 1], (drv->n_doms - i - 1) * sizeof(*drv->doms));
+        drv->n_doms--;
+        dom->removed = true;
+        domain_unref(dom);
+        return;
+    }
+}
+
+size_t
+qemu_driver_count(const QemuDriver *drv)
+{
+    return drv->n_doms;
+}
+
+Domain *
+qemu_driver_nth(const QemuDriver *drv, size_t i)
+{
+    return i < drv->n_doms ? drv->doms[i] : NULL;
+}
+
+Domain *
+qemu_driver_find_by_name(QemuDriver *drv, const char *name)
+{
+    for (size_t i = 0; i < drv->n_doms; i++)
+        if (strcmp(drv->doms[i]->def->name, name) == 0)
+            return drv->doms[i];
+    return NULL;
+}
+
+Domain *
+qemu_driver_find_by_uuid(QemuDriver *drv, const Uuid *uuid)
+{
+    for (size_t i = 0; i < drv->n_doms; i++)
+        if (uuid_equal(&drv->doms[i]->def->uuid, uuid))
+            return drv->doms[i];
+    return NULL;
+}
+
+Domain *
+qemu_driver_find_by_id(QemuDriver *drv, int id)
+{
+    if (id < 0)
+        return NULL;
+    for (size_t i = 0; i < drv->n_doms; i++)
+        if (drv->doms[i]->id == id)
+            return drv->doms[i];
+    return NULL;
+}
+
+Domain *
+qemu_driver_find_by_path(QemuDriver *drv, const char *path)
+{
+    for (size_t i = 0; i < drv->n_doms; i++)
+        if (strcmp(drv->doms[i]->path, path) == 0)
+            return drv->doms[i];
+    return NULL;
+}
+
+/* The messages are virsh's against libvirt: "Domain not found: no domain with
+ * matching name 'x'" is printed from code NoDomain and this text. */
+int
+qemu_driver_lookup_name(QemuDriver *drv, const char *name, Domain **ret, Error *error)
+{
+    Domain *dom = qemu_driver_find_by_name(drv, name);
+
+    if (!dom)
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: no domain with matching name '%s'", name);
+    *ret = dom;
+    return 0;
+}
+
+int
+qemu_driver_lookup_uuid(QemuDriver *drv, const char *uuid, Domain **ret, Error *error)
+{
+    Uuid u;
+    Domain *dom = NULL;
+
+    if (uuid_parse(uuid, &u) == 0)
+        dom = qemu_driver_find_by_uuid(drv, &u);
+    if (!dom)
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: no domain with matching uuid '%s'", uuid);
+    *ret = dom;
+    return 0;
+}
+
+int
+qemu_driver_lookup_id(QemuDriver *drv, int id, Domain **ret, Error *error)
+{
+    Domain *dom = qemu_driver_find_by_id(drv, id);
+
+    if (!dom)
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: no domain with matching id %d", id);
+    *ret = dom;
+    return 0;
+}
+
+int
+qemu_driver_lookup_path(QemuDriver *drv, const char *path, Domain **ret, Error *error)
+{
+    Domain *dom = qemu_driver_find_by_path(drv, path);
+
+    if (!dom)
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: no domain with object path '%s'", path);
+    *ret = dom;
+    return 0;
+}
+
+static bool
+domain_matches(const Domain *dom, unsigned flags)
+{
+    bool active = qemu_domain_is_active(dom);
+
+    if ((flags & (LIST_DOMAINS_ACTIVE | LIST_DOMAINS_INACTIVE)) &&
+        !((flags & LIST_DOMAINS_ACTIVE) && active) &&
+        !((flags & LIST_DOMAINS_INACTIVE) && !active))
+        return false;
+    if ((flags & (LIST_DOMAINS_PERSISTENT | LIST_DOMAINS_TRANSIENT)) &&
+        !((flags & LIST_DOMAINS_PERSISTENT) && dom->persistent) &&
+        !((flags & LIST_DOMAINS_TRANSIENT) && !dom->persistent))
+        return false;
+    if (flags & (LIST_DOMAINS_RUNNING | LIST_DOMAINS_PAUSED | LIST_DOMAINS_SHUTOFF |
+                 LIST_DOMAINS_OTHER)) {
+        bool ok = false;
+        switch (dom->state) {
+        case DOMAIN_STATE_RUNNING:
+            ok = flags & LIST_DOMAINS_RUNNING;
+            break;
+        case DOMAIN_STATE_PAUSED:
+            ok = flags & LIST_DOMAINS_PAUSED;
+            break;
+        case DOMAIN_STATE_SHUTOFF:
+            ok = flags & LIST_DOMAINS_SHUTOFF;
+            break;
+        default:
+            ok = flags & LIST_DOMAINS_OTHER;
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    /* No managed save images, snapshots or checkpoints exist here. */
+    if ((flags & (LIST_DOMAINS_MANAGEDSAVE | LIST_DOMAINS_NO_MANAGEDSAVE)) &&
+        !(flags & LIST_DOMAINS_NO_MANAGEDSAVE))
+        return false;
+    if ((flags & (LIST_DOMAINS_AUTOSTART | LIST_DOMAINS_NO_AUTOSTART)) &&
+        !((flags & LIST_DOMAINS_AUTOSTART) && dom->autostart) &&
+        !((flags & LIST_DOMAINS_NO_AUTOSTART) && !dom->autostart))
+        return false;
+    if ((flags & (LIST_DOMAINS_HAS_SNAPSHOT | LIST_DOMAINS_NO_SNAPSHOT)) &&
+        !(flags & LIST_DOMAINS_NO_SNAPSHOT))
+        return false;
+    if ((flags & (LIST_DOMAINS_HAS_CHECKPOINT | LIST_DOMAINS_NO_CHECKPOINT)) &&
+        !(flags & LIST_DOMAINS_NO_CHECKPOINT))
+        return false;
+    return true;
+}
+
+int
+qemu_driver_list(QemuDriver *drv, unsigned flags, Domain ***ret, size_t *ret_n, Error *error)
+{
+    Domain **list;
+    size_t n = 0;
+
+    if (flags & ~0xffffu)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function ListDomains", flags & ~0xffffu);
+    list = xcalloc(drv->n_doms + 1, sizeof(*list));
+    for (size_t i = 0; i < drv->n_doms; i++)
+        if (domain_matches(drv->doms[i], flags))
+            list[n++] = drv->doms[i];
+    *ret = list;
+    *ret_n = n;
+    return 0;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+void
+qemu_driver_emit_event(Domain *dom, int event, int detail)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (drv->cfg.hooks.domain_event)
+        drv->cfg.hooks.domain_event(dom, event, detail, drv->cfg.hooks_userdata);
+}
+
+void
+qemu_driver_emit_changed(Domain *dom)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (drv->cfg.hooks.domain_changed)
+        drv->cfg.hooks.domain_changed(dom, drv->cfg.hooks_userdata);
+}
+
+/* ---- define and undefine ----------------------------------------------- */
+
+/* Parses @xml and applies what libvirt does at define time for QEMU. */
+int
+qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    int r;
+
+    r = domain_def_parse(xml, &def, error);
+    if (r < 0)
+        return r;
+    r = qemu_domain_post_parse(def, error);
+    if (r < 0)
+        return r;
+    r = qemu_domain_assign_addresses(def, error);
+    if (r < 0)
+        return r;
+    *ret = steal_ptr(def);
+    return 0;
+}
+
+/* libvirt's rules for a definition that meets an existing domain. */
+int
+qemu_driver_check_duplicate(QemuDriver *drv, const DomainDef *def, Domain **ret_existing,
+                            Error *error)
+{
+    char uuid[UUID_STRING_LEN];
+    Domain *by_name = qemu_driver_find_by_name(drv, def->name);
+    Domain *by_uuid = qemu_driver_find_by_uuid(drv, &def->uuid);
+
+    *ret_existing = NULL;
+    if (by_uuid && by_uuid != by_name)
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
+                         "domain '%s' is already defined with uuid %s",
+                         by_uuid->def->name, uuid_format(&def->uuid, uuid));
+    if (by_name && !by_uuid)
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
+                         "domain '%s' already exists with uuid %s", def->name,
+                         uuid_format(&by_name->def->uuid, uuid));
+    *ret_existing = by_name;
+    return 0;
+}
+
+int
+qemu_driver_save_config(QemuDriver *drv, const DomainDef *def, Error *error)
+{
+    auto_cleanup(free_ptr) char *xml = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_INACTIVE |
+                                                         DOMAIN_DEF_FORMAT_SECURE);
+
+    return state_store_save(drv->config, def->name, xml, error);
+}
+
+int
+qemu_driver_define(QemuDriver *drv, const char *xml, Domain **ret, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    Domain *dom;
+    bool was_persistent;
+    int r;
+
+    r = qemu_driver_parse(drv, xml, &def, error);
+    if (r < 0)
+        return r;
+    r = qemu_driver_check_duplicate(drv, def, &dom, error);
+    if (r < 0)
+        return r;
+    if (dom && dom->job == DOMAIN_JOB_START && !dom->persistent)
+        return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
+                         "domain '%s' is being started", def->name);
+    /* Written before anything changes in memory: a failure changes nothing. */
+    r = qemu_driver_save_config(drv, def, error);
+    if (r < 0)
+        return r;
+
+    if (!dom) {
+        dom = qemu_domain_new(drv, steal_ptr(def));
+        dom->persistent = true;
+        qemu_driver_add(drv, dom);
+        qemu_driver_emit_event(dom, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_ADDED);
+        *ret = dom;
+        return 0;
+    }
+
+    was_persistent = dom->persistent;
+    domain_def_free(dom->def);
+    dom->def = steal_ptr(def);
+    dom->persistent = true;
+    if (qemu_domain_is_active(dom))
+        dom->updated = true;
+    qemu_driver_emit_event(dom, DOMAIN_EVENT_DEFINED,
+                           was_persistent ? DOMAIN_EVENT_DEFINED_UPDATED
+                                          : DOMAIN_EVENT_DEFINED_ADDED);
+    *ret = dom;
+    return 0;
+}
+
+int
+qemu_domain_undefine(Domain *dom, unsigned flags, Error *error)
+{
+    QemuDriver *drv = dom->drv;
+    int r;
+
+    if (flags & ~UNDEFINE_KNOWN_FLAGS)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function Undefine",
+                         flags & ~UNDEFINE_KNOWN_FLAGS);
+    if (!dom->persistent)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "cannot undefine transient domain");
+    r = state_store_remove(drv->config, dom->def->name, error);
+    if (r < 0)
+        return r;
+    dom->autostart = false;
+    dom->persistent = false;
+    qemu_driver_emit_event(dom, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
+    if (qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE) {
+        /* It runs on as a transient domain, with its running definition. */
+        if (dom->live) {
+            domain_def_free(dom->def);
+            dom->def = domain_def_copy(dom->live);
+        }
+        dom->updated = false;
+        qemu_process_save_status(dom);
+        qemu_driver_emit_changed(dom);
+        return 0;
+    }
+    qemu_driver_remove(drv, dom);
+    return 0;
+}
+
+int
+qemu_domain_set_autostart(Domain *dom, bool autostart, Error *error)
+{
+    int r;
+
+    if (!dom->persistent)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "cannot set autostart for transient domain");
+    if (dom->autostart == autostart)
+        return 0;
+    r = state_store_set_autostart(dom->drv->config, dom->def->name, autostart, error);
+    if (r < 0)
+        return r;
+    dom->autostart = autostart;
+    qemu_driver_emit_changed(dom);
+    return 0;
+}
+
+/* ---- reads ------------------------------------------------------------- */
+
+bool
+qemu_domain_is_active(const Domain *dom)
+{
+    return dom->id >= 0;
+}
+
+char *
+qemu_domain_get_xml(const Domain *dom, unsigned flags)
+{
+    if ((flags & DOMAIN_DEF_FORMAT_INACTIVE) || !dom->live)
+        return domain_def_format(dom->def, -1, flags | DOMAIN_DEF_FORMAT_INACTIVE);
+    return domain_def_format(dom->live, dom->id, flags);
+}
+
+void
+qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason)
+{
+    *ret_state = dom->state;
+    *ret_reason = dom->reason;
+}
+
+unsigned
+qemu_domain_get_vcpus(const Domain *dom, unsigned flags)
+{
+    /* virDomainVcpuFlags: CONFIG 2, MAXIMUM 4 (LIVE 1 is the default). */
+    const DomainDef *def = (flags & 2) || !dom->live ? dom->def : dom->live;
+
+    if (flags & 4)
+        return def->vcpus;
+    return def->vcpus_current ? def->vcpus_current : def->vcpus;
+}
+
+/* ---- load at startup --------------------------------------------------- */
+
+static void
+load_config(QemuDriver *drv)
+{
+    auto_cleanup(strv_freep) char **names = NULL;
+    Error error = ERROR_INIT;
+
+    if (state_store_list(drv->config, &names, &error) < 0) {
+        log_error("cannot list definitions: %s", error.message);
+        error_clear(&error);
+        return;
+    }
+    for (char **n = names; *n; n++) {
+        auto_cleanup(free_ptr) char *xml = NULL;
+        auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+        Domain *dom, *existing;
+
+        if (state_store_load(drv->config, *n, &xml, &error) < 0 ||
+            qemu_driver_parse(drv, xml, &def, &error) < 0 ||
+            qemu_driver_check_duplicate(drv, def, &existing, &error) < 0) {
+            log_error("skipping definition '%s': %s", *n, error.message);
+            error_clear(&error);
+            continue;
+        }
+        if (existing || strcmp(def->name, *n) != 0) {
+            log_error("skipping definition file '%s.xml': it defines domain '%s'", *n,
+                      def->name);
+            continue;
+        }
+        dom = qemu_domain_new(drv, steal_ptr(def));
+        dom->persistent = true;
+        dom->autostart = state_store_get_autostart(drv->config, dom->def->name);
+        qemu_driver_add(drv, dom);
+    }
+}
+
+int
+qemu_driver_new(const QemuDriverConfig *cfg, QemuDriver **ret, Error *error)
+{
+    QemuDriver *drv = xcalloc(1, sizeof(*drv));
+    auto_cleanup(free_ptr) char *config_dir = NULL, *status_dir = NULL;
+    int r;
+
+    drv->cfg = *cfg;
+    drv->root = xstrdup(cfg->root);
+    drv->cfg.root = drv->root;
+    drv->loop = cfg->loop;
+    drv->next_id = 1;
+    config_dir = path_join(drv->root, "etc/libvirt/qemu");
+    status_dir = path_join(drv->root, "run/libvirt/qemu");
+    drv->log_dir = path_join(drv->root, "var/log/libvirt/qemu");
+    drv->cache_dir = path_join(drv->root, "var/cache/libvirt/qemu/capabilities");
+    drv->run_dir = xstrdup(status_dir);
+
+    r = state_store_open(config_dir, &drv->config, error);
+    if (r >= 0)
+        r = state_store_open(status_dir, &drv->status, error);
+    if (r >= 0)
+        r = mkdir_p(drv->log_dir, 0700, error);
+    if (r < 0) {
+        qemu_driver_free(drv);
+        return r;
+    }
+    drv->kvm = qemu_caps_kvm_available();
+    load_config(drv);
+    qemu_process_reconnect_all(drv);
+    qemu_driver_start_caps_probe(drv);
+    *ret = drv;
+    return 0;
+}
+
+void
+qemu_driver_free(QemuDriver *drv)
+{
+    if (!drv)
+        return;
+    for (size_t i = 0; i < drv->n_doms; i++) {
+        qemu_process_detach(drv->doms[i]);
+        drv->doms[i]->removed = true;
+        domain_unref(drv->doms[i]);
+    }
+    free(drv->doms);
+    state_store_free(drv->config);
+    state_store_free(drv->status);
+    qemu_host_caps_free(drv->caps);
+    error_clear(&drv->caps_error);
+    free(drv->root);
+    free(drv->log_dir);
+    free(drv->cache_dir);
+    free(drv->run_dir);
+    free(drv);
+}
+
+void
+qemu_driver_autostart(QemuDriver *drv)
+{
+    for (size_t i = 0; i < drv->n_doms; i++) {
+        Domain *dom = drv->doms[i];
+        Error error = ERROR_INIT;
+
+        if (!dom->autostart || qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE)
+            continue;
+        if (qemu_domain_start(dom, 0, NULL, NULL, &error) < 0) {
+            log_error("cannot autostart domain '%s': %s", dom->def->name, error.message);
+            error_clear(&error);
+        }
+    }
+}
+
+bool
+qemu_driver_has_active(const QemuDriver *drv)
+{
+    for (size_t i = 0; i < drv->n_doms; i++)
+        if (qemu_domain_is_active(drv->doms[i]) || drv->doms[i]->job != DOMAIN_JOB_NONE)
+            return true;
+    return false;
+}
+
+const char *
+qemu_driver_root(const QemuDriver *drv)
+{
+    return drv->root;
+}
+
+uv_loop_t *
+qemu_driver_loop(const QemuDriver *drv)
+{
+    return drv->loop;
+}
+
+/* ---- capabilities, probed once off the loop ---------------------------- */
+
+typedef struct CapsWaiter {
+    QemuCapsCb cb;
+    void *userdata;
+    struct CapsWaiter *next;
+} CapsWaiter;
+
+/* "QEMU emulator version 7.2.19 (Debian ...)" -> 7002019, as libvirt's
+ * virConnectGetVersion reports it. */
+static uint64_t
+probe_qemu_version(const QemuHostCaps *caps)
+{
+    const QemuEmulator *emu = caps ? qemu_caps_find_emulator(caps, NULL, "x86_64") : NULL;
+    const char *argv[] = { emu ? emu->path : "qemu-system-x86_64", "--version", NULL };
+    auto_cleanup(free_ptr) char *out = NULL;
+    unsigned major, minor, micro;
+    int status;
+    const char *p;
+
+    if (child_run_capture(argv, 4096, &out, &status, NULL) < 0 || !out)
+        return 0;
+    p = strstr(out, "version ");
+    if (!p || sscanf(p + 8, "%u.%u.%u", &major, &minor, &micro) != 3)
+        return 0;
+    return major * 1000000ull + minor * 1000ull + micro;
+}
+
+static void
+caps_work(uv_work_t *req)
+{
+    QemuDriver *drv = req->data;
+
+    qemu_caps_probe("/", drv->cache_dir, &drv->probed_caps, &drv->caps_error);
+    drv->qemu_version = probe_qemu_version(drv->probed_caps);
+}
+
+uint64_t
+qemu_driver_qemu_version(const QemuDriver *drv)
+{
+    return drv->caps_state == CAPS_READY ? drv->qemu_version : 0;
+}
+
+static void
+caps_after_work(uv_work_t *req, int status)
+{
+    QemuDriver *drv = req->data;
+    CapsWaiter *w;
+
+    drv->caps = steal_ptr(drv->probed_caps);
+    drv->caps_state = drv->caps ? CAPS_READY : CAPS_FAILED;
+    if (!drv->caps && !error_is_set(&drv->caps_error))
+        error_set(&drv->caps_error, -EIO, VIR_ERR_INTERNAL_ERROR,
+                  "cannot probe the host's capabilities");
+    while ((w = drv->caps_waiters)) {
+        drv->caps_waiters = w->next;
+        w->cb(drv, drv->caps, drv->caps ? NULL : &drv->caps_error, w->userdata);
+        free(w);
+    }
+}
+
+void
+qemu_driver_start_caps_probe(QemuDriver *drv)
+{
+    drv->caps_state = CAPS_PROBING;
+    drv->caps_work.data = drv;
+    if (uv_queue_work(drv->loop, &drv->caps_work, caps_work, caps_after_work) < 0) {
+        drv->caps_state = CAPS_FAILED;
+        error_set(&drv->caps_error, -EIO, VIR_ERR_INTERNAL_ERROR,
+                  "cannot queue the capabilities probe");
+    }
+}
+
+void
+qemu_driver_get_caps(QemuDriver *drv, QemuCapsCb cb, void *userdata)
+{
+    CapsWaiter *w, **tail;
+
+    if (drv->caps_state != CAPS_PROBING) {
+        cb(drv, drv->caps, drv->caps ? NULL : &drv->caps_error, userdata);
+        return;
+    }
+    w = xcalloc(1, sizeof(*w));
+    w->cb = cb;
+    w->userdata = userdata;
+    for (tail = &drv->caps_waiters; *tail; tail = &(*tail)->next)
+        ;
+    *tail = w;
+}

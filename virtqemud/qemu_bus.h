@@ -1,0 +1,38 @@
+/* virtqemud on D-Bus: org.libvirt.Connect on /org/libvirt/QEMU, an
+ * org.libvirt.Domain object per domain, and the ObjectManager. The handlers
+ * decode, call the driver, and reply; they hold no logic of their own. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "qemu_driver.h"
+
+#define QEMU_BUS_PATH "/org/libvirt/QEMU"
+#define QEMU_BUS_DOMAIN_PREFIX "/org/libvirt/QEMU/domain"
+#define CONNECT_IFACE "org.libvirt.Connect"
+#define DOMAIN_IFACE "org.libvirt.Domain"
+/* Beyond libvirt-dbus: the domain's state as a property, so that a client
+ * hears every change through PropertiesChanged instead of polling GetState. */
+#define DOMAIN_STATE_IFACE "org.virtstack.DomainState"
+
+typedef struct QemuBus {
+    sd_bus *bus;       /* borrowed from the daemon */
+    QemuDriver *drv;   /* borrowed */
+    bool announce;     /* object added/removed signals (off while loading) */
+} QemuBus;
+
+/* The hooks the driver calls; userdata is the QemuBus. */
+extern const QemuDriverHooks qemu_bus_hooks;
+
+/* Registers the connection object, the domain objects and the ObjectManager. */
+int qemu_bus_register(QemuBus *qb, Error *error);
+/* Registers the domain objects' vtables (qemu_domain_bus.c). */
+int qemu_domain_bus_register(QemuBus *qb, Error *error);
+
+/* Completion for asynchronous handlers: replies to the kept message. */
+typedef enum {
+    REPLY_EMPTY,
+    REPLY_PATH, /* "o": the domain's object path */
+} ReplyKind;
+void *qemu_bus_call_new(sd_bus_message *m, ReplyKind kind);
+void qemu_bus_call_done(Domain *dom, const Error *error, void *userdata);

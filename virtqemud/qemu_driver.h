@@ -1,0 +1,255 @@
+/* The QEMU driver: the domains virtqemud knows, their definitions, their
+ * state, and the lifecycle operations. The bus layer (qemu_*_bus.c) only
+ * decodes calls into these functions and encodes their results.
+ *
+ * Everything here runs on the daemon's one loop thread. Operations that wait
+ * (a start, a destroy, a QMP command) take a completion callback and return
+ * at once; the callback runs exactly once, on the loop. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "domain_def.h"
+#include "error.h"
+
+typedef struct QemuDriver QemuDriver;
+typedef struct Domain Domain;
+typedef struct QmpConn QmpConn;
+typedef struct ChildWatch ChildWatch;
+typedef struct StateStore StateStore;
+typedef struct QemuHostCaps QemuHostCaps;
+
+/* libvirt's virDomainState and the reasons we use. */
+typedef enum {
+    DOMAIN_STATE_NOSTATE = 0,
+    DOMAIN_STATE_RUNNING = 1,
+    DOMAIN_STATE_BLOCKED = 2,
+    DOMAIN_STATE_PAUSED = 3,
+    DOMAIN_STATE_SHUTDOWN = 4,
+    DOMAIN_STATE_SHUTOFF = 5,
+    DOMAIN_STATE_CRASHED = 6,
+    DOMAIN_STATE_PMSUSPENDED = 7,
+} DomainState;
+
+enum {
+    DOMAIN_RUNNING_BOOTED = 1,
+    DOMAIN_RUNNING_UNPAUSED = 5,
+    DOMAIN_PAUSED_USER = 1,
+    DOMAIN_PAUSED_SHUTTING_DOWN = 8,
+    DOMAIN_PAUSED_CRASHED = 10,
+    DOMAIN_PAUSED_STARTING_UP = 11,
+    DOMAIN_SHUTDOWN_USER = 1,
+    DOMAIN_SHUTOFF_UNKNOWN = 0,
+    DOMAIN_SHUTOFF_SHUTDOWN = 1,
+    DOMAIN_SHUTOFF_DESTROYED = 2,
+    DOMAIN_SHUTOFF_CRASHED = 3,
+    DOMAIN_SHUTOFF_FAILED = 6,
+    DOMAIN_CRASHED_PANICKED = 1,
+};
+
+/* libvirt's virDomainEventType and details. */
+typedef enum {
+    DOMAIN_EVENT_DEFINED = 0,
+    DOMAIN_EVENT_UNDEFINED = 1,
+    DOMAIN_EVENT_STARTED = 2,
+    DOMAIN_EVENT_SUSPENDED = 3,
+    DOMAIN_EVENT_RESUMED = 4,
+    DOMAIN_EVENT_STOPPED = 5,
+    DOMAIN_EVENT_SHUTDOWN = 6,
+    DOMAIN_EVENT_PMSUSPENDED = 7,
+    DOMAIN_EVENT_CRASHED = 8,
+} DomainEventType;
+
+enum {
+    DOMAIN_EVENT_DEFINED_ADDED = 0,
+    DOMAIN_EVENT_DEFINED_UPDATED = 1,
+    DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
+    DOMAIN_EVENT_STARTED_BOOTED = 0,
+    DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+    DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+    DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+    DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+    DOMAIN_EVENT_STOPPED_CRASHED = 2,
+    DOMAIN_EVENT_STOPPED_FAILED = 5,
+    DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+    DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
+    DOMAIN_EVENT_SHUTDOWN_HOST = 2,
+    DOMAIN_EVENT_CRASHED_PANICKED = 0,
+};
+
+/* virConnectListAllDomainsFlags */
+enum {
+    LIST_DOMAINS_ACTIVE = 1 << 0,
+    LIST_DOMAINS_INACTIVE = 1 << 1,
+    LIST_DOMAINS_PERSISTENT = 1 << 2,
+    LIST_DOMAINS_TRANSIENT = 1 << 3,
+    LIST_DOMAINS_RUNNING = 1 << 4,
+    LIST_DOMAINS_PAUSED = 1 << 5,
+    LIST_DOMAINS_SHUTOFF = 1 << 6,
+    LIST_DOMAINS_OTHER = 1 << 7,
+    LIST_DOMAINS_MANAGEDSAVE = 1 << 8,
+    LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9,
+    LIST_DOMAINS_AUTOSTART = 1 << 10,
+    LIST_DOMAINS_NO_AUTOSTART = 1 << 11,
+    LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12,
+    LIST_DOMAINS_NO_SNAPSHOT = 1 << 13,
+    LIST_DOMAINS_HAS_CHECKPOINT = 1 << 14,
+    LIST_DOMAINS_NO_CHECKPOINT = 1 << 15,
+};
+
+/* virDomainUndefineFlagsValues we accept (and ignore: no managed save,
+ * snapshots, checkpoints or nvram to keep). */
+#define UNDEFINE_KNOWN_FLAGS 0x7f
+
+/* How the driver tells the bus layer what happened. Both run before the
+ * operation's completion callback, so a client reads its own writes. */
+typedef struct QemuDriverHooks {
+    void (*domain_added)(Domain *dom, void *userdata);   /* now visible */
+    void (*domain_removed)(Domain *dom, void *userdata); /* about to vanish */
+    /* A lifecycle event, and the properties that may have changed with it. */
+    void (*domain_event)(Domain *dom, int event, int detail, void *userdata);
+    /* Properties changed without an event (autostart, persistent, ...). */
+    void (*domain_changed)(Domain *dom, void *userdata);
+    /* The guest reset itself (org.libvirt.Domain.Reboot signal). */
+    void (*domain_rebooted)(Domain *dom, void *userdata);
+    void (*balloon_changed)(Domain *dom, uint64_t actual_kib, void *userdata);
+} QemuDriverHooks;
+
+typedef enum {
+    DOMAIN_JOB_NONE,
+    DOMAIN_JOB_START,
+    DOMAIN_JOB_DESTROY,
+    DOMAIN_JOB_MODIFY, /* a QMP command: suspend, resume, reset, ... */
+} DomainJob;
+
+typedef void (*DomainDoneCb)(Domain *dom, const Error *error, void *userdata);
+
+struct Domain {
+    QemuDriver *drv;       /* borrowed */
+    unsigned refs;         /* the driver's list holds one; jobs hold one each */
+    DomainDef *def;        /* the configuration: persistent (or transient) definition */
+    DomainDef *live;       /* while active: the running definition, with live data */
+    bool persistent;
+    bool autostart;
+    bool updated;          /* config changed while running */
+    bool removed;          /* gone from the list; only jobs hold it now */
+    int id;                /* -1 while inactive */
+    DomainState state;
+    int reason;
+    char *path;            /* D-Bus object path */
+
+    /* While active. */
+    pid_t pid;
+    int pidfd;
+    ChildWatch *watch;
+    QmpConn *mon;
+    char *monitor_path;
+    char *log_path;
+    uint64_t balloon_kib;  /* last known balloon size */
+    int64_t *vcpu_tids;    /* from query-cpus-fast */
+    size_t n_vcpu_tids;
+    bool shutdown_requested; /* SHUTDOWN seen or requested: exit is a shutdown */
+    bool fake_reboot;        /* Reboot: reset instead of stopping on SHUTDOWN */
+    int stop_reason;         /* SHUTOFF reason to record when the process exits */
+    int stop_detail;         /* STOPPED detail to emit then */
+
+    /* The job in progress and who waits for it. */
+    DomainJob job;
+    struct DomainWaiter *waiters;
+    bool destroying;         /* SIGTERM sent; waiting for the exit */
+    struct DomainWaiter *destroy_waiters;
+    bool start_paused;
+    Error start_error;       /* why a start is failing, once known */
+    off_t log_offset;        /* where this start's output begins in the log */
+    uint64_t pending_memory_kib;
+    uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
+    uint64_t start_begin_ms;
+};
+
+typedef struct QemuDriverConfig {
+    const char *root;         /* "/" or the test's root */
+    uv_loop_t *loop;
+    QemuDriverHooks hooks;
+    void *hooks_userdata;
+} QemuDriverConfig;
+
+/* Loads persistent definitions and live status, reconnects to running
+ * guests. Returns a new driver. */
+int qemu_driver_new(const QemuDriverConfig *cfg, QemuDriver **ret, Error *error);
+/* Starts every inactive domain marked autostart. */
+void qemu_driver_autostart(QemuDriver *drv);
+/* Closes monitors and watches; guests keep running. */
+void qemu_driver_free(QemuDriver *drv);
+bool qemu_driver_has_active(const QemuDriver *drv);
+const char *qemu_driver_root(const QemuDriver *drv);
+uv_loop_t *qemu_driver_loop(const QemuDriver *drv);
+/* QEMU's version as libvirt reports it (7002000 for 7.2.0); 0 until probed. */
+uint64_t qemu_driver_qemu_version(const QemuDriver *drv);
+
+/* The capabilities, probed once in the worker pool. @cb runs when they are
+ * ready (at once if they are), with NULL caps and an error on failure. */
+typedef void (*QemuCapsCb)(QemuDriver *drv, const QemuHostCaps *caps, const Error *error,
+                           void *userdata);
+void qemu_driver_get_caps(QemuDriver *drv, QemuCapsCb cb, void *userdata);
+
+/* Lookups: borrowed, valid while on the loop until the next operation. */
+Domain *qemu_driver_find_by_name(QemuDriver *drv, const char *name);
+Domain *qemu_driver_find_by_uuid(QemuDriver *drv, const Uuid *uuid);
+Domain *qemu_driver_find_by_id(QemuDriver *drv, int id);
+Domain *qemu_driver_find_by_path(QemuDriver *drv, const char *path);
+int qemu_driver_lookup_name(QemuDriver *drv, const char *name, Domain **ret, Error *error);
+int qemu_driver_lookup_uuid(QemuDriver *drv, const char *uuid, Domain **ret, Error *error);
+int qemu_driver_lookup_id(QemuDriver *drv, int id, Domain **ret, Error *error);
+int qemu_driver_lookup_path(QemuDriver *drv, const char *path, Domain **ret, Error *error);
+/* The domains matching libvirt's list @flags, in definition order. @ret is a
+ * new array of borrowed pointers. */
+int qemu_driver_list(QemuDriver *drv, unsigned flags, Domain ***ret, size_t *ret_n,
+                     Error *error);
+size_t qemu_driver_count(const QemuDriver *drv);
+/* For the node enumerator: every domain in order. */
+Domain *qemu_driver_nth(const QemuDriver *drv, size_t i);
+
+/* Define: a new persistent domain, or a new configuration for an existing
+ * one (same name and UUID). */
+int qemu_driver_define(QemuDriver *drv, const char *xml, Domain **ret, Error *error);
+int qemu_domain_undefine(Domain *dom, unsigned flags, Error *error);
+int qemu_domain_set_autostart(Domain *dom, bool autostart, Error *error);
+
+/* Lifecycle. Each either fails at once (negative return, @cb not called) or
+ * returns 0 and calls @cb exactly once later. */
+int qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags,
+                           DomainDoneCb cb, void *userdata, Domain **ret, Error *error);
+int qemu_domain_start(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                      Error *error);
+int qemu_domain_destroy(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                        Error *error);
+int qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                         Error *error);
+int qemu_domain_reboot(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                       Error *error);
+int qemu_domain_reset(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                      Error *error);
+int qemu_domain_suspend(Domain *dom, DomainDoneCb cb, void *userdata, Error *error);
+int qemu_domain_resume(Domain *dom, DomainDoneCb cb, void *userdata, Error *error);
+/* SetMemory: @kib is the new balloon target (live) or currentMemory (config). */
+int qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
+                           void *userdata, Error *error);
+
+/* Reads. */
+bool qemu_domain_is_active(const Domain *dom);
+/* A new string. flags: DOMAIN_DEF_FORMAT_*. */
+char *qemu_domain_get_xml(const Domain *dom, unsigned flags);
+void qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason);
+unsigned qemu_domain_get_vcpus(const Domain *dom, unsigned flags);
+/* CPU time of the QEMU process (user + system), in nanoseconds; 0 inactive. */
+uint64_t qemu_domain_cpu_time(const Domain *dom, uint64_t *ret_user, uint64_t *ret_system);
+/* CPU time of vCPU @i's thread in nanoseconds, or 0. */
+uint64_t qemu_domain_vcpu_time(const Domain *dom, size_t i);
+/* The QEMU process's resident set size in KiB, or 0. */
+uint64_t qemu_domain_rss_kib(const Domain *dom);
+
+void domain_ref(Domain *dom);
+void domain_unref(Domain *dom);

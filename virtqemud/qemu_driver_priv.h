@@ -1,0 +1,59 @@
+/* What qemu_driver.c and qemu_process.c share; not for the bus layer. */
+#pragma once
+
+#include "qemu_driver.h"
+
+typedef enum {
+    CAPS_PROBING,
+    CAPS_READY,
+    CAPS_FAILED,
+} CapsState;
+
+struct CapsWaiter;
+
+struct QemuDriver {
+    QemuDriverConfig cfg;
+    char *root;
+    uv_loop_t *loop;
+    StateStore *config;  /* <root>/etc/libvirt/qemu */
+    StateStore *status;  /* <root>/run/libvirt/qemu */
+    char *run_dir;
+    char *log_dir;
+    char *cache_dir;
+    Domain **doms;       /* in definition order; the list holds a reference */
+    size_t n_doms, cap_doms;
+    int next_id;
+    bool kvm;
+
+    CapsState caps_state;
+    QemuHostCaps *caps;
+    QemuHostCaps *probed_caps; /* written by the worker thread */
+    Error caps_error;
+    uv_work_t caps_work;
+    uint64_t qemu_version;   /* written by the worker thread with the caps */
+    struct CapsWaiter *caps_waiters;
+};
+
+/* A job's waiter: who gets told when the job ends. */
+typedef struct DomainWaiter {
+    DomainDoneCb cb;
+    void *userdata;
+    struct DomainWaiter *next;
+} DomainWaiter;
+
+void qemu_driver_add(QemuDriver *drv, Domain *dom);
+void qemu_driver_remove(QemuDriver *drv, Domain *dom);
+void qemu_driver_emit_event(Domain *dom, int event, int detail);
+void qemu_driver_emit_changed(Domain *dom);
+int qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *error);
+int qemu_driver_check_duplicate(QemuDriver *drv, const DomainDef *def, Domain **ret_existing,
+                                Error *error);
+int qemu_driver_save_config(QemuDriver *drv, const DomainDef *def, Error *error);
+void qemu_driver_start_caps_probe(QemuDriver *drv);
+Domain *qemu_domain_new(QemuDriver *drv, DomainDef *def);
+
+/* qemu_process.c */
+void qemu_process_reconnect_all(QemuDriver *drv);
+/* Stops watching the process and closes the monitor; the guest runs on. */
+void qemu_process_detach(Domain *dom);
+void qemu_process_save_status(Domain *dom);
