@@ -355,7 +355,14 @@ typedef enum {
  * and MAC addresses the XML lacks. Refuses DTDs and entities (no entity
  * expansion, no network access). Errors are VIR_ERR_XML_ERROR (not well
  * formed: the message names the line), VIR_ERR_XML_DETAIL or
- * VIR_ERR_CONFIG_UNSUPPORTED (bad values), VIR_ERR_NO_NAME, VIR_ERR_OS_TYPE. */
+ * VIR_ERR_CONFIG_UNSUPPORTED (bad values), VIR_ERR_NO_NAME, VIR_ERR_OS_TYPE,
+ * and where libvirt uses them VIR_ERR_INTERNAL_ERROR (bad uuid, lifecycle
+ * action, current vcpus), VIR_ERR_INVALID_ARG (unknown memory unit),
+ * VIR_ERR_OVERFLOW (memory too large), VIR_ERR_NO_TARGET (disk without
+ * target). Messages carry libvirt's prefix ("XML error: ...").
+ * As libvirt: currentMemory above memory is lowered to it, a missing disk
+ * bus follows from the target name, a missing input bus is usb for a tablet
+ * and ps2 otherwise, unknown elements are ignored. */
 int domain_def_parse(const char *xml, DomainDef **ret_def, Error *error);
 /* Flags for domain_def_parse_flags(). */
 typedef enum {
