@@ -970,7 +970,7 @@ static const char *const ovmf_codes[] = {
 };
 
 static void
-format_os(Buf *b, const QemuEmulator *emu)
+format_os(Buf *b, const QemuHostCaps *caps, const QemuEmulator *emu)
 {
     const char *loaders[ARRAY_SIZE(ovmf_codes) + 1] = { 0 };
     size_t n = 0;
@@ -978,7 +978,9 @@ format_os(Buf *b, const QemuEmulator *emu)
 
     if (STREQ(emu->arch, "x86_64")) {
         for (size_t i = 0; i < ARRAY_SIZE(ovmf_codes); i++) {
-            if (file_exists(ovmf_codes[i])) {
+            auto_cleanup(free_ptr) char *p = path_join(caps->sysroot ? caps->sysroot : "/",
+                                                       ovmf_codes[i]);
+            if (file_exists(p)) {
                 loaders[n++] = ovmf_codes[i];
                 secure |= strstr(ovmf_codes[i], "secboot") != NULL;
             }
@@ -1198,7 +1200,7 @@ qemu_caps_format_domain_capabilities(const QemuHostCaps *caps, const char *emula
     buf_printf(&b, "  <arch>%s</arch>\n", earch);
     buf_printf(&b, "  <vcpu max='%u'/>\n", m->max_cpus);
     buf_printf(&b, "  <iothreads supported='yes'/>\n");
-    format_os(&b, emu);
+    format_os(&b, caps, emu);
     format_cpu_modes(&b, caps, emu, kvm);
     buf_printf(&b, "  <memoryBacking supported='yes'>\n");
     format_enum(&b, "    ", "sourceType",
