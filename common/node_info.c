@@ -275,13 +275,15 @@ cpuinfo_parse(const char *sysroot, CpuinfoProc **ret, size_t *ret_n, Error *erro
     return 0;
 }
 
-static const char *
-host_arch(void)
+/* uname's machine: the arch of this host, whatever @sysroot holds. */
+static void
+host_arch(char *buf, size_t size)
 {
-    static struct utsname uts;
-    if (!uts.machine[0] && uname(&uts) < 0)
-        return "x86_64";
-    return uts.machine;
+    struct utsname uts;
+    if (uname(&uts) < 0)
+        snprintf(buf, size, "x86_64");
+    else
+        snprintf(buf, size, "%.31s", uts.machine);
 }
 
 /* Online CPU ids: /sys/devices/system/cpu/online, else as many as cpuinfo
@@ -507,7 +509,7 @@ node_get_info(const char *sysroot, NodeInfo *ret, Error *error)
             info.mhz = (unsigned) (khz / 1000);
     }
 
-    snprintf(info.model, sizeof(info.model), "%.31s", host_arch());
+    host_arch(info.model, sizeof(info.model));
 
     r = online_cpus(sysroot, &online, &n_online, error);
     if (r < 0)
