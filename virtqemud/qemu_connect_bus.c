@@ -238,7 +238,6 @@ bus_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     QemuBus *qb = userdata;
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) Domain **list = NULL;
-    auto_cleanup(free_ptr) const char **paths = NULL;
     sd_bus_message *reply = NULL;
     uint32_t flags;
     size_t n;
@@ -250,12 +249,13 @@ bus_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = qemu_driver_list(qb->drv, flags, &list, &n, &error);
     if (r < 0)
         return reply_error(bus_error, &error, r);
-    paths = xcalloc(n + 1, sizeof(*paths));
-    for (size_t i = 0; i < n; i++)
-        paths[i] = list[i]->path;
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
-        r = sd_bus_message_append_strv(reply, (char **) paths);
+        r = sd_bus_message_open_container(reply, 'a', "o");
+    for (size_t i = 0; r >= 0 && i < n; i++)
+        r = sd_bus_message_append_basic(reply, 'o', list[i]->path);
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
     if (r >= 0)
         r = sd_bus_send(NULL, reply, NULL);
     sd_bus_message_unref(reply);
