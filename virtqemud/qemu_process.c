@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <signal.h>
@@ -31,6 +29,7 @@
 #include "qemu_driver_priv.h"
 #include "qemu_monitor.h"
 #include "state_store.h"
+#include "xml_util.h"
 
 #define DESTROY_GRACE_MS 3000
 #define LOG_TAIL_BYTES 1024
@@ -174,27 +173,38 @@ state_from_string(const char *s)
 void
 qemu_process_save_status(Domain *dom)
 {
-    auto_cleanup(free_ptr) char *domxml = NULL, *xml = NULL, *tids = NULL;
+    auto_cleanup(free_ptr) char *domxml = NULL, *xml = NULL;
+    XmlWriter w = XML_WRITER_INIT;
     Error error = ERROR_INIT;
-    size_t len = 0;
 
     if (!dom->live)
         return;
-    tids = xstrdup("");
-    for (size_t i = 0; i < dom->n_vcpu_tids; i++) {
-        char *t = xasprintf("%s<vcpu id='%zu' pid='%" PRId64 "'/>\n", tids, i,
-                            dom->vcpu_tids[i]);
-        free(tids);
-        tids = t;
+    xml_writer_start(&w, "domstatus");
+    xml_writer_attr(&w, "state", state_to_string(dom->state));
+    xml_writer_attrf(&w, "reason", "%d", dom->reason);
+    xml_writer_attrf(&w, "pid", "%d", (int) dom->pid);
+    xml_writer_attrf(&w, "id", "%d", dom->id);
+    xml_writer_attrf(&w, "balloon", "%" PRIu64, dom->balloon_kib);
+    xml_writer_start(&w, "monitor");
+    xml_writer_attr(&w, "path", dom->monitor_path);
+    xml_writer_end(&w);
+    if (dom->log_path) {
+        xml_writer_start(&w, "log");
+        xml_writer_attr(&w, "path", dom->log_path);
+        xml_writer_end(&w);
     }
-    (void) len;
+    xml_writer_start(&w, "vcpus");
+    for (size_t i = 0; i < dom->n_vcpu_tids; i++) {
+        xml_writer_start(&w, "vcpu");
+        xml_writer_attrf(&w, "id", "%zu", i);
+        xml_writer_attrf(&w, "pid", "%" PRId64, dom->vcpu_tids[i]);
+        xml_writer_end(&w);
+    }
+    xml_writer_end(&w);
     domxml = domain_def_format(dom->live, dom->id, DOMAIN_DEF_FORMAT_SECURE);
-    xml = xasprintf("<domstatus state='%s' reason='%d' pid='%d' id='%d' persistent='%s' "
-                    "balloon='%" PRIu64 "'>\n<monitor path='%s'/>\n<log path='%s'/>\n"
-                    "<vcpus>\n%s</vcpus>\n%s</domstatus>\n",
-                    state_to_string(dom->state), dom->reason, (int) dom->pid, dom->id,
-                    dom->persistent ? "yes" : "no", dom->balloon_kib, dom->monitor_path,
-                    dom->log_path ? dom->log_path : "", tids, domxml);
+    xml_writer_raw(&w, domxml);
+    xml_writer_end(&w);
+    xml = xml_writer_steal(&w);
     if (state_store_save(dom->drv->status, dom->def->name, xml, &error) < 0) {
         log_error("cannot save the status of domain '%s': %s", dom->def->name, error.message);
         error_clear(&error);
@@ -1299,25 +1309,6 @@ pid_is_qemu_of(pid_t pid, const char *name)
     return false;
 }
 
-static char *
-xml_prop(xmlNodePtr node, const char *name)
-{
-    xmlChar *v = xmlGetProp(node, (const xmlChar *) name);
-    char *s = v ? xstrdup((const char *) v) : NULL;
-
-    xmlFree(v);
-    return s;
-}
-
-static xmlNodePtr
-xml_child(xmlNodePtr node, const char *name)
-{
-    for (xmlNodePtr c = node->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *) c->name, name) == 0)
-            return c;
-    return NULL;
-}
-
 static void
 reconnect_one(QemuDriver *drv, const char *name)
 {
@@ -1326,19 +1317,17 @@ reconnect_one(QemuDriver *drv, const char *name)
     auto_cleanup(free_ptr) char *domxml = NULL;
     auto_cleanup(domain_def_freep) DomainDef *live = NULL;
     Error error = ERROR_INIT;
-    xmlDocPtr doc = NULL;
-    xmlNodePtr root, node;
-    xmlBufferPtr buf;
+    auto_cleanup(xmlFreeDocp) xmlDoc *doc = NULL;
+    xmlNode *root, *node;
     Domain *dom;
     pid_t pid;
     int pidfd, r;
 
     if (state_store_load(drv->status, name, &xml, &error) < 0)
         goto gone;
-    doc = xmlReadMemory(xml, (int) strlen(xml), "status.xml", NULL, XML_PARSE_NONET);
-    root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root || strcmp((const char *) root->name, "domstatus") != 0)
+    if (xml_parse_document(xml, 32 * 1024 * 1024, "domstatus", &doc, &error) < 0)
         goto gone;
+    root = xmlDocGetRootElement(doc);
     state = xml_prop(root, "state");
     reason_s = xml_prop(root, "reason");
     pid_s = xml_prop(root, "pid");
@@ -1351,10 +1340,7 @@ reconnect_one(QemuDriver *drv, const char *name)
     node = xml_child(root, "domain");
     if (!node || !pid_s || !id_s || !mon)
         goto gone;
-    buf = xmlBufferCreate();
-    xmlNodeDump(buf, doc, node, 0, 0);
-    domxml = xstrdup((const char *) xmlBufferContent(buf));
-    xmlBufferFree(buf);
+    domxml = xml_node_xml(node);
     if (domain_def_parse(domxml, &live, &error) < 0)
         goto gone;
 
@@ -1428,8 +1414,6 @@ gone:
         dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
 out:
     error_clear(&error);
-    if (doc)
-        xmlFreeDoc(doc);
 }
 
 void
