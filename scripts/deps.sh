@@ -10,6 +10,9 @@ PACKAGES="
   busybox-static linux-image-cloud-amd64 cpio gzip
   libvirt-clients libvirt-dbus python3 python3-libvirt python3-dbus
   iproute2 procps
+  dnsmasq-base nftables
+  rpcsvc-proto libtirpc-dev
+  netcat-openbsd openssh-client openssh-server
 "
 
 missing=""

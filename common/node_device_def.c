@@ -1,0 +1,1 @@
+/* node_device_def: being written. */

@@ -1,0 +1,1 @@
+/* storage_pool_def: being written. */

@@ -1,0 +1,1 @@
+/* storage_vol_def: being written. */
