@@ -1,2 +1,413 @@
-/* Being written. */
-int main(void) { return 77; }
+/* qemu_address + qemu_command: tests/data/qemu_command/NAME.xml goes through
+ * post_parse, assign_addresses, assign_aliases and build with a fixed
+ * context, and the argv is compared with NAME.args (or the error with
+ * NAME.err: "CodeName: message"). REGENERATE=1 rewrites the expected files.
+ * Then a minimal TCG argv is really run by QEMU, over an inherited QMP
+ * socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "domain_def.h"
+#include "fileutil.h"
+#include "qemu_address.h"
+#include "qemu_command.h"
+#include "test_util.h"
+
+enum {
+    T_KVM = 1 << 0, /* kvm_available */
+    T_TAP = 1 << 1, /* a tap fd (40 + i) for every interface */
+    T_VNC = 1 << 2, /* the driver picked VNC port 5907 */
+};
+
+static bool regenerate;
+
+static char *
+data_path(const char *name, const char *ext)
+{
+    const char *src = getenv("SRCDIR");
+
+    return xasprintf("%s/tests/data/qemu_command/%s%s", src ? src : "..", name, ext);
+}
+
+static char *
+read_text(const char *path)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    char *data = NULL;
+    size_t len;
+
+    if (file_read_all(path, 1 << 20, &data, &len, &error) < 0)
+        return NULL;
+    return data;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+
+    if (file_write_atomic(path, text, strlen(text), 0644, &error) < 0)
+        TEST_FAIL("cannot write %s: %s", path, error.message);
+}
+
+static int
+prepare(DomainDef *def, Error *error)
+{
+    int r = qemu_domain_post_parse(def, error);
+
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(def, error);
+    if (r >= 0)
+        qemu_domain_assign_aliases(def);
+    return r;
+}
+
+/* Runs one case; returns the text compared with the expected file and sets
+ * *ret_failed when the build failed. */
+static char *
+run_case(const char *name, unsigned flags, bool *ret_failed)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(strv_freep) char **argv = NULL;
+    auto_cleanup(strv_freep) char **env = NULL;
+    auto_cleanup(free_ptr) char *xml_path = data_path(name, ".xml");
+    auto_cleanup(free_ptr) char *xml = read_text(xml_path);
+    auto_cleanup(free_ptr) char *monitor = xasprintf("/run/libvirt/qemu/%s.monitor", name);
+    auto_cleanup(free_ptr) char *pidfile = xasprintf("/run/libvirt/qemu/%s.pid", name);
+    auto_cleanup(free_ptr) char *chandir =
+        xasprintf("/var/lib/libvirt/qemu/channel/target/domain-%s", name);
+    int taps[8] = { 40, 41, 42, 43, 44, 45, 46, 47 };
+    int vnc[1] = { 5907 };
+    QemuCommandContext ctx = {
+        .monitor_path = monitor,
+        .monitor_fd = -1,
+        .pidfile = pidfile,
+        .channel_dir = chandir,
+        .kvm_available = flags & T_KVM,
+        .vnc_ports = flags & T_VNC ? vnc : NULL,
+        .net_fds = flags & T_TAP ? taps : NULL,
+    };
+    int r;
+
+    *ret_failed = false;
+    if (!xml) {
+        TEST_FAIL("%s: cannot read %s", name, xml_path);
+        return NULL;
+    }
+    r = domain_def_parse(xml, &def, &error);
+    if (r < 0) {
+        TEST_FAIL("%s: parse failed: %s", name, error.message);
+        return NULL;
+    }
+    /* Seeds without a <uuid> get a random one: make it stable. */
+    if (def->uuid_generated)
+        uuid_parse("00000000-0000-4000-8000-000000000001", &def->uuid);
+    r = prepare(def, &error);
+    if (r >= 0)
+        r = qemu_command_build(def, &ctx, &argv, &env, &error);
+    if (r < 0) {
+        *ret_failed = true;
+        CHECK(error.message != NULL);
+        return xasprintf("%s: %s\n", error_code_to_name(error.code),
+                         error.message ? error.message : "");
+    }
+    CHECK(argv && env);
+    return qemu_command_to_string(argv, env);
+}
+
+static void
+test_case(const char *name, unsigned flags)
+{
+    auto_cleanup(free_ptr) char *args_path = data_path(name, ".args");
+    auto_cleanup(free_ptr) char *err_path = data_path(name, ".err");
+    auto_cleanup(free_ptr) char *got = NULL;
+    auto_cleanup(free_ptr) char *want = NULL;
+    bool failed;
+
+    got = run_case(name, flags, &failed);
+    if (!got)
+        return;
+    if (regenerate) {
+        unlink(failed ? args_path : err_path);
+        write_text(failed ? err_path : args_path, got);
+        return;
+    }
+    want = read_text(failed ? err_path : args_path);
+    if (!want) {
+        TEST_FAIL("%s: build %s, but %s does not exist", name,
+                  failed ? "failed" : "succeeded", failed ? err_path : args_path);
+        fprintf(stderr, "%s", got);
+        return;
+    }
+    if (!STREQ(got, want)) {
+        TEST_FAIL("%s: output differs from %s", name, failed ? err_path : args_path);
+        fprintf(stderr, "--- got:\n%s--- expected:\n%s", got, want);
+    }
+}
+
+/* post_parse + assign_addresses twice give the same XML as once, and the
+ * XML they produce parses again. */
+static void
+test_idempotent(const char *name)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(domain_def_freep) DomainDef *def2 = NULL;
+    auto_cleanup(free_ptr) char *xml_path = data_path(name, ".xml");
+    auto_cleanup(free_ptr) char *xml = read_text(xml_path);
+    auto_cleanup(free_ptr) char *once = NULL;
+    auto_cleanup(free_ptr) char *twice = NULL;
+    auto_cleanup(free_ptr) char *reparsed = NULL;
+
+    if (!xml || domain_def_parse(xml, &def, &error) < 0) {
+        TEST_FAIL("%s: cannot parse: %s", name, error.message ? error.message : xml_path);
+        return;
+    }
+    if (prepare(def, &error) < 0) {
+        TEST_FAIL("%s: %s", name, error.message);
+        return;
+    }
+    once = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+    if (prepare(def, &error) < 0) {
+        TEST_FAIL("%s: second run: %s", name, error.message);
+        return;
+    }
+    twice = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+    CHECK_STR_EQ(twice, once);
+
+    /* And through the XML: what define stores comes back the same. */
+    if (domain_def_parse(once, &def2, &error) < 0) {
+        TEST_FAIL("%s: post-parsed XML does not parse: %s", name, error.message);
+        fprintf(stderr, "%s", once);
+        return;
+    }
+    if (prepare(def2, &error) < 0) {
+        TEST_FAIL("%s: reparsed: %s", name, error.message);
+        return;
+    }
+    reparsed = domain_def_format(def2, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+    CHECK_STR_EQ(reparsed, once);
+}
+
+static void
+test_escape(void)
+{
+    char *s;
+    char *argv[] = { "/usr/bin/qemu", "-name", "guest=a,,b", "-S", "-append", "x 'y'", NULL };
+    char *env[] = { "A=b c", NULL };
+
+    s = qemu_escape_option("a,b,,c");
+    CHECK_STR_EQ(s, "a,,b,,,,c");
+    free(s);
+    s = qemu_escape_option("");
+    CHECK_STR_EQ(s, "");
+    free(s);
+
+    s = qemu_command_to_string(argv, env);
+    CHECK_STR_EQ(s, "A='b c' \\\n/usr/bin/qemu \\\n-name guest=a,,b \\\n-S \\\n"
+                    "-append 'x '\\''y'\\'''\n");
+    free(s);
+
+    CHECK_INT_EQ(qemu_disk_name_to_index("vda"), 0);
+    CHECK_INT_EQ(qemu_disk_name_to_index("sdz"), 25);
+    CHECK_INT_EQ(qemu_disk_name_to_index("hdaa"), 26);
+    CHECK_INT_EQ(qemu_disk_name_to_index("hdba"), 52);
+    CHECK_INT_EQ(qemu_disk_name_to_index("vd"), -1);
+    CHECK_INT_EQ(qemu_disk_name_to_index("vdA"), -1);
+}
+
+/* The aliases libvirt gives, checked one by one on the ubuntu seed. */
+static void
+test_aliases(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(free_ptr) char *path = data_path("ubuntu_20_04", ".xml");
+    auto_cleanup(free_ptr) char *xml = read_text(path);
+
+    if (!xml || domain_def_parse(xml, &def, &error) < 0 || prepare(def, &error) < 0) {
+        TEST_FAIL("ubuntu_20_04: %s", error.message ? error.message : path);
+        return;
+    }
+    CHECK_STR_EQ(def->disks[0].alias, "virtio-disk0");
+    CHECK_STR_EQ(def->nets[0].alias, "net0");
+    CHECK_STR_EQ(def->serials[0].alias, "serial0");
+    CHECK_STR_EQ(def->consoles[0].alias, "serial0");
+    CHECK_STR_EQ(def->videos[0].alias, "video0");
+    CHECK_STR_EQ(def->sounds[0].alias, "sound0");
+    CHECK_STR_EQ(def->memballoon.alias, "balloon0");
+    CHECK_INT_EQ(def->n_inputs, 3); /* tablet, mouse, plus the implicit ps2 keyboard */
+    CHECK_STR_EQ(def->inputs[2].alias, "input2");
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        const DomainController *c = &def->controllers[i];
+
+        if (STREQ(c->type, "usb"))
+            CHECK_STR_EQ(c->alias, "usb");
+        else if (STREQ(c->type, "ide"))
+            CHECK_STR_EQ(c->alias, "ide");
+        else if (STREQ(c->type, "pci"))
+            CHECK_STR_EQ(c->alias, "pci.0");
+    }
+    /* The XML's addresses are kept. */
+    CHECK_INT_EQ(def->disks[0].address.slot, 5);
+    CHECK_INT_EQ(def->memballoon.address.slot, 6);
+}
+
+/* QEMU really accepts what we build: a diskless TCG guest, its QMP socket
+ * inherited at fd 3; we read the greeting, then ask it to quit. */
+static void
+test_qemu_runs(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(strv_freep) char **argv = NULL;
+    auto_cleanup(strv_freep) char **env = NULL;
+    char tmpl[] = "/tmp/test-qemu-command-XXXXXX";
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    QemuCommandContext ctx = { .monitor_fd = 3 };
+    const char *xml =
+        "<domain type='qemu'><name>runs,1</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+        "<features><acpi/></features>"
+        "<devices><serial type='pty'/><console type='pty'/>"
+        "<interface type='user'><model type='virtio'/></interface>"
+        "<input type='tablet' bus='usb'/><graphics type='vnc' port='-1' autoport='yes'/>"
+        "<sound model='ich6'/></devices></domain>";
+    int vnc[1] = { 5999 };
+    char buf[4096];
+    int lfd, cfd, status;
+    size_t got = 0;
+    pid_t pid;
+
+    if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0) {
+        fprintf(stderr, "qemu-system-x86_64 missing: real run skipped\n");
+        return;
+    }
+    if (!mkdtemp(tmpl)) {
+        TEST_FAIL("mkdtemp: %s", strerror(errno));
+        return;
+    }
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/monitor.sock", tmpl);
+    ctx.vnc_ports = vnc;
+    if (domain_def_parse(xml, &def, &error) < 0 || prepare(def, &error) < 0
+        || qemu_command_build(def, &ctx, &argv, &env, &error) < 0) {
+        TEST_FAIL("real run: %s", error.message);
+        return;
+    }
+    /* No VNC server on a shared port: listen on a unix socket instead. */
+    for (size_t i = 0; argv[i]; i++) {
+        if (STREQ(argv[i], "-vnc") && argv[i + 1]) {
+            free(argv[i + 1]);
+            argv[i + 1] = xasprintf("unix:%s/vnc.sock,audiodev=audio1", tmpl);
+        }
+    }
+
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0) {
+        TEST_FAIL("monitor socket: %s", strerror(errno));
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+
+        if (lfd == 3)
+            fcntl(3, F_SETFD, 0);
+        else
+            dup2(lfd, 3);
+        dup2(null, 0);
+        dup2(null, 1);
+        for (size_t i = 0; env[i]; i++)
+            putenv(env[i]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    /* QEMU accepts the connection as soon as the monitor exists. */
+    cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(cfd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+        TEST_FAIL("connect: %s", strerror(errno));
+    } else {
+        struct pollfd p = { .fd = cfd, .events = POLLIN };
+
+        while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
+            ssize_t n;
+
+            if (poll(&p, 1, 30000) <= 0)
+                break;
+            n = read(cfd, buf + got, sizeof(buf) - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t) n;
+        }
+        buf[got] = '\0';
+        if (!strstr(buf, "\"QMP\""))
+            TEST_FAIL("no QMP greeting from QEMU (got '%s')", buf);
+        const char *cmds = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+        if (write(cfd, cmds, strlen(cmds)) < 0)
+            TEST_FAIL("write: %s", strerror(errno));
+    }
+    close(lfd);
+    if (got == 0)
+        kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    close(cfd);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    unlink(sa.sun_path);
+    snprintf(buf, sizeof(buf), "%s/vnc.sock", tmpl);
+    unlink(buf);
+    rmdir(tmpl);
+}
+
+int
+main(void)
+{
+    static const struct {
+        const char *name;
+        unsigned flags;
+    } cases[] = {
+        { "minimal", 0 },
+        { "kernel-cmdline", 0 },
+        { "disks", 0 },
+        { "disk-cdrom-empty", 0 },
+        { "boot-order", 0 },
+        { "net-user", 0 },
+        { "net-network-notap", 0 },
+        { "serial-pty-console", 0 },
+        { "serial-file", 0 },
+        { "vnc-autoport", T_VNC },
+        { "vnc-port", 0 },
+        { "q35", 0 },
+        { "commas", 0 },
+        { "pci-conflict", 0 },
+        { "kvm-unavailable", 0 },
+        { "channel-unix", 0 },
+        { "cpu-custom", 0 },
+        { "graphics-spice", 0 },
+        { "usb-ich9", 0 },
+        { "cputune", 0 },
+        { "qemu-commandline", 0 },
+        { "ubuntu_20_04", T_KVM | T_TAP | T_VNC },
+        { "centos7u2-1", T_KVM | T_TAP | T_VNC },
+    };
+
+    regenerate = getenv("REGENERATE") && STREQ(getenv("REGENERATE"), "1");
+    test_escape();
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        test_case(cases[i].name, cases[i].flags);
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        if (!STREQ(cases[i].name, "pci-conflict"))
+            test_idempotent(cases[i].name);
+    test_aliases();
+    test_qemu_runs();
+    return test_result();
+}

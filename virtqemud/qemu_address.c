@@ -495,7 +495,7 @@ assign_usb_controller(DomainDef *def, PciBusMap *m, bool q35, DomainController *
         c->address.bus = o->address.bus;
         if (fn == 0)
             c->address.multifunction = 1;
-        return pci_mark(m, &c->address, error);
+        return 0; /* the slot is already ours */
     }
     r = pci_next_slot(m, q35, &c->address, error);
     if (r < 0)

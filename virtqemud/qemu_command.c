@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fileutil.h"
 #include "qemu_address.h"
 #include "qemu_command.h"
 
@@ -86,19 +87,9 @@ T(Cmd *c, const char *fmt, ...)
 }
 
 static void
-strv_free_private(char **v)
-{
-    if (!v)
-        return;
-    for (char **p = v; *p; p++)
-        free(*p);
-    free(v);
-}
-
-static void
 cmd_clear(Cmd *c)
 {
-    strv_free_private(c->argv);
+    strv_free(c->argv);
     for (size_t i = 0; i < c->n_tmp; i++)
         free(c->tmp[i]);
     free(c->tmp);
@@ -156,7 +147,7 @@ controller_id(Cmd *c, const DomainDef *def, const char *type, unsigned index)
 static int
 pci_addr(Cmd *c, const DomainDef *def, const DeviceAddress *a, const char **ret, Error *error)
 {
-    const char *bus;
+    const char *bus, *multi;
 
     if (a->type != DEVICE_ADDRESS_PCI) {
         *ret = "";
@@ -167,12 +158,11 @@ pci_addr(Cmd *c, const DomainDef *def, const DeviceAddress *a, const char **ret,
         return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                          "no PCI controller with index '%u' for address %04x:%02x:%02x.%x",
                          a->bus, a->domain, a->bus, a->slot, a->function);
+    multi = a->multifunction == 1 ? ",multifunction=on" : "";
     if (a->function)
-        *ret = T(c, ",bus=%s%s,addr=0x%x.0x%x", bus, a->multifunction == 1 ? ",multifunction=on" : "",
-                 a->slot, a->function);
+        *ret = T(c, ",bus=%s%s,addr=0x%x.0x%x", bus, multi, a->slot, a->function);
     else
-        *ret = T(c, ",bus=%s%s,addr=0x%x", bus, a->multifunction == 1 ? ",multifunction=on" : "",
-                 a->slot);
+        *ret = T(c, ",bus=%s%s,addr=0x%x", bus, multi, a->slot);
     return 0;
 }
 
@@ -268,8 +258,9 @@ check_supported(const DomainDef *def, const QemuCommandContext *ctx, Error *erro
 
             if (chr->type == CHR_TYPE_SPICEVMC)
                 return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                                 "spicevmc channel '%s' is not supported, as spice graphics "
-                                 "are not", chr->target_name ? chr->target_name : "");
+                                 "spicevmc channel '%s' is not supported without spice "
+                                 "graphics, which this driver does not provide",
+                                 chr->target_name ? chr->target_name : "");
             if (chr->type == CHR_TYPE_STDIO)
                 return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                                  "character device type 'stdio' is not supported");
@@ -794,10 +785,12 @@ build_net(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i,
                              "interface type '%s' needs a tap device", net_type_name(net->type));
         cmd_opt(c, "-netdev", "tap,fd=%d,id=host%s", fd, net->alias);
     }
-    cmd_opt(c, "-device", "%s,netdev=host%s,id=%s,mac=%s%s%s%s%s",
+    /* <link state='down'/> is not a device property: the driver sets it
+     * with QMP set_link before the guest runs, as libvirt does. */
+    cmd_opt(c, "-device", "%s,netdev=host%s,id=%s,mac=%s%s%s%s",
             E(c, net_device_name(net->model)), net->alias, net->alias, net->mac,
             net->mtu && STREQ_NULL(net->model, "virtio") ? T(c, ",host_mtu=%u", net->mtu) : "",
-            STREQ_NULL(net->link_state, "down") ? ",link=off" : "", addr,
+            addr,
             bootindex > 0 ? T(c, ",bootindex=%d", bootindex) : "");
     return 0;
 }
@@ -1011,7 +1004,7 @@ build_graphics(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Erro
     for (size_t i = 0; i < def->n_graphics; i++) {
         const DomainGraphics *g = &def->graphics[i];
         const char *listen = g->listen ? g->listen : "127.0.0.1";
-        int port = ctx->vnc_ports ? ctx->vnc_ports[i] : g->port;
+        int port = ctx->vnc_ports && ctx->vnc_ports[i] > 0 ? ctx->vnc_ports[i] : g->port;
 
         if (port < 5900 || port > 65535)
             return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,

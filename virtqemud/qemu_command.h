@@ -19,7 +19,7 @@ typedef struct QemuCommandContext {
     const char *channel_dir; /* where unix channel sockets without a path go; may be NULL */
     bool kvm_available;      /* /dev/kvm usable: <domain type='kvm'> without it is an error */
     /* per <graphics type='vnc'> in order: the port picked by the driver for
-     * autoport; NULL: use def's port */
+     * autoport; NULL or an entry <= 0: use def's port */
     const int *vnc_ports;
     /* per <interface>, in order: a tap fd for network/bridge types
      * (-netdev tap,fd=N); -1: none. NULL when no taps */
