@@ -16,7 +16,10 @@ typedef struct QemuCommandContext {
     int monitor_fd;
     const char *pidfile;     /* -pidfile */
     const char *log_path;    /* not on argv (the driver redirects stderr there); may be NULL */
-    const char *channel_dir; /* where unix channel sockets without a path go; may be NULL */
+    /* where unix channel sockets without a path go, as <channel_dir>/<target
+     * name> (e.g. ".../org.qemu.guest_agent.0"): give each domain its own
+     * existing folder. May be NULL (such a channel is then an error). */
+    const char *channel_dir;
     bool kvm_available;      /* /dev/kvm usable: <domain type='kvm'> without it is an error */
     /* per <graphics type='vnc'> in order: the port picked by the driver for
      * autoport; NULL or an entry <= 0: use def's port */
