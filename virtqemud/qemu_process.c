@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -211,6 +212,29 @@ qemu_process_save_status(Domain *dom)
     }
 }
 
+/* The domain's runtime folder holds its monitor and the unix sockets QEMU
+ * made for channels without a path; it goes with the guest. */
+static void
+remove_domain_dir(const char *monitor_path)
+{
+    auto_cleanup(free_ptr) char *dir = xstrdup(monitor_path);
+    char *slash = strrchr(dir, '/');
+    DIR *d;
+    struct dirent *e;
+
+    if (!slash)
+        return;
+    *slash = '\0';
+    d = opendir(dir);
+    if (!d)
+        return;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(dir);
+}
+
 static void
 remove_runtime_files(Domain *dom)
 {
@@ -219,7 +243,7 @@ remove_runtime_files(Domain *dom)
 
     state_store_remove(drv->status, dom->def->name, NULL);
     if (dom->monitor_path)
-        unlink(dom->monitor_path);
+        remove_domain_dir(dom->monitor_path);
     pidfile = xasprintf("%s/%s.pid", drv->run_dir, dom->def->name);
     unlink(pidfile);
 }
@@ -508,6 +532,11 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
     if (!dom->live)
         return;
     if (strcmp(name, "SHUTDOWN") == 0) {
+        /* Our own SIGTERM (destroy, or after a guest shutdown) makes QEMU
+         * say SHUTDOWN again: that one is not news. */
+        if (dom->destroying || dom->stop_reason ||
+            (dom->shutdown_requested && dom->state == DOMAIN_STATE_SHUTDOWN))
+            return;
         handle_shutdown(dom, data);
     } else if (strcmp(name, "RESET") == 0) {
         if (dom->drv->cfg.hooks.domain_rebooted)
@@ -796,13 +825,19 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     auto_cleanup(close_fdp) int mon_fd = -1, log_fd = -1;
     auto_cleanup(free_ptr) int *vnc_ports = NULL;
     auto_cleanup(free_ptr) char *pidfile = NULL, *cmdline = NULL, *header = NULL;
+    auto_cleanup(free_ptr) char *domain_dir = NULL;
     auto_cleanup(strv_freep) char **argv = NULL, **extra_env = NULL, **env = NULL;
     QemuCommandContext ctx = { .monitor_fd = -1 };
     ChildSpec spec = { 0 };
     struct stat st;
     int r;
 
-    dom->monitor_path = xasprintf("%s/domain-%d.monitor", drv->run_dir, dom->id);
+    domain_dir = xasprintf("%s/domain-%d", drv->run_dir, dom->id);
+    dom->monitor_path = xasprintf("%s/monitor.sock", domain_dir);
+    remove_domain_dir(dom->monitor_path); /* a stale one from a crash */
+    if (mkdir(domain_dir, 0700) < 0)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
+                               "cannot create folder '%s'", domain_dir);
     dom->log_path = xasprintf("%s/%s.log", drv->log_dir, live->name);
     pidfile = xasprintf("%s/%s.pid", drv->run_dir, live->name);
 
@@ -826,7 +861,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     ctx.monitor_fd = mon_fd;
     ctx.pidfile = pidfile;
     ctx.log_path = dom->log_path;
-    ctx.channel_dir = drv->run_dir;
+    ctx.channel_dir = domain_dir;
     ctx.kvm_available = drv->kvm;
     ctx.vnc_ports = vnc_ports;
     r = qemu_command_build(live, &ctx, &argv, &extra_env, error);
@@ -877,7 +912,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     return 0;
 
 fail:
-    unlink(dom->monitor_path);
+    remove_domain_dir(dom->monitor_path);
     return r;
 }
 
@@ -1409,7 +1444,7 @@ gone:
              error.message ? error.message : "");
     state_store_remove(drv->status, name, NULL);
     if (mon)
-        unlink(mon);
+        remove_domain_dir(mon);
     if ((dom = qemu_driver_find_by_name(drv, name)))
         dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
 out:
