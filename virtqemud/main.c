@@ -11,6 +11,7 @@ qemud_init(Daemon *d, Error *error)
     QemuDriverConfig cfg = {
         .root = d->root,
         .loop = d->loop,
+        .bus = d->bus,
         .hooks = qemu_bus_hooks,
         .hooks_userdata = &qemu_bus,
     };

@@ -549,6 +549,7 @@ qemu_driver_free(QemuDriver *drv)
         return;
     for (size_t i = 0; i < drv->n_doms; i++) {
         qemu_process_detach(drv->doms[i]);
+        qemu_resources_clear(drv->doms[i]);
         drv->doms[i]->removed = true;
         domain_unref(drv->doms[i]);
     }

@@ -165,6 +165,15 @@ struct Domain {
     Error start_error;       /* why a start is failing, once known */
     off_t log_offset;        /* where this start's output begins in the log */
     uint64_t pending_memory_kib;
+
+    /* Borrowed from other daemons while active (qemu_resources.c). */
+    int *net_fds;            /* per live interface: its tap fd until QEMU has it, or -1 */
+    char **port_ids;         /* per live interface: virtnetworkd's port uuid, or NULL */
+    char **port_nets;        /* per live interface: the network's object path, or NULL */
+    size_t n_ports;
+    struct sd_bus_slot *res_slot; /* the call in flight */
+    size_t res_disk, res_net;
+    void (*res_cb)(Domain *dom, const Error *error);
     uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
     uint64_t start_begin_ms;
 };
@@ -172,6 +181,7 @@ struct Domain {
 typedef struct QemuDriverConfig {
     const char *root;         /* "/" or the test's root */
     uv_loop_t *loop;
+    struct sd_bus *bus;       /* to ask the other daemons (ports, volumes) */
     QemuDriverHooks hooks;
     void *hooks_userdata;
 } QemuDriverConfig;

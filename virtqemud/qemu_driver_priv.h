@@ -1,6 +1,8 @@
 /* What qemu_driver.c and qemu_process.c share; not for the bus layer. */
 #pragma once
 
+#include <systemd/sd-bus.h>
+
 #include "qemu_driver.h"
 
 typedef enum {
@@ -57,3 +59,12 @@ void qemu_process_reconnect_all(QemuDriver *drv);
 /* Stops watching the process and closes the monitor; the guest runs on. */
 void qemu_process_detach(Domain *dom);
 void qemu_process_save_status(Domain *dom);
+
+/* qemu_resources.c: volumes and network ports, borrowed at start. @cb runs
+ * once, with an error when something could not be had (what was had is then
+ * given back already). */
+typedef void (*QemuResourcesCb)(Domain *dom, const Error *error);
+void qemu_resources_acquire(Domain *dom, QemuResourcesCb cb);
+void qemu_resources_close_fds(Domain *dom);
+void qemu_resources_release(Domain *dom);
+void qemu_resources_clear(Domain *dom);

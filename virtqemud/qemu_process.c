@@ -202,6 +202,18 @@ qemu_process_save_status(Domain *dom)
         xml_writer_end(&w);
     }
     xml_writer_end(&w);
+    /* Ports to give back, even after a restart of ours. */
+    xml_writer_start(&w, "ports");
+    for (size_t i = 0; i < dom->n_ports; i++) {
+        if (!dom->port_ids[i])
+            continue;
+        xml_writer_start(&w, "port");
+        xml_writer_attrf(&w, "interface", "%zu", i);
+        xml_writer_attr(&w, "network", dom->port_nets[i]);
+        xml_writer_attr(&w, "uuid", dom->port_ids[i]);
+        xml_writer_end(&w);
+    }
+    xml_writer_end(&w);
     domxml = domain_def_format(dom->live, dom->id, DOMAIN_DEF_FORMAT_SECURE);
     xml_writer_raw(&w, domxml);
     xml_writer_end(&w);
@@ -328,6 +340,8 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
 
     dom->pid = 0; /* reaped: the number may be reused from now on */
     qemu_process_detach(dom);
+    qemu_resources_release(dom);
+    qemu_resources_clear(dom);
     remove_runtime_files(dom);
     dom->id = -1;
     dom->state = DOMAIN_STATE_SHUTOFF;
@@ -826,6 +840,8 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     auto_cleanup(free_ptr) int *vnc_ports = NULL;
     auto_cleanup(free_ptr) char *pidfile = NULL, *cmdline = NULL, *header = NULL;
     auto_cleanup(free_ptr) char *domain_dir = NULL;
+    auto_cleanup(free_ptr) int *keep = NULL;
+    size_t n_keep = 0;
     auto_cleanup(strv_freep) char **argv = NULL, **extra_env = NULL, **env = NULL;
     QemuCommandContext ctx = { .monitor_fd = -1 };
     ChildSpec spec = { 0 };
@@ -864,6 +880,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     ctx.channel_dir = domain_dir;
     ctx.kvm_available = drv->kvm;
     ctx.vnc_ports = vnc_ports;
+    ctx.net_fds = dom->net_fds;
     r = qemu_command_build(live, &ctx, &argv, &extra_env, error);
     if (r < 0)
         goto fail;
@@ -892,8 +909,13 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     spec.stdin_fd = -1;
     spec.stdout_fd = log_fd;
     spec.stderr_fd = log_fd;
-    spec.keep_fds = &mon_fd;
-    spec.n_keep_fds = 1;
+    keep = xcalloc(dom->n_ports + 1, sizeof(int));
+    keep[n_keep++] = mon_fd;
+    for (size_t i = 0; i < dom->n_ports; i++)
+        if (dom->net_fds[i] >= 0)
+            keep[n_keep++] = dom->net_fds[i];
+    spec.keep_fds = keep;
+    spec.n_keep_fds = n_keep;
     spec.new_session = true;
     r = child_spawn(&spec, &dom->pid, &dom->pidfd, error);
     if (r < 0)
@@ -916,24 +938,40 @@ fail:
     return r;
 }
 
+/* A start that cannot go on: give back what was borrowed, forget the live
+ * definition, and tell the waiters. */
 static void
-start_with_caps(QemuDriver *drv, const QemuHostCaps *caps, const Error *caps_error,
-                void *userdata)
+start_abort(Domain *dom, const Error *error)
 {
-    Domain *dom = userdata;
+    QemuDriver *drv = dom->drv;
+
+    qemu_resources_release(dom);
+    qemu_resources_clear(dom);
+    domain_def_free(steal_ptr(dom->live));
+    free(steal_ptr(dom->monitor_path));
+    if (!dom->persistent && !dom->removed)
+        qemu_driver_remove(drv, dom);
+    job_end(dom, error);
+}
+
+static void
+start_with_resources(Domain *dom, const Error *res_error)
+{
+    QemuDriver *drv = dom->drv;
     Error error = ERROR_INIT;
     bool paused = dom->start_paused;
     int r;
 
-    if (dom->removed) {
-        error_set(&error, -ENOENT, VIR_ERR_NO_DOMAIN, "domain was undefined while starting");
-        goto fail;
+    if (res_error) {
+        start_abort(dom, res_error);
+        return;
     }
-    r = start_checks(dom, dom->live, caps, &error);
+    r = start_checks(dom, dom->live, drv->caps, &error);
     if (r < 0)
         goto fail;
     dom->id = drv->next_id++;
     r = start_spawn(dom, dom->live, &error);
+    qemu_resources_close_fds(dom); /* QEMU has its own copies now */
     if (r < 0) {
         dom->id = -1;
         goto fail;
@@ -959,12 +997,24 @@ start_with_caps(QemuDriver *drv, const QemuHostCaps *caps, const Error *caps_err
     return;
 
 fail:
-    domain_def_free(steal_ptr(dom->live));
-    free(steal_ptr(dom->monitor_path));
-    if (!dom->persistent && !dom->removed)
-        qemu_driver_remove(drv, dom);
-    job_end(dom, &error);
+    start_abort(dom, &error);
     error_clear(&error);
+}
+
+static void
+start_with_caps(QemuDriver *drv, const QemuHostCaps *caps, const Error *caps_error,
+                void *userdata)
+{
+    Domain *dom = userdata;
+    Error error = ERROR_INIT;
+
+    if (dom->removed) {
+        error_set(&error, -ENOENT, VIR_ERR_NO_DOMAIN, "domain was undefined while starting");
+        start_abort(dom, &error);
+        error_clear(&error);
+        return;
+    }
+    qemu_resources_acquire(dom, start_with_resources);
 }
 
 /* Starts @dom's definition. The job ends when QEMU runs (or failed). */
@@ -1421,6 +1471,23 @@ reconnect_one(QemuDriver *drv, const char *name)
     }
     if (dom->id >= drv->next_id)
         drv->next_id = dom->id + 1;
+    dom->n_ports = dom->live->n_nets;
+    dom->net_fds = xcalloc(dom->n_ports + 1, sizeof(int));
+    dom->port_ids = xcalloc(dom->n_ports + 1, sizeof(char *));
+    dom->port_nets = xcalloc(dom->n_ports + 1, sizeof(char *));
+    for (size_t i = 0; i < dom->n_ports; i++)
+        dom->net_fds[i] = -1;
+    for (xmlNode *p = (node = xml_child(root, "ports")) ? node->children : NULL; p; p = p->next) {
+        auto_cleanup(free_ptr) char *idx = NULL;
+        size_t i;
+        if (!xml_node_is(p, "port") || !(idx = xml_prop(p, "interface")))
+            continue;
+        i = strtoul(idx, NULL, 10);
+        if (i >= dom->n_ports || dom->port_ids[i])
+            continue;
+        dom->port_ids[i] = xml_prop(p, "uuid");
+        dom->port_nets[i] = xml_prop(p, "network");
+    }
 
     r = child_watch_new(drv->loop, pid, dup(pidfd), process_exited, dom, &dom->watch, &error);
     if (r < 0)

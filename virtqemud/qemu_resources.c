@@ -1,0 +1,320 @@
+/* What a guest borrows from the other daemons while it runs: volumes that
+ * virtstoraged resolves into a path and a format, and ports on virtnetworkd's
+ * networks, with the tap devices we make and attach to their bridges.
+ *
+ * Acquisition runs step by step on the loop (each D-Bus call is asynchronous);
+ * release is best effort and never waits. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileutil.h"
+#include "log.h"
+#include "netlink.h"
+#include "qemu_driver_priv.h"
+#include "tap.h"
+
+#define STORAGE_BUS "org.libvirt.storage"
+#define NETWORK_BUS "org.libvirt.network"
+#define ROOT_PATH "/org/libvirt/QEMU"
+
+static void acquire_next(Domain *dom);
+
+/* A D-Bus error from another daemon, in words that name the daemon when it is
+ * simply not there. */
+static int
+bus_call_error(const sd_bus_error *be, const char *daemon, const char *what, Error *error)
+{
+    if (sd_bus_error_has_name(be, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+        sd_bus_error_has_name(be, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
+        sd_bus_error_has_name(be, SD_BUS_ERROR_NO_REPLY) ||
+        sd_bus_error_has_name(be, SD_BUS_ERROR_DISCONNECTED))
+        return error_set(error, -ENOTCONN, VIR_ERR_OPERATION_FAILED,
+                         "%s: %s is not running", what, daemon);
+    return error_from_bus(error, be);
+}
+
+static void
+acquire_fail(Domain *dom, Error *error)
+{
+    QemuResourcesCb cb = steal_ptr(dom->res_cb);
+
+    qemu_resources_release(dom);
+    cb(dom, error);
+}
+
+/* ---- volumes ----------------------------------------------------------- */
+
+static int
+volume_resolved(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    Domain *dom = userdata;
+    DomainDisk *disk = &dom->live->disks[dom->res_disk];
+    Error error = ERROR_INIT;
+    const char *path, *format;
+    auto_cleanup(free_ptr) char *what = NULL;
+
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    what = xasprintf("cannot resolve volume '%s' of pool '%s' for disk '%s'",
+                     disk->source_volume, disk->source_pool,
+                     disk->target_dev ? disk->target_dev : "?");
+    if (sd_bus_message_is_method_error(reply, NULL)) {
+        bus_call_error(sd_bus_message_get_error(reply), "virtstoraged", what, &error);
+        acquire_fail(dom, &error);
+        error_clear(&error);
+        domain_unref(dom);
+        return 0;
+    }
+    if (sd_bus_message_read(reply, "ss", &path, &format) < 0) {
+        error_set(&error, -EBADMSG, VIR_ERR_INTERNAL_ERROR, "%s: bad reply", what);
+        acquire_fail(dom, &error);
+        error_clear(&error);
+        domain_unref(dom);
+        return 0;
+    }
+    /* The running definition names the file itself: the live XML shows it. */
+    disk->type = strncmp(path, "/dev/", 5) == 0 ? DISK_TYPE_BLOCK : DISK_TYPE_FILE;
+    free(disk->source);
+    disk->source = xstrdup(path);
+    if (!disk->driver_type && *format)
+        disk->driver_type = xstrdup(format);
+    dom->res_disk++;
+    acquire_next(dom);
+    domain_unref(dom);
+    return 0;
+}
+
+/* ---- network ports ----------------------------------------------------- */
+
+static int
+attach_tap(Domain *dom, size_t i, const char *bridge, unsigned mtu, Error *error)
+{
+    DomainNet *net = &dom->live->nets[i];
+    auto_cleanup(free_ptr) char *name = NULL;
+    uint8_t mac[6];
+    int fd = -1, r;
+
+    r = tap_create(net->target_dev ? net->target_dev : "vnet%d", &name, &fd, error);
+    if (r < 0)
+        return r;
+    dom->net_fds[i] = fd;
+    free(net->target_dev);
+    net->target_dev = xstrdup(name);
+    if (mtu == 0 && net->mtu)
+        mtu = net->mtu;
+    /* As libvirt: the tap gets the guest's MAC with 0xfe first, so that the
+     * bridge never takes the guest's own address as its own. */
+    if (sscanf(net->mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+               &mac[4], &mac[5]) == 6) {
+        mac[0] = 0xfe;
+        r = netlink_link_set_mac(name, mac, error);
+        if (r < 0)
+            return r;
+    }
+    r = mtu ? netlink_link_set_mtu(name, mtu, error) : 0;
+    if (r >= 0)
+        r = netlink_link_set_master(name, bridge, error);
+    if (r >= 0)
+        r = netlink_link_set_up(name, true, error);
+    return r;
+}
+
+static int
+port_created(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    Domain *dom = userdata;
+    size_t i = dom->res_net;
+    DomainNet *net = &dom->live->nets[i];
+    Error error = ERROR_INIT;
+    const char *port, *bridge;
+    uint32_t mtu;
+    auto_cleanup(free_ptr) char *what = NULL;
+
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    what = xasprintf("cannot connect interface %s of domain '%s' to network '%s'", net->mac,
+                     dom->def->name, net->source);
+    if (sd_bus_message_is_method_error(reply, NULL)) {
+        bus_call_error(sd_bus_message_get_error(reply), "virtnetworkd", what, &error);
+        goto fail;
+    }
+    if (sd_bus_message_read(reply, "ssu", &port, &bridge, &mtu) < 0) {
+        error_set(&error, -EBADMSG, VIR_ERR_INTERNAL_ERROR, "%s: bad reply", what);
+        goto fail;
+    }
+    dom->port_ids[i] = xstrdup(port);
+    if (attach_tap(dom, i, bridge, mtu, &error) < 0)
+        goto fail;
+    dom->res_net++;
+    acquire_next(dom);
+    domain_unref(dom);
+    return 0;
+
+fail:
+    acquire_fail(dom, &error);
+    error_clear(&error);
+    domain_unref(dom);
+    return 0;
+}
+
+static int
+network_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    Domain *dom = userdata;
+    size_t i = dom->res_net;
+    DomainNet *net = &dom->live->nets[i];
+    Error error = ERROR_INIT;
+    char uuid[UUID_STRING_LEN];
+    const char *path;
+    int r;
+    auto_cleanup(free_ptr) char *what = NULL;
+
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    what = xasprintf("cannot connect interface %s of domain '%s' to network '%s'", net->mac,
+                     dom->def->name, net->source);
+    if (sd_bus_message_is_method_error(reply, NULL)) {
+        bus_call_error(sd_bus_message_get_error(reply), "virtnetworkd", what, &error);
+        goto fail;
+    }
+    r = sd_bus_message_read(reply, "o", &path);
+    if (r >= 0) {
+        dom->port_nets[i] = xstrdup(path);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NETWORK_BUS, path,
+                                     "org.virtstack.NetworkPorts", "PortCreate", port_created,
+                                     dom, "sss", uuid_format(&dom->def->uuid, uuid),
+                                     dom->def->name, net->mac);
+    }
+    if (r < 0) {
+        error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);
+        goto fail;
+    }
+    return 0; /* the reference goes on to port_created */
+
+fail:
+    acquire_fail(dom, &error);
+    error_clear(&error);
+    domain_unref(dom);
+    return 0;
+}
+
+/* ---- the steps --------------------------------------------------------- */
+
+static void
+acquire_next(Domain *dom)
+{
+    DomainDef *def = dom->live;
+    Error error = ERROR_INIT;
+    QemuResourcesCb cb;
+    int r;
+
+    for (; dom->res_disk < def->n_disks; dom->res_disk++) {
+        DomainDisk *disk = &def->disks[dom->res_disk];
+        if (disk->type != DISK_TYPE_VOLUME)
+            continue;
+        domain_ref(dom);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, STORAGE_BUS, ROOT_PATH,
+                                     "org.virtstack.Storage", "ResolveVolume", volume_resolved,
+                                     dom, "ss", disk->source_pool ? disk->source_pool : "",
+                                     disk->source_volume ? disk->source_volume : "");
+        if (r < 0) {
+            domain_unref(dom);
+            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR,
+                            "cannot ask virtstoraged for volume '%s'", disk->source_volume);
+            acquire_fail(dom, &error);
+            error_clear(&error);
+        }
+        return;
+    }
+    for (; dom->res_net < def->n_nets; dom->res_net++) {
+        DomainNet *net = &def->nets[dom->res_net];
+
+        if (net->type == NET_TYPE_BRIDGE) {
+            if (attach_tap(dom, dom->res_net, net->source, 0, &error) < 0) {
+                acquire_fail(dom, &error);
+                error_clear(&error);
+                return;
+            }
+            continue;
+        }
+        if (net->type != NET_TYPE_NETWORK)
+            continue;
+        domain_ref(dom);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NETWORK_BUS, ROOT_PATH,
+                                     "org.libvirt.Connect", "NetworkLookupByName",
+                                     network_found, dom, "s", net->source ? net->source : "");
+        if (r < 0) {
+            domain_unref(dom);
+            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR,
+                            "cannot ask virtnetworkd for network '%s'", net->source);
+            acquire_fail(dom, &error);
+            error_clear(&error);
+        }
+        return;
+    }
+    cb = steal_ptr(dom->res_cb);
+    cb(dom, NULL);
+}
+
+void
+qemu_resources_acquire(Domain *dom, QemuResourcesCb cb)
+{
+    size_t n = dom->live->n_nets;
+
+    qemu_resources_clear(dom);
+    dom->n_ports = n;
+    dom->net_fds = xcalloc(n + 1, sizeof(int));
+    for (size_t i = 0; i < n; i++)
+        dom->net_fds[i] = -1;
+    dom->port_ids = xcalloc(n + 1, sizeof(char *));
+    dom->port_nets = xcalloc(n + 1, sizeof(char *));
+    dom->res_cb = cb;
+    dom->res_disk = 0;
+    dom->res_net = 0;
+    acquire_next(dom);
+}
+
+/* QEMU holds the taps now (or failed to start): our copies go. */
+void
+qemu_resources_close_fds(Domain *dom)
+{
+    for (size_t i = 0; dom->net_fds && i < dom->n_ports; i++) {
+        if (dom->net_fds[i] >= 0)
+            close(dom->net_fds[i]);
+        dom->net_fds[i] = -1;
+    }
+}
+
+/* Gives the ports back. The taps vanish with the last fd (QEMU's). */
+void
+qemu_resources_release(Domain *dom)
+{
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    qemu_resources_close_fds(dom);
+    for (size_t i = 0; dom->port_ids && i < dom->n_ports; i++) {
+        if (!dom->port_ids[i] || !dom->port_nets || !dom->port_nets[i])
+            continue;
+        /* Fire and forget: a virtnetworkd that is away drops the port when it
+         * finds the guest gone. */
+        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NETWORK_BUS, dom->port_nets[i],
+                                 "org.virtstack.NetworkPorts", "PortDelete", NULL, NULL, "s",
+                                 dom->port_ids[i]);
+        free(steal_ptr(dom->port_ids[i]));
+    }
+}
+
+void
+qemu_resources_clear(Domain *dom)
+{
+    qemu_resources_close_fds(dom);
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    for (size_t i = 0; i < dom->n_ports; i++) {
+        if (dom->port_ids)
+            free(dom->port_ids[i]);
+        if (dom->port_nets)
+            free(dom->port_nets[i]);
+    }
+    free(steal_ptr(dom->net_fds));
+    free(steal_ptr(dom->port_ids));
+    free(steal_ptr(dom->port_nets));
+    dom->n_ports = 0;
+}
