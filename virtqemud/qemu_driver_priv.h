@@ -3,6 +3,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <jansson.h>
+
 #include "qemu_driver.h"
 
 typedef enum {
@@ -68,3 +70,26 @@ void qemu_resources_acquire(Domain *dom, QemuResourcesCb cb);
 void qemu_resources_close_fds(Domain *dom);
 void qemu_resources_release(Domain *dom);
 void qemu_resources_clear(Domain *dom);
+
+/* qemu_job.c */
+typedef void (*ModifyDone)(Domain *dom);
+int qemu_job_begin(Domain *dom, DomainJob job, DomainDoneCb cb, void *userdata);
+void qemu_job_end(Domain *dom, const Error *error);
+int qemu_job_check_active(Domain *dom, Error *error);
+int qemu_job_check_idle(Domain *dom, Error *error);
+/* A MODIFY job that is one QMP command; @done (may be NULL) runs on success
+ * before the waiters hear of it. @args is stolen. */
+int qemu_job_modify(Domain *dom, const char *cmd, json_t *args, ModifyDone done, DomainDoneCb cb,
+                    void *userdata, Error *error);
+
+/* qemu_process.c, for qemu_status.c */
+extern const struct QmpCallbacks qemu_monitor_callbacks;
+void qemu_process_exited(struct ChildWatch *w, pid_t pid, int status, void *userdata);
+void qemu_process_handle_shutdown(Domain *dom, json_t *data);
+void qemu_process_terminate(Domain *dom, bool graceful);
+void qemu_process_remove_domain_dir(const char *monitor_path);
+void qemu_domain_set_state(Domain *dom, DomainState state, int reason);
+
+/* qemu_status.c */
+const char *domain_state_to_string(DomainState s);
+int domain_state_from_string(const char *s);

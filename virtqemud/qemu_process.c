@@ -35,199 +35,12 @@
 #define DESTROY_GRACE_MS 3000
 #define LOG_TAIL_BYTES 1024
 
-static const QmpCallbacks monitor_callbacks;
 static void destroy_end(Domain *dom);
-
-/* ---- jobs -------------------------------------------------------------- */
-
-static int
-job_begin(Domain *dom, DomainJob job, DomainDoneCb cb, void *userdata)
-{
-    dom->job = job;
-    if (cb) {
-        DomainWaiter *w = xcalloc(1, sizeof(*w));
-        w->cb = cb;
-        w->userdata = userdata;
-        w->next = dom->waiters;
-        dom->waiters = w;
-    }
-    domain_ref(dom);
-    return 0;
-}
-
-/* Ends the job: every waiter hears the outcome, then the job's reference goes. */
-static void
-job_end(Domain *dom, const Error *error)
-{
-    DomainWaiter *w = steal_ptr(dom->waiters);
-
-    dom->job = DOMAIN_JOB_NONE;
-    while (w) {
-        DomainWaiter *next = w->next;
-        w->cb(dom, error, w->userdata);
-        free(w);
-        w = next;
-    }
-    domain_unref(dom);
-}
-
-/* A QMP command whose only follow-up is ending a MODIFY job. */
-typedef void (*ModifyDone)(Domain *dom);
-
-typedef struct ModifyCall {
-    Domain *dom;
-    ModifyDone done;
-} ModifyCall;
-
-static void
-modify_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
-{
-    ModifyCall *call = userdata;
-    Domain *dom = call->dom;
-
-    if (!error && call->done)
-        call->done(dom);
-    free(call);
-    job_end(dom, error);
-}
-
-static int
-check_active(Domain *dom, Error *error)
-{
-    if (!qemu_domain_is_active(dom))
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain is not running");
-    if (!dom->mon)
-        return error_set(error, -EIO, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: monitor of domain '%s' is not "
-                         "connected", dom->def->name);
-    return 0;
-}
-
-static int
-check_no_job(Domain *dom, Error *error)
-{
-    static const char *const names[] = { "none", "start", "destroy", "modify" };
-
-    if (dom->destroying)
-        return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain '%s' is being destroyed",
-                         dom->def->name);
-    if (dom->job != DOMAIN_JOB_NONE)
-        return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain '%s' has a %s job in "
-                         "progress", dom->def->name, names[dom->job]);
-    return 0;
-}
-
-static int
-modify_command(Domain *dom, const char *cmd, json_t *args, ModifyDone done, DomainDoneCb cb,
-               void *userdata, Error *error)
-{
-    ModifyCall *call;
-    int r;
-
-    r = check_active(dom, error);
-    if (r >= 0)
-        r = check_no_job(dom, error);
-    if (r < 0) {
-        json_decref(args);
-        return r;
-    }
-    call = xcalloc(1, sizeof(*call));
-    call->dom = dom;
-    call->done = done;
-    job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-    r = qmp_command(dom->mon, cmd, args, modify_reply, call, error);
-    if (r < 0) {
-        free(call);
-        dom->job = DOMAIN_JOB_NONE;
-        free(steal_ptr(dom->waiters));
-        domain_unref(dom);
-    }
-    return r;
-}
-
-/* ---- status file ------------------------------------------------------- */
-
-static const char *
-state_to_string(DomainState s)
-{
-    static const char *const names[] = { "nostate", "running", "blocked", "paused",
-                                         "shutdown", "shutoff", "crashed", "pmsuspended" };
-    return (unsigned) s < ARRAY_SIZE(names) ? names[s] : "nostate";
-}
-
-static int
-state_from_string(const char *s)
-{
-    static const char *const names[] = { "nostate", "running", "blocked", "paused",
-                                         "shutdown", "shutoff", "crashed", "pmsuspended" };
-    for (size_t i = 0; s && i < ARRAY_SIZE(names); i++)
-        if (strcmp(names[i], s) == 0)
-            return (int) i;
-    return -1;
-}
-
-/* <domstatus> as libvirt keeps it in /run/libvirt/qemu/NAME.xml: the state,
- * the process, the monitor, and the running definition. */
-void
-qemu_process_save_status(Domain *dom)
-{
-    auto_cleanup(free_ptr) char *domxml = NULL, *xml = NULL;
-    XmlWriter w = XML_WRITER_INIT;
-    Error error = ERROR_INIT;
-
-    if (!dom->live)
-        return;
-    xml_writer_start(&w, "domstatus");
-    xml_writer_attr(&w, "state", state_to_string(dom->state));
-    xml_writer_attrf(&w, "reason", "%d", dom->reason);
-    xml_writer_attrf(&w, "pid", "%d", (int) dom->pid);
-    xml_writer_attrf(&w, "id", "%d", dom->id);
-    xml_writer_attrf(&w, "balloon", "%" PRIu64, dom->balloon_kib);
-    xml_writer_start(&w, "monitor");
-    xml_writer_attr(&w, "path", dom->monitor_path);
-    xml_writer_end(&w);
-    if (dom->log_path) {
-        xml_writer_start(&w, "log");
-        xml_writer_attr(&w, "path", dom->log_path);
-        xml_writer_end(&w);
-    }
-    xml_writer_start(&w, "vcpus");
-    for (size_t i = 0; i < dom->n_vcpu_tids; i++) {
-        xml_writer_start(&w, "vcpu");
-        xml_writer_attrf(&w, "id", "%zu", i);
-        xml_writer_attrf(&w, "pid", "%" PRId64, dom->vcpu_tids[i]);
-        xml_writer_end(&w);
-    }
-    xml_writer_end(&w);
-    /* Ports to give back, even after a restart of ours. */
-    xml_writer_start(&w, "ports");
-    for (size_t i = 0; i < dom->n_ports; i++) {
-        if (!dom->port_ids[i])
-            continue;
-        xml_writer_start(&w, "port");
-        xml_writer_attrf(&w, "interface", "%zu", i);
-        xml_writer_attr(&w, "network", dom->port_nets[i]);
-        xml_writer_attr(&w, "uuid", dom->port_ids[i]);
-        xml_writer_end(&w);
-    }
-    xml_writer_end(&w);
-    domxml = domain_def_format(dom->live, dom->id, DOMAIN_DEF_FORMAT_SECURE);
-    xml_writer_raw(&w, domxml);
-    xml_writer_end(&w);
-    xml = xml_writer_steal(&w);
-    if (state_store_save(dom->drv->status, dom->def->name, xml, &error) < 0) {
-        log_error("cannot save the status of domain '%s': %s", dom->def->name, error.message);
-        error_clear(&error);
-    }
-}
 
 /* The domain's runtime folder holds its monitor and the unix sockets QEMU
  * made for channels without a path; it goes with the guest. */
-static void
-remove_domain_dir(const char *monitor_path)
+void
+qemu_process_remove_domain_dir(const char *monitor_path)
 {
     auto_cleanup(free_ptr) char *dir = xstrdup(monitor_path);
     char *slash = strrchr(dir, '/');
@@ -255,7 +68,7 @@ remove_runtime_files(Domain *dom)
 
     state_store_remove(drv->status, dom->def->name, NULL);
     if (dom->monitor_path)
-        remove_domain_dir(dom->monitor_path);
+        qemu_process_remove_domain_dir(dom->monitor_path);
     pidfile = xasprintf("%s/%s.pid", drv->run_dir, dom->def->name);
     unlink(pidfile);
 }
@@ -361,8 +174,8 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
         qemu_driver_remove(drv, dom);
 }
 
-static void
-process_exited(ChildWatch *w, pid_t pid, int status, void *userdata)
+void
+qemu_process_exited(ChildWatch *w, pid_t pid, int status, void *userdata)
 {
     Domain *dom = userdata;
     Error error = ERROR_INIT;
@@ -385,7 +198,7 @@ process_exited(ChildWatch *w, pid_t pid, int status, void *userdata)
                       "internal error: QEMU of domain '%s' exited while starting: %s",
                       dom->def->name, tail[0] ? tail : "(no output)");
         process_stopped(dom, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
-        job_end(dom, &error);
+        qemu_job_end(dom, &error);
         error_clear(&error);
     } else {
         int reason = DOMAIN_SHUTOFF_CRASHED, detail = DOMAIN_EVENT_STOPPED_FAILED;
@@ -414,8 +227,8 @@ kill_timer_fired(uv_timer_t *t)
 }
 
 /* SIGTERM now, SIGKILL after a grace period; the exit arrives by the pidfd. */
-static void
-process_terminate(Domain *dom, bool graceful)
+void
+qemu_process_terminate(Domain *dom, bool graceful)
 {
     process_kill(dom->pid, dom->pidfd, SIGTERM);
     if (graceful || dom->kill_timer)
@@ -452,7 +265,7 @@ qemu_domain_destroy(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata
         dom->destroy_waiters = w;
     }
     dom->stop_reason = DOMAIN_SHUTOFF_DESTROYED;
-    process_terminate(dom, flags & 1);
+    qemu_process_terminate(dom, flags & 1);
     return 0;
 }
 
@@ -475,8 +288,8 @@ destroy_end(Domain *dom)
 
 /* ---- events from QEMU -------------------------------------------------- */
 
-static void
-set_state(Domain *dom, DomainState state, int reason)
+void
+qemu_domain_set_state(Domain *dom, DomainState state, int reason)
 {
     dom->state = state;
     dom->reason = reason;
@@ -488,7 +301,7 @@ fake_reboot_done(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     Domain *dom = userdata;
 
     if (!dom->removed && qemu_domain_is_active(dom) && !error) {
-        set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
+        qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
         qemu_process_save_status(dom);
         qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
     }
@@ -497,8 +310,8 @@ fake_reboot_done(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 
 /* The guest asked to power off (or the host pressed the button and the guest
  * obeyed). QEMU runs with -no-shutdown, so it waits for our decision. */
-static void
-handle_shutdown(Domain *dom, json_t *data)
+void
+qemu_process_handle_shutdown(Domain *dom, json_t *data)
 {
     json_t *guest = data ? json_object_get(data, "guest") : NULL;
     const char *reason = data ? json_string_value(json_object_get(data, "reason")) : NULL;
@@ -512,7 +325,7 @@ handle_shutdown(Domain *dom, json_t *data)
     if (dom->fake_reboot)
         action = DOMAIN_LIFECYCLE_RESTART;
 
-    set_state(dom, DOMAIN_STATE_SHUTDOWN, 0);
+    qemu_domain_set_state(dom, DOMAIN_STATE_SHUTDOWN, 0);
     qemu_driver_emit_event(dom, DOMAIN_EVENT_SHUTDOWN, detail);
 
     switch (action) {
@@ -527,12 +340,12 @@ handle_shutdown(Domain *dom, json_t *data)
             domain_unref(dom);
         break;
     case DOMAIN_LIFECYCLE_PRESERVE:
-        set_state(dom, DOMAIN_STATE_SHUTDOWN, 0);
+        qemu_domain_set_state(dom, DOMAIN_STATE_SHUTDOWN, 0);
         qemu_process_save_status(dom);
         break;
     default:
         dom->shutdown_requested = true;
-        process_terminate(dom, false);
+        qemu_process_terminate(dom, false);
         break;
     }
 }
@@ -551,31 +364,31 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         if (dom->destroying || dom->stop_reason ||
             (dom->shutdown_requested && dom->state == DOMAIN_STATE_SHUTDOWN))
             return;
-        handle_shutdown(dom, data);
+        qemu_process_handle_shutdown(dom, data);
     } else if (strcmp(name, "RESET") == 0) {
         if (dom->drv->cfg.hooks.domain_rebooted)
             dom->drv->cfg.hooks.domain_rebooted(dom, dom->drv->cfg.hooks_userdata);
     } else if (strcmp(name, "STOP") == 0) {
         /* Our own suspend sets the state itself when QEMU replies. */
         if (dom->job == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_RUNNING) {
-            set_state(dom, DOMAIN_STATE_PAUSED, 0);
+            qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, 0);
             qemu_process_save_status(dom);
             qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         }
     } else if (strcmp(name, "RESUME") == 0) {
         if (dom->job == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_PAUSED) {
-            set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+            qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
             qemu_process_save_status(dom);
             qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         }
     } else if (strcmp(name, "GUEST_PANICKED") == 0) {
-        set_state(dom, DOMAIN_STATE_CRASHED, DOMAIN_CRASHED_PANICKED);
+        qemu_domain_set_state(dom, DOMAIN_STATE_CRASHED, DOMAIN_CRASHED_PANICKED);
         qemu_process_save_status(dom);
         qemu_driver_emit_event(dom, DOMAIN_EVENT_CRASHED, DOMAIN_EVENT_CRASHED_PANICKED);
         if (dom->live->on_crash == DOMAIN_LIFECYCLE_DESTROY ||
             dom->live->on_crash == DOMAIN_LIFECYCLE_COREDUMP_DESTROY) {
             dom->stop_reason = DOMAIN_SHUTOFF_CRASHED;
-            process_terminate(dom, false);
+            qemu_process_terminate(dom, false);
         }
     } else if (strcmp(name, "BALLOON_CHANGE") == 0) {
         json_t *actual = data ? json_object_get(data, "actual") : NULL;
@@ -602,7 +415,7 @@ monitor_closed(QmpConn *c, void *userdata)
         log_debug("monitor of domain '%s' closed", dom->def->name);
 }
 
-static const QmpCallbacks monitor_callbacks = {
+const QmpCallbacks qemu_monitor_callbacks = {
     .event = monitor_event,
     .closed = monitor_closed,
 };
@@ -691,7 +504,7 @@ start_done(Domain *dom)
     qemu_driver_emit_event(dom, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_BOOTED);
     if (dom->state == DOMAIN_STATE_PAUSED)
         qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
-    job_end(dom, NULL);
+    qemu_job_end(dom, NULL);
 }
 
 static void
@@ -703,7 +516,7 @@ start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
         start_fail(dom, error ? error : &dom->start_error);
         return;
     }
-    set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
+    qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
     start_done(dom);
 }
 
@@ -717,7 +530,7 @@ start_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
         start_fail(dom, error ? error : &dom->start_error);
         return;
     }
-    set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
+    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
     start_done(dom);
 }
 
@@ -850,7 +663,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
 
     domain_dir = xasprintf("%s/domain-%d", drv->run_dir, dom->id);
     dom->monitor_path = xasprintf("%s/monitor.sock", domain_dir);
-    remove_domain_dir(dom->monitor_path); /* a stale one from a crash */
+    qemu_process_remove_domain_dir(dom->monitor_path); /* a stale one from a crash */
     if (mkdir(domain_dir, 0700) < 0)
         return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
                                "cannot create folder '%s'", domain_dir);
@@ -922,7 +735,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
         goto fail;
     log_debug("domain '%s': QEMU pid %d", live->name, (int) dom->pid);
 
-    r = child_watch_new(drv->loop, dom->pid, dom->pidfd, process_exited, dom, &dom->watch, error);
+    r = child_watch_new(drv->loop, dom->pid, dom->pidfd, qemu_process_exited, dom, &dom->watch, error);
     if (r < 0) {
         dom->pidfd = -1; /* the watch took it, even on failure */
         process_kill(dom->pid, -1, SIGKILL);
@@ -934,7 +747,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     return 0;
 
 fail:
-    remove_domain_dir(dom->monitor_path);
+    qemu_process_remove_domain_dir(dom->monitor_path);
     return r;
 }
 
@@ -951,7 +764,7 @@ start_abort(Domain *dom, const Error *error)
     free(steal_ptr(dom->monitor_path));
     if (!dom->persistent && !dom->removed)
         qemu_driver_remove(drv, dom);
-    job_end(dom, error);
+    qemu_job_end(dom, error);
 }
 
 static void
@@ -976,10 +789,10 @@ start_with_resources(Domain *dom, const Error *res_error)
         dom->id = -1;
         goto fail;
     }
-    set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
+    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
     qemu_driver_emit_changed(dom);
 
-    r = qmp_conn_connect(drv->loop, dom->monitor_path, &monitor_callbacks, dom,
+    r = qmp_conn_connect(drv->loop, dom->monitor_path, &qemu_monitor_callbacks, dom,
                          start_monitor_ready, &dom->mon, &error);
     if (r < 0) {
         start_fail(dom, &error);
@@ -1026,7 +839,7 @@ process_start(Domain *dom, bool paused, DomainDoneCb cb, void *userdata, Error *
     if (qemu_domain_is_active(dom))
         return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is already running");
-    if (check_no_job(dom, error) < 0)
+    if (qemu_job_check_idle(dom, error) < 0)
         return -EBUSY;
     live = domain_def_copy(dom->def);
     qemu_domain_assign_aliases(live);
@@ -1037,7 +850,7 @@ process_start(Domain *dom, bool paused, DomainDoneCb cb, void *userdata, Error *
     dom->fake_reboot = false;
     dom->start_begin_ms = uv_now(dom->drv->loop);
     error_clear(&dom->start_error);
-    job_begin(dom, DOMAIN_JOB_START, cb, userdata);
+    qemu_job_begin(dom, DOMAIN_JOB_START, cb, userdata);
     qemu_driver_get_caps(dom->drv, start_with_caps, dom);
     return 0;
 }
@@ -1098,437 +911,3 @@ qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags, DomainD
     return 0;
 }
 
-/* ---- lifecycle through QMP --------------------------------------------- */
-
-static void
-suspend_done(Domain *dom)
-{
-    set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
-    qemu_process_save_status(dom);
-    qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
-}
-
-int
-qemu_domain_suspend(Domain *dom, DomainDoneCb cb, void *userdata, Error *error)
-{
-    int r = check_active(dom, error);
-
-    if (r < 0)
-        return r;
-    if (dom->state == DOMAIN_STATE_PAUSED) {
-        /* libvirt: suspending a paused domain succeeds and changes nothing. */
-        if (check_no_job(dom, error) < 0)
-            return -EBUSY;
-        job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-        job_end(dom, NULL);
-        return 0;
-    }
-    return modify_command(dom, "stop", NULL, suspend_done, cb, userdata, error);
-}
-
-static void
-resume_done(Domain *dom)
-{
-    set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-    qemu_process_save_status(dom);
-    qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
-}
-
-int
-qemu_domain_resume(Domain *dom, DomainDoneCb cb, void *userdata, Error *error)
-{
-    int r = check_active(dom, error);
-
-    if (r < 0)
-        return r;
-    if (dom->state == DOMAIN_STATE_RUNNING)
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain is already running");
-    if (dom->state != DOMAIN_STATE_PAUSED)
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain is not paused");
-    return modify_command(dom, "cont", NULL, resume_done, cb, userdata, error);
-}
-
-static void
-shutdown_sent(Domain *dom)
-{
-    dom->shutdown_requested = true;
-}
-
-int
-qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
-                     Error *error)
-{
-    /* VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1 is what we do; 0 picks it. */
-    if (flags & ~1u)
-        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
-                         "argument unsupported: only the ACPI power button shutdown "
-                         "method is supported (flags 0x%x)", flags);
-    return modify_command(dom, "system_powerdown", NULL, shutdown_sent, cb, userdata, error);
-}
-
-static void
-reboot_sent(Domain *dom)
-{
-    dom->fake_reboot = true;
-}
-
-int
-qemu_domain_reboot(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
-{
-    if (flags & ~1u)
-        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
-                         "argument unsupported: only the ACPI power button reboot method "
-                         "is supported (flags 0x%x)", flags);
-    return modify_command(dom, "system_powerdown", NULL, reboot_sent, cb, userdata, error);
-}
-
-int
-qemu_domain_reset(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
-{
-    if (flags)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function Reset", flags);
-    return modify_command(dom, "system_reset", NULL, NULL, cb, userdata, error);
-}
-
-static void
-set_memory_done(Domain *dom)
-{
-    dom->live->current_memory_kib = dom->pending_memory_kib;
-    dom->balloon_kib = dom->pending_memory_kib;
-    qemu_process_save_status(dom);
-}
-
-int
-qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
-                       void *userdata, Error *error)
-{
-    /* virDomainMemoryModFlags: LIVE 1, CONFIG 2, MEM_MAXIMUM 4. */
-    bool live, config;
-    int r;
-
-    if (flags & ~7u)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function SetMemory", flags & ~7u);
-    live = (flags & 1) || (!(flags & 2) && qemu_domain_is_active(dom));
-    config = (flags & 2) || (!(flags & 1) && !qemu_domain_is_active(dom));
-    if (live && !qemu_domain_is_active(dom))
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain is not running");
-    if (config && !dom->persistent)
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: transient domains do not have "
-                         "any persistent config");
-    if (flags & 4) {
-        if (live)
-            return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                             "Requested operation is not valid: cannot resize the maximum "
-                             "memory on an active domain");
-        if (kib == 0)
-            return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                             "invalid argument: memory size must be greater than 0");
-        dom->def->memory_kib = kib;
-        if (dom->def->current_memory_kib > kib)
-            dom->def->current_memory_kib = kib;
-        r = qemu_driver_save_config(dom->drv, dom->def, error);
-        if (r < 0)
-            return r;
-        if (cb)
-            cb(dom, NULL, userdata);
-        return 0;
-    }
-    if (kib == 0 || kib > (live ? dom->live : dom->def)->memory_kib)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: cannot set memory higher than max memory");
-    if (config) {
-        uint64_t old = dom->def->current_memory_kib;
-        dom->def->current_memory_kib = kib;
-        r = qemu_driver_save_config(dom->drv, dom->def, error);
-        if (r < 0) {
-            dom->def->current_memory_kib = old;
-            return r;
-        }
-    }
-    if (!live) {
-        if (cb)
-            cb(dom, NULL, userdata);
-        return 0;
-    }
-    dom->pending_memory_kib = kib;
-    return modify_command(dom, "balloon", json_pack("{s:I}", "value", (json_int_t) kib * 1024),
-                          set_memory_done, cb, userdata, error);
-}
-
-/* ---- /proc readings ---------------------------------------------------- */
-
-static int
-read_proc_stat_times(const char *path, uint64_t *ret_user, uint64_t *ret_sys)
-{
-    char buf[1024], *p;
-    unsigned long long utime, stime;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                     &stime) != 2)
-        return -EIO;
-    long hz = sysconf(_SC_CLK_TCK);
-    *ret_user = utime * (1000000000ull / (uint64_t) hz);
-    *ret_sys = stime * (1000000000ull / (uint64_t) hz);
-    return 0;
-}
-
-uint64_t
-qemu_domain_cpu_time(const Domain *dom, uint64_t *ret_user, uint64_t *ret_system)
-{
-    char path[64];
-    uint64_t u = 0, s = 0;
-
-    if (dom->pid > 0) {
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) dom->pid);
-        read_proc_stat_times(path, &u, &s);
-    }
-    if (ret_user)
-        *ret_user = u;
-    if (ret_system)
-        *ret_system = s;
-    return u + s;
-}
-
-uint64_t
-qemu_domain_vcpu_time(const Domain *dom, size_t i)
-{
-    char path[96];
-    uint64_t u = 0, s = 0;
-
-    if (dom->pid <= 0 || i >= dom->n_vcpu_tids || dom->vcpu_tids[i] <= 0)
-        return 0;
-    snprintf(path, sizeof(path), "/proc/%d/task/%" PRId64 "/stat", (int) dom->pid,
-             dom->vcpu_tids[i]);
-    if (read_proc_stat_times(path, &u, &s) < 0)
-        return 0;
-    return u + s;
-}
-
-uint64_t
-qemu_domain_rss_kib(const Domain *dom)
-{
-    char path[64], line[256];
-    unsigned long long kib = 0;
-    FILE *f;
-
-    if (dom->pid <= 0)
-        return 0;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int) dom->pid);
-    f = fopen(path, "re");
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %llu kB", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
-
-/* ---- reconnect after a daemon restart ---------------------------------- */
-
-static void
-reconnect_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
-{
-    Domain *dom = userdata;
-    bool running = false;
-    auto_cleanup(free_ptr) char *status = NULL;
-
-    if (error || qmp_parse_status(ret, &status, &running, NULL) < 0)
-        return;
-    /* The guest may have changed state while nobody watched. */
-    if (running && dom->state != DOMAIN_STATE_RUNNING) {
-        set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-        qemu_process_save_status(dom);
-        qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
-    } else if (!running && dom->state == DOMAIN_STATE_RUNNING) {
-        if (status && strcmp(status, "shutdown") == 0) {
-            /* It powered off while we were away: finish what on_poweroff says. */
-            handle_shutdown(dom, NULL);
-            return;
-        }
-        set_state(dom, DOMAIN_STATE_PAUSED, 0);
-        qemu_process_save_status(dom);
-        qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
-    }
-}
-
-/* Is @pid still the QEMU of domain @name (and not a recycled pid)? */
-static bool
-pid_is_qemu_of(pid_t pid, const char *name)
-{
-    char path[64], buf[8192];
-    ssize_t n;
-    int fd;
-    auto_cleanup(free_ptr) char *want = xasprintf("guest=%s", name);
-    auto_cleanup(free_ptr) char *escaped = qemu_escape_option(name);
-    auto_cleanup(free_ptr) char *want2 = xasprintf("guest=%s", escaped);
-
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    for (char *p = buf; p < buf + n; p += strlen(p) + 1)
-        if (strncmp(p, want, strlen(want)) == 0 || strncmp(p, want2, strlen(want2)) == 0)
-            return true;
-    return false;
-}
-
-static void
-reconnect_one(QemuDriver *drv, const char *name)
-{
-    auto_cleanup(free_ptr) char *xml = NULL, *state = NULL, *pid_s = NULL, *id_s = NULL;
-    auto_cleanup(free_ptr) char *reason_s = NULL, *mon = NULL, *logp = NULL, *balloon = NULL;
-    auto_cleanup(free_ptr) char *domxml = NULL;
-    auto_cleanup(domain_def_freep) DomainDef *live = NULL;
-    Error error = ERROR_INIT;
-    auto_cleanup(xmlFreeDocp) xmlDoc *doc = NULL;
-    xmlNode *root, *node;
-    Domain *dom;
-    pid_t pid;
-    int pidfd, r;
-
-    if (state_store_load(drv->status, name, &xml, &error) < 0)
-        goto gone;
-    if (xml_parse_document(xml, 32 * 1024 * 1024, "domstatus", &doc, &error) < 0)
-        goto gone;
-    root = xmlDocGetRootElement(doc);
-    state = xml_prop(root, "state");
-    reason_s = xml_prop(root, "reason");
-    pid_s = xml_prop(root, "pid");
-    id_s = xml_prop(root, "id");
-    balloon = xml_prop(root, "balloon");
-    if ((node = xml_child(root, "monitor")))
-        mon = xml_prop(node, "path");
-    if ((node = xml_child(root, "log")))
-        logp = xml_prop(node, "path");
-    node = xml_child(root, "domain");
-    if (!node || !pid_s || !id_s || !mon)
-        goto gone;
-    domxml = xml_node_xml(node);
-    if (domain_def_parse(domxml, &live, &error) < 0)
-        goto gone;
-
-    pid = (pid_t) atoi(pid_s);
-    if (pid <= 0 || !pid_is_qemu_of(pid, live->name))
-        goto gone;
-    pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0)
-        goto gone;
-
-    dom = qemu_driver_find_by_name(drv, live->name);
-    if (dom && !uuid_equal(&dom->def->uuid, &live->uuid)) {
-        log_error("running domain '%s' has another uuid than its definition; leaving it",
-                  live->name);
-        close(pidfd);
-        goto out;
-    }
-    if (!dom) {
-        dom = qemu_domain_new(drv, domain_def_copy(live));
-        dom->persistent = false;
-        qemu_driver_add(drv, dom);
-    }
-    dom->live = steal_ptr(live);
-    dom->id = atoi(id_s);
-    dom->pid = pid;
-    dom->pidfd = pidfd;
-    dom->state = state_from_string(state) > 0 ? state_from_string(state) : DOMAIN_STATE_RUNNING;
-    dom->reason = reason_s ? atoi(reason_s) : 0;
-    dom->balloon_kib = balloon ? strtoull(balloon, NULL, 10) : dom->live->current_memory_kib;
-    dom->monitor_path = steal_ptr(mon);
-    dom->log_path = logp && *logp ? steal_ptr(logp) : NULL;
-    if (dom->def != dom->live && dom->persistent) {
-        auto_cleanup(free_ptr) char *a = domain_def_format(dom->def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
-        auto_cleanup(free_ptr) char *b = domain_def_format(dom->live, -1, DOMAIN_DEF_FORMAT_INACTIVE);
-        dom->updated = strcmp(a, b) != 0;
-    }
-    for (xmlNodePtr v = (node = xml_child(root, "vcpus")) ? node->children : NULL; v; v = v->next) {
-        auto_cleanup(free_ptr) char *tid = NULL;
-        if (v->type != XML_ELEMENT_NODE || !(tid = xml_prop(v, "pid")))
-            continue;
-        dom->vcpu_tids = xrealloc(dom->vcpu_tids, (dom->n_vcpu_tids + 1) * sizeof(int64_t));
-        dom->vcpu_tids[dom->n_vcpu_tids++] = strtoll(tid, NULL, 10);
-    }
-    if (dom->id >= drv->next_id)
-        drv->next_id = dom->id + 1;
-    dom->n_ports = dom->live->n_nets;
-    dom->net_fds = xcalloc(dom->n_ports + 1, sizeof(int));
-    dom->port_ids = xcalloc(dom->n_ports + 1, sizeof(char *));
-    dom->port_nets = xcalloc(dom->n_ports + 1, sizeof(char *));
-    for (size_t i = 0; i < dom->n_ports; i++)
-        dom->net_fds[i] = -1;
-    for (xmlNode *p = (node = xml_child(root, "ports")) ? node->children : NULL; p; p = p->next) {
-        auto_cleanup(free_ptr) char *idx = NULL;
-        size_t i;
-        if (!xml_node_is(p, "port") || !(idx = xml_prop(p, "interface")))
-            continue;
-        i = strtoul(idx, NULL, 10);
-        if (i >= dom->n_ports || dom->port_ids[i])
-            continue;
-        dom->port_ids[i] = xml_prop(p, "uuid");
-        dom->port_nets[i] = xml_prop(p, "network");
-    }
-
-    r = child_watch_new(drv->loop, pid, dup(pidfd), process_exited, dom, &dom->watch, &error);
-    if (r < 0)
-        log_error("cannot watch QEMU of domain '%s': %s", dom->def->name, error.message);
-    error_clear(&error);
-    r = qmp_conn_connect(drv->loop, dom->monitor_path, &monitor_callbacks, dom, NULL, &dom->mon,
-                         &error);
-    if (r < 0) {
-        log_error("cannot reconnect to the monitor of domain '%s': %s", dom->def->name,
-                  error.message);
-        error_clear(&error);
-    } else {
-        qmp_command(dom->mon, "query-status", NULL, reconnect_status_reply, dom, NULL);
-    }
-    log_info("reconnected to domain '%s' (id %d, pid %d)", dom->def->name, dom->id, (int) pid);
-    goto out;
-
-gone:
-    /* The guest ended while we were away: forget its runtime state. */
-    log_info("domain '%s' is no longer running%s%s", name, error.message ? ": " : "",
-             error.message ? error.message : "");
-    state_store_remove(drv->status, name, NULL);
-    if (mon)
-        remove_domain_dir(mon);
-    if ((dom = qemu_driver_find_by_name(drv, name)))
-        dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
-out:
-    error_clear(&error);
-}
-
-void
-qemu_process_reconnect_all(QemuDriver *drv)
-{
-    auto_cleanup(strv_freep) char **names = NULL;
-    Error error = ERROR_INIT;
-
-    if (state_store_list(drv->status, &names, &error) < 0) {
-        log_error("cannot list running domains: %s", error.message);
-        error_clear(&error);
-        return;
-    }
-    for (char **n = names; *n; n++)
-        reconnect_one(drv, *n);
-}

@@ -1,0 +1,184 @@
+/* Lifecycle operations that are one QMP command each: suspend, resume,
+ * shutdown and reboot by ACPI, reset, and the balloon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "fileutil.h"
+#include "log.h"
+#include "qemu_command.h"
+#include "qemu_driver_priv.h"
+#include "qemu_monitor.h"
+#include "state_store.h"
+#include "xml_util.h"
+
+/* ---- lifecycle through QMP --------------------------------------------- */
+
+static void
+suspend_done(Domain *dom)
+{
+    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
+    qemu_process_save_status(dom);
+    qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
+}
+
+int
+qemu_domain_suspend(Domain *dom, DomainDoneCb cb, void *userdata, Error *error)
+{
+    int r = qemu_job_check_active(dom, error);
+
+    if (r < 0)
+        return r;
+    if (dom->state == DOMAIN_STATE_PAUSED) {
+        /* libvirt: suspending a paused domain succeeds and changes nothing. */
+        if (qemu_job_check_idle(dom, error) < 0)
+            return -EBUSY;
+        qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+        qemu_job_end(dom, NULL);
+        return 0;
+    }
+    return qemu_job_modify(dom, "stop", NULL, suspend_done, cb, userdata, error);
+}
+
+static void
+resume_done(Domain *dom)
+{
+    qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+    qemu_process_save_status(dom);
+    qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
+}
+
+int
+qemu_domain_resume(Domain *dom, DomainDoneCb cb, void *userdata, Error *error)
+{
+    int r = qemu_job_check_active(dom, error);
+
+    if (r < 0)
+        return r;
+    if (dom->state == DOMAIN_STATE_RUNNING)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is already running");
+    if (dom->state != DOMAIN_STATE_PAUSED)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not paused");
+    return qemu_job_modify(dom, "cont", NULL, resume_done, cb, userdata, error);
+}
+
+static void
+shutdown_sent(Domain *dom)
+{
+    dom->shutdown_requested = true;
+}
+
+int
+qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                     Error *error)
+{
+    /* VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1 is what we do; 0 picks it. */
+    if (flags & ~1u)
+        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                         "argument unsupported: only the ACPI power button shutdown "
+                         "method is supported (flags 0x%x)", flags);
+    return qemu_job_modify(dom, "system_powerdown", NULL, shutdown_sent, cb, userdata, error);
+}
+
+static void
+reboot_sent(Domain *dom)
+{
+    dom->fake_reboot = true;
+}
+
+int
+qemu_domain_reboot(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
+{
+    if (flags & ~1u)
+        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                         "argument unsupported: only the ACPI power button reboot method "
+                         "is supported (flags 0x%x)", flags);
+    return qemu_job_modify(dom, "system_powerdown", NULL, reboot_sent, cb, userdata, error);
+}
+
+int
+qemu_domain_reset(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
+{
+    if (flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function Reset", flags);
+    return qemu_job_modify(dom, "system_reset", NULL, NULL, cb, userdata, error);
+}
+
+static void
+set_memory_done(Domain *dom)
+{
+    dom->live->current_memory_kib = dom->pending_memory_kib;
+    dom->balloon_kib = dom->pending_memory_kib;
+    qemu_process_save_status(dom);
+}
+
+int
+qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
+                       void *userdata, Error *error)
+{
+    /* virDomainMemoryModFlags: LIVE 1, CONFIG 2, MEM_MAXIMUM 4. */
+    bool live, config;
+    int r;
+
+    if (flags & ~7u)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function SetMemory", flags & ~7u);
+    live = (flags & 1) || (!(flags & 2) && qemu_domain_is_active(dom));
+    config = (flags & 2) || (!(flags & 1) && !qemu_domain_is_active(dom));
+    if (live && !qemu_domain_is_active(dom))
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not running");
+    if (config && !dom->persistent)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: transient domains do not have "
+                         "any persistent config");
+    if (flags & 4) {
+        if (live)
+            return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                             "Requested operation is not valid: cannot resize the maximum "
+                             "memory on an active domain");
+        if (kib == 0)
+            return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                             "invalid argument: memory size must be greater than 0");
+        dom->def->memory_kib = kib;
+        if (dom->def->current_memory_kib > kib)
+            dom->def->current_memory_kib = kib;
+        r = qemu_driver_save_config(dom->drv, dom->def, error);
+        if (r < 0)
+            return r;
+        if (cb)
+            cb(dom, NULL, userdata);
+        return 0;
+    }
+    if (kib == 0 || kib > (live ? dom->live : dom->def)->memory_kib)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: cannot set memory higher than max memory");
+    if (config) {
+        uint64_t old = dom->def->current_memory_kib;
+        dom->def->current_memory_kib = kib;
+        r = qemu_driver_save_config(dom->drv, dom->def, error);
+        if (r < 0) {
+            dom->def->current_memory_kib = old;
+            return r;
+        }
+    }
+    if (!live) {
+        if (cb)
+            cb(dom, NULL, userdata);
+        return 0;
+    }
+    dom->pending_memory_kib = kib;
+    return qemu_job_modify(dom, "balloon", json_pack("{s:I}", "value", (json_int_t) kib * 1024),
+                          set_memory_done, cb, userdata, error);
+}
+
