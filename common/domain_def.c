@@ -342,6 +342,24 @@ validate_devices(const DomainDef *def, Error *error)
         if (r < 0)
             return r;
     }
+    for (size_t i = 0; i < def->n_hostdevs; i++) {
+        const DomainHostdev *h = &def->hostdevs[i];
+        if (h->raw_xml)
+            continue;
+        r = validate_boot_order(h->boot_order, orders, &n_orders, error);
+        if (r < 0)
+            return r;
+        any_boot |= h->boot_order > 0;
+        for (size_t j = 0; j < i; j++)
+            if (!def->hostdevs[j].raw_xml && def->hostdevs[j].source.domain == h->source.domain &&
+                def->hostdevs[j].source.bus == h->source.bus &&
+                def->hostdevs[j].source.slot == h->source.slot &&
+                def->hostdevs[j].source.function == h->source.function)
+                return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                                 "XML error: host PCI device %04x:%02x:%02x.%x is given twice",
+                                 h->source.domain, h->source.bus, h->source.slot,
+                                 h->source.function);
+    }
     if (any_boot && def->n_os_boot_devs > 0)
         return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                          "XML error: per-device boot elements cannot be used together with "
@@ -361,6 +379,7 @@ validate_devices(const DomainDef *def, Error *error)
     CHECK_ADDRESSES(def->videos, def->n_videos);
     CHECK_ADDRESSES(def->sounds, def->n_sounds);
     CHECK_ADDRESSES(def->redirdevs, def->n_redirdevs);
+    CHECK_ADDRESSES(def->hostdevs, def->n_hostdevs);
 #undef CHECK_ADDRESSES
     return validate_address(&def->memballoon.address, error);
 }
@@ -589,6 +608,13 @@ domain_def_free(DomainDef *def)
         free(def->sounds[i].alias);
     }
     free(def->sounds);
+    for (size_t i = 0; i < def->n_hostdevs; i++) {
+        free(def->hostdevs[i].raw_xml);
+        address_clear(&def->hostdevs[i].source);
+        address_clear(&def->hostdevs[i].address);
+        free(def->hostdevs[i].alias);
+    }
+    free(def->hostdevs);
     for (size_t i = 0; i < def->n_redirdevs; i++) {
         free(def->redirdevs[i].bus);
         free(def->redirdevs[i].type);

@@ -206,6 +206,17 @@ typedef struct DomainRedirdev {
     char *alias;
 } DomainRedirdev;
 
+/* <hostdev mode='subsystem' type='pci'>: a host PCI function given to the
+ * guest (vfio-pci). Only PCI is startable. */
+typedef struct DomainHostdev {
+    char *raw_xml;       /* other hostdevs (usb, scsi, caps): kept verbatim, not startable */
+    bool managed;        /* detach from / re-attach to the host driver around the guest */
+    DeviceAddress source; /* the host's PCI address (type PCI) */
+    int boot_order;
+    DeviceAddress address; /* the guest's */
+    char *alias;
+} DomainHostdev;
+
 typedef struct DomainMemballoon {
     char *model;      /* "virtio", "none"; NULL when the element is absent */
     int stats_period; /* -1 unset */
@@ -331,6 +342,7 @@ typedef struct DomainDef {
     DomainVideo *videos;           size_t n_videos;
     DomainSound *sounds;           size_t n_sounds;
     DomainRedirdev *redirdevs;     size_t n_redirdevs;
+    DomainHostdev *hostdevs;       size_t n_hostdevs;
     DomainMemballoon memballoon;
 
     /* <qemu:commandline> */

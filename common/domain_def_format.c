@@ -481,6 +481,28 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         format_info(w, 0, v->alias, &v->address, flags);
         xml_writer_end(w);
     }
+    for (size_t i = 0; i < def->n_hostdevs; i++) {
+        const DomainHostdev *h = &def->hostdevs[i];
+
+        if (h->raw_xml) {
+            xml_writer_raw(w, h->raw_xml);
+            continue;
+        }
+        xml_writer_start(w, "hostdev");
+        xml_writer_attr(w, "mode", "subsystem");
+        xml_writer_attr(w, "type", "pci");
+        xml_writer_attr(w, "managed", h->managed ? "yes" : "no");
+        xml_writer_start(w, "source");
+        xml_writer_start(w, "address");
+        xml_writer_attrf(w, "domain", "0x%04x", h->source.domain);
+        xml_writer_attrf(w, "bus", "0x%02x", h->source.bus);
+        xml_writer_attrf(w, "slot", "0x%02x", h->source.slot);
+        xml_writer_attrf(w, "function", "0x%x", h->source.function);
+        xml_writer_end(w);
+        xml_writer_end(w);
+        format_info(w, h->boot_order, h->alias, &h->address, flags);
+        xml_writer_end(w);
+    }
     for (size_t i = 0; i < def->n_redirdevs; i++) {
         const DomainRedirdev *rd = &def->redirdevs[i];
 

@@ -146,6 +146,48 @@ parse_boot_order(const xmlNode *dev, int *ret, Error *error)
     return 0;
 }
 
+/* <hostdev mode='subsystem' type='pci' managed='yes'>
+ *   <source><address domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/></source>
+ * </hostdev> */
+static int
+parse_hostdev(const xmlNode *node, DomainHostdev *h, Error *error)
+{
+    auto_cleanup(free_ptr) char *mode = xml_prop(node, "mode");
+    auto_cleanup(free_ptr) char *type = xml_prop(node, "type");
+    xmlNode *source = xml_child(node, "source");
+    xmlNode *addr = source ? xml_child(source, "address") : NULL;
+    DeviceAddress *a = &h->source;
+    bool managed;
+    int r;
+
+    if (!type)
+        return xml_error(error, "missing type in hostdev");
+    if ((mode && strcmp(mode, "subsystem") != 0) || strcmp(type, "pci") != 0) {
+        h->raw_xml = xml_node_xml((xmlNode *) node);
+        return 0;
+    }
+    r = xml_prop_bool(node, "managed", &managed, error);
+    if (r < 0)
+        return r;
+    h->managed = r > 0 && managed;
+    if (!addr)
+        return xml_error(error, "Missing <source> element in hostdev device");
+    a->type = DEVICE_ADDRESS_PCI;
+    a->multifunction = -1;
+    if ((r = xml_prop_uint(addr, "domain", 0, 0xffff, &a->domain, error)) < 0 ||
+        (r = xml_prop_uint(addr, "bus", 0, 0xff, &a->bus, error)) < 0 ||
+        (r = xml_prop_uint(addr, "slot", 0, 0x1f, &a->slot, error)) < 0 ||
+        (r = xml_prop_uint(addr, "function", 0, 7, &a->function, error)) < 0)
+        return r;
+    if (!xmlHasProp(addr, (const xmlChar *) "bus") || !xmlHasProp(addr, (const xmlChar *) "slot"))
+        return xml_error(error, "PCI hostdev source address needs bus and slot");
+    r = parse_boot_order(node, &h->boot_order, error);
+    if (r < 0)
+        return r;
+    h->alias = parse_alias(node);
+    return parse_address(node, &h->address, error);
+}
+
 static DiskBus
 disk_bus_from_target(const char *dev)
 {
@@ -474,6 +516,8 @@ parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
                 return xml_error(error, "missing sound model");
             s->alias = parse_alias(c);
             r = parse_address(c, &s->address, error);
+        } else if (xml_node_is(c, "hostdev")) {
+            r = parse_hostdev(c, ARRAY_APPEND(def->hostdevs, def->n_hostdevs), error);
         } else if (xml_node_is(c, "redirdev")) {
             DomainRedirdev *rd = ARRAY_APPEND(def->redirdevs, def->n_redirdevs);
 

@@ -492,6 +492,7 @@ main(void)
     TEST_ROUND_TRIP("unknown-elements");
     TEST_ROUND_TRIP("vcpu-placement-auto");
     TEST_ROUND_TRIP("video-sound");
+    TEST_ROUND_TRIP("hostdev-pci");
     TEST_PARSE_FAILS("fail-not-well-formed", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-entity-bomb", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-external-entity", VIR_ERR_XML_ERROR);
@@ -527,6 +528,7 @@ main(void)
     TEST_PARSE_FAILS("fail-interface-type-direct", VIR_ERR_CONFIG_UNSUPPORTED);
     TEST_PARSE_FAILS("fail-vcpupin-out-of-range", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-empty-document", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-hostdev-twice", VIR_ERR_XML_ERROR);
 
     test_uuid_generated();
     test_mac_generated();

@@ -393,6 +393,8 @@ main(void)
         { "channel-unix", 0 },
         { "cpu-custom", 0 },
         { "graphics-spice", 0 },
+        { "hostdev-pci", 0 },
+        { "hostdev-usb", 0 },
         { "usb-ich9", 0 },
         { "cputune", 0 },
         { "qemu-commandline", 0 },

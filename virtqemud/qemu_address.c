@@ -568,6 +568,8 @@ assign_pci(DomainDef *def, Error *error)
         MARK(def->nets[i].address);
     for (size_t i = 0; i < def->n_sounds; i++)
         MARK(def->sounds[i].address);
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        MARK(def->hostdevs[i].address);
     for (size_t i = 0; i < def->n_disks; i++)
         MARK(def->disks[i].address);
     MARK(def->memballoon.address);
@@ -620,6 +622,14 @@ assign_pci(DomainDef *def, Error *error)
         if (sound_needs_pci(&def->sounds[i])
             && def->sounds[i].address.type == DEVICE_ADDRESS_NONE) {
             r = pci_next_slot(m, q35, &def->sounds[i].address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    for (size_t i = 0; i < def->n_hostdevs; i++) {
+        if (!def->hostdevs[i].raw_xml &&
+            def->hostdevs[i].address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &def->hostdevs[i].address, error);
             if (r < 0)
                 return r;
         }
@@ -885,6 +895,8 @@ qemu_domain_assign_aliases(DomainDef *def)
         alias_set(&def->videos[i].alias, xasprintf("video%zu", i));
     for (size_t i = 0; i < def->n_sounds; i++)
         alias_set(&def->sounds[i].alias, xasprintf("sound%zu", i));
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        alias_set(&def->hostdevs[i].alias, xasprintf("hostdev%zu", i));
     if (def->memballoon.model && !STREQ(def->memballoon.model, "none"))
         alias_set(&def->memballoon.alias, xstrdup("balloon0"));
 }

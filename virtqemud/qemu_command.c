@@ -431,6 +431,8 @@ compute_boot(const DomainDef *def, int *disk_boot, int *net_boot)
         net_boot[i] = def->nets[i].boot_order;
         per_device |= def->nets[i].boot_order > 0;
     }
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        per_device |= def->hostdevs[i].boot_order > 0;
     if (per_device)
         return;
     if (n_devs == 0 && !def->os_kernel) {
@@ -1068,6 +1070,32 @@ build_videos(Cmd *c, const DomainDef *def, Error *error)
     return 0;
 }
 
+/* A host PCI function through vfio-pci; virtnodedevd has bound it to
+ * vfio-pci before QEMU starts (managed) or the administrator has. */
+static int
+build_hostdevs(Cmd *c, const DomainDef *def, Error *error)
+{
+    for (size_t i = 0; i < def->n_hostdevs; i++) {
+        const DomainHostdev *h = &def->hostdevs[i];
+        const char *addr;
+        int r;
+
+        if (h->raw_xml)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "unsupported configuration: only PCI host devices can be "
+                             "given to a guest");
+        r = need_alias(h->alias, "hostdev", error);
+        if (r >= 0)
+            r = pci_addr(c, def, &h->address, &addr, error);
+        if (r < 0)
+            return r;
+        cmd_opt(c, "-device", "vfio-pci,host=%04x:%02x:%02x.%x,id=%s%s%s", h->source.domain,
+                h->source.bus, h->source.slot, h->source.function, h->alias,
+                h->boot_order > 0 ? T(c, ",bootindex=%d", h->boot_order) : "", addr);
+    }
+    return 0;
+}
+
 static int
 build_sounds(Cmd *c, const DomainDef *def, Error *error)
 {
@@ -1215,6 +1243,8 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
         r = build_videos(c, def, error);
     if (r >= 0)
         r = build_sounds(c, def, error);
+    if (r >= 0)
+        r = build_hostdevs(c, def, error);
     if (r >= 0)
         r = build_balloon(c, def, error);
     if (r < 0)

@@ -172,7 +172,9 @@ struct Domain {
     char **port_nets;        /* per live interface: the network's object path, or NULL */
     size_t n_ports;
     struct sd_bus_slot *res_slot; /* the call in flight */
-    size_t res_disk, res_net;
+    char **hostdev_paths;    /* per live hostdev: the node device we had detached, or NULL */
+    size_t n_hostdev_paths;
+    size_t res_disk, res_net, res_hostdev;
     void (*res_cb)(Domain *dom, const Error *error);
     uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
     uint64_t start_begin_ms;

@@ -1,6 +1,7 @@
 /* What a guest borrows from the other daemons while it runs: volumes that
  * virtstoraged resolves into a path and a format, and ports on virtnetworkd's
- * networks, with the tap devices we make and attach to their bridges.
+ * networks, with the tap devices we make and attach to their bridges, and
+ * host PCI devices that virtnodedevd detaches from their driver for us.
  *
  * Acquisition runs step by step on the loop (each D-Bus call is asynchronous);
  * release is best effort and never waits. */
@@ -17,6 +18,7 @@
 
 #define STORAGE_BUS "org.libvirt.storage"
 #define NETWORK_BUS "org.libvirt.network"
+#define NODEDEV_BUS "org.libvirt.nodedev"
 #define ROOT_PATH "/org/libvirt/QEMU"
 
 static void acquire_next(Domain *dom);
@@ -197,6 +199,72 @@ fail:
     return 0;
 }
 
+/* ---- host devices ------------------------------------------------------ */
+
+static int
+hostdev_detached(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    Domain *dom = userdata;
+    DomainHostdev *h = &dom->live->hostdevs[dom->res_hostdev];
+    Error error = ERROR_INIT;
+    auto_cleanup(free_ptr) char *what = NULL;
+
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    what = xasprintf("cannot detach host device %04x:%02x:%02x.%x for domain '%s'",
+                     h->source.domain, h->source.bus, h->source.slot, h->source.function,
+                     dom->def->name);
+    if (sd_bus_message_is_method_error(reply, NULL)) {
+        bus_call_error(sd_bus_message_get_error(reply), "virtnodedevd", what, &error);
+        free(steal_ptr(dom->hostdev_paths[dom->res_hostdev]));
+        acquire_fail(dom, &error);
+        error_clear(&error);
+        domain_unref(dom);
+        return 0;
+    }
+    dom->res_hostdev++;
+    acquire_next(dom);
+    domain_unref(dom);
+    return 0;
+}
+
+static int
+hostdev_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    Domain *dom = userdata;
+    DomainHostdev *h = &dom->live->hostdevs[dom->res_hostdev];
+    Error error = ERROR_INIT;
+    const char *path;
+    int r;
+    auto_cleanup(free_ptr) char *what = NULL;
+
+    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    what = xasprintf("cannot find host device %04x:%02x:%02x.%x for domain '%s'",
+                     h->source.domain, h->source.bus, h->source.slot, h->source.function,
+                     dom->def->name);
+    if (sd_bus_message_is_method_error(reply, NULL)) {
+        bus_call_error(sd_bus_message_get_error(reply), "virtnodedevd", what, &error);
+        goto fail;
+    }
+    r = sd_bus_message_read(reply, "o", &path);
+    if (r >= 0) {
+        dom->hostdev_paths[dom->res_hostdev] = xstrdup(path);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NODEDEV_BUS, path,
+                                     "org.libvirt.NodeDevice", "Detach", hostdev_detached, dom,
+                                     "su", "vfio", 0);
+    }
+    if (r < 0) {
+        error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);
+        goto fail;
+    }
+    return 0; /* the reference goes on to hostdev_detached */
+
+fail:
+    acquire_fail(dom, &error);
+    error_clear(&error);
+    domain_unref(dom);
+    return 0;
+}
+
 /* ---- the steps --------------------------------------------------------- */
 
 static void
@@ -251,6 +319,28 @@ acquire_next(Domain *dom)
         }
         return;
     }
+    for (; dom->res_hostdev < def->n_hostdevs; dom->res_hostdev++) {
+        DomainHostdev *h = &def->hostdevs[dom->res_hostdev];
+        char name[64];
+
+        if (h->raw_xml || !h->managed)
+            continue;
+        /* libvirt's node device name for a PCI function. */
+        snprintf(name, sizeof(name), "pci_%04x_%02x_%02x_%x", h->source.domain, h->source.bus,
+                 h->source.slot, h->source.function);
+        domain_ref(dom);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NODEDEV_BUS, ROOT_PATH,
+                                     "org.libvirt.Connect", "NodeDeviceLookupByName",
+                                     hostdev_found, dom, "s", name);
+        if (r < 0) {
+            domain_unref(dom);
+            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR,
+                            "cannot ask virtnodedevd for host device '%s'", name);
+            acquire_fail(dom, &error);
+            error_clear(&error);
+        }
+        return;
+    }
     cb = steal_ptr(dom->res_cb);
     cb(dom, NULL);
 }
@@ -267,9 +357,12 @@ qemu_resources_acquire(Domain *dom, QemuResourcesCb cb)
         dom->net_fds[i] = -1;
     dom->port_ids = xcalloc(n + 1, sizeof(char *));
     dom->port_nets = xcalloc(n + 1, sizeof(char *));
+    dom->n_hostdev_paths = dom->live->n_hostdevs;
+    dom->hostdev_paths = xcalloc(dom->n_hostdev_paths + 1, sizeof(char *));
     dom->res_cb = cb;
     dom->res_disk = 0;
     dom->res_net = 0;
+    dom->res_hostdev = 0;
     acquire_next(dom);
 }
 
@@ -300,6 +393,14 @@ qemu_resources_release(Domain *dom)
                                  dom->port_ids[i]);
         free(steal_ptr(dom->port_ids[i]));
     }
+    /* The host gets its devices back once QEMU no longer holds them. */
+    for (size_t i = 0; dom->hostdev_paths && i < dom->n_hostdev_paths; i++) {
+        if (!dom->hostdev_paths[i])
+            continue;
+        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NODEDEV_BUS, dom->hostdev_paths[i],
+                                 "org.libvirt.NodeDevice", "ReAttach", NULL, NULL, NULL);
+        free(steal_ptr(dom->hostdev_paths[i]));
+    }
 }
 
 void
@@ -313,6 +414,10 @@ qemu_resources_clear(Domain *dom)
         if (dom->port_nets)
             free(dom->port_nets[i]);
     }
+    for (size_t i = 0; dom->hostdev_paths && i < dom->n_hostdev_paths; i++)
+        free(dom->hostdev_paths[i]);
+    free(steal_ptr(dom->hostdev_paths));
+    dom->n_hostdev_paths = 0;
     free(steal_ptr(dom->net_fds));
     free(steal_ptr(dom->port_ids));
     free(steal_ptr(dom->port_nets));

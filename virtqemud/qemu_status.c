@@ -85,6 +85,16 @@ qemu_process_save_status(Domain *dom)
         xml_writer_end(&w);
     }
     xml_writer_end(&w);
+    xml_writer_start(&w, "hostdevs");
+    for (size_t i = 0; i < dom->n_hostdev_paths; i++) {
+        if (!dom->hostdev_paths[i])
+            continue;
+        xml_writer_start(&w, "hostdev");
+        xml_writer_attrf(&w, "index", "%zu", i);
+        xml_writer_attr(&w, "nodedev", dom->hostdev_paths[i]);
+        xml_writer_end(&w);
+    }
+    xml_writer_end(&w);
     domxml = domain_def_format(dom->live, dom->id, DOMAIN_DEF_FORMAT_SECURE);
     xml_writer_raw(&w, domxml);
     xml_writer_end(&w);
@@ -242,6 +252,18 @@ reconnect_one(QemuDriver *drv, const char *name)
             continue;
         dom->port_ids[i] = xml_prop(p, "uuid");
         dom->port_nets[i] = xml_prop(p, "network");
+    }
+    dom->n_hostdev_paths = dom->live->n_hostdevs;
+    dom->hostdev_paths = xcalloc(dom->n_hostdev_paths + 1, sizeof(char *));
+    for (xmlNode *p = (node = xml_child(root, "hostdevs")) ? node->children : NULL; p;
+         p = p->next) {
+        auto_cleanup(free_ptr) char *idx = NULL;
+        size_t i;
+        if (!xml_node_is(p, "hostdev") || !(idx = xml_prop(p, "index")))
+            continue;
+        i = strtoul(idx, NULL, 10);
+        if (i < dom->n_hostdev_paths && !dom->hostdev_paths[i])
+            dom->hostdev_paths[i] = xml_prop(p, "nodedev");
     }
 
     r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->watch, &error);
