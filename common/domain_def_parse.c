@@ -163,7 +163,11 @@ parse_hostdev(const xmlNode *node, DomainHostdev *h, Error *error)
     if (!type)
         return xml_error(error, "missing type in hostdev");
     if ((mode && strcmp(mode, "subsystem") != 0) || strcmp(type, "pci") != 0) {
-        h->raw_xml = xml_node_xml((xmlNode *) node);
+        /* Kept as text, written the way libvirt writes it. */
+        XmlWriter w = XML_WRITER_INIT;
+        xml_writer_node(&w, node);
+        h->raw_xml = xml_writer_steal(&w);
+        xml_writer_clear(&w);
         return 0;
     }
     r = xml_prop_bool(node, "managed", &managed, error);
