@@ -1,0 +1,219 @@
+/* virtproxyd's internal types: the server (listeners), its clients, the
+ * calls in flight, and the dispatch table. Everything runs on the daemon's
+ * libuv loop thread; nothing here is locked.
+ *
+ * Ownership: a Client is reference counted. Its uv stream handle holds one
+ * reference (dropped in the close callback) and every Call in flight holds
+ * one, so a D-Bus reply that arrives after the client hung up finds a live
+ * (closed) Client and is dropped. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <uv.h>
+
+#include "daemon.h"
+#include "error.h"
+#include "proxy_conf.h"
+#include "proxy_mirror.h"
+#include "remote_protocol.h"
+#include "rpc_message.h"
+
+typedef struct Proxy Proxy;
+typedef struct Client Client;
+typedef struct Call Call;
+typedef struct ProcDef ProcDef;
+
+typedef struct Listener {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_pipe_t pipe;
+        uv_tcp_t tcp;
+    } h;
+    Proxy *proxy;
+    bool readonly;
+    bool tcp;
+    char *path;       /* the unix socket we created (removed at exit), or NULL */
+} Listener;
+
+struct Proxy {
+    Daemon *daemon;         /* borrowed */
+    uv_loop_t *loop;        /* borrowed */
+    sd_bus *bus;            /* borrowed */
+    ProxyConfig cfg;
+    Listener *listeners[8];
+    size_t n_listeners;
+    Client *clients;        /* doubly linked list of open clients */
+    size_t n_clients;
+    Mirror *mirror;
+    char *hostname;
+    bool stopping;
+};
+
+/* One domain event registration of a client (316, or legacy 105/167). */
+typedef struct EventReg {
+    int callback_id;        /* what the client was given; -1 for legacy */
+    int event_id;           /* VIR_DOMAIN_EVENT_ID_* (or network/pool/nodedev) */
+    int family;             /* EVENT_FAMILY_* */
+    bool has_filter;
+    char *filter_path;      /* the object it is limited to */
+} EventReg;
+
+enum {
+    EVENT_FAMILY_DOMAIN,
+    EVENT_FAMILY_DOMAIN_LEGACY,  /* 105/167: messages 107 etc. */
+    EVENT_FAMILY_NETWORK,
+    EVENT_FAMILY_POOL,
+    EVENT_FAMILY_NODEDEV,
+};
+
+struct Client {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_pipe_t pipe;
+        uv_tcp_t tcp;
+    } h;
+    uv_timer_t ka_timer;
+    Proxy *proxy;           /* borrowed */
+    unsigned refs;
+    unsigned id;            /* for log lines */
+    bool closed;            /* stream closing or closed: nothing more is sent */
+    bool readonly;          /* -ro socket, or CONNECT_OPEN with VIR_CONNECT_RO */
+    bool ro_socket;
+    bool tcp;
+    bool opened;            /* CONNECT_OPEN succeeded */
+    bool close_after_flush; /* CONNECT_CLOSE answered: close once written */
+    bool close_cb;          /* 360 registered */
+    bool keepalive;         /* the client asked feature 10: we ping it */
+    bool reading;
+    unsigned ka_missed;     /* pings unanswered in a row */
+    unsigned in_flight;     /* calls not yet answered */
+    size_t pending_writes;  /* uv_write requests not yet completed */
+    RpcDecoder *decoder;    /* framing of what the client sends */
+    uint8_t *rbuf;          /* the read buffer */
+    EventReg *events;
+    size_t n_events;
+    int next_callback_id;
+    Client *prev, *next;
+};
+
+struct Call {
+    Client *client;         /* a reference */
+    const ProcDef *def;
+    RpcHeader hdr;
+    void *args;             /* decoded with def->args_proc; freed at the end */
+    void *ret;              /* zeroed, def->ret_size; encoded and freed at the end */
+};
+
+/* A handler answers a decoded call. Returns 0 when *ret is filled (the
+ * dispatcher replies with it), 1 when it will answer later with
+ * call_finish(), or a negative errno with @error set (an error reply). */
+typedef int (*ProcHandler)(Call *call, void *args, void *ret, Error *error);
+
+enum {
+    PROC_RO = 1 << 0,        /* allowed on a read-only connection */
+    PROC_NO_OPEN = 1 << 1,   /* allowed before CONNECT_OPEN */
+};
+
+struct ProcDef {
+    int proc;
+    xdrproc_t args_proc;    /* NULL for none */
+    size_t args_size;
+    xdrproc_t ret_proc;     /* NULL for none */
+    size_t ret_size;
+    ProcHandler handler;
+    unsigned flags;
+};
+
+/* ---- proxy_client.c ---- */
+/* Takes ownership of a connected stream, already initialised in @c->h by the
+ * listener. Starts reading. */
+void client_start(Proxy *proxy, Client *c);
+Client *client_new(Proxy *proxy, bool readonly, bool tcp);
+Client *client_ref(Client *c);
+void client_unref(Client *c);
+/* Closes the connection (idempotent): pending replies are dropped, the
+ * client's registrations die with it. */
+void client_close(Client *c, const char *why);
+/* Queues one encoded frame (takes @buf). Dropped silently when the client
+ * is closed. */
+int client_send_frame(Client *c, void *buf, size_t len);
+/* An event MESSAGE (serial 0) of the REMOTE program. */
+void client_send_event(Client *c, int proc, xdrproc_t xproc, void *msg);
+/* Starts pinging the client every keepalive_interval seconds. */
+void client_start_keepalive(Client *c);
+/* Stops reading while max_client_requests calls are in flight. */
+void client_pause_if_busy(Client *c);
+
+/* Answers @call (with call->ret when @r >= 0, else @error) and frees it. */
+void call_finish(Call *call, int r, Error *error);
+
+/* ---- proxy_dispatch.c ---- */
+/* Handles one complete CALL message from @c (header decoded, @payload the
+ * XDR body). Never closes the client for a bad call: it answers an error. */
+void dispatch_call(Client *c, const RpcMessage *msg);
+const ProcDef *dispatch_find(int proc);
+/* procedure tables of the proc files, each ending with .proc = 0 */
+extern const ProcDef connect_procs[];
+extern const ProcDef domain_procs[];
+extern const ProcDef event_procs[];
+extern const ProcDef other_procs[];
+const char *proxy_proc_api_name(int proc);
+
+/* The libvirt-style messages. */
+int proxy_error_no_support(Error *error, int proc);
+int proxy_error_read_only(Error *error, const char *what);
+
+/* ---- proxy_server.c ---- */
+int proxy_listen(Proxy *proxy, Error *error);
+void proxy_close_listeners(Proxy *proxy);
+
+/* ---- proxy_bus.c: calls to the daemons ---- */
+/* Fills *ret from a method reply; 0 or a negative errno with @error. May be
+ * NULL for a void reply. */
+typedef int (*BusReplyFn)(Call *call, sd_bus_message *reply, void *ret, Error *error);
+/* Sends a method call to @svc's daemon and answers @call from the reply
+ * (with @fn), or with the daemon's error (org.libvirt.Error.X -> code X).
+ * Returns 1 (answered later), or a negative errno with @error when the
+ * daemon is absent ("virtnetworkd is not running ...") or the call cannot be
+ * sent. @types and the varargs are sd_bus_message_append()'s. */
+int proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char *iface,
+                   const char *member, BusReplyFn fn, Error *error, const char *types, ...);
+/* The error for an absent daemon. */
+int proxy_error_absent(const MirrorService *svc, Error *error);
+
+/* ---- proxy_events.c ---- */
+/* Called by the mirror for each signal that is not about properties or
+ * objects (userdata: the Proxy). */
+void proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata);
+void proxy_events_client_gone(Client *c);
+
+/* ---- shared helpers (proxy_domain.c) ---- */
+/* Fills @ret (strings malloc'd, for xdr_free) from a mirrored domain. */
+void proxy_domain_from_object(const MirrorObject *obj, remote_nonnull_domain *ret);
+/* The mirrored domain a client named, by uuid; NO_DOMAIN error if gone. */
+int proxy_domain_find(Proxy *proxy, const remote_nonnull_domain *dom, MirrorObject **ret,
+                      Error *error);
+Proxy *call_proxy(const Call *call);
+
+/* Table entries: a procedure with args and ret structs, args only, ret
+ * only, or neither (named as in remote_protocol.x). */
+#define PROC_AR(num, name, h, fl) \
+    { .proc = (num), .args_proc = (xdrproc_t) xdr_remote_##name##_args, \
+      .args_size = sizeof(remote_##name##_args), \
+      .ret_proc = (xdrproc_t) xdr_remote_##name##_ret, .ret_size = sizeof(remote_##name##_ret), \
+      .handler = (h), .flags = (fl) }
+#define PROC_A(num, name, h, fl) \
+    { .proc = (num), .args_proc = (xdrproc_t) xdr_remote_##name##_args, \
+      .args_size = sizeof(remote_##name##_args), .handler = (h), .flags = (fl) }
+#define PROC_R(num, name, h, fl) \
+    { .proc = (num), .ret_proc = (xdrproc_t) xdr_remote_##name##_ret, \
+      .ret_size = sizeof(remote_##name##_ret), .handler = (h), .flags = (fl) }
+#define PROC_0(num, h, fl) { .proc = (num), .handler = (h), .flags = (fl) }
+
+/* Reads a "v" holding one basic value of @type from a Properties.Get reply. */
+int proxy_bus_read_variant(sd_bus_message *reply, char type, void *ret);

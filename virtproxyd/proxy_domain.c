@@ -1,0 +1,1158 @@
+/* Domain procedures. Lookups, lists, state, autostart, persistence and
+ * activity are answered from the mirror; everything else is a call to
+ * virtqemud (org.libvirt.qemu). get_info, max memory and vcpu info need
+ * memory and CPU time, which are not mirrored properties: they take one
+ * GetStats round trip. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proxy.h"
+#include "uuid.h"
+
+#define DOM_IFACE "org.libvirt.Domain"
+#define STATE_IFACE "org.virtstack.DomainState"
+
+/* virDomainState */
+enum {
+    STATE_NOSTATE = 0,
+    STATE_RUNNING = 1,
+    STATE_PAUSED = 3,
+    STATE_SHUTOFF = 5,
+};
+
+/* virDomainStatsTypes */
+enum {
+    STATS_STATE = 1,
+    STATS_CPU_TOTAL = 2,
+    STATS_BALLOON = 4,
+    STATS_VCPU = 8,
+};
+
+static MirrorService *
+qemu(Proxy *proxy)
+{
+    return mirror_service(proxy->mirror, MIRROR_SVC_QEMU);
+}
+
+/* virtqemud's service, or NULL with the "not running" error. */
+static MirrorService *
+qemu_present(Proxy *proxy, Error *error)
+{
+    MirrorService *svc = qemu(proxy);
+
+    if (!svc->owner) {
+        proxy_error_absent(svc, error);
+        return NULL;
+    }
+    return svc;
+}
+
+static bool
+is_domain(const MirrorObject *obj)
+{
+    return mirror_has_iface(obj, DOM_IFACE);
+}
+
+static bool
+dom_active(const MirrorObject *obj)
+{
+    return mirror_get_bool(obj, DOM_IFACE, "Active", false);
+}
+
+static int
+dom_id(const MirrorObject *obj)
+{
+    return dom_active(obj) ? (int32_t) (uint32_t) mirror_get_int(obj, DOM_IFACE, "Id", -1) : -1;
+}
+
+static int
+dom_state(const MirrorObject *obj, int *reason)
+{
+    if (reason)
+        *reason = mirror_get_int(obj, STATE_IFACE, "Reason", 0);
+    return mirror_get_int(obj, STATE_IFACE, "State",
+                          dom_active(obj) ? STATE_RUNNING : STATE_SHUTOFF);
+}
+
+void
+proxy_domain_from_object(const MirrorObject *obj, remote_nonnull_domain *ret)
+{
+    ret->name = xstrdup(mirror_get_str(obj, DOM_IFACE, "Name", ""));
+    mirror_path_uuid(obj->path, (uint8_t *) ret->uuid);
+    ret->id = dom_id(obj);
+}
+
+int
+proxy_domain_find(Proxy *proxy, const remote_nonnull_domain *dom, MirrorObject **ret,
+                  Error *error)
+{
+    MirrorService *svc;
+    auto_cleanup(free_ptr) char *path = NULL;
+    MirrorObject *obj;
+
+    svc = qemu_present(proxy, error);
+    if (!svc)
+        return -ENOTCONN;
+    path = mirror_domain_path((const uint8_t *) dom->uuid);
+    obj = mirror_find(svc, path);
+    if (!obj || !is_domain(obj)) {
+        char uuid[UUID_STRING_LEN];
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: no domain with matching uuid '%s' (%s)",
+                         uuid_format((const Uuid *) dom->uuid, uuid), dom->name);
+    }
+    *ret = obj;
+    return 0;
+}
+
+/* The args of every per-domain procedure begin with the domain. */
+static int
+args_domain(Call *call, void *args, MirrorObject **ret, Error *error)
+{
+    return proxy_domain_find(call_proxy(call), args, ret, error);
+}
+
+/* ---- lookups and lists (mirror only) ------------------------------------ */
+
+static int
+h_lookup_by_id(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_domain_lookup_by_id_args *args = args_;
+    remote_domain_lookup_by_id_ret *ret = ret_;
+    MirrorService *svc;
+
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    for (size_t i = 0; i < svc->n_objs; i++) {
+        MirrorObject *obj = svc->objs[i];
+        if (is_domain(obj) && dom_active(obj) && dom_id(obj) == args->id) {
+            proxy_domain_from_object(obj, &ret->dom);
+            return 0;
+        }
+    }
+    return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                     "Domain not found: no domain with matching id %d", args->id);
+}
+
+static int
+h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_domain_lookup_by_name_args *args = args_;
+    remote_domain_lookup_by_name_ret *ret = ret_;
+    MirrorService *svc;
+
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    for (size_t i = 0; i < svc->n_objs; i++) {
+        MirrorObject *obj = svc->objs[i];
+        const char *name = mirror_get_str(obj, DOM_IFACE, "Name", NULL);
+        if (name && STREQ(name, args->name)) {
+            proxy_domain_from_object(obj, &ret->dom);
+            return 0;
+        }
+    }
+    return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                     "Domain not found: no domain with matching name '%s'", args->name);
+}
+
+static int
+h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_domain_lookup_by_uuid_args *args = args_;
+    remote_domain_lookup_by_uuid_ret *ret = ret_;
+    MirrorService *svc;
+    auto_cleanup(free_ptr) char *path = NULL;
+    MirrorObject *obj;
+
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    path = mirror_domain_path((const uint8_t *) args->uuid);
+    obj = mirror_find(svc, path);
+    if (!obj || !is_domain(obj)) {
+        char uuid[UUID_STRING_LEN];
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: no domain with matching uuid '%s'",
+                         uuid_format((const Uuid *) args->uuid, uuid));
+    }
+    proxy_domain_from_object(obj, &ret->dom);
+    return 0;
+}
+
+/* virConnectListAllDomainsFlags */
+#define LIST_KNOWN_FLAGS 0xffffu
+
+static bool
+pair_ok(unsigned flags, unsigned yes, unsigned no, bool value)
+{
+    if (!(flags & (yes | no)))
+        return true;
+    return ((flags & yes) && value) || ((flags & no) && !value);
+}
+
+static bool
+domain_matches(const MirrorObject *obj, unsigned flags)
+{
+    int state = dom_state(obj, NULL);
+    bool persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false);
+
+    if (!pair_ok(flags, 1, 2, dom_active(obj)))
+        return false;
+    if (!pair_ok(flags, 4, 8, persistent))
+        return false;
+    if (flags & (16 | 32 | 64 | 128)) {
+        bool ok = ((flags & 16) && state == STATE_RUNNING) ||
+                  ((flags & 32) && state == STATE_PAUSED) ||
+                  ((flags & 64) && state == STATE_SHUTOFF) ||
+                  ((flags & 128) && state != STATE_RUNNING && state != STATE_PAUSED &&
+                   state != STATE_SHUTOFF);
+        if (!ok)
+            return false;
+    }
+    /* No managed save images, snapshots or checkpoints exist here. */
+    if (!pair_ok(flags, 256, 512, false) || !pair_ok(flags, 4096, 8192, false) ||
+        !pair_ok(flags, 16384, 32768, false))
+        return false;
+    if (!pair_ok(flags, 1024, 2048, mirror_get_bool(obj, DOM_IFACE, "Autostart", false)))
+        return false;
+    return true;
+}
+
+static int
+h_list_all(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_list_all_domains_args *args = args_;
+    remote_connect_list_all_domains_ret *ret = ret_;
+    MirrorService *svc;
+    size_t n = 0;
+
+    if (args->flags & ~LIST_KNOWN_FLAGS)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virConnectListAllDomains",
+                         args->flags & ~LIST_KNOWN_FLAGS);
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    if (args->need_results)
+        ret->domains.domains_val = xcalloc(svc->n_objs + 1, sizeof(remote_nonnull_domain));
+    for (size_t i = 0; i < svc->n_objs; i++) {
+        MirrorObject *obj = svc->objs[i];
+        if (!is_domain(obj) || !domain_matches(obj, args->flags))
+            continue;
+        if (n >= REMOTE_DOMAIN_LIST_MAX)
+            return error_set(error, -E2BIG, VIR_ERR_RPC,
+                             "too many domains '%zu' for limit '%d'", n + 1,
+                             REMOTE_DOMAIN_LIST_MAX);
+        if (args->need_results)
+            proxy_domain_from_object(obj, &ret->domains.domains_val[n]);
+        n++;
+    }
+    ret->domains.domains_len = args->need_results ? n : 0;
+    ret->ret = n;
+    return 0;
+}
+
+static int
+h_list_domains(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_list_domains_args *args = args_;
+    remote_connect_list_domains_ret *ret = ret_;
+    MirrorService *svc;
+    size_t n = 0;
+
+    if (args->maxids < 0 || args->maxids > REMOTE_DOMAIN_LIST_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s", "maxids > REMOTE_DOMAIN_LIST_MAX");
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    ret->ids.ids_val = xcalloc(args->maxids + 1, sizeof(int));
+    for (size_t i = 0; i < svc->n_objs && n < (size_t) args->maxids; i++)
+        if (is_domain(svc->objs[i]) && dom_active(svc->objs[i]))
+            ret->ids.ids_val[n++] = dom_id(svc->objs[i]);
+    ret->ids.ids_len = n;
+    return 0;
+}
+
+static int
+h_list_defined(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_list_defined_domains_args *args = args_;
+    remote_connect_list_defined_domains_ret *ret = ret_;
+    MirrorService *svc;
+    size_t n = 0;
+
+    if (args->maxnames < 0 || args->maxnames > REMOTE_DOMAIN_LIST_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "maxnames > REMOTE_DOMAIN_LIST_MAX");
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    ret->names.names_val = xcalloc(args->maxnames + 1, sizeof(char *));
+    for (size_t i = 0; i < svc->n_objs && n < (size_t) args->maxnames; i++)
+        if (is_domain(svc->objs[i]) && !dom_active(svc->objs[i]))
+            ret->names.names_val[n++] =
+                xstrdup(mirror_get_str(svc->objs[i], DOM_IFACE, "Name", ""));
+    ret->names.names_len = n;
+    return 0;
+}
+
+static int
+count_domains(Call *call, bool active, int *ret, Error *error)
+{
+    MirrorService *svc;
+    int n = 0;
+
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    for (size_t i = 0; i < svc->n_objs; i++)
+        if (is_domain(svc->objs[i]) && dom_active(svc->objs[i]) == active)
+            n++;
+    *ret = n;
+    return 0;
+}
+
+static int
+h_num_of_domains(Call *call, void *args, void *ret_, Error *error)
+{
+    return count_domains(call, true, &((remote_connect_num_of_domains_ret *) ret_)->num, error);
+}
+
+static int
+h_num_of_defined(Call *call, void *args, void *ret_, Error *error)
+{
+    return count_domains(call, false, &((remote_connect_num_of_defined_domains_ret *) ret_)->num,
+                         error);
+}
+
+static int
+h_get_state(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_domain_get_state_args *args = args_;
+    remote_domain_get_state_ret *ret = ret_;
+    MirrorObject *obj;
+    int r;
+
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virDomainGetState", args->flags);
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    ret->state = dom_state(obj, &ret->reason);
+    return 0;
+}
+
+static int
+h_get_autostart(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_get_autostart_ret *ret = ret_;
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    ret->autostart = mirror_get_bool(obj, DOM_IFACE, "Autostart", false);
+    return 0;
+}
+
+static int
+h_is_active(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_is_active_ret *ret = ret_;
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    ret->active = dom_active(obj);
+    return 0;
+}
+
+static int
+h_is_persistent(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_is_persistent_ret *ret = ret_;
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    ret->persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false);
+    return 0;
+}
+
+static int
+h_get_os_type(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_get_os_type_ret *ret = ret_;
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    ret->type = xstrdup(mirror_get_str(obj, DOM_IFACE, "OSType", "hvm"));
+    return 0;
+}
+
+static int
+h_has_managed_save(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_has_managed_save_image_ret *ret = ret_;
+    MirrorObject *obj;
+
+    ret->result = 0; /* no managed save here */
+    return args_domain(call, args, &obj, error);
+}
+
+static int
+h_get_security_label(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_get_security_label_ret *ret = ret_;
+    MirrorObject *obj;
+
+    ret->label.label_len = 1;
+    ret->label.label_val = xcalloc(1, 1);
+    ret->enforcing = 0;
+    return args_domain(call, args, &obj, error);
+}
+
+static int
+h_get_messages(Call *call, void *args, void *ret_, Error *error)
+{
+    MirrorObject *obj;
+
+    return args_domain(call, args, &obj, error); /* no taint or deprecation messages */
+}
+
+/* ---- calls to virtqemud ------------------------------------------------- */
+
+/* A reply "o" naming a domain: the ret struct begins with the domain, which
+ * the mirror already holds (the daemon announced it before replying). */
+static int
+path_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    MirrorObject *obj;
+    const char *path;
+    int r;
+
+    r = sd_bus_message_read_basic(reply, 'o', &path);
+    if (r < 0)
+        return r;
+    obj = mirror_find(qemu(call_proxy(call)), path);
+    if (!obj)
+        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
+                         "Domain not found: '%s' vanished before it could be answered", path);
+    proxy_domain_from_object(obj, ret);
+    return 0;
+}
+
+/* The ret struct is the args' domain, as it is now (e.g. with its new id). */
+static int
+same_domain_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, call->args, &obj, error);
+    if (r < 0)
+        return r;
+    proxy_domain_from_object(obj, ret);
+    return 0;
+}
+
+static int
+string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    const char *s;
+    int r;
+
+    r = sd_bus_message_read_basic(reply, 's', &s);
+    if (r < 0)
+        return r;
+    *(char **) ret = xstrdup(s);
+    return 0;
+}
+
+static int
+dom_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error,
+         const char *types, ...)
+{
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    if (!types)
+        return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error, NULL);
+    /* Every per-domain D-Bus method here takes at most one flags word or a
+     * (memory, flags) pair: the two shapes are spelled out. */
+    {
+        va_list ap;
+        va_start(ap, types);
+        if (STREQ(types, "u")) {
+            uint32_t a = va_arg(ap, uint32_t);
+            va_end(ap);
+            return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error,
+                                  "u", a);
+        }
+        if (STREQ(types, "uu")) {
+            uint32_t a = va_arg(ap, uint32_t), b = va_arg(ap, uint32_t);
+            va_end(ap);
+            return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error,
+                                  "uu", a, b);
+        }
+        if (STREQ(types, "tu")) {
+            uint64_t a = va_arg(ap, uint64_t);
+            uint32_t b = va_arg(ap, uint32_t);
+            va_end(ap);
+            return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error,
+                                  "tu", a, b);
+        }
+        va_end(ap);
+    }
+    return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR, "bad call signature '%s'", types);
+}
+
+static int
+h_define_xml(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_define_xml_args *args = args_;
+    MirrorService *svc;
+
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect", "DomainDefineXML",
+                          path_reply, error, "s", args->xml);
+}
+
+static int
+h_define_xml_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_define_xml_flags_args *args = args_;
+    MirrorService *svc;
+
+    /* VIR_DOMAIN_DEFINE_VALIDATE (1): virtqemud always validates. */
+    if (args->flags & ~1u)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virDomainDefineXMLFlags",
+                         args->flags & ~1u);
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect", "DomainDefineXML",
+                          path_reply, error, "s", args->xml);
+}
+
+static int
+h_create_xml(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_create_xml_args *args = args_;
+    MirrorService *svc;
+
+    svc = qemu_present(call_proxy(call), error);
+    if (!svc)
+        return -ENOTCONN;
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect", "DomainCreateXML",
+                          path_reply, error, "su", args->xml_desc, args->flags);
+}
+
+static int
+h_undefine(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "Undefine", NULL, error, "u", 0);
+}
+
+static int
+h_undefine_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_undefine_flags_args *args = args_;
+
+    return dom_call(call, args, "Undefine", NULL, error, "u", args->flags);
+}
+
+static int
+h_create(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "Create", NULL, error, "u", 0);
+}
+
+static int
+h_create_with_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_create_with_flags_args *args = args_;
+
+    return dom_call(call, args, "Create", same_domain_reply, error, "u", args->flags);
+}
+
+static int
+h_destroy(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "Destroy", NULL, error, "u", 0);
+}
+
+static int
+h_destroy_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_destroy_flags_args *args = args_;
+
+    return dom_call(call, args, "Destroy", NULL, error, "u", args->flags);
+}
+
+static int
+h_shutdown(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "Shutdown", NULL, error, "u", 0);
+}
+
+static int
+h_shutdown_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_shutdown_flags_args *args = args_;
+
+    return dom_call(call, args, "Shutdown", NULL, error, "u", args->flags);
+}
+
+static int
+h_reboot(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_reboot_args *args = args_;
+
+    return dom_call(call, args, "Reboot", NULL, error, "u", args->flags);
+}
+
+static int
+h_reset(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_reset_args *args = args_;
+
+    return dom_call(call, args, "Reset", NULL, error, "u", args->flags);
+}
+
+static int
+h_suspend(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "Suspend", NULL, error, NULL);
+}
+
+static int
+h_resume(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "Resume", NULL, error, NULL);
+}
+
+static int
+h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_xml_desc_args *args = args_;
+
+    /* VIR_DOMAIN_XML_SECURE (1) and MIGRATABLE (8) may reveal secrets. */
+    if (call->client->readonly && (args->flags & (1 | 8)))
+        return proxy_error_read_only(error, "virDomainGetXMLDesc with secure flag");
+    return dom_call(call, args, "GetXMLDesc", string_reply, error, "u", args->flags);
+}
+
+static int
+h_set_autostart(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_autostart_args *args = args_;
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, "org.freedesktop.DBus.Properties", "Set",
+                          NULL, error, "ssv", DOM_IFACE, "Autostart", "b", args->autostart != 0);
+}
+
+static int
+int_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    uint32_t n;
+    int r;
+
+    r = sd_bus_message_read_basic(reply, 'u', &n);
+    if (r < 0)
+        return r;
+    *(int *) ret = n;
+    return 0;
+}
+
+static int
+h_get_vcpus_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_vcpus_flags_args *args = args_;
+
+    /* VIR_DOMAIN_VCPU_GUEST (8) asks the guest agent. */
+    if (call->client->readonly && (args->flags & 8))
+        return proxy_error_read_only(error, "virDomainGetVcpusFlags with guest flag");
+    return dom_call(call, args, "GetVcpus", int_reply, error, "u", args->flags);
+}
+
+static int
+h_get_max_vcpus(Call *call, void *args, void *ret, Error *error)
+{
+    /* VIR_DOMAIN_VCPU_MAXIMUM of the current definition (live or config). */
+    return dom_call(call, args, "GetVcpus", int_reply, error, "u", 4);
+}
+
+static int
+h_set_memory(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_memory_args *args = args_;
+
+    /* virDomainSetMemory is SetMemoryFlags with VIR_DOMAIN_AFFECT_LIVE. */
+    return dom_call(call, args, "SetMemory", NULL, error, "tu", (uint64_t) args->memory, 1);
+}
+
+static int
+h_set_max_memory(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_max_memory_args *args = args_;
+
+    /* ... and SetMaxMemory is VIR_DOMAIN_MEM_MAXIMUM (4). */
+    return dom_call(call, args, "SetMemory", NULL, error, "tu", (uint64_t) args->memory, 4);
+}
+
+static int
+h_set_memory_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_memory_flags_args *args = args_;
+
+    return dom_call(call, args, "SetMemory", NULL, error, "tu", (uint64_t) args->memory,
+                    args->flags);
+}
+
+static int
+memory_stats_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_memory_stats_args *args = call->args;
+    remote_domain_memory_stats_ret *ret = ret_;
+    size_t n = 0;
+    int r;
+
+    ret->stats.stats_val = xcalloc(args->maxStats + 1, sizeof(remote_domain_memory_stat));
+    r = sd_bus_message_enter_container(reply, 'a', "{it}");
+    while (r > 0 && n < args->maxStats) {
+        int32_t tag;
+        uint64_t val;
+        r = sd_bus_message_read(reply, "{it}", &tag, &val);
+        if (r > 0) {
+            ret->stats.stats_val[n].tag = tag;
+            ret->stats.stats_val[n].val = val;
+            n++;
+        }
+    }
+    ret->stats.stats_len = n;
+    return r < 0 ? r : 0;
+}
+
+static int
+h_memory_stats(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_memory_stats_args *args = args_;
+
+    if (args->maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX");
+    return dom_call(call, args, "MemoryStats", memory_stats_reply, error, "u", args->flags);
+}
+
+/* ---- GetStats ----------------------------------------------------------- */
+
+static void remote_typed_param_list_free(remote_typed_param *params, size_t n);
+
+/* a{sv} into typed parameters (strings malloc'd). Values of a type the
+ * protocol has no typed parameter for are skipped. */
+static int
+read_typed_params(sd_bus_message *reply, remote_typed_param **ret, u_int *ret_n)
+{
+    remote_typed_param *params = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+
+    r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+        const char *key, *contents;
+        char type;
+        remote_typed_param *p;
+
+        r = sd_bus_message_read_basic(reply, 's', &key);
+        if (r >= 0)
+            r = sd_bus_message_peek_type(reply, &type, &contents);
+        if (r < 0)
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            params = xrealloc(params, cap * sizeof(*params));
+        }
+        p = &params[n];
+        memset(p, 0, sizeof(*p));
+        r = sd_bus_message_enter_container(reply, 'v', contents);
+        if (r < 0)
+            break;
+        switch (contents[0]) {
+        case 'i': p->value.type = REMOTE_TYPED_PARAM_INT;
+            r = sd_bus_message_read_basic(reply, 'i', &p->value.remote_typed_param_value_u.i);
+            break;
+        case 'u': p->value.type = REMOTE_TYPED_PARAM_UINT;
+            r = sd_bus_message_read_basic(reply, 'u', &p->value.remote_typed_param_value_u.ui);
+            break;
+        case 'x': p->value.type = REMOTE_TYPED_PARAM_LLONG;
+            r = sd_bus_message_read_basic(reply, 'x', &p->value.remote_typed_param_value_u.l);
+            break;
+        case 't': p->value.type = REMOTE_TYPED_PARAM_ULLONG;
+            r = sd_bus_message_read_basic(reply, 't', &p->value.remote_typed_param_value_u.ul);
+            break;
+        case 'd': p->value.type = REMOTE_TYPED_PARAM_DOUBLE;
+            r = sd_bus_message_read_basic(reply, 'd', &p->value.remote_typed_param_value_u.d);
+            break;
+        case 'b': p->value.type = REMOTE_TYPED_PARAM_BOOLEAN;
+            r = sd_bus_message_read_basic(reply, 'b', &p->value.remote_typed_param_value_u.b);
+            break;
+        case 's': {
+            const char *s;
+            p->value.type = REMOTE_TYPED_PARAM_STRING;
+            r = sd_bus_message_read_basic(reply, 's', &s);
+            if (r >= 0)
+                p->value.remote_typed_param_value_u.s = xstrdup(s);
+            break;
+        }
+        default:
+            p->value.type = 0;
+            r = sd_bus_message_skip(reply, contents);
+            break;
+        }
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+            break;
+        if (p->value.type) {
+            p->field = xstrdup(key);
+            n++;
+        }
+        r = 1;
+    }
+    if (r < 0) {
+        remote_typed_param_list_free(params, n);
+        return r;
+    }
+    *ret = params;
+    *ret_n = n;
+    return 0;
+}
+
+static void
+remote_typed_param_list_free(remote_typed_param *params, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xdr_free((xdrproc_t) xdr_remote_typed_param, &params[i]);
+    free(params);
+}
+
+static const remote_typed_param *
+param_find(const remote_typed_param *p, size_t n, const char *field)
+{
+    for (size_t i = 0; i < n; i++)
+        if (STREQ(p[i].field, field))
+            return &p[i];
+    return NULL;
+}
+
+static uint64_t
+param_u64(const remote_typed_param *p, size_t n, const char *field, uint64_t def)
+{
+    const remote_typed_param *tp = param_find(p, n, field);
+
+    if (!tp)
+        return def;
+    switch (tp->value.type) {
+    case REMOTE_TYPED_PARAM_INT: return tp->value.remote_typed_param_value_u.i;
+    case REMOTE_TYPED_PARAM_UINT: return tp->value.remote_typed_param_value_u.ui;
+    case REMOTE_TYPED_PARAM_LLONG: return tp->value.remote_typed_param_value_u.l;
+    case REMOTE_TYPED_PARAM_ULLONG: return tp->value.remote_typed_param_value_u.ul;
+    default: return def;
+    }
+}
+
+static int
+info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_info_ret *ret = ret_;
+    remote_typed_param *p = NULL;
+    u_int n = 0;
+    int r;
+
+    r = read_typed_params(reply, &p, &n);
+    if (r < 0)
+        return r;
+    ret->state = param_u64(p, n, "state.state", STATE_NOSTATE);
+    ret->maxMem = param_u64(p, n, "balloon.maximum", 0);
+    ret->memory = param_u64(p, n, "balloon.current", ret->maxMem);
+    ret->nrVirtCpu = param_u64(p, n, "vcpu.current", 0);
+    ret->cpuTime = param_u64(p, n, "cpu.time", 0);
+    remote_typed_param_list_free(p, n);
+    return 0;
+}
+
+static int
+h_get_info(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "GetStats", info_reply, error, "uu",
+                    STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU, 0);
+}
+
+static int
+max_memory_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_max_memory_ret *ret = ret_;
+    remote_typed_param *p = NULL;
+    u_int n = 0;
+    int r;
+
+    r = read_typed_params(reply, &p, &n);
+    if (r < 0)
+        return r;
+    ret->memory = param_u64(p, n, "balloon.maximum", 0);
+    remote_typed_param_list_free(p, n);
+    return 0;
+}
+
+static int
+h_get_max_memory(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "GetStats", max_memory_reply, error, "uu", STATS_BALLOON, 0);
+}
+
+/* virDomainGetVcpus: the per-vcpu info from the stats' vcpu.N.* records,
+ * and a CPU map allowing every host CPU (no pinning here). */
+static int
+vcpus_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_vcpus_args *args = call->args;
+    remote_domain_get_vcpus_ret *ret = ret_;
+    remote_typed_param *p = NULL;
+    u_int n = 0;
+    size_t count;
+    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    int r;
+
+    r = read_typed_params(reply, &p, &n);
+    if (r < 0)
+        return r;
+    if (!param_find(p, n, "vcpu.0.state")) {
+        remote_typed_param_list_free(p, n);
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "cannot retrieve vcpu information for inactive domain");
+    }
+    count = param_u64(p, n, "vcpu.current", 0);
+    if (count > (size_t) args->maxinfo)
+        count = args->maxinfo;
+    ret->info.info_val = xcalloc(count + 1, sizeof(remote_vcpu_info));
+    for (size_t i = 0; i < count; i++) {
+        char key[48];
+        remote_vcpu_info *vi = &ret->info.info_val[i];
+        vi->number = i;
+        snprintf(key, sizeof(key), "vcpu.%zu.state", i);
+        vi->state = param_u64(p, n, key, 1);
+        snprintf(key, sizeof(key), "vcpu.%zu.time", i);
+        vi->cpu_time = param_u64(p, n, key, 0);
+        vi->cpu = -1; /* not tracked */
+    }
+    ret->info.info_len = count;
+    if (args->maplen > 0) {
+        size_t len = (size_t) args->maxinfo * args->maplen;
+        ret->cpumaps.cpumaps_val = xcalloc(len + 1, 1);
+        ret->cpumaps.cpumaps_len = len;
+        for (size_t v = 0; v < (size_t) args->maxinfo; v++)
+            for (long c = 0; c < ncpus && c < args->maplen * 8; c++)
+                ret->cpumaps.cpumaps_val[v * args->maplen + c / 8] |= 1 << (c % 8);
+    }
+    remote_typed_param_list_free(p, n);
+    return 0;
+}
+
+static int
+h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_vcpus_args *args = args_;
+
+    if (args->maxinfo < 0 || args->maxinfo > REMOTE_VCPUINFO_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s", "maxinfo > REMOTE_VCPUINFO_MAX");
+    if (args->maplen < 0 ||
+        (args->maplen > 0 && (size_t) args->maxinfo * args->maplen > REMOTE_CPUMAPS_MAX))
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "maxinfo * maplen > REMOTE_CPUMAPS_MAX");
+    return dom_call(call, args, "GetStats", vcpus_reply, error, "uu", STATS_VCPU, 0);
+}
+
+/* ---- connect get all domain stats: one GetStats per domain -------------- */
+
+typedef struct StatsJob {
+    Call *call;
+    remote_domain_stats_record *recs;
+    size_t n;        /* records filled */
+    size_t pending;  /* calls not answered */
+} StatsJob;
+
+typedef struct StatsOne {
+    StatsJob *job;
+    remote_nonnull_domain dom;
+} StatsOne;
+
+static void
+stats_job_done(StatsJob *job)
+{
+    remote_connect_get_all_domain_stats_ret *ret = job->call->ret;
+
+    ret->retStats.retStats_val = job->recs;
+    ret->retStats.retStats_len = job->n;
+    call_finish(job->call, 0, NULL);
+    free(job);
+}
+
+static int
+stats_one_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    StatsOne *one = userdata;
+    StatsJob *job = one->job;
+
+    if (!sd_bus_message_is_method_error(reply, NULL)) {
+        remote_domain_stats_record *rec = &job->recs[job->n];
+        if (read_typed_params(reply, &rec->params.params_val, &rec->params.params_len) >= 0) {
+            rec->dom = one->dom;
+            memset(&one->dom, 0, sizeof(one->dom));
+            job->n++;
+        }
+    }
+    /* A domain that vanished meanwhile is left out, as libvirt does. */
+    xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &one->dom);
+    free(one);
+    if (--job->pending == 0)
+        stats_job_done(job);
+    return 0;
+}
+
+static int
+h_get_all_domain_stats(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_get_all_domain_stats_args *args = args_;
+    Proxy *proxy = call_proxy(call);
+    MirrorService *svc;
+    MirrorObject **objs;
+    size_t n = 0;
+    StatsJob *job;
+    int r;
+
+    svc = qemu_present(proxy, error);
+    if (!svc)
+        return -ENOTCONN;
+    objs = xcalloc(svc->n_objs + args->doms.doms_len + 1, sizeof(*objs));
+    if (args->doms.doms_len) {
+        for (u_int i = 0; i < args->doms.doms_len; i++) {
+            r = proxy_domain_find(proxy, &args->doms.doms_val[i], &objs[n], error);
+            if (r < 0) {
+                free(objs);
+                return r;
+            }
+            n++;
+        }
+    } else {
+        for (size_t i = 0; i < svc->n_objs; i++)
+            if (is_domain(svc->objs[i]) && domain_matches(svc->objs[i], args->flags & 0xff))
+                objs[n++] = svc->objs[i];
+    }
+    if (n == 0) {
+        free(objs);
+        return 0;
+    }
+    job = xcalloc(1, sizeof(*job));
+    job->call = call;
+    job->recs = xcalloc(n, sizeof(*job->recs));
+    job->pending = n;
+    for (size_t i = 0; i < n; i++) {
+        StatsOne *one = xcalloc(1, sizeof(*one));
+        one->job = job;
+        proxy_domain_from_object(objs[i], &one->dom);
+        r = sd_bus_call_method_async(proxy->bus, NULL, svc->bus_name, objs[i]->path, DOM_IFACE,
+                                     "GetStats", stats_one_reply, one, "uu", args->stats, 0);
+        if (r < 0) {
+            xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &one->dom);
+            free(one);
+            if (--job->pending == 0)
+                stats_job_done(job);
+        }
+    }
+    free(objs);
+    return 1;
+}
+
+#define RO PROC_RO
+
+const ProcDef domain_procs[] = {
+    PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, connect_list_all_domains, h_list_all, RO),
+    PROC_AR(REMOTE_PROC_CONNECT_LIST_DOMAINS, connect_list_domains, h_list_domains, RO),
+    PROC_AR(REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, connect_list_defined_domains,
+            h_list_defined, RO),
+    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, connect_num_of_domains, h_num_of_domains, RO),
+    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, connect_num_of_defined_domains,
+           h_num_of_defined, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, domain_lookup_by_id, h_lookup_by_id, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, domain_lookup_by_name, h_lookup_by_name, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, domain_lookup_by_uuid, h_lookup_by_uuid, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_DEFINE_XML, domain_define_xml, h_define_xml, 0),
+    PROC_AR(REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, domain_define_xml_flags, h_define_xml_flags,
+            0),
+    PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE, domain_undefine, h_undefine, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, domain_undefine_flags, h_undefine_flags, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_CREATE, domain_create, h_create, 0),
+    PROC_AR(REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, domain_create_with_flags, h_create_with_flags,
+            0),
+    PROC_AR(REMOTE_PROC_DOMAIN_CREATE_XML, domain_create_xml, h_create_xml, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_DESTROY, domain_destroy, h_destroy, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_DESTROY_FLAGS, domain_destroy_flags, h_destroy_flags, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_SHUTDOWN, domain_shutdown, h_shutdown, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, domain_shutdown_flags, h_shutdown_flags, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_REBOOT, domain_reboot, h_reboot, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_RESET, domain_reset, h_reset, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_SUSPEND, domain_suspend, h_suspend, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_RESUME, domain_resume, h_resume, 0),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_INFO, domain_get_info, h_get_info, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_STATE, domain_get_state, h_get_state, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_XML_DESC, domain_get_xml_desc, h_get_xml_desc, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_AUTOSTART, domain_get_autostart, h_get_autostart, RO),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_AUTOSTART, domain_set_autostart, h_set_autostart, 0),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_OS_TYPE, domain_get_os_type, h_get_os_type, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_VCPUS, domain_get_vcpus, h_get_vcpus, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, domain_get_vcpus_flags, h_get_vcpus_flags, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, domain_get_max_vcpus, h_get_max_vcpus, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, domain_get_max_memory, h_get_max_memory, RO),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, domain_set_max_memory, h_set_max_memory, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY, domain_set_memory, h_set_memory, 0),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, domain_set_memory_flags, h_set_memory_flags, 0),
+    PROC_AR(REMOTE_PROC_DOMAIN_MEMORY_STATS, domain_memory_stats, h_memory_stats, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_IS_ACTIVE, domain_is_active, h_is_active, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_IS_PERSISTENT, domain_is_persistent, h_is_persistent, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, domain_has_managed_save_image,
+            h_has_managed_save, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, domain_get_security_label,
+            h_get_security_label, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_MESSAGES, domain_get_messages, h_get_messages, RO),
+    PROC_AR(REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, connect_get_all_domain_stats,
+            h_get_all_domain_stats, RO),
+    { 0 },
+};

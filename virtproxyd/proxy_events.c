@@ -1,0 +1,380 @@
+/* Event registrations of each client, and the daemons' event signals turned
+ * into RPC event messages.
+ *
+ * A libvirt client keeps one server registration per event id and filters
+ * locally; the callback id we hand out is what it uses to find its own
+ * callbacks, so it is unique per connection and sent back verbatim. Only
+ * lifecycle events have a signal behind them here; registrations for other
+ * event ids are accepted (as libvirt does) and simply never fire. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proxy.h"
+
+/* The largest virDomainEventID of libvirt 9.0 (MEMORY_DEVICE_SIZE_CHANGE). */
+#define DOMAIN_EVENT_ID_LAST 26
+#define DOMAIN_EVENT_ID_LIFECYCLE 0
+
+static int
+add_reg(Client *c, int family, int event_id, const char *filter_path)
+{
+    EventReg *reg;
+
+    c->events = xrealloc(c->events, (c->n_events + 1) * sizeof(*c->events));
+    reg = &c->events[c->n_events++];
+    memset(reg, 0, sizeof(*reg));
+    reg->family = family;
+    reg->event_id = event_id;
+    reg->callback_id = family == EVENT_FAMILY_DOMAIN_LEGACY ? -1 : c->next_callback_id++;
+    reg->has_filter = filter_path != NULL;
+    reg->filter_path = filter_path ? xstrdup(filter_path) : NULL;
+    return reg->callback_id;
+}
+
+static void
+remove_reg_at(Client *c, size_t i)
+{
+    free(c->events[i].filter_path);
+    memmove(&c->events[i], &c->events[i + 1], (c->n_events - i - 1) * sizeof(*c->events));
+    c->n_events--;
+}
+
+static int
+remove_reg(Client *c, int family, int callback_id, Error *error)
+{
+    for (size_t i = 0; i < c->n_events; i++)
+        if (c->events[i].family == family && c->events[i].callback_id == callback_id) {
+            remove_reg_at(c, i);
+            return 0;
+        }
+    return error_set(error, -ENOENT, VIR_ERR_INVALID_ARG,
+                     "callback ID %d not registered", callback_id);
+}
+
+void
+proxy_events_client_gone(Client *c)
+{
+    while (c->n_events)
+        remove_reg_at(c, c->n_events - 1);
+    free(c->events);
+    c->events = NULL;
+}
+
+/* ---- registration calls ------------------------------------------------- */
+
+static int
+h_domain_register_any(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_domain_event_callback_register_any_args *args = args_;
+    remote_connect_domain_event_callback_register_any_ret *ret = ret_;
+    auto_cleanup(free_ptr) char *path = NULL;
+
+    if (args->eventID < 0 || args->eventID > DOMAIN_EVENT_ID_LAST)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "unsupported event ID %d",
+                         args->eventID);
+    if (args->dom)
+        path = mirror_domain_path((const uint8_t *) args->dom->uuid);
+    ret->callbackID = add_reg(call->client, EVENT_FAMILY_DOMAIN, args->eventID, path);
+    return 0;
+}
+
+static int
+h_domain_deregister_any(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_domain_event_callback_deregister_any_args *args = args_;
+
+    return remove_reg(call->client, EVENT_FAMILY_DOMAIN, args->callbackID, error);
+}
+
+static int
+legacy_remove(Client *c, int event_id)
+{
+    for (size_t i = 0; i < c->n_events; i++)
+        if (c->events[i].family == EVENT_FAMILY_DOMAIN_LEGACY &&
+            c->events[i].event_id == event_id) {
+            remove_reg_at(c, i);
+            return 0;
+        }
+    return -ENOENT;
+}
+
+static int
+h_domain_register(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_connect_domain_event_register_ret *ret = ret_;
+
+    legacy_remove(call->client, DOMAIN_EVENT_ID_LIFECYCLE);
+    add_reg(call->client, EVENT_FAMILY_DOMAIN_LEGACY, DOMAIN_EVENT_ID_LIFECYCLE, NULL);
+    ret->cb_registered = 1;
+    return 0;
+}
+
+static int
+h_domain_deregister(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_connect_domain_event_deregister_ret *ret = ret_;
+
+    if (legacy_remove(call->client, DOMAIN_EVENT_ID_LIFECYCLE) < 0)
+        return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
+                         "domain event %d not registered", DOMAIN_EVENT_ID_LIFECYCLE);
+    ret->cb_registered = 0;
+    return 0;
+}
+
+static int
+h_domain_register_any_legacy(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_domain_event_register_any_args *args = args_;
+
+    if (args->eventID < 0 || args->eventID > DOMAIN_EVENT_ID_LAST)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "unsupported event ID %d",
+                         args->eventID);
+    legacy_remove(call->client, args->eventID); /* registering twice replaces */
+    add_reg(call->client, EVENT_FAMILY_DOMAIN_LEGACY, args->eventID, NULL);
+    return 0;
+}
+
+static int
+h_domain_deregister_any_legacy(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_domain_event_deregister_any_args *args = args_;
+
+    if (legacy_remove(call->client, args->eventID) < 0)
+        return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
+                         "domain event %d not registered", args->eventID);
+    return 0;
+}
+
+static char *
+uuid_path(const char *kind, const char uuid[16])
+{
+    const uint8_t *u = (const uint8_t *) uuid;
+
+    return xasprintf(MIRROR_ROOT_PATH "/%s/_%02x%02x%02x%02x_%02x%02x_%02x%02x_%02x%02x_"
+                     "%02x%02x%02x%02x%02x%02x", kind, u[0], u[1], u[2], u[3], u[4], u[5],
+                     u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+static int
+h_network_register(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_network_event_register_any_args *args = args_;
+    remote_connect_network_event_register_any_ret *ret = ret_;
+    auto_cleanup(free_ptr) char *path = args->net ? uuid_path("network", args->net->uuid) : NULL;
+
+    if (args->eventID != 0)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "unsupported event ID %d",
+                         args->eventID);
+    ret->callbackID = add_reg(call->client, EVENT_FAMILY_NETWORK, args->eventID, path);
+    return 0;
+}
+
+static int
+h_network_deregister(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_network_event_deregister_any_args *args = args_;
+
+    return remove_reg(call->client, EVENT_FAMILY_NETWORK, args->callbackID, error);
+}
+
+static int
+h_pool_register(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_storage_pool_event_register_any_args *args = args_;
+    remote_connect_storage_pool_event_register_any_ret *ret = ret_;
+    auto_cleanup(free_ptr) char *path =
+        args->pool ? uuid_path("storagepool", args->pool->uuid) : NULL;
+
+    if (args->eventID < 0 || args->eventID > 1)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "unsupported event ID %d",
+                         args->eventID);
+    ret->callbackID = add_reg(call->client, EVENT_FAMILY_POOL, args->eventID, path);
+    return 0;
+}
+
+static int
+h_pool_deregister(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_storage_pool_event_deregister_any_args *args = args_;
+
+    return remove_reg(call->client, EVENT_FAMILY_POOL, args->callbackID, error);
+}
+
+static int
+h_nodedev_register(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_node_device_event_register_any_args *args = args_;
+    remote_connect_node_device_event_register_any_ret *ret = ret_;
+    auto_cleanup(free_ptr) char *name = args->dev ? xstrdup(args->dev->name) : NULL;
+
+    if (args->eventID < 0 || args->eventID > 1)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "unsupported event ID %d",
+                         args->eventID);
+    /* Node devices are filtered by name (their paths are not derived from
+     * a uuid): the filter holds the name. */
+    ret->callbackID = add_reg(call->client, EVENT_FAMILY_NODEDEV, args->eventID, name);
+    return 0;
+}
+
+static int
+h_nodedev_deregister(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_node_device_event_deregister_any_args *args = args_;
+
+    return remove_reg(call->client, EVENT_FAMILY_NODEDEV, args->callbackID, error);
+}
+
+/* ---- signals into messages ---------------------------------------------- */
+
+static void
+domain_lifecycle(Proxy *proxy, MirrorService *svc, const char *path, int event, int detail)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_lifecycle_msg msg;
+
+    if (!obj) {
+        log_debug("lifecycle event %d for %s, which is not mirrored", event, path);
+        return;
+    }
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.msg.dom);
+    msg.msg.event = event;
+    msg.msg.detail = detail;
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != DOMAIN_EVENT_ID_LIFECYCLE ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            if (reg->family == EVENT_FAMILY_DOMAIN) {
+                msg.callbackID = reg->callback_id;
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                                  (xdrproc_t) xdr_remote_domain_event_callback_lifecycle_msg,
+                                  &msg);
+            } else if (reg->family == EVENT_FAMILY_DOMAIN_LEGACY) {
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE,
+                                  (xdrproc_t) xdr_remote_domain_event_lifecycle_msg, &msg.msg);
+            }
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_lifecycle_msg, (char *) &msg.msg);
+}
+
+/* Networks and pools are {name, uuid}: the same wire shape, so one sender
+ * serves both (the msg structs differ only in their type names). */
+static void
+named_lifecycle(Proxy *proxy, MirrorService *svc, int family, const char *iface,
+                const char *path, int event, int detail)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    const char *name = obj ? mirror_get_str(obj, iface, "Name", NULL) : NULL;
+
+    if (!name) {
+        log_debug("lifecycle event %d for %s, which is not mirrored", event, path);
+        return;
+    }
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->family != family || reg->event_id != 0)
+                continue;
+            if (family == EVENT_FAMILY_NODEDEV) {
+                remote_node_device_event_lifecycle_msg msg = {
+                    .callbackID = reg->callback_id,
+                    .dev.name = (char *) name,
+                    .event = event,
+                    .detail = detail,
+                };
+                if (reg->has_filter && !STREQ(reg->filter_path, name))
+                    continue;
+                client_send_event(c, REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE,
+                                  (xdrproc_t) xdr_remote_node_device_event_lifecycle_msg, &msg);
+            } else if (family == EVENT_FAMILY_NETWORK) {
+                remote_network_event_lifecycle_msg msg = {
+                    .callbackID = reg->callback_id,
+                    .net.name = (char *) name,
+                    .event = event,
+                    .detail = detail,
+                };
+                if (reg->has_filter && !STREQ(reg->filter_path, path))
+                    continue;
+                mirror_path_uuid(path, (uint8_t *) msg.net.uuid);
+                client_send_event(c, REMOTE_PROC_NETWORK_EVENT_LIFECYCLE,
+                                  (xdrproc_t) xdr_remote_network_event_lifecycle_msg, &msg);
+            } else {
+                remote_storage_pool_event_lifecycle_msg msg = {
+                    .callbackID = reg->callback_id,
+                    .pool.name = (char *) name,
+                    .event = event,
+                    .detail = detail,
+                };
+                if (reg->has_filter && !STREQ(reg->filter_path, path))
+                    continue;
+                mirror_path_uuid(path, (uint8_t *) msg.pool.uuid);
+                client_send_event(c, REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE,
+                                  (xdrproc_t) xdr_remote_storage_pool_event_lifecycle_msg,
+                                  &msg);
+            }
+        }
+    }
+}
+
+void
+proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
+{
+    Proxy *proxy = userdata;
+    const char *member = sd_bus_message_get_member(m);
+    const char *path;
+    int32_t event, detail = 0;
+
+    if (!sd_bus_message_is_signal(m, "org.libvirt.Connect", NULL))
+        return;
+    if (STREQ(member, "NetworkEvent")) {
+        if (sd_bus_message_read(m, "oi", &path, &event) < 0)
+            return;
+    } else if (sd_bus_message_read(m, "oii", &path, &event, &detail) < 0) {
+        return;
+    }
+    if (svc->id == MIRROR_SVC_QEMU && STREQ(member, "DomainEvent"))
+        domain_lifecycle(proxy, svc, path, event, detail);
+    else if (svc->id == MIRROR_SVC_NETWORK && STREQ(member, "NetworkEvent"))
+        named_lifecycle(proxy, svc, EVENT_FAMILY_NETWORK, "org.libvirt.Network", path, event, 0);
+    else if (svc->id == MIRROR_SVC_STORAGE && STREQ(member, "StoragePoolEvent"))
+        named_lifecycle(proxy, svc, EVENT_FAMILY_POOL, "org.libvirt.StoragePool", path, event,
+                        detail);
+    else if (svc->id == MIRROR_SVC_NODEDEV && STREQ(member, "NodeDeviceEvent"))
+        named_lifecycle(proxy, svc, EVENT_FAMILY_NODEDEV, "org.libvirt.NodeDevice", path, event,
+                        detail);
+}
+
+#define RO PROC_RO
+
+const ProcDef event_procs[] = {
+    PROC_AR(REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+            connect_domain_event_callback_register_any, h_domain_register_any, RO),
+    PROC_A(REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
+           connect_domain_event_callback_deregister_any, h_domain_deregister_any, RO),
+    PROC_R(REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, connect_domain_event_register,
+           h_domain_register, RO),
+    PROC_R(REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, connect_domain_event_deregister,
+           h_domain_deregister, RO),
+    PROC_A(REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, connect_domain_event_register_any,
+           h_domain_register_any_legacy, RO),
+    PROC_A(REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY,
+           connect_domain_event_deregister_any, h_domain_deregister_any_legacy, RO),
+    PROC_AR(REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY, connect_network_event_register_any,
+            h_network_register, RO),
+    PROC_A(REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
+           connect_network_event_deregister_any, h_network_deregister, RO),
+    PROC_AR(REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY,
+            connect_storage_pool_event_register_any, h_pool_register, RO),
+    PROC_A(REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
+           connect_storage_pool_event_deregister_any, h_pool_deregister, RO),
+    PROC_AR(REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY,
+            connect_node_device_event_register_any, h_nodedev_register, RO),
+    PROC_A(REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY,
+           connect_node_device_event_deregister_any, h_nodedev_deregister, RO),
+    { 0 },
+};
