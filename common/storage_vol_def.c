@@ -154,6 +154,7 @@ parse_vol(xmlNode *root, unsigned flags, StorageVolDef *def, Error *error)
     r = parse_format(target, &def->format, error);
     if (r < 0)
         return r;
+    def->has_format = r > 0;
     r = storage_perms_parse(xml_child(target, "permissions"), &def->perms, error);
     if (r < 0)
         return r;

@@ -46,6 +46,7 @@ typedef struct StorageVolDef {
     unsigned long long physical;  /* bytes on disk (file size), live */
     char *target_path;            /* NULL until the daemon sets it */
     StorageVolFormat format;
+    bool has_format;              /* <format> given (a clone otherwise keeps its source's) */
     StoragePerms perms;
     char *backing_path;           /* NULL: no backing store */
     StorageVolFormat backing_format;
