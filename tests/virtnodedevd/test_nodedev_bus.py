@@ -253,6 +253,42 @@ def test_virsh_nodeinfo_through_proxy(fx):
         total = int(re.search(r"MemTotal:\s+(\d+) kB", f.read()).group(1))
     check_eq(info["Memory size"], "%d KiB" % total, "Memory size")
 
+    def virsh(*args):
+        return subprocess.run(["virsh", "-c", "qemu+unix:///system?socket=" + sock] + list(args),
+                              check=True, stdout=subprocess.PIPE, timeout=60).stdout.decode()
+
+    # nodememstats: the total is /proc/meminfo's.
+    stats = dict((k.strip(), v.strip()) for k, v in
+                 (line.split(":", 1) for line in virsh("nodememstats").splitlines() if ":" in line))
+    check_eq(stats["total"], "%d KiB" % total, "nodememstats total")
+    # nodecpustats: user time between two reads of /proc/stat (USER_HZ 100).
+    def proc_user():
+        with open("/proc/stat") as f:
+            return int(f.readline().split()[1]) * 10 ** 7
+    lo = proc_user()
+    cpu = dict((k.strip(), v.strip()) for k, v in
+               (line.split(":", 1) for line in virsh("nodecpustats").splitlines() if ":" in line))
+    hi = proc_user()
+    check(lo <= int(cpu["user"]) <= hi, "nodecpustats user %s not in [%d, %d]"
+          % (cpu["user"], lo, hi))
+    # capabilities: topology and NUMA cells as sysfs has them.
+    caps = ET.fromstring(virsh("capabilities"))
+    topo = caps.find("host/cpu/topology")
+    n = 1
+    for k in ("sockets", "dies", "cores", "threads"):
+        n *= int(topo.get(k))
+    check_eq(n, os.sysconf("SC_NPROCESSORS_ONLN"), "capabilities topology")
+    nodes = sorted(d for d in os.listdir("/sys/devices/system/node")
+                   if re.fullmatch(r"node\d+", d)) if os.path.isdir(
+                       "/sys/devices/system/node") else []
+    cells = caps.findall("host/topology/cells/cell")
+    if nodes:
+        check_eq(len(cells), len(nodes), "NUMA cells")
+        for c in cells:
+            with open("/sys/devices/system/node/node%s/meminfo" % c.get("id")) as f:
+                kib = int(re.search(r"MemTotal:\s+(\d+) kB", f.read()).group(1))
+            check_eq(int(c.findtext("memory")), kib, "cell %s memory" % c.get("id"))
+
 
 if __name__ == "__main__":
     nf.main(globals())
