@@ -26,6 +26,16 @@ qemu_bus_call_new(sd_bus_message *m, ReplyKind kind)
     return call;
 }
 
+/* The call failed before it began: no reply was sent for it. */
+void
+qemu_bus_call_cancel(void *userdata)
+{
+    BusCall *call = userdata;
+
+    sd_bus_message_unref(call->m);
+    free(call);
+}
+
 /* The client may have gone away meanwhile: the reply is then dropped by the
  * bus, which is all there is to do. */
 void
@@ -47,8 +57,8 @@ qemu_bus_call_done(Domain *dom, const Error *error, void *userdata)
     free(call);
 }
 
-static int
-reply_error(sd_bus_error *bus_error, Error *error, int r)
+int
+qemu_bus_reply_error(sd_bus_error *bus_error, Error *error, int r)
 {
     r = error_to_bus(error, r, bus_error);
     error_clear(error);
@@ -148,7 +158,7 @@ bus_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = qemu_driver_define(qb->drv, xml, &dom, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "o", dom->path);
 }
 
@@ -169,9 +179,8 @@ bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     call = qemu_bus_call_new(m, REPLY_PATH);
     r = qemu_driver_create_xml(qb->drv, xml, flags, qemu_bus_call_done, call, &dom, &error);
     if (r < 0) {
-        sd_bus_message_unref(m);
-        free(call);
-        return reply_error(bus_error, &error, r);
+        qemu_bus_call_cancel(call);
+        return qemu_bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -180,7 +189,7 @@ static int
 reply_domain(sd_bus_message *m, sd_bus_error *bus_error, Domain *dom, Error *error, int r)
 {
     if (r < 0)
-        return reply_error(bus_error, error, r);
+        return qemu_bus_reply_error(bus_error, error, r);
     return sd_bus_reply_method_return(m, "o", dom->path);
 }
 
@@ -248,7 +257,7 @@ bus_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = qemu_driver_list(qb->drv, flags, &list, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
         r = sd_bus_message_open_container(reply, 'a', "o");
@@ -364,7 +373,7 @@ bus_get_sysinfo(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
                                  "unsupported flags (0x%x) in function GetSysinfo", flags);
     r = node_get_sysinfo_xml("/", &xml, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -387,42 +396,39 @@ reply_stats(sd_bus_message *m, NodeStat *stats, size_t n)
     return r;
 }
 
+typedef int (*NodeStatsFn)(const char *sysroot, int which, NodeStat **ret_stats, size_t *ret_n,
+                           Error *error);
+
+/* NodeGetCPUStats(cpuNum, flags) and NodeGetMemoryStats(cellNum, flags). */
 static int
-bus_node_cpu_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+reply_node_stats(sd_bus_message *m, NodeStatsFn fn, sd_bus_error *bus_error)
 {
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) NodeStat *stats = NULL;
-    int32_t cpu;
+    int32_t which;
     uint32_t flags;
     size_t n;
     int r;
 
-    r = sd_bus_message_read(m, "iu", &cpu, &flags);
+    r = sd_bus_message_read(m, "iu", &which, &flags);
     if (r < 0)
         return r;
-    r = node_get_cpu_stats("/", cpu, &stats, &n, &error);
+    r = fn("/", which, &stats, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     return reply_stats(m, stats, n);
+}
+
+static int
+bus_node_cpu_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return reply_node_stats(m, node_get_cpu_stats, bus_error);
 }
 
 static int
 bus_node_memory_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    Error error = ERROR_INIT;
-    auto_cleanup(free_ptr) NodeStat *stats = NULL;
-    int32_t cell;
-    uint32_t flags;
-    size_t n;
-    int r;
-
-    r = sd_bus_message_read(m, "iu", &cell, &flags);
-    if (r < 0)
-        return r;
-    r = node_get_memory_stats("/", cell, &stats, &n, &error);
-    if (r < 0)
-        return reply_error(bus_error, &error, r);
-    return reply_stats(m, stats, n);
+    return reply_node_stats(m, node_get_memory_stats, bus_error);
 }
 
 static int
@@ -434,7 +440,7 @@ bus_node_free_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
     r = node_get_free_memory("/", &bytes, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "t", bytes);
 }
 

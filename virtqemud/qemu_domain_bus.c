@@ -8,14 +8,6 @@
 #include "qemu_bus.h"
 
 static int
-reply_error(sd_bus_error *bus_error, Error *error, int r)
-{
-    r = error_to_bus(error, r, bus_error);
-    error_clear(error);
-    return r;
-}
-
-static int
 find_domain(sd_bus *bus, const char *path, const char *interface, void *userdata,
             void **ret_found, sd_bus_error *bus_error)
 {
@@ -61,9 +53,8 @@ run_flags_op(sd_bus_message *m, Domain *dom, FlagsOp op, sd_bus_error *bus_error
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = op(dom, flags, qemu_bus_call_done, call, &error);
     if (r < 0) {
-        sd_bus_message_unref(m);
-        free(call);
-        return reply_error(bus_error, &error, r);
+        qemu_bus_call_cancel(call);
+        return qemu_bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -98,36 +89,33 @@ bus_reset(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return run_flags_op(m, userdata, qemu_domain_reset, bus_error);
 }
 
+typedef int (*PlainOp)(Domain *dom, DomainDoneCb cb, void *userdata, Error *error);
+
 static int
-bus_suspend(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+run_plain_op(sd_bus_message *m, Domain *dom, PlainOp op, sd_bus_error *bus_error)
 {
     Error error = ERROR_INIT;
     void *call = qemu_bus_call_new(m, REPLY_EMPTY);
     int r;
 
-    r = qemu_domain_suspend(userdata, qemu_bus_call_done, call, &error);
+    r = op(dom, qemu_bus_call_done, call, &error);
     if (r < 0) {
-        sd_bus_message_unref(m);
-        free(call);
-        return reply_error(bus_error, &error, r);
+        qemu_bus_call_cancel(call);
+        return qemu_bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
 
 static int
+bus_suspend(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_plain_op(m, userdata, qemu_domain_suspend, bus_error);
+}
+
+static int
 bus_resume(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    Error error = ERROR_INIT;
-    void *call = qemu_bus_call_new(m, REPLY_EMPTY);
-    int r;
-
-    r = qemu_domain_resume(userdata, qemu_bus_call_done, call, &error);
-    if (r < 0) {
-        sd_bus_message_unref(m);
-        free(call);
-        return reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return run_plain_op(m, userdata, qemu_domain_resume, bus_error);
 }
 
 static int
@@ -145,9 +133,8 @@ bus_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_set_memory(userdata, kib, flags, qemu_bus_call_done, call, &error);
     if (r < 0) {
-        sd_bus_message_unref(m);
-        free(call);
-        return reply_error(bus_error, &error, r);
+        qemu_bus_call_cancel(call);
+        return qemu_bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -166,7 +153,7 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = qemu_domain_undefine(userdata, flags, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -385,7 +372,7 @@ prop_set_autostart(sd_bus *bus, const char *path, const char *interface, const c
         return r;
     r = qemu_domain_set_autostart(userdata, autostart, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return qemu_bus_reply_error(bus_error, &error, r);
     return 0;
 }
 
