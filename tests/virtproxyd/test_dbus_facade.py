@@ -10,6 +10,7 @@ seen here are the facade's own.
 """
 
 import os
+import socket
 import subprocess
 import time
 import uuid as uuidlib
@@ -346,26 +347,36 @@ def test_every_owner(fx):
                         "facadepool", "v.img")
     check_eq((path, fmt), (os.path.join(pooldir, "v.img"), "raw"), "ResolveVolume")
 
-    # File descriptors in replies: upload, then download, through org.libvirt.
+    # File descriptors in replies, both ways through org.libvirt: an upload
+    # into v.img, checked in its file; a download of w.img, written here.
+    # (Two volumes: virtstoraged may still count v.img busy for a moment
+    # after the upload's "OK".)
     data = bytes(range(256)) * 16
     fd = fc.call(vol, "org.virtstack.StorageVolStream", "Upload", "ttu", 0, len(data), 0)
     fd = fd.take() if hasattr(fd, "take") else fd
     try:
         os.write(fd, data)
-        import socket
         socket.socket(fileno=os.dup(fd)).shutdown(socket.SHUT_WR)
         check_eq(_stream_read_all(fd), b"OK\n", "the upload's status line")
     finally:
         os.close(fd)
-    fd = fc.call(vol, "org.virtstack.StorageVolStream", "Download", "ttu", 0, len(data), 0)
+    with open(os.path.join(pooldir, "v.img"), "rb") as f:
+        check(f.read(len(data)) == data, "v.img does not hold the uploaded bytes")
+
+    wvol = fc.call(pool, "org.libvirt.StoragePool", "StorageVolCreateXML", "su",
+                   "<volume><name>w.img</name><capacity>%d</capacity></volume>" % len(data), 0)
+    wdata = bytes(reversed(data))
+    with open(os.path.join(pooldir, "w.img"), "r+b") as f:
+        f.write(wdata)
+    fd = fc.call(wvol, "org.virtstack.StorageVolStream", "Download", "ttu", 0, 0, 0)
     fd = fd.take() if hasattr(fd, "take") else fd
     try:
         got = _stream_read_all(fd)
     finally:
         os.close(fd)
-    check_eq(int.from_bytes(got[:8], "big"), len(data), "the download's length")
-    check(got[8:8 + len(data)] == data, "downloaded bytes differ from the uploaded ones")
-    check_eq(got[8 + len(data):], b"OK\n", "the download's status line")
+    check_eq(int.from_bytes(got[:8], "big"), len(wdata), "the download's length")
+    check(got[8:8 + len(wdata)] == wdata, "downloaded bytes differ from w.img's")
+    check_eq(got[8 + len(wdata):], b"OK\n", "the download's status line")
 
     # A non-root caller reads storage but cannot change it.
     os.chmod(fx.root, 0o711)
@@ -377,7 +388,6 @@ def test_every_owner(fx):
         name, msg = _python_as_nobody(fx, p, iface, method, "u" if method == "Delete" else "ttu",
                                       *args)
         check_eq(name, "org.libvirt.Error.OperationDenied", "%s.%s as nobody" % (iface, method))
-    fc.call(vol, "org.libvirt.StorageVol", "Delete", "u", 0)
 
 
 def test_owner_restart_is_followed(fx):
