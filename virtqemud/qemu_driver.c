@@ -639,10 +639,16 @@ caps_work(uv_work_t *req)
     drv->qemu_version = probe_qemu_version(drv->probed_caps);
 }
 
+/* Asked before the probe has finished (a client right after our start), the
+ * version is read at once: one short exec, once, rather than a wrong 0. */
 uint64_t
-qemu_driver_qemu_version(const QemuDriver *drv)
+qemu_driver_qemu_version(QemuDriver *drv)
 {
-    return drv->caps_state == CAPS_READY ? drv->qemu_version : 0;
+    if (drv->caps_state == CAPS_READY && drv->qemu_version)
+        return drv->qemu_version;
+    if (!drv->early_qemu_version)
+        drv->early_qemu_version = probe_qemu_version(NULL);
+    return drv->early_qemu_version;
 }
 
 static void

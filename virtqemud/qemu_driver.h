@@ -199,7 +199,7 @@ bool qemu_driver_has_active(const QemuDriver *drv);
 const char *qemu_driver_root(const QemuDriver *drv);
 uv_loop_t *qemu_driver_loop(const QemuDriver *drv);
 /* QEMU's version as libvirt reports it (7002000 for 7.2.0); 0 until probed. */
-uint64_t qemu_driver_qemu_version(const QemuDriver *drv);
+uint64_t qemu_driver_qemu_version(QemuDriver *drv);
 
 /* The capabilities, probed once in the worker pool. @cb runs when they are
  * ready (at once if they are), with NULL caps and an error on failure. */

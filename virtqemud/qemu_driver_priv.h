@@ -35,6 +35,7 @@ struct QemuDriver {
     Error caps_error;
     uv_work_t caps_work;
     uint64_t qemu_version;   /* written by the worker thread with the caps */
+    uint64_t early_qemu_version; /* read on the loop when asked before the probe ended */
     struct CapsWaiter *caps_waiters;
 };
 
