@@ -4,9 +4,10 @@
  * api/org.virtstack.Storage.xml; this file is its daemon side.
  *
  * The loop marks the volume busy, opens the file and the socketpair, and
- * starts the thread; the thread owns both fds and closes them; at its end it
- * wakes the loop (uv_async), which joins it, probes the volume again and
- * releases it. */
+ * starts the thread; the thread moves the bytes, writes the status line,
+ * closes the file and wakes the loop (uv_async), which joins it, probes the
+ * volume again, releases it, and only then closes the socket: the client's
+ * EOF means the volume is free. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -176,8 +177,8 @@ stream_thread(void *arg)
     } else {
         run_download(s);
     }
-    shutdown(s->sock_fd, SHUT_WR);
-    close(s->sock_fd);
+    /* EOF is the loop's to send, once the volume is free again: a client
+     * that sees EOF and then calls Delete finds the volume idle. */
     close(s->file_fd);
     uv_async_send(&s->async);
 }
@@ -203,6 +204,8 @@ stream_ended(uv_async_t *a)
         log_debug("%s of %" PRIu64 " bytes of volume '%s' done", s->upload ? "upload" : "download",
                   s->done, s->vol->def->name);
     storage_vol_end_busy(s->vol);
+    shutdown(s->sock_fd, SHUT_RDWR);
+    close(s->sock_fd);
     uv_close((uv_handle_t *) &s->async, stream_closed);
 }
 
