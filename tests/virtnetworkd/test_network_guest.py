@@ -1,0 +1,192 @@
+"""A TCG guest on a virtual network, in a network namespace of the test's
+own (10.123.46.0/24): virtqemud asks virtnetworkd for a port, the guest's
+udhcpc gets a lease in the range, pings the bridge, the lease shows in
+GetDHCPLeases; a DHCP host entry added with Update gives the next lease a
+fixed address; the ping keeps answering across a SIGKILL restart of
+virtnetworkd.
+
+The test guest's initramfs has no virtio_net driver: the test appends a
+second cpio archive with virtio_net.ko and its dependencies (the kernel
+unpacks concatenated archives) and loads them from the guest's shell."""
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import termios
+import tty
+import xml.etree.ElementTree as ET
+
+if not os.environ.get("VNET_NETNS"):
+    ns = "vng-%d" % os.getpid()
+    if os.geteuid() != 0 or subprocess.run(["ip", "netns", "add", ns]).returncode != 0:
+        print("SKIP: cannot create a network namespace (needs root and iproute2)")
+        sys.exit(77)
+    try:
+        env = dict(os.environ, VNET_NETNS=ns)
+        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable] + sys.argv,
+                            env=env).returncode
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
+    sys.exit(rc)
+
+import harness
+from harness import check, check_eq
+
+NET_BUS = "org.libvirt.network"
+PATH = "/org/libvirt/QEMU"
+NETWORK = "org.libvirt.Network"
+MAC = "52:54:00:7e:57:01"
+NET_XML = """<network>
+  <name>gnet</name>
+  <forward mode='nat'/>
+  <bridge name='vguest0'/>
+  <ip address='10.123.46.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='10.123.46.100' end='10.123.46.199'/>
+    </dhcp>
+  </ip>
+</network>
+"""
+MODULES = ["kernel/net/core/failover.ko", "kernel/drivers/net/net_failover.ko",
+           "kernel/drivers/net/virtio_net.ko"]
+
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+
+
+def cpio_newc(entries):
+    """A newc cpio archive of (name, mode, data) entries."""
+    out = b""
+    ino = 1
+    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
+        nb = name.encode() + b"\0"
+        hdr = "070701" + "".join("%08X" % v for v in (
+            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+        out += hdr.encode() + nb
+        out += b"\0" * ((4 - len(out) % 4) % 4)
+        out += data
+        out += b"\0" * ((4 - len(out) % 4) % 4)
+        ino += 1
+    return out
+
+
+def net_initrd(root):
+    kernel, initrd = harness.guest_images()
+    kver = os.path.basename(kernel)[len("vmlinuz-"):]
+    entries = [("netmods", 0o40755, b"")]
+    for m in MODULES:
+        p = os.path.join("/lib/modules", kver, m)
+        if not os.path.exists(p):
+            raise harness.Skip("%s is missing" % p)
+        with open(p, "rb") as f:
+            entries.append(("netmods/" + os.path.basename(m), 0o100644, f.read()))
+    out = os.path.join(root, "initrd-net.cpio")
+    with open(initrd, "rb") as f:
+        base = f.read()
+    with open(out, "wb") as f:
+        f.write(base)
+        f.write(cpio_newc(entries))
+    return out
+
+
+class Pty:
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd, termios.TCSANOW)
+        self.buf = b""
+
+    def until(self, pattern, timeout=harness.BOOT_TIMEOUT):
+        deadline = harness.time.monotonic() + timeout
+        while True:
+            m = re.search(pattern, self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = deadline - harness.time.monotonic()
+            if left <= 0:
+                raise harness.Failure("timed out waiting for %r; got %r"
+                                      % (pattern, self.buf[-400:]))
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    self.buf += os.read(self.fd, 4096)
+                except OSError:
+                    select.select([], [], [], 0.05)
+
+    def run(self, cmd, marker, timeout=60):
+        os.write(self.fd, cmd.encode() + b"\r")
+        return self.until(marker, timeout)
+
+    def close(self):
+        os.close(self.fd)
+
+
+def boot_guest(fx, name, initrd):
+    xml = fx.domain_xml(name, serial="pty", extra_devices=(
+        "<interface type='network'><source network='gnet'/><mac address='%s'/>"
+        "<model type='virtio'/></interface>" % MAC))
+    _, default_initrd = harness.guest_images()
+    xml = xml.replace(default_initrd, initrd)
+    path = fx.connect("DomainCreateXML", "su", xml, 0)
+    live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
+    pty = Pty(live.find("./devices/serial/source").get("path"))
+    tap = live.find("./devices/interface/target")
+    check(tap is not None and tap.get("dev"), "live XML lacks the tap device name")
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    pty.run("for m in failover net_failover virtio_net; do insmod /netmods/$m.ko; done; "
+            "echo MODS-$((1+1))", rb"MODS-2")
+    pty.run("printf '#!/bin/sh\\n[ \"$1\" = bound ] && ip addr add $ip/$mask dev $interface"
+            "\\nexit 0\\n' > /s; chmod +x /s; ip link set eth0 up; echo S-$((2+1))", rb"S-3")
+    return path, pty, tap.get("dev")
+
+
+def test_guest_on_network(fx):
+    if not os.path.exists(os.path.join(harness.BUILDDIR, "virtnetworkd", "virtnetworkd")):
+        raise harness.Skip("virtnetworkd is not built")
+    nd = harness.Daemon(fx.root, fx.bus, name="virtnetworkd", bus_name=NET_BUS)
+    fx.daemons.append(nd)
+    nd.start()
+    c = harness.Client(fx.bus.address, dest=NET_BUS)
+    fx.clients.append(c)
+    npath = c.call(PATH, "org.libvirt.Connect", "NetworkCreateXML", "s", NET_XML)
+    initrd = net_initrd(fx.root)
+
+    path, pty, tap = boot_guest(fx, "netguest", initrd)
+    try:
+        master = subprocess.run(["ip", "-o", "link", "show", tap], stdout=subprocess.PIPE,
+                                text=True).stdout
+        check("master vguest0" in master, "tap %s not on the bridge: %r" % (tap, master))
+        m = pty.run("udhcpc -i eth0 -n -q -t 10 -s /s && ip -4 -o addr show eth0; "
+                    "echo D-$((3+1))",
+                    rb"inet (10\.123\.46\.(\d+))/24[\s\S]*D-4", 60)
+        ip = m.group(1).decode()
+        check(100 <= int(m.group(2)) <= 199, "lease %s outside the range" % ip)
+        pty.run("ping -c 1 -W 5 10.123.46.1 && echo PING-$((4+1))", rb"PING-5", 30)
+        leases = c.call(npath, NETWORK, "GetDHCPLeases", "su", "", 0)
+        check(any(l[3] == MAC and l[5] == ip and l[6] == 24 for l in leases),
+              "GetDHCPLeases lacks %s %s: %r" % (MAC, ip, leases))
+
+        # A SIGKILL restart of virtnetworkd: the guest keeps answering.
+        nd.kill(signal.SIGKILL)
+        pty.run("ping -c 1 -W 5 10.123.46.1 && echo PING-$((5+1))", rb"PING-6", 30)
+        nd.start()
+        check_eq(c.get(npath, NETWORK, "Active"), True, "network active after restart")
+        pty.run("ping -c 1 -W 5 10.123.46.1 && echo PING-$((6+1))", rb"PING-7", 30)
+        check(any(l[3] == MAC for l in c.call(npath, NETWORK, "GetDHCPLeases", "su", MAC, 0)),
+              "lease lost across the restart")
+
+        # A fixed address for this MAC, then a new lease gets it.
+        c.call(npath, NETWORK, "Update", "uuisu", 3, 4, -1,
+               "<host mac='%s' name='fixed' ip='10.123.46.50'/>" % MAC, 1)
+        pty.run("ip addr flush dev eth0; udhcpc -i eth0 -n -q -t 10 -s /s "
+                "&& ip -4 -o addr show eth0; echo F-$((7+1))",
+                rb"inet 10\.123\.46\.50/24[\s\S]*F-8", 60)
+    finally:
+        pty.close()
+    fx.domain(path, "Destroy", "u", 0)
+    c.call(npath, NETWORK, "Destroy")
+
+
+harness.main(globals())
