@@ -408,6 +408,26 @@ def qemu_pids(root):
     return sorted(out)
 
 
+def wait_qemu_gone(root, timeout=DEFAULT_TIMEOUT):
+    """Waits (pidfds) until no qemu-system process mentions @root."""
+    for pid in qemu_pids(root):
+        wait_pid_exit(pid, timeout)
+    check_eq(qemu_pids(root), [], "qemu processes")
+
+
+def wait_pid_reaped(pid, timeout=10.0):
+    """Waits until an exited process that is not our child is reaped by
+    its parent (PID 1 here, which may reap late): until then its pid still
+    answers kill(pid, 0), and a daemon restarting with the same pid file
+    takes it for a live instance. There is no event for another process's
+    reaping, so this polls /proc, bounded."""
+    deadline = time.monotonic() + timeout
+    while os.path.exists("/proc/%d" % pid):
+        if time.monotonic() > deadline:
+            raise Failure("process %d exited but was not reaped within %.0f s" % (pid, timeout))
+        time.sleep(0.01)
+
+
 def kill_and_wait(pid, sig=signal.SIGKILL, timeout=DEFAULT_TIMEOUT):
     try:
         os.kill(pid, sig)
@@ -598,6 +618,11 @@ class Daemon:
     def kill(self, sig=signal.SIGKILL):
         if self.pid is not None:
             kill_and_wait(self.pid, sig)
+            t0 = time.monotonic()
+            wait_pid_reaped(self.pid)
+            if time.monotonic() - t0 > 0.05:
+                log("%s (pid %d) was reaped %.2f s after it exited"
+                    % (self.name, self.pid, time.monotonic() - t0))
 
     def stop(self):
         """SIGTERM, and wait for the exit."""

@@ -185,7 +185,7 @@ def test_invalid_operations(fx):
     # Undefining a running domain makes it transient (libvirt); keep it.
     fx.domain(keeper, "Destroy", "u", 0)
     events.wait_event(keeper, EV_STOPPED)
-    harness.pump(lambda: not qemu_pids(fx.root), 30, "the qemu process to go")
+    harness.wait_qemu_gone(fx.root, 30)
     fx.check_alive()
 
 
@@ -209,7 +209,7 @@ def test_client_disconnects_mid_call(fx):
     rude.conn.flush()
     rude.close()
     events.wait_event(keeper, EV_STOPPED)
-    harness.pump(lambda: not qemu_pids(fx.root), 30, "the qemu process to go")
+    harness.wait_qemu_gone(fx.root, 30)
     fx.check_alive()
     check_eq(fx.client.state(keeper)[0], ST_SHUTOFF, "state after the second rude client")
 
