@@ -9,6 +9,7 @@ The test guest's initramfs has no virtio_net driver: the test appends a
 second cpio archive with virtio_net.ko and its dependencies (the kernel
 unpacks concatenated archives) and loads them from the guest's shell."""
 
+import atexit
 import os
 import re
 import select
@@ -54,6 +55,16 @@ MODULES = ["kernel/net/core/failover.ko", "kernel/drivers/net/net_failover.ko",
            "kernel/drivers/net/virtio_net.ko"]
 
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+
+
+def kill_dnsmasq(root):
+    """A failed test may leave a network running: its dnsmasq would outlive
+    the namespace. Kills the dnsmasq processes started under @root."""
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            argv = harness.cmdline(int(d))
+            if argv and argv[0].endswith(b"dnsmasq") and any(root.encode() in a for a in argv):
+                harness.kill_and_wait(int(d), signal.SIGKILL, 10)
 
 
 def cpio_newc(entries):
@@ -145,6 +156,7 @@ def boot_guest(fx, name, initrd):
 def test_guest_on_network(fx):
     if not os.path.exists(os.path.join(harness.BUILDDIR, "virtnetworkd", "virtnetworkd")):
         raise harness.Skip("virtnetworkd is not built")
+    atexit.register(kill_dnsmasq, fx.root)
     nd = harness.Daemon(fx.root, fx.bus, name="virtnetworkd", bus_name=NET_BUS)
     fx.daemons.append(nd)
     nd.start()

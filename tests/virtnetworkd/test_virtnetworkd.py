@@ -5,6 +5,7 @@ dnsmasq, the nftables chains and forwarding; Update; ports; destroy leaves
 nothing behind; a SIGKILL restart adopts the running network and its ports;
 bad input fails clearly and makes nothing."""
 
+import atexit
 import json
 import os
 import signal
@@ -53,11 +54,22 @@ NAT_XML = """<network>
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
 
+def kill_dnsmasq(root):
+    """A failed test may leave a network running: its dnsmasq would outlive
+    the namespace. Kills the dnsmasq processes started under @root."""
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            argv = harness.cmdline(int(d))
+            if argv and argv[0].endswith(b"dnsmasq") and any(root.encode() in a for a in argv):
+                harness.kill_and_wait(int(d), signal.SIGKILL, 10)
+
+
 class Net:
     """virtnetworkd and a client for it, on the fixture's bus and root."""
 
     def __init__(self, fx):
         self.fx = fx
+        atexit.register(kill_dnsmasq, fx.root)
         self.daemon = harness.Daemon(fx.root, fx.bus, name="virtnetworkd", bus_name=NET_BUS)
         fx.daemons.append(self.daemon)
         self.daemon.start()
