@@ -1,0 +1,163 @@
+"""virtproxyd fixtures for the integration tests: start virtproxyd with a
+config file on the harness's private bus, run Debian's virsh against it,
+and speak the raw RPC protocol for the hostile-client cases."""
+
+import os
+import socket
+import struct
+import subprocess
+
+import harness
+from harness import Failure
+
+REMOTE_PROGRAM = 0x20008086
+KEEPALIVE_PROGRAM = 0x6b656570
+CALL, REPLY, MESSAGE = 0, 1, 2
+OK, ERROR = 0, 1
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Proxy(harness.Daemon):
+    """virtproxyd -d -l with ROOT/etc/libvirt/virtproxyd.conf."""
+
+    def __init__(self, fx, conf):
+        super().__init__(fx.root, fx.bus, name="virtproxyd", bus_name="org.libvirt")
+        self.fx = fx
+        self.port = free_port()
+        etc = os.path.join(fx.root, "etc", "libvirt")
+        os.makedirs(etc, exist_ok=True)
+        with open(os.path.join(etc, "virtproxyd.conf"), "w") as f:
+            f.write('listen_tcp = 1\ntcp_port = %d\nauth_tcp = "none"\n' % self.port)
+            f.write(conf)
+        self.sock = os.path.join(fx.root, "run", "libvirt", "libvirt-sock")
+        self.sock_ro = self.sock + "-ro"
+        self.uri = "qemu+unix:///system?socket=" + self.sock
+        self.uri_ro = "qemu+unix:///system?socket=" + self.sock_ro
+        self.uri_tcp = "qemu+tcp://127.0.0.1:%d/system" % self.port
+
+    def start(self, extra=("-l",)):
+        args = [self.binary, "-d", "--bus", self.bus.address, "--root", self.root,
+                "-p", self.pid_file, "-v"] + list(extra)
+        with open(self.log_path, "ab") as logf:
+            r = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=logf, timeout=harness.DEFAULT_TIMEOUT)
+        if r.returncode != 0:
+            raise Failure("virtproxyd -d exited %d; log:\n%s" % (r.returncode, self.log_tail()))
+        with open(self.pid_file) as f:
+            self.pid = int(f.read().split()[0])
+        self.fx.daemons.append(self)
+        return self.pid
+
+
+def virsh(uri, *args, ro=False, check_rc=True, timeout=120):
+    """Runs virsh; returns (stdout, stderr). With check_rc a failure raises."""
+    cmd = ["virsh", "-q", "-c", uri] + (["-r"] if ro else []) + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       env=dict(os.environ, LC_ALL="C"))
+    if check_rc and r.returncode != 0:
+        raise Failure("%s exited %d:\n%s%s" % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
+    return r.stdout, r.stderr
+
+
+def virsh_fails(uri, *args, ro=False):
+    """Runs a virsh command that must fail; returns its stderr."""
+    out, err = virsh(uri, *args, ro=ro, check_rc=False)
+    cmd = ["virsh", "-c", uri] + (["-r"] if ro else []) + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
+    if r.returncode == 0:
+        raise Failure("%s succeeded; output:\n%s" % (" ".join(cmd), r.stdout))
+    return r.stderr
+
+
+# ---- the raw protocol --------------------------------------------------------
+
+def xdr_string(s):
+    b = s.encode()
+    return struct.pack(">I", len(b)) + b + b"\0" * (-len(b) % 4)
+
+
+def frame(prog, proc, mtype, serial, status=OK, payload=b""):
+    body = struct.pack(">IIiiIi", prog, 1, proc, mtype, serial, status) + payload
+    return struct.pack(">I", len(body) + 4) + body
+
+
+class RawClient:
+    """A client that speaks the protocol byte by byte."""
+
+    def __init__(self, path=None, port=None):
+        if path:
+            self.s = socket.socket(socket.AF_UNIX)
+            self.s.connect(path)
+        else:
+            self.s = socket.create_connection(("127.0.0.1", port))
+        self.s.settimeout(30)
+        self.serial = 0
+
+    def send_call(self, proc, payload=b""):
+        serial = self.serial
+        self.serial += 1
+        self.s.sendall(frame(REMOTE_PROGRAM, proc, CALL, serial, OK, payload))
+        return serial
+
+    def recv_exact(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.s.recv(n - len(data))
+            if not chunk:
+                raise EOFError("connection closed after %d of %d bytes" % (len(data), n))
+            data += chunk
+        return data
+
+    def recv(self):
+        """(prog, proc, type, serial, status, payload)"""
+        (length,) = struct.unpack(">I", self.recv_exact(4))
+        body = self.recv_exact(length - 4)
+        prog, vers, proc, mtype, serial, status = struct.unpack(">IIiiIi", body[:24])
+        return prog, proc, mtype, serial, status, body[24:]
+
+    def call(self, proc, payload=b""):
+        serial = self.send_call(proc, payload)
+        while True:
+            m = self.recv()
+            if m[2] == REPLY and m[3] == serial:
+                return m
+
+    def open(self, ro=False):
+        m = self.call(66)  # AUTH_LIST
+        if m[4] != OK:
+            raise Failure("AUTH_LIST failed")
+        m = self.call(1, struct.pack(">I", 1) + xdr_string("qemu:///system") +
+                      struct.pack(">I", 1 if ro else 0))
+        if m[4] != OK:
+            raise Failure("CONNECT_OPEN failed: %r" % m[5])
+
+    def is_closed(self, timeout=30):
+        """True once the peer closes (EOF or reset) within @timeout."""
+        self.s.settimeout(timeout)
+        try:
+            while True:
+                if not self.s.recv(65536):
+                    return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.s.close()
+
+
+def error_message(payload):
+    """The code and message of a remote_error payload."""
+    code, _domain, present = struct.unpack(">iiI", payload[:12])
+    if not present:
+        return code, None
+    (n,) = struct.unpack(">I", payload[12:16])
+    return code, payload[16:16 + n].decode()
