@@ -124,6 +124,40 @@ def test_connect_interface(fx):
     check_eq(props["Version"], want, "Version (QEMU's version)")
 
 
+def test_connect_methods_answer(fx):
+    """The host methods answer with what libvirt's would hold."""
+    caps = ET.fromstring(fx.connect("GetCapabilities"))
+    check_eq(caps.tag, "capabilities", "GetCapabilities root")
+    check(caps.find("host/uuid") is not None, "capabilities: no host uuid")
+    check_eq(caps.findtext("host/cpu/arch"), "x86_64", "capabilities: host arch")
+    guests = [(g.findtext("os_type"), g.find("arch").get("name"),
+               [d.get("type") for d in g.findall("arch/domain")]) for g in caps.findall("guest")]
+    check([g for g in guests if g[0] == "hvm" and g[1] == "x86_64" and "qemu" in g[2]],
+          "capabilities: no hvm x86_64 guest with domain type qemu: %r" % guests)
+    dcaps = ET.fromstring(fx.connect("GetDomainCapabilities", "ssssu", "", "x86_64", "", "qemu",
+                                     0))
+    check_eq(dcaps.tag, "domainCapabilities", "GetDomainCapabilities root")
+    check_eq(dcaps.findtext("domain"), "qemu", "domainCapabilities domain")
+    check_eq(dcaps.findtext("arch"), "x86_64", "domainCapabilities arch")
+    check(dcaps.findtext("path") and os.path.exists(dcaps.findtext("path")),
+          "domainCapabilities path %r" % dcaps.findtext("path"))
+    sysinfo = ET.fromstring(fx.connect("GetSysinfo", "u", 0))
+    check_eq(sysinfo.tag, "sysinfo", "GetSysinfo root")
+    free = fx.connect("NodeGetFreeMemory")
+    check(0 < free < 1 << 50, "NodeGetFreeMemory %r" % free)
+    mem = fx.connect("NodeGetMemoryStats", "iu", -1, 0)
+    for k in ("total", "free"):
+        check(k in mem and mem[k] > 0, "NodeGetMemoryStats lacks %s: %r" % (k, mem))
+    with open("/proc/meminfo") as f:
+        total = int(f.readline().split()[1])
+    check_eq(mem["total"], total, "NodeGetMemoryStats total vs /proc/meminfo")
+    cpu = fx.connect("NodeGetCPUStats", "iu", -1, 0)
+    for k in ("kernel", "user", "idle", "iowait"):
+        check(k in cpu, "NodeGetCPUStats lacks %s: %r" % (k, cpu))
+    expect = harness.expect_error
+    expect("InvalidArg", fx.connect, "NodeGetCPUStats", "iu", 4096, 0)
+
+
 def test_object_manager(fx):
     node, _ = served_interface(fx, QEMU_PATH, OM_IFACE)
     om = node.find("interface[@name='%s']" % OM_IFACE)
