@@ -4,10 +4,10 @@
  * api/org.virtstack.Storage.xml; this file is its daemon side.
  *
  * The loop marks the volume busy, opens the file and the socketpair, and
- * starts the thread; the thread moves the bytes, writes the status line,
- * closes the file and wakes the loop (uv_async), which joins it, probes the
- * volume again, releases it, and only then closes the socket: the client's
- * EOF means the volume is free. */
+ * starts the thread; the thread moves the bytes, closes the file and wakes
+ * the loop (uv_async), which joins it, probes the volume again, releases it,
+ * and only then writes the status line and closes the socket: a client that
+ * has read "OK" finds the volume free. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -27,6 +27,7 @@ typedef struct Stream {
     uv_async_t async;        /* first: the close callback frees the Stream */
     uv_thread_t thread;
     StorageVol *vol;         /* borrowed: busy until the stream ends */
+    bool status_due;         /* the thread finished its part: the loop sends the line */
     bool upload;
     int file_fd;             /* owned by the thread once started */
     int sock_fd;
@@ -163,7 +164,7 @@ run_download(Stream *s)
         s->r = error_set_errno(&s->error, r, VIR_ERR_WRITE_FAILED,
                                "download of volume '%s' was cut", path);
     else if (r >= 0)
-        send_status(s);
+        s->status_due = true;
 }
 
 static void
@@ -173,7 +174,7 @@ stream_thread(void *arg)
 
     if (s->upload) {
         run_upload(s);
-        send_status(s);
+        s->status_due = true;
     } else {
         run_download(s);
     }
@@ -204,6 +205,10 @@ stream_ended(uv_async_t *a)
         log_debug("%s of %" PRIu64 " bytes of volume '%s' done", s->upload ? "upload" : "download",
                   s->done, s->vol->def->name);
     storage_vol_end_busy(s->vol);
+    /* The status line comes once the volume is free: a client that reads
+     * "OK" may use the volume at once. */
+    if (s->status_due)
+        send_status(s);
     shutdown(s->sock_fd, SHUT_RDWR);
     close(s->sock_fd);
     uv_close((uv_handle_t *) &s->async, stream_closed);
