@@ -333,6 +333,14 @@ mirror_remove_interfaces(MirrorService *svc, const char *path, char **ifaces)
 
     if (!obj)
         return;
+    /* sd_bus_emit_object_removed() lists the standard interfaces too: the
+     * object is gone, whatever else the list says (a daemon that already
+     * dropped the object from its tables sends only those). */
+    for (char **i = ifaces; i && *i; i++)
+        if (STREQ(*i, "org.freedesktop.DBus.Properties")) {
+            object_remove(svc, obj);
+            return;
+        }
     for (char **i = ifaces; i && *i; i++) {
         MirrorIface *ifc = iface_find(obj, *i);
         if (!ifc)

@@ -401,6 +401,55 @@ def test_python_libvirt(fx):
     stop.append(1)
 
 
+NET_XML = """<network>
+  <name>pxnet</name>
+  <uuid>5c6e1d0a-33b4-4c55-9a41-0b6d6c7e2f10</uuid>
+  <bridge name='pxbr0'/>
+  <ip address='192.168.231.1' netmask='255.255.255.0'/>
+</network>
+"""
+
+
+def test_networks(fx):
+    p = fx.proxy
+    # While virtnetworkd is absent, its calls say so.
+    err = virsh_fails(p.uri, "net-list", "--all")
+    check("virtnetworkd is not running (org.libvirt.network has no owner)" in err,
+          "net-list without virtnetworkd: %r" % err)
+    netd = harness.Daemon(fx.root, fx.bus, name="virtnetworkd", bus_name="org.libvirt.network")
+    if not os.path.exists(netd.binary):
+        raise harness.Skip("virtnetworkd is not built")
+    netd.start()
+    fx.daemons.append(netd)
+    xml_path = os.path.join(fx.root, "pxnet.xml")
+    with open(xml_path, "w") as f:
+        f.write(NET_XML)
+    # The mirror learns of virtnetworkd from NameOwnerChanged: the first
+    # call may come before its objects are in.
+    deadline = time.monotonic() + 30
+    while True:
+        out, err = virsh(p.uri, "net-list", "--all", check_rc=False)
+        if "not running" not in err:
+            break
+        check(time.monotonic() < deadline, "virtproxyd never saw virtnetworkd: %r" % err)
+        time.sleep(0.1)
+    virsh(p.uri, "net-define", xml_path)
+    out = virsh(p.uri, "net-list", "--all")[0]
+    check(re.search(r"pxnet\s+inactive\s+no\s+yes", out), "net-list --all: %r" % out)
+    check("<name>pxnet</name>" in virsh(p.uri, "net-dumpxml", "pxnet")[0], "net-dumpxml")
+    check_eq(virsh(p.uri, "net-uuid", "pxnet")[0].strip(),
+             "5c6e1d0a-33b4-4c55-9a41-0b6d6c7e2f10", "net-uuid")
+    virsh(p.uri, "net-autostart", "pxnet")
+    check(re.search(r"Autostart:\s+yes", virsh(p.uri, "net-info", "pxnet")[0]), "net-info")
+    err = virsh_fails(p.uri, "net-undefine", "pxnet", ro=True)
+    check("operation forbidden" in err, "read-only net-undefine: %r" % err)
+    err = virsh_fails(p.uri, "net-info", "nosuchnet")
+    check("Network not found: no network with matching name 'nosuchnet'" in err,
+          "missing network: %r" % err)
+    virsh(p.uri, "net-undefine", "pxnet")
+    check("pxnet" not in virsh(p.uri, "net-list", "--all")[0], "net-list after undefine")
+
+
 def test_proxy_alive(fx):
     check(fx.proxy.alive(), "virtproxyd died; log:\n" + fx.proxy.log_tail())
 
