@@ -380,6 +380,24 @@ same_program(pid_t pid)
     return theirs[0] && STREQ(theirs, ours);
 }
 
+static bool
+process_is_zombie(pid_t pid)
+{
+    char path[64], buf[512];
+    char *p;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (!fgets(buf, sizeof(buf), f))
+        buf[0] = '\0';
+    fclose(f);
+    p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 static int
 pid_file_check(const char *path, Error *error)
 {
@@ -399,6 +417,10 @@ pid_file_check(const char *path, Error *error)
     if (pid == getpid())
         return 0;
     if (kill((pid_t) pid, 0) < 0 && errno != EPERM)
+        return 0;
+    /* A zombie is no daemon: where PID 1 reaps late (containers), a daemon
+     * killed a moment ago still answers kill(0). */
+    if (process_is_zombie((pid_t) pid))
         return 0;
     if (!same_program((pid_t) pid))
         return 0;

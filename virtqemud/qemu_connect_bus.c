@@ -67,13 +67,68 @@ qemu_bus_reply_error(sd_bus_error *bus_error, Error *error, int r)
 
 /* ---- hooks: the driver's news become signals ---------------------------- */
 
+/* What a client last heard of a domain's properties; only what changed is
+ * announced again. */
+static void
+domain_announced_now(const Domain *dom, DomainAnnounced *a)
+{
+    const DomainDef *def = dom->live ? dom->live : dom->def;
+
+    a->valid = true;
+    a->active = qemu_domain_is_active(dom);
+    a->persistent = dom->persistent;
+    a->autostart = dom->autostart;
+    a->updated = dom->updated;
+    a->id = dom->id;
+    a->state = dom->state;
+    a->reason = dom->reason;
+    a->pid = dom->pid > 0 ? (uint32_t) dom->pid : 0;
+    a->vcpus = def->vcpus_current ? def->vcpus_current : def->vcpus;
+    a->max_memory = def->memory_kib;
+    a->memory = dom->live ? dom->balloon_kib : def->current_memory_kib;
+}
+
 static void
 emit_domain_properties(QemuBus *qb, Domain *dom)
 {
-    sd_bus_emit_properties_changed(qb->bus, dom->path, DOMAIN_IFACE, "Active", "Id",
-                                   "Persistent", "Autostart", "Updated", NULL);
-    sd_bus_emit_properties_changed(qb->bus, dom->path, DOMAIN_STATE_IFACE, "State", "Reason",
-                                   NULL);
+    DomainAnnounced now, *was = &dom->announced;
+    const char *domain_props[8], *state_props[8];
+    size_t nd = 0, ns = 0;
+
+    domain_announced_now(dom, &now);
+#define CHANGED(field) (!was->valid || was->field != now.field)
+    if (CHANGED(active))
+        domain_props[nd++] = "Active";
+    if (CHANGED(id))
+        domain_props[nd++] = "Id";
+    if (CHANGED(persistent))
+        domain_props[nd++] = "Persistent";
+    if (CHANGED(autostart))
+        domain_props[nd++] = "Autostart";
+    if (CHANGED(updated))
+        domain_props[nd++] = "Updated";
+    if (CHANGED(state))
+        state_props[ns++] = "State";
+    if (CHANGED(reason))
+        state_props[ns++] = "Reason";
+    if (CHANGED(pid))
+        state_props[ns++] = "Pid";
+    if (CHANGED(vcpus))
+        state_props[ns++] = "Vcpus";
+    if (CHANGED(max_memory))
+        state_props[ns++] = "MaxMemory";
+    if (CHANGED(memory))
+        state_props[ns++] = "Memory";
+#undef CHANGED
+    domain_props[nd] = NULL;
+    state_props[ns] = NULL;
+    *was = now;
+    if (nd)
+        sd_bus_emit_properties_changed_strv(qb->bus, dom->path, DOMAIN_IFACE,
+                                            (char **) domain_props);
+    if (ns)
+        sd_bus_emit_properties_changed_strv(qb->bus, dom->path, DOMAIN_STATE_IFACE,
+                                            (char **) state_props);
 }
 
 static void
@@ -81,6 +136,7 @@ hook_added(Domain *dom, void *userdata)
 {
     QemuBus *qb = userdata;
 
+    domain_announced_now(dom, &dom->announced);
     if (qb->announce)
         sd_bus_emit_object_added(qb->bus, dom->path);
 }
@@ -129,8 +185,10 @@ hook_balloon(Domain *dom, uint64_t actual_kib, void *userdata)
 {
     QemuBus *qb = userdata;
 
-    if (qb->announce)
-        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "BalloonChange", "t", actual_kib);
+    if (!qb->announce)
+        return;
+    emit_domain_properties(qb, dom);
+    sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "BalloonChange", "t", actual_kib);
 }
 
 const QemuDriverHooks qemu_bus_hooks = {

@@ -357,6 +357,15 @@ prop_get(sd_bus *bus, const char *path, const char *interface, const char *prope
         return sd_bus_message_append(reply, "i", (int32_t) dom->state);
     if (strcmp(property, "Reason") == 0)
         return sd_bus_message_append(reply, "i", (int32_t) dom->reason);
+    if (strcmp(property, "Pid") == 0)
+        return sd_bus_message_append(reply, "u", dom->pid > 0 ? (uint32_t) dom->pid : 0);
+    if (strcmp(property, "Vcpus") == 0)
+        return sd_bus_message_append(reply, "u", qemu_domain_get_vcpus(dom, 0));
+    if (strcmp(property, "MaxMemory") == 0)
+        return sd_bus_message_append(reply, "t", (dom->live ? dom->live : dom->def)->memory_kib);
+    if (strcmp(property, "Memory") == 0)
+        return sd_bus_message_append(reply, "t", dom->live ? dom->balloon_kib
+                                                            : dom->def->current_memory_kib);
     return -ENOENT;
 }
 
@@ -427,6 +436,12 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("State", "i", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("Reason", "i", prop_get, 0, EMITS),
+    /* For a client on this host (virtproxyd): the QEMU process, whose CPU
+     * time /proc tells without asking us, and what virDomainGetInfo needs. */
+    SD_BUS_PROPERTY("Pid", "u", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("Vcpus", "u", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("MaxMemory", "t", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("Memory", "t", prop_get, 0, EMITS),
     SD_BUS_VTABLE_END,
 };
 

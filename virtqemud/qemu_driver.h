@@ -127,8 +127,19 @@ typedef enum {
 
 typedef void (*DomainDoneCb)(Domain *dom, const Error *error, void *userdata);
 
+/* The bus layer's record of what clients were last told (PropertiesChanged
+ * carries only what changed). */
+typedef struct DomainAnnounced {
+    bool valid;
+    bool active, persistent, autostart, updated;
+    int id, state, reason;
+    uint32_t pid, vcpus;
+    uint64_t max_memory, memory;
+} DomainAnnounced;
+
 struct Domain {
     QemuDriver *drv;       /* borrowed */
+    DomainAnnounced announced;
     unsigned refs;         /* the driver's list holds one; jobs hold one each */
     DomainDef *def;        /* the configuration: persistent (or transient) definition */
     DomainDef *live;       /* while active: the running definition, with live data */

@@ -120,6 +120,7 @@ set_memory_done(Domain *dom)
     dom->live->current_memory_kib = dom->pending_memory_kib;
     dom->balloon_kib = dom->pending_memory_kib;
     qemu_process_save_status(dom);
+    qemu_driver_emit_changed(dom);
 }
 
 int
@@ -156,6 +157,7 @@ qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb c
         r = qemu_driver_save_config(dom->drv, dom->def, error);
         if (r < 0)
             return r;
+        qemu_driver_emit_changed(dom);
         if (cb)
             cb(dom, NULL, userdata);
         return 0;
@@ -173,6 +175,7 @@ qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb c
         }
     }
     if (!live) {
+        qemu_driver_emit_changed(dom);
         if (cb)
             cb(dom, NULL, userdata);
         return 0;

@@ -37,8 +37,9 @@ moddir=/lib/modules/$kver
 # Modules to load, in order; their dependencies come first (from modules.dep).
 # button: ACPI power button; evdev: /dev/input/event* for acpid;
 # virtio_pci + virtio_balloon: so that balloon stats and SetMemory have a
-# driver to talk to; virtio_console for a virtio console if a test adds one.
-wanted="evdev button virtio_pci virtio_balloon virtio_console"
+# driver to talk to; virtio_console for a virtio console if a test adds one;
+# virtio_blk for volume disks and virtio_net (with failover) for networks.
+wanted="evdev button virtio_pci virtio_balloon virtio_console virtio_blk failover net_failover virtio_net"
 
 # Resolve module paths (relative to $moddir), dependencies first, no repeats.
 resolve() {
