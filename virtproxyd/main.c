@@ -1,14 +1,16 @@
 /* virtproxyd: the libvirt RPC endpoint (libvirt-sock, libvirt-sock-ro, TCP)
- * in front of the daemons on D-Bus. Owns org.libvirt, where the libvirt-dbus
- * facade will live. */
+ * in front of the daemons on D-Bus, and on org.libvirt the libvirt-dbus
+ * facade that routes every D-Bus call and signal to and from its owner. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "dbus_facade.h"
 #include "log.h"
 #include "proxy.h"
 
 static Proxy proxy;
+static DbusFacade *facade;
 
 static void
 on_owner(MirrorService *svc, bool present, void *userdata)
@@ -30,6 +32,9 @@ proxyd_init(Daemon *d, Error *error)
     r = mirror_new(d->bus, proxy_events_signal, on_owner, &proxy, &proxy.mirror, error);
     if (r < 0)
         return r;
+    r = dbus_facade_new(d->bus, d->loop, &facade, error);
+    if (r < 0)
+        return r;
     /* Listeners come last: a client that connects finds the mirror on its
      * way. They exist before the name is requested, so "-d returned" means
      * the sockets are there. */
@@ -49,6 +54,7 @@ proxyd_busy(Daemon *d)
 static void
 proxyd_stop(Daemon *d)
 {
+    dbus_facade_free(steal_ptr(facade));
     proxy.stopping = true;
     proxy_close_listeners(&proxy);
     while (proxy.clients)

@@ -161,7 +161,9 @@ const ProcDef *dispatch_find(int proc);
 extern const ProcDef connect_procs[];
 extern const ProcDef domain_procs[];
 extern const ProcDef event_procs[];
-extern const ProcDef other_procs[];
+extern const ProcDef network_procs[];  /* proxy_network.c */
+extern const ProcDef storage_procs[];  /* proxy_storage.c */
+extern const ProcDef nodedev_procs[];  /* proxy_nodedev.c */
 const char *proxy_proc_api_name(int proc);
 
 /* The libvirt-style messages. */

@@ -27,7 +27,9 @@ dispatch_find(int proc)
         table_add(connect_procs);
         table_add(domain_procs);
         table_add(event_procs);
-        table_add(other_procs);
+        table_add(network_procs);
+        table_add(storage_procs);
+        table_add(nodedev_procs);
         table_ready = true;
     }
     if (proc <= 0 || proc >= MAX_PROC)

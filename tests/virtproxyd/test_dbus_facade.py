@@ -3,8 +3,7 @@ virtqemud: libvirt-dbus calls and signals on org.libvirt reach virtqemud and
 come back unchanged, absent owners fail at once with a clear error, and a
 non-root caller cannot change anything through the facade.
 
-The facade is hosted by tests/virtproxyd/facade_host (FACADE_HOST), which owns
-org.libvirt with nothing but the facade. The bus is the integration bus plus
+The facade is served by the real virtproxyd, which owns org.libvirt. The bus is the integration bus plus
 one rule letting anyone call org.libvirt (facade_bus.conf), so the refusals
 seen here are the facade's own.
 """
@@ -32,11 +31,9 @@ _state = {}
 
 
 def facade(fx):
-    """The facade's client (dest org.libvirt), starting facade_host once."""
+    """The facade's client (dest org.libvirt), starting virtproxyd once."""
     if "client" not in _state:
-        d = harness.Daemon(fx.root, fx.bus, name="facade_host", bus_name=FACADE_NAME)
-        d.binary = os.environ.get("FACADE_HOST") or os.path.join(
-            harness.BUILDDIR, "tests", "virtproxyd", "facade_host")
+        d = harness.Daemon(fx.root, fx.bus, name="virtproxyd", bus_name=FACADE_NAME)
         fx.daemons.append(d)
         d.start()
         _state["daemon"] = d
@@ -414,7 +411,7 @@ def test_owner_restart_is_followed(fx):
                 what="DomainEvent(UNDEFINED) from org.libvirt after the restart; seen %r"
                 % events.signals)
     events.close()
-    check(_state["daemon"].alive(), "facade_host died; log:\n" + _state["daemon"].log_tail())
+    check(_state["daemon"].alive(), "virtproxyd died; log:\n" + _state["daemon"].log_tail())
     # A clean stop frees the facade with calls and owners in place (what a
     # sanitizer build checks).
     _state["daemon"].stop()

@@ -413,7 +413,7 @@ h_set_autostart(Call *call, void *args_, void *ret, Error *error)
 
 #define RO PROC_RO
 
-const ProcDef other_procs[] = {
+const ProcDef network_procs[] = {
     PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, connect_list_all_networks, h_list_all, RO),
     PROC_AR(REMOTE_PROC_CONNECT_LIST_NETWORKS, connect_list_networks, h_list_networks, RO),
     PROC_AR(REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, connect_list_defined_networks,
