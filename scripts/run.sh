@@ -24,8 +24,11 @@ else
     builddir=$src/build
 fi
 
-# The daemons, in start order, as binary:bus-name. Later issues add theirs.
-DAEMONS="virtqemud:org.libvirt.qemu"
+# The daemons, in start order, as binary:bus-name. virtproxyd comes last: it
+# mirrors the others and listens for libvirt clients (unix sockets and TCP).
+DAEMONS="virtqemud:org.libvirt.qemu virtnetworkd:org.libvirt.network
+virtstoraged:org.libvirt.storage virtnodedevd:org.libvirt.nodedev virtproxyd:org.libvirt"
+TCP_PORT=${RUN_TCP_PORT:-16509}
 
 root=$(mktemp -d /tmp/virtstack-run.XXXXXX)
 bus_pid=
@@ -117,12 +120,23 @@ fi
 verbose=
 [ "${RUN_VERBOSE:-0}" = 1 ] && verbose=-v
 
+# virtproxyd's config: TCP on loopback without authentication, for virsh.
+mkdir -p "$root/etc/libvirt"
+cat >"$root/etc/libvirt/virtproxyd.conf" <<CONF
+listen_tcp = 1
+listen_addr = "127.0.0.1"
+tcp_port = "$TCP_PORT"
+auth_tcp = "none"
+CONF
+
 for entry in $DAEMONS; do
     name=${entry%%:*}
     busname=${entry#*:}
+    extra=
+    [ "$name" = virtproxyd ] && extra=-l
     # -d returns once the daemon owns its name (or fails with the reason).
     # shellcheck disable=SC2086
-    if ! "$builddir/$name/$name" -d $bus_args --root "$root" -p "$root/run/$name.pid" \
+    if ! "$builddir/$name/$name" -d $extra $bus_args --root "$root" -p "$root/run/$name.pid" \
             $verbose 2>>"$root/$name.log"; then
         log "$name failed to start:"
         tail -n 5 "$root/$name.log" >&2
@@ -136,6 +150,15 @@ cat <<EOF
 
 The daemons run under $root on the bus $address
 
+libvirt's own clients (virsh, virt-install, python3-libvirt):
+
+  virsh -c 'qemu+unix:///system?socket=$root/run/libvirt/libvirt-sock' list --all
+  virsh -c 'qemu+unix:///system?socket=$root/run/libvirt/libvirt-sock-ro' list --all
+  virsh -c qemu+tcp://127.0.0.1:$TCP_PORT/system list --all
+
+D-Bus, through the facade (org.libvirt) or each daemon's own name:
+
+  busctl --address=$address tree org.libvirt
   busctl --address=$address tree org.libvirt.qemu
   busctl --address=$address call org.libvirt.qemu /org/libvirt/QEMU \\
       org.libvirt.Connect ListDomains u 0

@@ -54,6 +54,31 @@ check_unix_auth(const char *key, const char *value, Error *error)
                      "with the socket permissions as the only access control)", key, value);
 }
 
+/* libvirtd.conf writes the port as a string (tcp_port = "16509"); a bare
+ * number is taken too. */
+static int
+get_port(const Conf *conf, unsigned *ret, Error *error)
+{
+    Error as_string = ERROR_INIT;
+    const char *s = NULL;
+    char *end;
+    unsigned long v;
+
+    if (conf_get_string(conf, "tcp_port", &s, &as_string) < 0) {
+        error_clear(&as_string);
+        return conf_get_uint(conf, "tcp_port", ret, error);
+    }
+    if (!s)
+        return 0;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > 65535)
+        return error_set(error, -EINVAL, VIR_ERR_CONF_SYNTAX,
+                         "configuration value 'tcp_port' must be a port number, not '%s'", s);
+    *ret = (unsigned) v;
+    return 0;
+}
+
 int
 proxy_config_load(const Conf *conf, const char *root, bool listen_flag, ProxyConfig *ret,
                   Error *error)
@@ -73,7 +98,7 @@ proxy_config_load(const Conf *conf, const char *root, bool listen_flag, ProxyCon
 
     r = conf_get_bool(conf, "listen_tcp", &cfg.listen_tcp, error);
     if (r >= 0)
-        r = conf_get_uint(conf, "tcp_port", &cfg.tcp_port, error);
+        r = get_port(conf, &cfg.tcp_port, error);
     if (r >= 0 && (cfg.tcp_port == 0 || cfg.tcp_port > 65535))
         r = error_set(error, -EINVAL, VIR_ERR_CONF_SYNTAX,
                       "configuration value 'tcp_port' must be between 1 and 65535, not '%u'",

@@ -90,6 +90,13 @@ test_refused(void)
     error_clear(&error);
     CHECK_INT_EQ(load("tcp_port = 70000\n", false, &cfg, &error), -EINVAL);
     error_clear(&error);
+    CHECK_INT_EQ(load("tcp_port = \"16x\"\n", false, &cfg, &error), -EINVAL);
+    CHECK_INT_EQ(error.code, VIR_ERR_CONF_SYNTAX);
+    error_clear(&error);
+    /* libvirtd.conf's own form: the port as a string. */
+    CHECK_INT_EQ(load("tcp_port = \"16700\"\n", false, &cfg, &error), 0);
+    CHECK_INT_EQ(cfg.tcp_port, 16700);
+    proxy_config_clear(&cfg);
     CHECK_INT_EQ(load("max_clients = 0\n", false, &cfg, &error), -EINVAL);
     error_clear(&error);
 }
