@@ -61,6 +61,7 @@ domain_unref(Domain *dom)
     free(dom->path);
     free(dom->monitor_path);
     free(dom->log_path);
+    free(dom->cgroup_dir);
     free(dom->vcpu_tids);
     free(dom);
 }

@@ -186,6 +186,8 @@ struct Domain {
     char **hostdev_paths;    /* per live hostdev: the node device we had detached, or NULL */
     size_t n_hostdev_paths;
     size_t res_disk, res_net, res_hostdev;
+    char *cgroup_dir;        /* the domain's cpu cgroup while active (qemu_cputune.c), or NULL */
+    bool tune_pending;       /* start: pinning and cgroups wait for the vCPU thread ids */
     void (*res_cb)(Domain *dom, const Error *error);
     uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
     uint64_t start_begin_ms;

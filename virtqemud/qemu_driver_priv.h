@@ -94,3 +94,8 @@ void qemu_domain_set_state(Domain *dom, DomainState state, int reason);
 /* qemu_status.c */
 const char *domain_state_to_string(DomainState s);
 int domain_state_from_string(const char *s);
+
+/* qemu_cputune.c: <vcpu cpuset> and <cputune> on a paused QEMU. */
+bool qemu_cputune_needed(const DomainDef *def);
+int qemu_cputune_apply(Domain *dom, Error *error);
+void qemu_cputune_cleanup(Domain *dom);

@@ -155,6 +155,7 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
     qemu_process_detach(dom);
     qemu_resources_release(dom);
     qemu_resources_clear(dom);
+    qemu_cputune_cleanup(dom);
     remove_runtime_files(dom);
     dom->id = -1;
     dom->state = DOMAIN_STATE_SHUTOFF;
@@ -191,7 +192,10 @@ qemu_process_exited(ChildWatch *w, pid_t pid, int status, void *userdata)
         if (dom->stop_reason == DOMAIN_SHUTOFF_DESTROYED)
             error_set(&error, -ECANCELED, VIR_ERR_OPERATION_ABORTED,
                       "domain '%s' was destroyed while it was starting", dom->def->name);
-        else if (error_is_set(&dom->start_error))
+        /* Killed by us: our reason. Exited by itself (a bad option, a
+         * missing file): QEMU's own words, even if our side first saw only
+         * its monitor close. */
+        else if (error_is_set(&dom->start_error) && !(status >= 0 && WIFEXITED(status)))
             error_move(&error, &dom->start_error);
         else
             error_set(&error, -EIO, VIR_ERR_INTERNAL_ERROR,
@@ -472,25 +476,55 @@ start_chardev_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     qmp_strv_free(ptys);
 }
 
+static void start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata);
+static void start_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata);
+
+/* The last step of a start: run the vCPUs, or report a paused start. */
+static void
+start_resume_or_report(Domain *dom)
+{
+    if (!dom->mon)
+        return;
+    if (dom->start_paused)
+        qmp_command(dom->mon, "query-status", NULL, start_status_reply, dom, NULL);
+    else
+        qmp_command(dom->mon, "cont", NULL, start_cont_reply, dom, NULL);
+}
+
 static void
 start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     Domain *dom = userdata;
     QmpVcpu *vcpus = NULL;
+    Error parse_error = ERROR_INIT;
     size_t n = 0;
 
     if (error) {
         start_fail(dom, error);
         return;
     }
-    if (qmp_parse_cpus_fast(ret, &vcpus, &n, NULL) < 0)
+    if (qmp_parse_cpus_fast(ret, &vcpus, &n, &parse_error) < 0) {
+        start_fail(dom, &parse_error);
+        error_clear(&parse_error);
         return;
+    }
     free(dom->vcpu_tids);
     dom->vcpu_tids = xcalloc(n, sizeof(*dom->vcpu_tids));
     dom->n_vcpu_tids = n;
     for (size_t i = 0; i < n; i++)
         dom->vcpu_tids[i] = vcpus[i].thread_id;
     qmp_vcpus_free(vcpus, n);
+    if (dom->tune_pending) {
+        /* Pinned and in its cgroups before a vCPU runs; then on. */
+        Error tune_error = ERROR_INIT;
+        dom->tune_pending = false;
+        if (qemu_cputune_apply(dom, &tune_error) < 0) {
+            start_fail(dom, &tune_error);
+            error_clear(&tune_error);
+            return;
+        }
+        start_resume_or_report(dom);
+    }
 }
 
 static void
@@ -799,14 +833,16 @@ start_with_resources(Domain *dom, const Error *res_error)
         error_clear(&error);
         return;
     }
-    /* Pipelined: QMP answers in order, so the last reply ends the start. */
+    /* Pipelined: QMP answers in order, so the last reply ends the start.
+     * With pinning or cgroups, "cont" waits for the vCPU threads to be
+     * placed. */
     if (domain_has_pty(dom->live))
         qmp_command(dom->mon, "query-chardev", NULL, start_chardev_reply, dom, NULL);
+    dom->tune_pending = qemu_cputune_needed(dom->live);
     qmp_command(dom->mon, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
-    if (paused)
-        qmp_command(dom->mon, "query-status", NULL, start_status_reply, dom, NULL);
-    else
-        qmp_command(dom->mon, "cont", NULL, start_cont_reply, dom, NULL);
+    if (!dom->tune_pending)
+        start_resume_or_report(dom);
+    (void) paused;
     return;
 
 fail:

@@ -60,6 +60,11 @@ qemu_process_save_status(Domain *dom)
     xml_writer_start(&w, "monitor");
     xml_writer_attr(&w, "path", dom->monitor_path);
     xml_writer_end(&w);
+    if (dom->cgroup_dir) {
+        xml_writer_start(&w, "cgroup");
+        xml_writer_attr(&w, "path", dom->cgroup_dir);
+        xml_writer_end(&w);
+    }
     if (dom->log_path) {
         xml_writer_start(&w, "log");
         xml_writer_attr(&w, "path", dom->log_path);
@@ -164,7 +169,7 @@ reconnect_one(QemuDriver *drv, const char *name)
 {
     auto_cleanup(free_ptr) char *xml = NULL, *state = NULL, *pid_s = NULL, *id_s = NULL;
     auto_cleanup(free_ptr) char *reason_s = NULL, *mon = NULL, *logp = NULL, *balloon = NULL;
-    auto_cleanup(free_ptr) char *domxml = NULL;
+    auto_cleanup(free_ptr) char *domxml = NULL, *cgroup = NULL;
     auto_cleanup(domain_def_freep) DomainDef *live = NULL;
     Error error = ERROR_INIT;
     auto_cleanup(xmlFreeDocp) xmlDoc *doc = NULL;
@@ -187,6 +192,8 @@ reconnect_one(QemuDriver *drv, const char *name)
         mon = xml_prop(node, "path");
     if ((node = xml_child(root, "log")))
         logp = xml_prop(node, "path");
+    if ((node = xml_child(root, "cgroup")))
+        cgroup = xml_prop(node, "path");
     node = xml_child(root, "domain");
     if (!node || !pid_s || !id_s || !mon)
         goto gone;
@@ -222,6 +229,7 @@ reconnect_one(QemuDriver *drv, const char *name)
     dom->balloon_kib = balloon ? strtoull(balloon, NULL, 10) : dom->live->current_memory_kib;
     dom->monitor_path = steal_ptr(mon);
     dom->log_path = logp && *logp ? steal_ptr(logp) : NULL;
+    dom->cgroup_dir = steal_ptr(cgroup);
     if (dom->def != dom->live && dom->persistent) {
         auto_cleanup(free_ptr) char *a = domain_def_format(dom->def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
         auto_cleanup(free_ptr) char *b = domain_def_format(dom->live, -1, DOMAIN_DEF_FORMAT_INACTIVE);

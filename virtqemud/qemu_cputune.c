@@ -1,0 +1,376 @@
+/* <vcpu cpuset>, <cputune>: CPU affinity of the vCPU and emulator threads,
+ * and the CPU controller's shares, period and quota in a cgroup of the
+ * domain's own, as libvirt applies them while the guest is still paused.
+ *
+ * The cgroup lives below the daemon's own cgroup of the cpu controller
+ * (cgroup v1 "cpu", or v2 with "cpu" enabled), at
+ * machine.slice/virtstack-<uuid>-<id>.scope, with vcpuN and emulator
+ * children when period or quota are asked for per thread. A host without a
+ * writable cpu controller fails the start only when the definition asks for
+ * shares, period or quota. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileutil.h"
+#include "log.h"
+#include "qemu_driver_priv.h"
+
+/* "1-4,^3,6" -> a CPU mask. */
+static int
+cpuset_parse(const char *s, cpu_set_t *ret, Error *error)
+{
+    cpu_set_t set;
+    const char *p = s;
+
+    CPU_ZERO(&set);
+    while (*p) {
+        bool neg = false;
+        char *end;
+        unsigned long a, b;
+
+        if (*p == '^') {
+            neg = true;
+            p++;
+        }
+        a = strtoul(p, &end, 10);
+        if (end == p)
+            goto bad;
+        b = a;
+        p = end;
+        if (*p == '-') {
+            p++;
+            b = strtoul(p, &end, 10);
+            if (end == p || b < a)
+                goto bad;
+            p = end;
+        }
+        if (b >= CPU_SETSIZE)
+            goto bad;
+        for (unsigned long c = a; c <= b; c++) {
+            if (neg)
+                CPU_CLR(c, &set);
+            else
+                CPU_SET(c, &set);
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            goto bad;
+    }
+    *ret = set;
+    return 0;
+bad:
+    return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "invalid cpuset '%s'", s);
+}
+
+static int
+set_affinity(pid_t tid, const char *cpuset, const char *what, Error *error)
+{
+    cpu_set_t set;
+    int r = cpuset_parse(cpuset, &set, error);
+
+    if (r < 0)
+        return r;
+    if (sched_setaffinity(tid, sizeof(set), &set) < 0)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
+                               "cannot set CPU affinity of %s to '%s'", what, cpuset);
+    return 0;
+}
+
+static bool
+is_vcpu_thread(const Domain *dom, pid_t tid)
+{
+    for (size_t i = 0; i < dom->n_vcpu_tids; i++)
+        if (dom->vcpu_tids[i] == tid)
+            return true;
+    return false;
+}
+
+static const char *
+vcpu_pin(const DomainDef *def, size_t vcpu)
+{
+    for (size_t i = 0; i < def->cputune.n_vcpupins; i++)
+        if (def->cputune.vcpupins[i].vcpu == vcpu)
+            return def->cputune.vcpupins[i].cpuset;
+    return def->vcpu_cpuset;
+}
+
+/* ---- cgroups ----------------------------------------------------------- */
+
+/* Where the cpu controller is, and our own place in it. */
+static int
+cpu_controller(char **ret_base, bool *ret_v2)
+{
+    char line[1024];
+    auto_cleanup(free_ptr) char *v1_mount = NULL, *v2_mount = NULL;
+    auto_cleanup(free_ptr) char *v1_path = NULL, *v2_path = NULL;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+
+    if (!f)
+        return -errno;
+    while (fgets(line, sizeof(line), f)) {
+        char mnt[512], fstype[64], opts[512];
+        char *sep = strstr(line, " - ");
+        if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
+            sscanf(sep + 3, "%63s %*s %511s", fstype, opts) != 2)
+            continue;
+        if (strcmp(fstype, "cgroup") == 0 && !v1_mount) {
+            for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
+                if (strcmp(o, "cpu") == 0)
+                    v1_mount = xstrdup(mnt);
+        } else if (strcmp(fstype, "cgroup2") == 0 && !v2_mount) {
+            v2_mount = xstrdup(mnt);
+        }
+    }
+    fclose(f);
+    f = fopen("/proc/self/cgroup", "re");
+    if (!f)
+        return -errno;
+    while (fgets(line, sizeof(line), f)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        c2[strcspn(c2, "\n")] = '\0';
+        *c2 = '\0';
+        if (strcmp(c1 + 1, "") == 0 && line[0] == '0')
+            v2_path = xstrdup(c2 + 1);
+        for (char *o = strtok(c1 + 1, ","); o; o = strtok(NULL, ","))
+            if (strcmp(o, "cpu") == 0)
+                v1_path = xstrdup(c2 + 1);
+    }
+    fclose(f);
+    if (v1_mount && v1_path) {
+        *ret_base = xasprintf("%s%s", v1_mount, strcmp(v1_path, "/") == 0 ? "" : v1_path);
+        *ret_v2 = false;
+        return 0;
+    }
+    if (v2_mount && v2_path) {
+        auto_cleanup(free_ptr) char *ctl = xasprintf("%s/cgroup.controllers", v2_mount);
+        auto_cleanup(free_ptr) char *text = NULL;
+        if (file_read_all(ctl, 4096, &text, NULL, NULL) >= 0 && strstr(text, "cpu")) {
+            *ret_base = xasprintf("%s%s", v2_mount, strcmp(v2_path, "/") == 0 ? "" : v2_path);
+            *ret_v2 = true;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+static int
+write_value(const char *dir, const char *file, const char *value, Error *error)
+{
+    auto_cleanup(free_ptr) char *path = xasprintf("%s/%s", dir, file);
+    FILE *f = fopen(path, "we");
+    int r = 0;
+
+    if (!f)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "cannot open '%s'", path);
+    if (fputs(value, f) < 0)
+        r = -errno;
+    if (fclose(f) != 0 && r == 0)
+        r = -errno;
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_SYSTEM_ERROR,
+                               "cannot write '%s' to '%s'", value, path);
+    return 0;
+}
+
+static int
+make_dir(const char *dir, Error *error)
+{
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
+                               "cannot create cgroup '%s'", dir);
+    return 0;
+}
+
+/* Period and quota of one cgroup (v1: two files; v2: cpu.max). */
+static int
+set_bandwidth(const char *dir, bool v2, uint64_t period, int64_t quota, bool has_quota,
+              Error *error)
+{
+    char buf[64];
+    int r = 0;
+
+    if (v2) {
+        if (!period && !has_quota)
+            return 0;
+        if (has_quota && quota >= 0)
+            snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, quota, period ? period : 100000);
+        else
+            snprintf(buf, sizeof(buf), "max %" PRIu64, period ? period : 100000);
+        return write_value(dir, "cpu.max", buf, error);
+    }
+    if (period) {
+        snprintf(buf, sizeof(buf), "%" PRIu64, period);
+        r = write_value(dir, "cpu.cfs_period_us", buf, error);
+    }
+    if (r >= 0 && has_quota) {
+        snprintf(buf, sizeof(buf), "%" PRId64, quota);
+        r = write_value(dir, "cpu.cfs_quota_us", buf, error);
+    }
+    return r;
+}
+
+static int
+move_thread(const char *dir, bool v2, pid_t tid, Error *error)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof(buf), "%d", (int) tid);
+    /* v2 moves threads only in threaded cgroups; a whole process otherwise. */
+    return write_value(dir, v2 ? "cgroup.procs" : "tasks", buf, error);
+}
+
+static bool
+cputune_wants_cgroup(const DomainCputune *t)
+{
+    return t->present && (t->shares || t->period || t->has_quota || t->emulator_period ||
+                          t->has_emulator_quota);
+}
+
+static int
+apply_cgroup(Domain *dom, Error *error)
+{
+    const DomainCputune *t = &dom->live->cputune;
+    auto_cleanup(free_ptr) char *base = NULL, *slice = NULL;
+    char uuid[UUID_STRING_LEN], buf[64];
+    bool v2 = false;
+    int r;
+
+    if (cpu_controller(&base, &v2) < 0)
+        return error_set(error, -ENOTSUP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: domain '%s' asks for CPU shares, period "
+                         "or quota, but this host has no cgroup cpu controller",
+                         dom->def->name);
+    slice = xasprintf("%s/machine.slice", base);
+    r = make_dir(slice, error);
+    if (r < 0)
+        return r;
+    dom->cgroup_dir = xasprintf("%s/virtstack-%s-%d.scope", slice,
+                                uuid_format(&dom->def->uuid, uuid), dom->id);
+    r = make_dir(dom->cgroup_dir, error);
+    if (r < 0)
+        return r;
+    if (t->shares) {
+        if (v2) /* libvirt's shares to weight conversion */
+            snprintf(buf, sizeof(buf), "%" PRIu64, 1 + ((t->shares - 2) * 9999) / 262142);
+        else
+            snprintf(buf, sizeof(buf), "%" PRIu64, t->shares);
+        r = write_value(dom->cgroup_dir, v2 ? "cpu.weight" : "cpu.shares", buf, error);
+        if (r < 0)
+            return r;
+    }
+    if (v2) {
+        /* One cgroup for the whole process: the vCPU bandwidth applies to it. */
+        r = move_thread(dom->cgroup_dir, true, dom->pid, error);
+        if (r >= 0)
+            r = set_bandwidth(dom->cgroup_dir, true, t->period, t->quota, t->has_quota, error);
+        return r;
+    }
+    /* v1: vcpuN and emulator children, each thread in its own. */
+    for (size_t i = 0; i < dom->n_vcpu_tids; i++) {
+        auto_cleanup(free_ptr) char *dir = xasprintf("%s/vcpu%zu", dom->cgroup_dir, i);
+        r = make_dir(dir, error);
+        if (r >= 0)
+            r = set_bandwidth(dir, false, t->period, t->quota, t->has_quota, error);
+        if (r >= 0)
+            r = move_thread(dir, false, (pid_t) dom->vcpu_tids[i], error);
+        if (r < 0)
+            return r;
+    }
+    {
+        auto_cleanup(free_ptr) char *dir = xasprintf("%s/emulator", dom->cgroup_dir);
+        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->pid);
+        DIR *d;
+        struct dirent *e;
+
+        r = make_dir(dir, error);
+        if (r >= 0)
+            r = set_bandwidth(dir, false, t->emulator_period, t->emulator_quota,
+                              t->has_emulator_quota, error);
+        if (r < 0)
+            return r;
+        d = opendir(task_dir);
+        while (d && (e = readdir(d))) {
+            pid_t tid = (pid_t) atoi(e->d_name);
+            if (tid > 0 && !is_vcpu_thread(dom, tid) && move_thread(dir, false, tid, error) < 0)
+                break;
+        }
+        if (d)
+            closedir(d);
+        if (error_is_set(error))
+            return -EIO;
+    }
+    return 0;
+}
+
+/* Removes the domain's cgroups once QEMU is gone (they are empty then). */
+void
+qemu_cputune_cleanup(Domain *dom)
+{
+    DIR *d;
+    struct dirent *e;
+
+    if (!dom->cgroup_dir)
+        return;
+    d = opendir(dom->cgroup_dir);
+    while (d && (e = readdir(d))) {
+        if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+            auto_cleanup(free_ptr) char *sub = xasprintf("%s/%s", dom->cgroup_dir, e->d_name);
+            rmdir(sub);
+        }
+    }
+    if (d)
+        closedir(d);
+    if (rmdir(dom->cgroup_dir) < 0 && errno != ENOENT)
+        log_warn("cannot remove cgroup '%s': %s", dom->cgroup_dir, strerror(errno));
+    free(steal_ptr(dom->cgroup_dir));
+}
+
+bool
+qemu_cputune_needed(const DomainDef *def)
+{
+    return def->vcpu_cpuset || def->cputune.n_vcpupins || def->cputune.emulatorpin ||
+           cputune_wants_cgroup(&def->cputune);
+}
+
+/* Called with QEMU paused and the vCPU thread ids known. */
+int
+qemu_cputune_apply(Domain *dom, Error *error)
+{
+    const DomainDef *def = dom->live;
+    const char *emulator = def->cputune.emulatorpin ? def->cputune.emulatorpin
+                                                     : def->vcpu_cpuset;
+    int r = 0;
+
+    if (emulator) {
+        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->pid);
+        DIR *d = opendir(task_dir);
+        struct dirent *e;
+
+        while (r >= 0 && d && (e = readdir(d))) {
+            pid_t tid = (pid_t) atoi(e->d_name);
+            if (tid > 0 && !is_vcpu_thread(dom, tid))
+                r = set_affinity(tid, emulator, "the emulator threads", error);
+        }
+        if (d)
+            closedir(d);
+    }
+    for (size_t i = 0; r >= 0 && i < dom->n_vcpu_tids; i++) {
+        const char *pin = vcpu_pin(def, i);
+        char what[32];
+        snprintf(what, sizeof(what), "vcpu %zu", i);
+        if (pin)
+            r = set_affinity((pid_t) dom->vcpu_tids[i], pin, what, error);
+    }
+    if (r >= 0 && cputune_wants_cgroup(&def->cputune))
+        r = apply_cgroup(dom, error);
+    return r;
+}
