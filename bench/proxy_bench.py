@@ -1,21 +1,34 @@
 #!/usr/bin/python3
 """virtproxyd benchmark: RPC calls per second for python3-libvirt clients,
-and the wall time of `virsh list --all` with 1000 defined domains.
+and the wall time of `virsh list --all` with 1000 defined domains, for this
+stack and for Debian's libvirtd, in the same run, with the ratios.
 
-    /usr/bin/python3 bench/proxy_bench.py [--uri URI] [--domains N] [--seconds S]
+    /usr/bin/python3 bench/proxy_bench.py [--builddir DIR] [--domains N]
+        [--seconds S] [--no-libvirtd] [--uri URI]
 
-Without --uri it starts its own stack (private dbus-daemon, virtqemud,
-virtproxyd with TCP on a free port, under a temporary root) from BUILDDIR
-(default: build/). With --uri it measures whatever answers there (e.g.
-Debian's libvirtd: qemu+tcp://127.0.0.1:16509/system); the domains it
-defines (bench-NNNN) are undefined at the end.
+Without --uri it measures, one after the other (never both running at once):
 
-Measured: lookupByName + state (answered from virtproxyd's mirror),
-lookupByName + info (one more round trip to virtqemud for memory and CPU
-time), each call pair counted as 2 RPCs, with 1 and 4 client processes; and
-`virsh list --all`. The issue's numbers for libvirtd on this kind of host:
-7,400 RPC/s for one TCP client, 212 ms for `virsh list --all` with 1000
-domains."""
+- Debian's libvirtd (/usr/sbin/libvirtd, packages libvirt-daemon and
+  libvirt-daemon-driver-qemu), started by hand, never through the package's
+  service: in a private mount namespace (`unshare -m`, propagation private)
+  where tmpfs hides /run, /var/lib/libvirt, /var/cache/libvirt and
+  /var/log/libvirt, and a temporary copy of /etc/libvirt (without the
+  autostarted default network) is bound over /etc/libvirt; its config file
+  (-f) sets listen_tcp on a free loopback port with auth_tcp = "none",
+  listen_tls = 0 and unix_sock_dir in the temporary folder; `--listen`. So
+  nothing of the host's state is read or written, and everything it created
+  vanishes with its namespace when it exits. It runs as the system instance
+  (qemu:///system) because that is what is compared; it needs root.
+- this stack: a private dbus-daemon, virtqemud and virtproxyd with TCP on a
+  free port, under a temporary root, from BUILDDIR (default: build/).
+
+With --uri it measures only whatever answers there. The domains it defines
+(bench-NNNN, never started) are undefined at the end.
+
+Measured, over TCP on 127.0.0.1: lookupByName + state and lookupByName +
+info, each pair counted as 2 RPCs, with 1 and 4 client processes; the wall
+time of `virsh list --all` (best of 5), and of `virsh uri` (starting virsh
+and opening a connection: the fixed part of every virsh run)."""
 
 import argparse
 import multiprocessing
@@ -26,8 +39,8 @@ import sys
 import time
 import uuid as uuidlib
 
-LIBVIRTD_RPC_PER_S = 7400
-LIBVIRTD_LIST_MS = 212
+import socket
+import tempfile
 
 DOMAIN_XML = """<domain type='qemu'>
   <name>{name}</name>
@@ -136,11 +149,7 @@ class Stack:
         harness.guest_images = lambda: ("/nonexistent", "/nonexistent")
         self.fx = harness.Fixture()
         root = self.fx.root
-        import socket
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self.port = s.getsockname()[1]
-        s.close()
+        self.port = free_port()
         os.makedirs(os.path.join(root, "etc", "libvirt"), exist_ok=True)
         with open(os.path.join(root, "etc", "libvirt", "virtproxyd.conf"), "w") as f:
             f.write('listen_tcp = 1\ntcp_port = %d\nauth_tcp = "none"\n' % self.port)
@@ -158,38 +167,179 @@ class Stack:
         self.fx.cleanup()
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+
+# Runs in the private mount namespace: hides the host's libvirt state and
+# execs libvirtd (so its pid is the one we started).
+NS_SCRIPT = """set -e
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/libvirt
+for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+    mount -t tmpfs -o mode=0755 tmpfs "$d"
+done
+mount --bind "$1/etc" /etc/libvirt
+exec %s -f "$1/libvirtd.conf" --listen
+""" % LIBVIRTD
+
+
+class Libvirtd:
+    """Debian's libvirtd in a private mount namespace (see the top)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="bench-libvirtd.")
+        self.port = free_port()
+        etc = os.path.join(self.dir, "etc")
+        shutil.copytree("/etc/libvirt", etc, symlinks=True)
+        autostart = os.path.join(etc, "qemu", "networks", "autostart")
+        if os.path.isdir(autostart):
+            for f in os.listdir(autostart):
+                os.unlink(os.path.join(autostart, f))
+        sock = os.path.join(self.dir, "sock")
+        os.mkdir(sock)
+        with open(os.path.join(self.dir, "libvirtd.conf"), "w") as f:
+            f.write('listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "127.0.0.1"\n'
+                    'tcp_port = "%d"\nauth_tcp = "none"\nauth_unix_rw = "none"\n'
+                    'auth_unix_ro = "none"\nunix_sock_dir = "%s"\n'
+                    'log_outputs = "3:file:%s/libvirtd.log"\n'
+                    % (self.port, sock, self.dir))
+        script = os.path.join(self.dir, "ns.sh")
+        with open(script, "w") as f:
+            f.write(NS_SCRIPT)
+        self.out = open(os.path.join(self.dir, "stderr"), "w")
+        self.proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private",
+                                      "sh", script, self.dir],
+                                     stdin=subprocess.DEVNULL, stdout=self.out,
+                                     stderr=subprocess.STDOUT)
+        self.uri = "qemu+tcp://127.0.0.1:%d/system" % self.port
+        self._wait_ready(os.path.join(sock, "libvirt-sock"))
+
+    def _wait_ready(self, sock_path, timeout=60.0):
+        import libvirt
+        end = time.monotonic() + timeout
+        # libvirtd creates its sockets and then starts its drivers (the QEMU
+        # capabilities probe takes seconds); an open connection and an
+        # answer to a driver call mean it is ready.
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                with open(os.path.join(self.dir, "stderr")) as f:
+                    raise RuntimeError("libvirtd exited: " + f.read())
+            if os.path.exists(sock_path):
+                try:
+                    c = libvirt.open(self.uri)
+                    c.listAllDomains()
+                    c.close()
+                    return
+                except libvirt.libvirtError:
+                    pass
+            time.sleep(0.1)
+        raise RuntimeError("libvirtd did not answer on %s" % self.uri)
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def virsh_uri_ms(uri, runs=5):
+    best = None
+    for _ in range(runs):
+        t0 = time.monotonic()
+        subprocess.run(["virsh", "-c", uri, "uri"], capture_output=True, check=True)
+        dt = (time.monotonic() - t0) * 1000
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def run_one(what, start, n_domains, seconds):
+    print("measuring %s ..." % what, file=sys.stderr, flush=True)
+    target = start()
+    try:
+        res = measure(target.uri, n_domains, seconds)
+        res["uri_ms"] = virsh_uri_ms(target.uri)
+        res["uri"] = target.uri
+        return res
+    finally:
+        target.close()
+
+
+ROWS = [
+    ("lookupByName+state, 1 client ", "state1", "RPC/s", True),
+    ("lookupByName+state, 4 clients", "state4", "RPC/s", True),
+    ("lookupByName+info,  1 client ", "info1", "RPC/s", True),
+    ("lookupByName+info,  4 clients", "info4", "RPC/s", True),
+    ("virsh list --all             ", "list_ms", "ms", False),
+    ("virsh uri (start + connect)  ", "uri_ms", "ms", False),
+]
+
+
+def fmt(v, unit):
+    return ("%9.0f" if unit == "RPC/s" else "%9.1f") % v
+
+
+def print_table(ours, theirs, n_domains):
+    print("%d domains defined; TCP on 127.0.0.1; %d CPUs; python3-libvirt and virsh %s"
+          % (n_domains, os.cpu_count(), libvirt_version()))
+    if theirs:
+        print("%-30s %15s %15s %8s" % ("", "virtproxyd", "libvirtd", "ratio"))
+    for label, key, unit, higher in ROWS:
+        line = "%s %9s %-5s" % (label, fmt(ours[key], unit), unit)
+        if theirs:
+            ratio = ours[key] / theirs[key] if higher else theirs[key] / ours[key]
+            line += " %9s %-5s %7.2fx" % (fmt(theirs[key], unit), unit, ratio)
+        print(line)
+    if theirs:
+        print("ratio: how many times faster virtproxyd is (target: >= 2x for "
+              "lookupByName+info and virsh list --all)")
+
+
+def libvirt_version():
+    import libvirt
+    v = libvirt.getVersion()
+    return "%d.%d.%d" % (v // 1000000, v // 1000 % 1000, v % 1000)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--uri")
+    ap.add_argument("--uri", help="measure only what answers at this URI")
     ap.add_argument("--domains", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--builddir", default=os.environ.get("BUILDDIR", "build"))
+    ap.add_argument("--no-libvirtd", action="store_true",
+                    help="do not measure Debian's libvirtd")
     args = ap.parse_args()
     if not shutil.which("virsh"):
         print("virsh is not installed (libvirt-clients)")
         return 77
-    stack = None
-    uri = args.uri
-    if not uri:
-        stack = Stack(os.path.abspath(args.builddir))
-        uri = stack.uri
-    try:
-        res = measure(uri, args.domains, args.seconds)
-    finally:
-        if stack:
-            stack.close()
-    print("URI: %s (%d domains defined)" % (uri, args.domains))
-    print("lookupByName+state, 1 client : %8.0f RPC/s  (libvirtd: %d RPC/s, ratio %.2f)"
-          % (res["state1"], LIBVIRTD_RPC_PER_S, res["state1"] / LIBVIRTD_RPC_PER_S))
-    print("lookupByName+state, 4 clients: %8.0f RPC/s" % res["state4"])
-    print("lookupByName+info,  1 client : %8.0f RPC/s  (libvirtd: %d RPC/s, ratio %.2f)"
-          % (res["info1"], LIBVIRTD_RPC_PER_S, res["info1"] / LIBVIRTD_RPC_PER_S))
-    print("lookupByName+info,  4 clients: %8.0f RPC/s" % res["info4"])
-    print("virsh list --all (%d rows)   : %8.1f ms     (libvirtd: %d ms, ratio %.2f)"
-          % (res["listed"], res["list_ms"], LIBVIRTD_LIST_MS,
-             LIBVIRTD_LIST_MS / res["list_ms"]))
-    if shutil.which("libvirtd") and not args.uri:
-        print("note: Debian's libvirtd is installed: run again with --uri for its numbers")
+    if args.uri:
+        class Given:
+            uri = args.uri
+
+            def close(self):
+                pass
+        print_table(run_one(args.uri, Given, args.domains, args.seconds), None, args.domains)
+        return 0
+    theirs = None
+    if not args.no_libvirtd:
+        if os.path.exists(LIBVIRTD) and os.geteuid() == 0 and shutil.which("unshare"):
+            theirs = run_one("libvirtd", Libvirtd, args.domains, args.seconds)
+        else:
+            print("note: libvirtd not measured (needs %s, root and unshare)" % LIBVIRTD)
+    builddir = os.path.abspath(args.builddir)
+    ours = run_one("virtproxyd", lambda: Stack(builddir), args.domains, args.seconds)
+    print_table(ours, theirs, args.domains)
     return 0
 
 
