@@ -3,11 +3,7 @@ own (10.123.46.0/24): virtqemud asks virtnetworkd for a port, the guest's
 udhcpc gets a lease in the range, pings the bridge, the lease shows in
 GetDHCPLeases; a DHCP host entry added with Update gives the next lease a
 fixed address; the ping keeps answering across a SIGKILL restart of
-virtnetworkd.
-
-The test guest's initramfs has no virtio_net driver: the test appends a
-second cpio archive with virtio_net.ko and its dependencies (the kernel
-unpacks concatenated archives) and loads them from the guest's shell."""
+virtnetworkd. The test guest loads virtio_net at boot."""
 
 import atexit
 import os
@@ -51,9 +47,6 @@ NET_XML = """<network>
   </ip>
 </network>
 """
-MODULES = ["kernel/net/core/failover.ko", "kernel/drivers/net/net_failover.ko",
-           "kernel/drivers/net/virtio_net.ko"]
-
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
 
@@ -65,41 +58,6 @@ def kill_dnsmasq(root):
             argv = harness.cmdline(int(d))
             if argv and argv[0].endswith(b"dnsmasq") and any(root.encode() in a for a in argv):
                 harness.kill_and_wait(int(d), signal.SIGKILL, 10)
-
-
-def cpio_newc(entries):
-    """A newc cpio archive of (name, mode, data) entries."""
-    out = b""
-    ino = 1
-    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
-        nb = name.encode() + b"\0"
-        hdr = "070701" + "".join("%08X" % v for v in (
-            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0))
-        out += hdr.encode() + nb
-        out += b"\0" * ((4 - len(out) % 4) % 4)
-        out += data
-        out += b"\0" * ((4 - len(out) % 4) % 4)
-        ino += 1
-    return out
-
-
-def net_initrd(root):
-    kernel, initrd = harness.guest_images()
-    kver = os.path.basename(kernel)[len("vmlinuz-"):]
-    entries = [("netmods", 0o40755, b"")]
-    for m in MODULES:
-        p = os.path.join("/lib/modules", kver, m)
-        if not os.path.exists(p):
-            raise harness.Skip("%s is missing" % p)
-        with open(p, "rb") as f:
-            entries.append(("netmods/" + os.path.basename(m), 0o100644, f.read()))
-    out = os.path.join(root, "initrd-net.cpio")
-    with open(initrd, "rb") as f:
-        base = f.read()
-    with open(out, "wb") as f:
-        f.write(base)
-        f.write(cpio_newc(entries))
-    return out
 
 
 class Pty:
@@ -134,20 +92,16 @@ class Pty:
         os.close(self.fd)
 
 
-def boot_guest(fx, name, initrd):
+def boot_guest(fx, name):
     xml = fx.domain_xml(name, serial="pty", extra_devices=(
         "<interface type='network'><source network='gnet'/><mac address='%s'/>"
         "<model type='virtio'/></interface>" % MAC))
-    _, default_initrd = harness.guest_images()
-    xml = xml.replace(default_initrd, initrd)
     path = fx.connect("DomainCreateXML", "su", xml, 0)
     live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
     pty = Pty(live.find("./devices/serial/source").get("path"))
     tap = live.find("./devices/interface/target")
     check(tap is not None and tap.get("dev"), "live XML lacks the tap device name")
     pty.until(rb"GUEST-READY[\s\S]*# ")
-    pty.run("for m in failover net_failover virtio_net; do insmod /netmods/$m.ko; done; "
-            "echo MODS-$((1+1))", rb"MODS-2")
     pty.run("printf '#!/bin/sh\\n[ \"$1\" = bound ] && ip addr add $ip/$mask dev $interface"
             "\\nexit 0\\n' > /s; chmod +x /s; ip link set eth0 up; echo S-$((2+1))", rb"S-3")
     return path, pty, tap.get("dev")
@@ -163,9 +117,7 @@ def test_guest_on_network(fx):
     c = harness.Client(fx.bus.address, dest=NET_BUS)
     fx.clients.append(c)
     npath = c.call(PATH, "org.libvirt.Connect", "NetworkCreateXML", "s", NET_XML)
-    initrd = net_initrd(fx.root)
-
-    path, pty, tap = boot_guest(fx, "netguest", initrd)
+    path, pty, tap = boot_guest(fx, "netguest")
     try:
         master = subprocess.run(["ip", "-o", "link", "show", tap], stdout=subprocess.PIPE,
                                 text=True).stdout
