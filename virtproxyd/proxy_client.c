@@ -223,7 +223,9 @@ on_keepalive(uv_timer_t *t)
 
     if (c->closed)
         return;
-    if (c->ka_missed > proxy->cfg.keepalive_count) {
+    /* keepalive_count pings unanswered: closed (keepalive_count + 1) *
+     * keepalive_interval seconds after the client last spoke, as libvirtd. */
+    if (c->ka_missed >= proxy->cfg.keepalive_count) {
         client_close(c, "no keepalive answer");
         return;
     }
@@ -258,13 +260,22 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init((char *) c->rbuf, READ_CHUNK);
 }
 
+/* One whole message from the client. A header no client of the protocol
+ * sends (another program, version or type) costs the client its
+ * connection, as libvirtd drops it: the stream can no longer be trusted. */
 static void
 handle_message(Client *c, const RpcMessage *msg)
 {
+    Error error = ERROR_INIT;
+
+    if (rpc_check_from_client(&msg->header, &error) < 0) {
+        client_close(c, error.message);
+        error_clear(&error);
+        return;
+    }
     c->ka_missed = 0;
     if (msg->header.prog == KEEPALIVE_PROGRAM) {
-        if (msg->header.proc == KEEPALIVE_PROC_PING &&
-            msg->header.type == REMOTE_MESSAGE_MESSAGE)
+        if (msg->header.proc == KEEPALIVE_PROC_PING)
             send_keepalive(c, KEEPALIVE_PROC_PONG);
         return;
     }

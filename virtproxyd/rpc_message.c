@@ -1,6 +1,8 @@
 /* The libvirt RPC message layer: framing, payload codec, reply/error/event/
  * stream/keepalive encoders. See rpc_message.h. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rpc_message.h"
@@ -196,6 +198,46 @@ rpc_decoder_feed(RpcDecoder *d, const void *data, size_t len, size_t *ret_consum
 }
 
 int
+rpc_check_from_client(const RpcHeader *h, Error *error)
+{
+    bool ok;
+
+    if (h->status < REMOTE_MESSAGE_OK || h->status > REMOTE_MESSAGE_CONTINUE)
+        return error_set(error, -EPROTO, VIR_ERR_RPC, "RPC message status %d is not valid",
+                         h->status);
+    switch (h->prog) {
+    case REMOTE_PROGRAM:
+        if (h->vers != REMOTE_PROTOCOL_VERSION)
+            return error_set(error, -EPROTO, VIR_ERR_RPC,
+                             "RPC program %#x version %u is not served", h->prog, h->vers);
+        ok = h->type == REMOTE_MESSAGE_CALL || h->type == REMOTE_MESSAGE_CALL_WITH_FDS ||
+             h->type == REMOTE_MESSAGE_STREAM || h->type == REMOTE_MESSAGE_STREAM_HOLE;
+        break;
+    case KEEPALIVE_PROGRAM:
+        if (h->vers != KEEPALIVE_PROTOCOL_VERSION)
+            return error_set(error, -EPROTO, VIR_ERR_RPC,
+                             "RPC program %#x version %u is not served", h->prog, h->vers);
+        if (h->proc != KEEPALIVE_PROC_PING && h->proc != KEEPALIVE_PROC_PONG)
+            return error_set(error, -EPROTO, VIR_ERR_RPC,
+                             "keepalive procedure %d is not valid", h->proc);
+        ok = h->type == REMOTE_MESSAGE_MESSAGE;
+        break;
+    case RPC_QEMU_PROGRAM:
+    case RPC_LXC_PROGRAM:
+        ok = h->type == REMOTE_MESSAGE_CALL;
+        break;
+    default:
+        return error_set(error, -EPROTO, VIR_ERR_RPC, "RPC program %#x is not served",
+                         h->prog);
+    }
+    if (!ok)
+        return error_set(error, -EPROTO, VIR_ERR_RPC,
+                         "RPC message type %d is not valid from a client for program %#x",
+                         h->type, h->prog);
+    return 0;
+}
+
+int
 rpc_message_parse(const void *frame, size_t len, size_t max_message, RpcMessage **ret_msg,
                   Error *error)
 {
@@ -219,16 +261,121 @@ rpc_message_parse(const void *frame, size_t len, size_t max_message, RpcMessage 
     return 0;
 }
 
+/* ---- Lengths checked against the bytes left ----------------------------
+ *
+ * rpcgen's routines call libtirpc's xdr_string(), xdr_bytes() and
+ * xdr_array(), which allocate what a length word announces (up to the bound
+ * in the .x: 4 MiB for a string, 16384 domains for a list) before they read
+ * a single byte of it. A 36-byte frame could make the daemon allocate
+ * megabytes. These three functions stand in for libtirpc's (the executable's
+ * definition wins over the library's): while rpc_message_decode_body() runs,
+ * they peek at the length word and refuse one that claims more than the
+ * message still holds (a string or opaque needs its bytes, an array element
+ * at least one 4-byte XDR unit), so memory follows the bytes received. Any
+ * other stream (encoding, freeing, another decoder) goes straight to
+ * libtirpc's own function. */
+
+typedef bool_t (*XdrStringFn)(XDR *, char **, u_int);
+typedef bool_t (*XdrBytesFn)(XDR *, char **, u_int *, u_int);
+typedef bool_t (*XdrArrayFn)(XDR *, char **, u_int *, u_int, u_int, xdrproc_t);
+
+static __thread XDR *bounded_xdrs;
+static __thread const uint8_t *bounded_base;
+static __thread size_t bounded_len;
+
+static void *
+libtirpc_symbol(const char *name)
+{
+    void *fn = dlsym(RTLD_NEXT, name);
+
+    if (!fn)
+        abort();  /* libtirpc is linked: cannot happen */
+    return fn;
+}
+
+/* The length word at the stream's position and how many bytes follow it;
+ * false when @xdrs is not the decode in progress (no check applies). */
+static bool
+bounded_peek(XDR *xdrs, uint32_t *ret_len, size_t *ret_left)
+{
+    size_t pos;
+
+    if (xdrs != bounded_xdrs || xdrs->x_op != XDR_DECODE)
+        return false;
+    pos = xdr_getpos(xdrs);
+    if (pos > bounded_len || bounded_len - pos < 4) {
+        /* No length word at all: libtirpc fails on it without allocating. */
+        *ret_len = 0;
+        *ret_left = 0;
+        return true;
+    }
+    *ret_len = get_be32(bounded_base + pos);
+    *ret_left = bounded_len - pos - 4;
+    return true;
+}
+
+bool_t
+xdr_string(XDR *xdrs, char **cpp, u_int maxsize)
+{
+    static XdrStringFn real;
+    uint32_t len;
+    size_t left;
+
+    if (!real)
+        real = (XdrStringFn) libtirpc_symbol("xdr_string");
+    if (bounded_peek(xdrs, &len, &left) && (len > maxsize || len > left))
+        return FALSE;
+    return real(xdrs, cpp, maxsize);
+}
+
+bool_t
+xdr_bytes(XDR *xdrs, char **cpp, u_int *sizep, u_int maxsize)
+{
+    static XdrBytesFn real;
+    uint32_t len;
+    size_t left;
+
+    if (!real)
+        real = (XdrBytesFn) libtirpc_symbol("xdr_bytes");
+    if (bounded_peek(xdrs, &len, &left) && (len > maxsize || len > left))
+        return FALSE;
+    return real(xdrs, cpp, sizep, maxsize);
+}
+
+bool_t
+xdr_array(XDR *xdrs, char **addrp, u_int *sizep, u_int maxsize, u_int elsize,
+          xdrproc_t elproc)
+{
+    static XdrArrayFn real;
+    uint32_t count;
+    size_t left;
+
+    if (!real)
+        real = (XdrArrayFn) libtirpc_symbol("xdr_array");
+    if (bounded_peek(xdrs, &count, &left) && (count > maxsize || count > left / 4))
+        return FALSE;
+    return real(xdrs, addrp, sizep, maxsize, elsize, elproc);
+}
+
 int
 rpc_message_decode_body(const RpcMessage *m, xdrproc_t proc, void *ret_args, Error *error)
 {
     static uint8_t empty[4];
+    uint8_t *base = m->body ? m->body : empty;
+    XDR *outer_xdrs = bounded_xdrs;
+    const uint8_t *outer_base = bounded_base;
+    size_t outer_len = bounded_len;
     XDR xdrs;
     bool ok;
 
-    xdrmem_create(&xdrs, m->body ? (char *) m->body : (char *) empty, m->body_len,
-                  XDR_DECODE);
+    xdrmem_create(&xdrs, (char *) base, m->body_len, XDR_DECODE);
+    bounded_xdrs = &xdrs;
+    bounded_base = base;
+    bounded_len = m->body_len;
     ok = proc(&xdrs, ret_args, 0) && xdr_getpos(&xdrs) == m->body_len;
+    bounded_xdrs = outer_xdrs;
+    bounded_base = outer_base;
+    bounded_len = outer_len;
     xdr_destroy(&xdrs);
     if (!ok) {
         xdr_free(proc, ret_args);

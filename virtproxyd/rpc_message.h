@@ -88,6 +88,19 @@ int rpc_decoder_feed(RpcDecoder *d, const void *data, size_t len, size_t *ret_co
 /* True when no partial message is buffered: EOF here is a clean close. */
 bool rpc_decoder_is_idle(const RpcDecoder *d);
 
+/* libvirt's QEMU and LXC programs: known, not served (a CALL is answered
+ * "Cannot find program"). */
+#define RPC_QEMU_PROGRAM 0x20008087u
+#define RPC_LXC_PROGRAM 0x00068000u
+
+/* What a daemon accepts from a client, checked before anything reads the
+ * payload: program REMOTE version 1 with type CALL, CALL_WITH_FDS, STREAM
+ * or STREAM_HOLE; a KEEPALIVE version 1 PING or PONG of type MESSAGE; a
+ * CALL to the QEMU or LXC program. Any other program, version, type, or a
+ * status outside OK/ERROR/CONTINUE is a peer that does not speak the
+ * protocol: -EPROTO with @error set (VIR_ERR_RPC), and the caller drops it. */
+int rpc_check_from_client(const RpcHeader *h, Error *error);
+
 /* Decodes a whole message (length word included) in one go: a convenience
  * for tests and for callers that already hold a frame. */
 int rpc_message_parse(const void *frame, size_t len, size_t max_message,
@@ -99,7 +112,10 @@ int rpc_message_parse(const void *frame, size_t len, size_t max_message,
  * On success the struct holds allocations: free them with
  * xdr_free(proc, ret_args). On failure nothing is left allocated and @error
  * says "Unable to decode message payload" (VIR_ERR_RPC), which is also what
- * a payload with bytes left over gets. */
+ * a payload with bytes left over gets. A string, opaque or array whose
+ * length word claims more than the bytes left in the payload is refused
+ * before anything is allocated for it: memory follows the bytes received,
+ * never the .x bounds. */
 int rpc_message_decode_body(const RpcMessage *m, xdrproc_t proc, void *ret_args,
                             Error *error);
 
