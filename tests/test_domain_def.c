@@ -21,37 +21,6 @@
 
 static bool regenerate;
 
-static char *
-read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    char *data = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (!f)
-        return NULL;
-    do {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            data = xrealloc(data, cap);
-        }
-        n = fread(data + len, 1, cap - len - 1, f);
-        len += n;
-    } while (n > 0);
-    data[len] = '\0';
-    fclose(f);
-    return data;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "we");
-
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        TEST_FAIL("cannot write %s", path);
-}
-
 /* Generated values would change from run to run: pin them for the files. */
 static void
 pin_generated(DomainDef *def)
@@ -69,7 +38,7 @@ test_round_trip(const char *name)
 {
     auto_cleanup(free_ptr) char *in_path = xasprintf("%s/%s.xml", DATA_DIR, name);
     auto_cleanup(free_ptr) char *out_path = xasprintf("%s/%s.out.xml", DATA_DIR, name);
-    auto_cleanup(free_ptr) char *input = read_file(in_path);
+    auto_cleanup(free_ptr) char *input = test_read_file(in_path);
     auto_cleanup(free_ptr) char *expected = NULL;
     auto_cleanup(free_ptr) char *out = NULL;
     auto_cleanup(free_ptr) char *out2 = NULL;
@@ -92,9 +61,9 @@ test_round_trip(const char *name)
         if (STREQ(out, input))
             unlink(out_path);
         else
-            write_file(out_path, out);
+            test_write_file(out_path, out);
     }
-    expected = read_file(out_path);
+    expected = test_read_file(out_path);
     if (!expected)
         expected = xstrdup(input);
     if (!STREQ(out, expected))
@@ -116,7 +85,7 @@ test_parse_fails(const char *name, int code)
 {
     auto_cleanup(free_ptr) char *in_path = xasprintf("%s/%s.xml", DATA_DIR, name);
     auto_cleanup(free_ptr) char *err_path = xasprintf("%s/%s.err", DATA_DIR, name);
-    auto_cleanup(free_ptr) char *input = read_file(in_path);
+    auto_cleanup(free_ptr) char *input = test_read_file(in_path);
     auto_cleanup(free_ptr) char *expected = NULL;
     auto_cleanup(free_ptr) char *got = NULL;
     auto_cleanup(domain_def_freep) DomainDef *def = NULL;
@@ -136,8 +105,8 @@ test_parse_fails(const char *name, int code)
         TEST_FAIL("%s: unexpected errno %d", name, r);
     got = xasprintf("%d\n%s\n", error.code, error.message);
     if (regenerate)
-        write_file(err_path, got);
-    expected = read_file(err_path);
+        test_write_file(err_path, got);
+    expected = test_read_file(err_path);
     if (!expected)
         TEST_FAIL("%s: no %s", name, err_path);
     else if (!STREQ(got, expected))
@@ -247,7 +216,7 @@ static void
 test_inactive(void)
 {
     auto_cleanup(free_ptr) char *path = xasprintf("%s/live-status.xml", DATA_DIR);
-    auto_cleanup(free_ptr) char *xml = read_file(path);
+    auto_cleanup(free_ptr) char *xml = test_read_file(path);
     auto_cleanup(domain_def_freep) DomainDef *def = NULL;
     auto_cleanup(free_ptr) char *live = NULL;
     auto_cleanup(free_ptr) char *inactive = NULL;
@@ -288,7 +257,7 @@ test_copy(void)
 
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         auto_cleanup(free_ptr) char *path = xasprintf("%s/%s.xml", DATA_DIR, names[i]);
-        auto_cleanup(free_ptr) char *xml = read_file(path);
+        auto_cleanup(free_ptr) char *xml = test_read_file(path);
         auto_cleanup(domain_def_freep) DomainDef *def = NULL;
         auto_cleanup(domain_def_freep) DomainDef *copy = NULL;
         auto_cleanup(free_ptr) char *a = NULL;
@@ -330,7 +299,7 @@ static void
 test_entity_bomb_fast(void)
 {
     auto_cleanup(free_ptr) char *path = xasprintf("%s/fail-entity-bomb.xml", DATA_DIR);
-    auto_cleanup(free_ptr) char *xml = read_file(path);
+    auto_cleanup(free_ptr) char *xml = test_read_file(path);
     auto_cleanup(error_clear) Error error = ERROR_INIT;
     DomainDef *def = NULL;
     struct timespec t0, t1;

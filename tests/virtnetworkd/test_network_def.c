@@ -13,7 +13,6 @@
 #include "config.h"
 #include "network_def.h"
 #include "test_util.h"
-#include "test_util_files.h"
 
 #define DATA_DIR TEST_DATA_DIR "/network_def"
 

@@ -10,7 +10,6 @@
 #include "network_dnsmasq.h"
 #include "network_nft.h"
 #include "test_util.h"
-#include "test_util_files.h"
 
 static NetworkDef *
 load(const char *name)

@@ -24,37 +24,6 @@ typedef struct RtOps {
     RtFree free;
 } RtOps;
 
-static char *
-rt_read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    char *data = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (!f)
-        return NULL;
-    do {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            data = xrealloc(data, cap);
-        }
-        n = fread(data + len, 1, cap - len - 1, f);
-        len += n;
-    } while (n > 0);
-    data[len] = '\0';
-    fclose(f);
-    return data;
-}
-
-static void
-rt_write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "we");
-
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        TEST_FAIL("cannot write %s", path);
-}
-
 static bool
 rt_regenerate(void)
 {
@@ -68,7 +37,7 @@ rt_round_trip(const RtOps *ops, const char *name)
 {
     auto_cleanup(free_ptr) char *in_path = xasprintf("%s/%s.xml", ops->dir, name);
     auto_cleanup(free_ptr) char *out_path = xasprintf("%s/%s.out.xml", ops->dir, name);
-    auto_cleanup(free_ptr) char *input = rt_read_file(in_path);
+    auto_cleanup(free_ptr) char *input = test_read_file(in_path);
     auto_cleanup(free_ptr) char *expected = NULL;
     auto_cleanup(free_ptr) char *out = NULL;
     auto_cleanup(free_ptr) char *out2 = NULL;
@@ -89,9 +58,9 @@ rt_round_trip(const RtOps *ops, const char *name)
         if (STREQ(out, input))
             unlink(out_path);
         else
-            rt_write_file(out_path, out);
+            test_write_file(out_path, out);
     }
-    expected = rt_read_file(out_path);
+    expected = test_read_file(out_path);
     if (!expected)
         expected = xstrdup(input);
     if (!STREQ(out, expected))
@@ -112,7 +81,7 @@ rt_parse_fails(const RtOps *ops, const char *name, int code)
 {
     auto_cleanup(free_ptr) char *in_path = xasprintf("%s/%s.xml", ops->dir, name);
     auto_cleanup(free_ptr) char *err_path = xasprintf("%s/%s.err", ops->dir, name);
-    auto_cleanup(free_ptr) char *input = rt_read_file(in_path);
+    auto_cleanup(free_ptr) char *input = test_read_file(in_path);
     auto_cleanup(free_ptr) char *expected = NULL;
     auto_cleanup(free_ptr) char *got = NULL;
     auto_cleanup(error_clear) Error error = ERROR_INIT;
@@ -133,8 +102,8 @@ rt_parse_fails(const RtOps *ops, const char *name, int code)
         TEST_FAIL("%s: unexpected errno %d", name, r);
     got = xasprintf("%d\n%s\n", error.code, error.message);
     if (rt_regenerate())
-        rt_write_file(err_path, got);
-    expected = rt_read_file(err_path);
+        test_write_file(err_path, got);
+    expected = test_read_file(err_path);
     if (!expected)
         TEST_FAIL("%s: no %s", name, err_path);
     else if (!STREQ(got, expected))
