@@ -280,18 +280,7 @@ named_lifecycle(Proxy *proxy, MirrorService *svc, int family, const char *iface,
             EventReg *reg = &c->events[i];
             if (reg->family != family || reg->event_id != 0)
                 continue;
-            if (family == EVENT_FAMILY_NODEDEV) {
-                remote_node_device_event_lifecycle_msg msg = {
-                    .callbackID = reg->callback_id,
-                    .dev.name = (char *) name,
-                    .event = event,
-                    .detail = detail,
-                };
-                if (reg->has_filter && !STREQ(reg->filter_path, name))
-                    continue;
-                client_send_event(c, REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE,
-                                  (xdrproc_t) xdr_remote_node_device_event_lifecycle_msg, &msg);
-            } else if (family == EVENT_FAMILY_NETWORK) {
+            if (family == EVENT_FAMILY_NETWORK) {
                 remote_network_event_lifecycle_msg msg = {
                     .callbackID = reg->callback_id,
                     .net.name = (char *) name,
@@ -321,6 +310,60 @@ named_lifecycle(Proxy *proxy, MirrorService *svc, int family, const char *iface,
     }
 }
 
+/* ---- node device events ------------------------------------------------- */
+
+/* virtnodedevd's NodeDeviceEvent numbers: CREATED..UNDEFINED are libvirt's
+ * lifecycle events (event id 0); UPDATED is libvirt's separate UPDATE event
+ * (event id 1), a message without event or detail. */
+#define NODEDEV_EVENT_ID_LIFECYCLE 0
+#define NODEDEV_EVENT_ID_UPDATE 1
+#define NODEDEV_EVENT_LAST_LIFECYCLE 3
+#define NODEDEV_EVENT_UPDATED 4
+
+static void
+nodedev_event(Proxy *proxy, MirrorService *svc, const char *path, int event, int detail)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    const char *name = obj ? mirror_get_str(obj, "org.libvirt.NodeDevice", "Name", NULL) : NULL;
+    int event_id;
+
+    if (event >= 0 && event <= NODEDEV_EVENT_LAST_LIFECYCLE)
+        event_id = NODEDEV_EVENT_ID_LIFECYCLE;
+    else if (event == NODEDEV_EVENT_UPDATED)
+        event_id = NODEDEV_EVENT_ID_UPDATE;
+    else
+        return;
+    if (!name) {
+        log_debug("node device event %d for %s, which is not mirrored", event, path);
+        return;
+    }
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->family != EVENT_FAMILY_NODEDEV || reg->event_id != event_id ||
+                (reg->has_filter && !STREQ(reg->filter_path, name)))
+                continue;
+            if (event_id == NODEDEV_EVENT_ID_LIFECYCLE) {
+                remote_node_device_event_lifecycle_msg msg = {
+                    .callbackID = reg->callback_id,
+                    .dev.name = (char *) name,
+                    .event = event,
+                    .detail = detail,
+                };
+                client_send_event(c, REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE,
+                                  (xdrproc_t) xdr_remote_node_device_event_lifecycle_msg, &msg);
+            } else {
+                remote_node_device_event_update_msg msg = {
+                    .callbackID = reg->callback_id,
+                    .dev.name = (char *) name,
+                };
+                client_send_event(c, REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE,
+                                  (xdrproc_t) xdr_remote_node_device_event_update_msg, &msg);
+            }
+        }
+    }
+}
+
 void
 proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
 {
@@ -345,8 +388,7 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
         named_lifecycle(proxy, svc, EVENT_FAMILY_POOL, "org.libvirt.StoragePool", path, event,
                         detail);
     else if (svc->id == MIRROR_SVC_NODEDEV && STREQ(member, "NodeDeviceEvent"))
-        named_lifecycle(proxy, svc, EVENT_FAMILY_NODEDEV, "org.libvirt.NodeDevice", path, event,
-                        detail);
+        nodedev_event(proxy, svc, path, event, detail);
 }
 
 #define RO PROC_RO

@@ -1,6 +1,626 @@
-/* Node devices: routed to virtnodedevd (org.libvirt.nodedev). */
+/* Node devices: routed to org.libvirt.nodedev (virtnodedevd). Lookups,
+ * unfiltered lists, parents, and the activity, persistence and autostart
+ * of a device are answered from the mirror of its org.libvirt.NodeDevice
+ * objects (Name, Parent); lists filtered by capability, capabilities, XML,
+ * detach, re-attach and reset go to virtnodedevd.
+ *
+ * A device's path is /org/libvirt/QEMU/nodedev/<name encoded as
+ * libvirt-dbus does>, so a name is found without a scan. Devices that
+ * virtnodedevd enumerates from the host are all active, transient and
+ * without autostart (libvirt's udev devices are the same). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileutil.h"
 #include "proxy.h"
 
+#define NODEDEV_IFACE "org.libvirt.NodeDevice"
+#define NODEDEV_PREFIX MIRROR_ROOT_PATH "/nodedev/"
+
+/* virConnectListAllNodeDeviceFlags: the capabilities up to VPD (1 << 21),
+ * INACTIVE (1 << 30) and ACTIVE (1 << 31). */
+#define LIST_CAPS_MASK ((1u << 22) - 1)
+#define LIST_INACTIVE (1u << 30)
+#define LIST_ACTIVE (1u << 31)
+
+/* virNodeDevCapType's names, in the order of the list flags' bits. */
+static const char *const cap_names[] = {
+    "system", "pci", "usb_device", "usb", "net", "scsi_host", "scsi_target", "scsi",
+    "storage", "fc_host", "vports", "scsi_generic", "drm", "mdev_types", "mdev", "ccw",
+    "css", "vdpa", "ap_card", "ap_queue", "ap_matrix", "vpd",
+};
+
+static MirrorService *
+nodedev_present(Call *call, Error *error)
+{
+    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_NODEDEV);
+
+    if (!svc->owner) {
+        proxy_error_absent(svc, error);
+        return NULL;
+    }
+    return svc;
+}
+
+static bool
+is_nodedev(const MirrorObject *obj)
+{
+    return mirror_has_iface(obj, NODEDEV_IFACE);
+}
+
+static const char *
+dev_name(const MirrorObject *obj)
+{
+    return mirror_get_str(obj, NODEDEV_IFACE, "Name", "");
+}
+
+/* libvirt-dbus's virtDBusUtilEncodeStr: ASCII letters and digits stay,
+ * every other byte becomes _xx. */
+static char *
+nodedev_path(const char *name)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = strlen(NODEDEV_PREFIX);
+    char *out = xmalloc(len + strlen(name) * 3 + 1), *q;
+
+    memcpy(out, NODEDEV_PREFIX, len);
+    q = out + len;
+    for (const unsigned char *p = (const unsigned char *) name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) {
+            *q++ = *p;
+        } else {
+            *q++ = '_';
+            *q++ = hex[*p >> 4];
+            *q++ = hex[*p & 0xf];
+        }
+    }
+    *q = '\0';
+    return out;
+}
+
+/* The mirrored device called @name; NO_NODE_DEVICE as libvirt words it. */
+static int
+find_dev(Call *call, const char *name, MirrorObject **ret, Error *error)
+{
+    MirrorService *svc = nodedev_present(call, error);
+    auto_cleanup(free_ptr) char *path = NULL;
+    MirrorObject *obj;
+
+    if (!svc)
+        return -ENOTCONN;
+    path = nodedev_path(name);
+    obj = mirror_find(svc, path);
+    if (!obj || !is_nodedev(obj))
+        return error_set(error, -ENOENT, VIR_ERR_NO_NODE_DEVICE,
+                         "Node device not found: no node device with matching name '%s'", name);
+    *ret = obj;
+    return 0;
+}
+
+/* The args of every per-device procedure begin with the device's name. */
+static int
+args_dev(Call *call, void *args, MirrorObject **ret, Error *error)
+{
+    return find_dev(call, *(char **) args, ret, error);
+}
+
+/* The list flag of a capability name; 0 for a name libvirt does not know
+ * (which then matches no device, as in libvirt). */
+static uint32_t
+cap_flag(const char *cap)
+{
+    for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+        if (STREQ(cap, cap_names[i]))
+            return 1u << i;
+    return 0;
+}
+
+/* ---- answered from the mirror ------------------------------------------- */
+
+/* Every mirrored device, in arrival order (the enumeration's: parents
+ * first). Returns the count; fills @names (malloc'd) up to @max when
+ * non-NULL. */
+static size_t
+mirror_names(MirrorService *svc, char **names, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < svc->n_objs && n < max; i++) {
+        if (!is_nodedev(svc->objs[i]))
+            continue;
+        if (names)
+            names[n] = xstrdup(dev_name(svc->objs[i]));
+        n++;
+    }
+    return n;
+}
+
+static int
+h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_node_device_lookup_by_name_args *args = args_;
+    remote_node_device_lookup_by_name_ret *ret = ret_;
+    MirrorObject *obj;
+    int r = find_dev(call, args->name, &obj, error);
+
+    if (r >= 0)
+        ret->dev.name = xstrdup(dev_name(obj));
+    return r;
+}
+
+static int
+h_get_parent(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_node_device_get_parent_ret *ret = ret_;
+    MirrorObject *obj;
+    const char *parent;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    /* "computer" has none: NULL, as libvirt sends it. */
+    parent = mirror_get_str(obj, NODEDEV_IFACE, "Parent", "");
+    if (*parent) {
+        ret->parentName = xmalloc(sizeof(*ret->parentName));
+        *ret->parentName = xstrdup(parent);
+    }
+    return 0;
+}
+
+static int
+h_is_active(Call *call, void *args, void *ret, Error *error)
+{
+    MirrorObject *obj;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r >= 0)
+        ((remote_node_device_is_active_ret *) ret)->active = 1;
+    return r;
+}
+
+static int
+h_is_persistent(Call *call, void *args, void *ret, Error *error)
+{
+    MirrorObject *obj;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r >= 0)
+        ((remote_node_device_is_persistent_ret *) ret)->persistent = 0;
+    return r;
+}
+
+static int
+h_get_autostart(Call *call, void *args, void *ret, Error *error)
+{
+    MirrorObject *obj;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r >= 0)
+        ((remote_node_device_get_autostart_ret *) ret)->autostart = 0;
+    return r;
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
+/* The reply of ListNodeDevices: the mirrored names of its paths, at most
+ * @max of them (a device not mirrored yet is left out). */
+static int
+read_paths(Call *call, sd_bus_message *reply, size_t max, char ***ret_names, size_t *ret_n)
+{
+    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_NODEDEV);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    const char *path;
+    int r;
+
+    r = sd_bus_message_enter_container(reply, 'a', "o");
+    if (r < 0)
+        return r;
+    while ((r = sd_bus_message_read_basic(reply, 'o', &path)) > 0) {
+        MirrorObject *obj = mirror_find(svc, path);
+        if (!obj || !is_nodedev(obj) || n >= max)
+            continue;
+        if (ret_names) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                names = xrealloc(names, (cap + 1) * sizeof(*names));
+            }
+            names[n] = xstrdup(dev_name(obj));
+        }
+        n++;
+    }
+    if (r >= 0)
+        r = sd_bus_message_exit_container(reply);
+    if (r < 0) {
+        for (size_t i = 0; i < n && names; i++)
+            free(names[i]);
+        free(names);
+        return r;
+    }
+    if (ret_names)
+        *ret_names = names;
+    *ret_n = n;
+    return 0;
+}
+
+static int
+list_all_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_connect_list_all_node_devices_args *args = call->args;
+    remote_connect_list_all_node_devices_ret *ret = ret_;
+    char **names = NULL;
+    size_t n = 0;
+    int r;
+
+    r = read_paths(call, reply, REMOTE_NODE_DEVICE_LIST_MAX, args->need_results ? &names : NULL,
+                   &n);
+    if (r < 0)
+        return r;
+    if (args->need_results) {
+        ret->devices.devices_val = xcalloc(n + 1, sizeof(remote_nonnull_node_device));
+        for (size_t i = 0; i < n; i++)
+            ret->devices.devices_val[i].name = names[i];
+        ret->devices.devices_len = n;
+    }
+    free(names);
+    ret->ret = n;
+    return 0;
+}
+
+static int
+h_list_all(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_list_all_node_devices_args *args = args_;
+    remote_connect_list_all_node_devices_ret *ret = ret_;
+    const uint32_t known = LIST_CAPS_MASK | LIST_INACTIVE | LIST_ACTIVE;
+    MirrorService *svc;
+    size_t n;
+
+    if (args->flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virConnectListAllNodeDevices",
+                         args->flags & ~known);
+    svc = nodedev_present(call, error);
+    if (!svc)
+        return -ENOTCONN;
+    /* Capabilities are not mirrored: virtnodedevd filters. */
+    if (args->flags & LIST_CAPS_MASK)
+        return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
+                              "ListNodeDevices", list_all_reply, error, "u", args->flags);
+    /* Every device is active: INACTIVE alone lists none. */
+    if ((args->flags & (LIST_INACTIVE | LIST_ACTIVE)) == LIST_INACTIVE) {
+        ret->ret = 0;
+        if (args->need_results)
+            ret->devices.devices_val = xcalloc(1, sizeof(remote_nonnull_node_device));
+        return 0;
+    }
+    n = mirror_names(svc, NULL, REMOTE_NODE_DEVICE_LIST_MAX);
+    if (args->need_results) {
+        char **names = xcalloc(n + 1, sizeof(*names));
+        mirror_names(svc, names, n);
+        ret->devices.devices_val = xcalloc(n + 1, sizeof(remote_nonnull_node_device));
+        for (size_t i = 0; i < n; i++)
+            ret->devices.devices_val[i].name = names[i];
+        ret->devices.devices_len = n;
+        free(names);
+    }
+    ret->ret = n;
+    return 0;
+}
+
+static int
+num_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    size_t n = 0;
+    int r = read_paths(call, reply, REMOTE_NODE_DEVICE_LIST_MAX, NULL, &n);
+
+    if (r >= 0)
+        ((remote_node_num_of_devices_ret *) ret)->num = n;
+    return r;
+}
+
+static int
+h_num_of_devices(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_node_num_of_devices_args *args = args_;
+    remote_node_num_of_devices_ret *ret = ret_;
+    MirrorService *svc;
+    uint32_t flag;
+
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNodeNumOfDevices",
+                         args->flags);
+    svc = nodedev_present(call, error);
+    if (!svc)
+        return -ENOTCONN;
+    if (!args->cap) {
+        ret->num = mirror_names(svc, NULL, REMOTE_NODE_DEVICE_LIST_MAX);
+        return 0;
+    }
+    flag = cap_flag(*args->cap);
+    if (!flag) {
+        ret->num = 0;
+        return 0;
+    }
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect", "ListNodeDevices",
+                          num_reply, error, "u", flag);
+}
+
+static int
+list_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_node_list_devices_args *args = call->args;
+    remote_node_list_devices_ret *ret = ret_;
+    char **names = NULL;
+    size_t n = 0;
+    int r = read_paths(call, reply, args->maxnames, &names, &n);
+
+    if (r < 0)
+        return r;
+    ret->names.names_val = names ? names : xcalloc(1, sizeof(char *));
+    ret->names.names_len = n;
+    return 0;
+}
+
+static int
+h_list_devices(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_node_list_devices_args *args = args_;
+    remote_node_list_devices_ret *ret = ret_;
+    MirrorService *svc;
+    uint32_t flag;
+
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNodeListDevices",
+                         args->flags);
+    if (args->maxnames < 0 || args->maxnames > REMOTE_NODE_DEVICE_LIST_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "maxnames > REMOTE_NODE_DEVICE_LIST_MAX");
+    svc = nodedev_present(call, error);
+    if (!svc)
+        return -ENOTCONN;
+    flag = args->cap ? cap_flag(*args->cap) : 0;
+    if (args->cap && !flag) {
+        ret->names.names_val = xcalloc(1, sizeof(char *));
+        return 0;
+    }
+    if (flag)
+        return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
+                              "ListNodeDevices", list_reply, error, "u", flag);
+    ret->names.names_val = xcalloc(args->maxnames + 1, sizeof(char *));
+    ret->names.names_len = mirror_names(svc, ret->names.names_val, args->maxnames);
+    return 0;
+}
+
+/* ---- calls to virtnodedevd ---------------------------------------------- */
+
+static int
+caps_reply(Call *call, sd_bus_message *reply, char ***ret_caps, size_t *ret_n, Error *error)
+{
+    char **caps = NULL;
+    int r = sd_bus_message_read_strv(reply, &caps);
+
+    if (r < 0)
+        return r;
+    *ret_n = 0;
+    while (caps && caps[*ret_n])
+        (*ret_n)++;
+    if (*ret_n > REMOTE_NODE_DEVICE_CAPS_LIST_MAX) {
+        strv_free(caps);
+        return error_set(error, -E2BIG, VIR_ERR_INTERNAL_ERROR,
+                         "Too many capabilities '%zu' for limit '%d'", *ret_n,
+                         REMOTE_NODE_DEVICE_CAPS_LIST_MAX);
+    }
+    *ret_caps = caps ? caps : xcalloc(1, sizeof(char *));
+    return 0;
+}
+
+static int
+num_caps_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    auto_cleanup(strv_freep) char **caps = NULL;
+    size_t n;
+    int r = caps_reply(call, reply, &caps, &n, error);
+
+    if (r >= 0)
+        ((remote_node_device_num_of_caps_ret *) ret)->num = n;
+    return r;
+}
+
+static int
+list_caps_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_node_device_list_caps_args *args = call->args;
+    remote_node_device_list_caps_ret *ret = ret_;
+    char **caps = NULL;
+    size_t n;
+    int r = caps_reply(call, reply, &caps, &n, error);
+
+    if (r < 0)
+        return r;
+    /* As many as the client has room for, like libvirt. */
+    while (n > (size_t) args->maxnames)
+        free(caps[--n]);
+    caps[n] = NULL;
+    ret->names.names_val = caps;
+    ret->names.names_len = n;
+    return 0;
+}
+
+/* A call without arguments on the device the args name. */
+static int
+dev_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error)
+{
+    MirrorObject *obj;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, NODEDEV_IFACE, member, fn, error, NULL);
+}
+
+/* Detach(driverName, flags): "" is the default driver (vfio). */
+static int
+detach_call(Call *call, void *args, const char *driver, uint32_t flags, Error *error)
+{
+    MirrorObject *obj;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, NODEDEV_IFACE, "Detach", NULL, error, "su",
+                          driver, flags);
+}
+
+static int
+h_num_of_caps(Call *call, void *args, void *ret, Error *error)
+{
+    return dev_call(call, args, "ListCaps", num_caps_reply, error);
+}
+
+static int
+h_list_caps(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_node_device_list_caps_args *args = args_;
+
+    if (args->maxnames < 0 || args->maxnames > REMOTE_NODE_DEVICE_CAPS_LIST_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "maxnames > REMOTE_NODE_DEVICE_CAPS_LIST_MAX");
+    return dev_call(call, args, "ListCaps", list_caps_reply, error);
+}
+
+static int
+string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    const char *s;
+    int r = sd_bus_message_read_basic(reply, 's', &s);
+
+    if (r >= 0)
+        *(char **) ret = xstrdup(s);
+    return r;
+}
+
+static int
+h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_node_device_get_xml_desc_args *args = args_;
+    MirrorObject *obj;
+    int r = args_dev(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, NODEDEV_IFACE, "GetXMLDesc", string_reply,
+                          error, "u", args->flags);
+}
+
+static int
+h_dettach(Call *call, void *args, void *ret, Error *error)
+{
+    /* virNodeDeviceDettach: the default driver (vfio). */
+    return detach_call(call, args, "", 0, error);
+}
+
+static int
+h_detach_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_node_device_detach_flags_args *args = args_;
+
+    return detach_call(call, args, args->driverName ? *args->driverName : "", args->flags,
+                       error);
+}
+
+static int
+h_reattach(Call *call, void *args, void *ret, Error *error)
+{
+    return dev_call(call, args, "ReAttach", NULL, error);
+}
+
+static int
+h_reset(Call *call, void *args, void *ret, Error *error)
+{
+    return dev_call(call, args, "Reset", NULL, error);
+}
+
+static int
+h_destroy(Call *call, void *args, void *ret, Error *error)
+{
+    return dev_call(call, args, "Destroy", NULL, error);
+}
+
+/* A device path in a reply: its mirrored name. */
+static int
+dev_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_NODEDEV);
+    MirrorObject *obj;
+    const char *path;
+    int r = sd_bus_message_read_basic(reply, 'o', &path);
+
+    if (r < 0)
+        return r;
+    obj = mirror_find(svc, path);
+    if (!obj || !is_nodedev(obj))
+        return error_set(error, -ENOENT, VIR_ERR_NO_NODE_DEVICE,
+                         "Node device not found: '%s' vanished before it could be answered",
+                         path);
+    ((remote_nonnull_node_device *) ret)->name = xstrdup(dev_name(obj));
+    return 0;
+}
+
+static int
+h_lookup_scsi_host_by_wwn(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_node_device_lookup_scsi_host_by_wwn_args *args = args_;
+    MirrorService *svc = nodedev_present(call, error);
+
+    if (!svc)
+        return -ENOTCONN;
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
+                          "NodeDeviceLookupSCSIHostByWWN", dev_reply, error, "ssu", args->wwnn,
+                          args->wwpn, args->flags);
+}
+
+static int
+h_create_xml(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_node_device_create_xml_args *args = args_;
+    MirrorService *svc = nodedev_present(call, error);
+
+    if (!svc)
+        return -ENOTCONN;
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
+                          "NodeDeviceCreateXML", dev_reply, error, "su", args->xml_desc,
+                          args->flags);
+}
+
+#define RO PROC_RO
+
 const ProcDef nodedev_procs[] = {
-    { .proc = 0 },
+    PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, connect_list_all_node_devices, h_list_all,
+            RO),
+    PROC_AR(REMOTE_PROC_NODE_NUM_OF_DEVICES, node_num_of_devices, h_num_of_devices, RO),
+    PROC_AR(REMOTE_PROC_NODE_LIST_DEVICES, node_list_devices, h_list_devices, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, node_device_lookup_by_name, h_lookup_by_name,
+            RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN, node_device_lookup_scsi_host_by_wwn,
+            h_lookup_scsi_host_by_wwn, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, node_device_get_xml_desc, h_get_xml_desc, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_GET_PARENT, node_device_get_parent, h_get_parent, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, node_device_num_of_caps, h_num_of_caps, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_LIST_CAPS, node_device_list_caps, h_list_caps, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, node_device_is_active, h_is_active, RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, node_device_is_persistent, h_is_persistent,
+            RO),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, node_device_get_autostart, h_get_autostart,
+            RO),
+    PROC_A(REMOTE_PROC_NODE_DEVICE_DETTACH, node_device_dettach, h_dettach, 0),
+    PROC_A(REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS, node_device_detach_flags, h_detach_flags, 0),
+    PROC_A(REMOTE_PROC_NODE_DEVICE_RE_ATTACH, node_device_re_attach, h_reattach, 0),
+    PROC_A(REMOTE_PROC_NODE_DEVICE_RESET, node_device_reset, h_reset, 0),
+    PROC_AR(REMOTE_PROC_NODE_DEVICE_CREATE_XML, node_device_create_xml, h_create_xml, 0),
+    PROC_A(REMOTE_PROC_NODE_DEVICE_DESTROY, node_device_destroy, h_destroy, 0),
+    { 0 },
 };
