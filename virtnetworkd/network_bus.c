@@ -3,20 +3,14 @@
  * per network /org/libvirt/QEMU/network/_<uuid> with org.libvirt.Network
  * (libvirt-dbus's signatures) and org.virtstack.NetworkPorts (ports for
  * virtqemud). Handlers decode, call the driver and reply. */
+#include "bus_util.h"
 #include "network_bus.h"
 
+#include <stddef.h>
 #include <errno.h>
 #include <string.h>
 
 #include "log.h"
-
-static int
-reply_error(sd_bus_error *bus_error, Error *error, int r)
-{
-    r = error_to_bus(error, r, bus_error);
-    error_clear(error);
-    return r;
-}
 
 /* ---- hooks -------------------------------------------------------------- */
 
@@ -68,7 +62,7 @@ static int
 reply_network(sd_bus_message *m, sd_bus_error *bus_error, Network *net, Error *error, int r)
 {
     if (r < 0)
-        return reply_error(bus_error, error, r);
+        return bus_reply_error(bus_error, error, r);
     return sd_bus_reply_method_return(m, "o", net->path);
 }
 
@@ -152,18 +146,8 @@ bus_list_networks(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = network_driver_list(nb->drv, flags, &list, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
-    r = sd_bus_message_new_method_return(m, &reply);
-    if (r >= 0)
-        r = sd_bus_message_open_container(reply, 'a', "o");
-    for (size_t i = 0; r >= 0 && i < n; i++)
-        r = sd_bus_message_append_basic(reply, 'o', list[i]->path);
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
-    if (r >= 0)
-        r = sd_bus_send(NULL, reply, NULL);
-    sd_bus_message_unref(reply);
-    return r;
+        return bus_reply_error(bus_error, &error, r);
+    return bus_reply_object_paths(m, (void *const *) list, n, offsetof(Network, path));
 }
 
 /* In the order of libvirt-dbus's org.libvirt.Connect.xml. */
@@ -224,7 +208,7 @@ bus_create(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     int r = network_start(userdata, &error);
 
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -235,7 +219,7 @@ bus_destroy(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     int r = network_destroy(userdata, &error);
 
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -246,7 +230,7 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     int r = network_undefine(userdata, &error);
 
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -269,7 +253,7 @@ bus_get_dhcp_leases(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
                                  "unsupported flags (0x%x) in function GetDHCPLeases", flags);
     r = network_get_leases(userdata, *mac ? mac : NULL, &leases, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
         r = sd_bus_message_open_container(reply, 'a', "(sxisssuss)");
@@ -299,7 +283,7 @@ bus_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = network_get_xml(userdata, flags, &xml, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -317,7 +301,7 @@ bus_update(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = network_update(userdata, command, section, parent_index, xml, flags, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -347,7 +331,7 @@ prop_set_autostart(sd_bus *bus, const char *path, const char *interface, const c
         return r;
     r = network_set_autostart(userdata, on, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return 0;
 }
 
@@ -432,7 +416,7 @@ bus_port_create(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = network_port_create(userdata, domain_uuid, domain_name, mac, &port, &bridge, &mtu,
                             &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "ssu", uuid_format(&port->uuid, uuid), bridge,
                                       (uint32_t) mtu);
 }
@@ -449,7 +433,7 @@ bus_port_delete(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = network_port_delete(userdata, uuid, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 

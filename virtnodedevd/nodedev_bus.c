@@ -1,18 +1,12 @@
 /* org.libvirt.Connect (node devices) and org.libvirt.NodeDevice. */
+#include <stddef.h>
 #include <errno.h>
 #include <string.h>
 
+#include "bus_util.h"
 #include "fileutil.h"
 #include "node_device_def.h"
 #include "nodedev_bus.h"
-
-static int
-reply_error(sd_bus_error *bus_error, Error *error, int r)
-{
-    r = error_to_bus(error, r, bus_error);
-    error_clear(error);
-    return r;
-}
 
 /* ---- hooks: the driver's news become signals --------------------------- */
 
@@ -72,18 +66,8 @@ bus_list_node_devices(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
         return r;
     r = nodedev_driver_list(nb->drv, flags, &list, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
-    r = sd_bus_message_new_method_return(m, &reply);
-    if (r >= 0)
-        r = sd_bus_message_open_container(reply, 'a', "o");
-    for (size_t i = 0; r >= 0 && i < n; i++)
-        r = sd_bus_message_append_basic(reply, 'o', list[i]->path);
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
-    if (r >= 0)
-        r = sd_bus_send(NULL, reply, NULL);
-    sd_bus_message_unref(reply);
-    return r;
+        return bus_reply_error(bus_error, &error, r);
+    return bus_reply_object_paths(m, (void *const *) list, n, offsetof(NodeDev, path));
 }
 
 static int
@@ -104,11 +88,11 @@ bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
                                  flags);
     r = node_device_def_parse(xml, &def, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     /* libvirt creates only vHBAs (fc_host) and mediated devices: neither
      * exists here. */
     error_set(&error, -ENOTSUP, VIR_ERR_OPERATION_UNSUPPORTED, "Unsupported device type");
-    return reply_error(bus_error, &error, -ENOTSUP);
+    return bus_reply_error(bus_error, &error, -ENOTSUP);
 }
 
 static int
@@ -125,7 +109,7 @@ bus_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = nodedev_driver_lookup_name(nb->drv, name, &dev, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "o", dev->path);
 }
 
@@ -144,7 +128,7 @@ bus_lookup_scsi_host(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = nodedev_driver_lookup_scsi_host_by_wwn(nb->drv, wwnn, wwpn, &dev, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "o", dev->path);
 }
 
@@ -214,7 +198,7 @@ prop_name(sd_bus *bus, const char *path, const char *interface, const char *prop
     int r = msg_dev(userdata, path, &dev, &error);
 
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     if (STREQ(property, "Name"))
         return sd_bus_message_append(reply, "s", dev->name);
     if (STREQ(property, "Parent"))
@@ -239,7 +223,7 @@ bus_get_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if (r >= 0)
         r = nodedev_driver_get_xml(nb->drv, dev, flags, &xml, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -255,7 +239,7 @@ bus_list_caps(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
     r = msg_dev(nb, sd_bus_message_get_path(m), &dev, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     caps = nodedev_driver_list_caps(dev);
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
@@ -278,7 +262,7 @@ bus_destroy(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if (r >= 0)
         r = error_set(&error, -ENOTSUP, VIR_ERR_OPERATION_UNSUPPORTED,
                       "Unsupported device type");
-    return reply_error(bus_error, &error, r);
+    return bus_reply_error(bus_error, &error, r);
 }
 
 /* The reply to Detach/ReAttach/Reset once the sysfs work is done. */
@@ -304,7 +288,7 @@ finish_op(sd_bus_message *m, sd_bus_error *bus_error, Error *error, int r)
 {
     if (r < 0) {
         sd_bus_message_unref(m);
-        return reply_error(bus_error, error, r);
+        return bus_reply_error(bus_error, error, r);
     }
     if (r > 0) {
         r = sd_bus_reply_method_return(m, NULL);
@@ -329,7 +313,7 @@ bus_detach(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = msg_dev(nb, sd_bus_message_get_path(m), &dev, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     sd_bus_message_ref(m);
     r = nodedev_driver_detach(nb->drv, dev, driver_name, flags, op_done, m, &error);
     return finish_op(m, bus_error, &error, r);
@@ -345,7 +329,7 @@ bus_reattach(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
     r = msg_dev(nb, sd_bus_message_get_path(m), &dev, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     sd_bus_message_ref(m);
     r = nodedev_driver_reattach(nb->drv, dev, op_done, m, &error);
     return finish_op(m, bus_error, &error, r);
@@ -361,7 +345,7 @@ bus_reset(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
     r = msg_dev(nb, sd_bus_message_get_path(m), &dev, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     sd_bus_message_ref(m);
     r = nodedev_driver_reset(nb->drv, dev, op_done, m, &error);
     return finish_op(m, bus_error, &error, r);

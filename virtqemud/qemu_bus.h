@@ -37,5 +37,4 @@ typedef enum {
 void *qemu_bus_call_new(sd_bus_message *m, ReplyKind kind);
 void qemu_bus_call_done(Domain *dom, const Error *error, void *userdata);
 void qemu_bus_call_cancel(void *userdata);
-/* Sets @bus_error from @error (cleared) and returns what a handler returns. */
-int qemu_bus_reply_error(sd_bus_error *bus_error, Error *error, int r);
+

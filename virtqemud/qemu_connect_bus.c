@@ -1,8 +1,10 @@
 /* org.libvirt.Connect on /org/libvirt/QEMU, the events and the ObjectManager. */
+#include <stddef.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bus_util.h"
 #include "config.h"
 #include "log.h"
 #include "node_info.h"
@@ -55,14 +57,6 @@ qemu_bus_call_done(Domain *dom, const Error *error, void *userdata)
     }
     sd_bus_message_unref(call->m);
     free(call);
-}
-
-int
-qemu_bus_reply_error(sd_bus_error *bus_error, Error *error, int r)
-{
-    r = error_to_bus(error, r, bus_error);
-    error_clear(error);
-    return r;
 }
 
 /* ---- hooks: the driver's news become signals ---------------------------- */
@@ -216,7 +210,7 @@ bus_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = qemu_driver_define(qb->drv, xml, &dom, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "o", dom->path);
 }
 
@@ -238,7 +232,7 @@ bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = qemu_driver_create_xml(qb->drv, xml, flags, qemu_bus_call_done, call, &dom, &error);
     if (r < 0) {
         qemu_bus_call_cancel(call);
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -247,7 +241,7 @@ static int
 reply_domain(sd_bus_message *m, sd_bus_error *bus_error, Domain *dom, Error *error, int r)
 {
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, error, r);
+        return bus_reply_error(bus_error, error, r);
     return sd_bus_reply_method_return(m, "o", dom->path);
 }
 
@@ -315,18 +309,8 @@ bus_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = qemu_driver_list(qb->drv, flags, &list, &n, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
-    r = sd_bus_message_new_method_return(m, &reply);
-    if (r >= 0)
-        r = sd_bus_message_open_container(reply, 'a', "o");
-    for (size_t i = 0; r >= 0 && i < n; i++)
-        r = sd_bus_message_append_basic(reply, 'o', list[i]->path);
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
-    if (r >= 0)
-        r = sd_bus_send(NULL, reply, NULL);
-    sd_bus_message_unref(reply);
-    return r;
+        return bus_reply_error(bus_error, &error, r);
+    return bus_reply_object_paths(m, (void *const *) list, n, offsetof(Domain, path));
 }
 
 /* Capabilities wait for the probe that runs off the loop at startup. */
@@ -431,7 +415,7 @@ bus_get_sysinfo(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
                                  "unsupported flags (0x%x) in function GetSysinfo", flags);
     r = node_get_sysinfo_xml("/", &xml, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -473,7 +457,7 @@ reply_node_stats(sd_bus_message *m, NodeStatsFn fn, sd_bus_error *bus_error)
         return r;
     r = fn("/", which, &stats, &n, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return reply_stats(m, stats, n);
 }
 
@@ -498,7 +482,7 @@ bus_node_free_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
     r = node_get_free_memory("/", &bytes, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "t", bytes);
 }
 

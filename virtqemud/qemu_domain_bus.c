@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bus_util.h"
 #include "qemu_bus.h"
 
 static int
@@ -54,7 +55,7 @@ run_flags_op(sd_bus_message *m, Domain *dom, FlagsOp op, sd_bus_error *bus_error
     r = op(dom, flags, qemu_bus_call_done, call, &error);
     if (r < 0) {
         qemu_bus_call_cancel(call);
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -101,7 +102,7 @@ run_plain_op(sd_bus_message *m, Domain *dom, PlainOp op, sd_bus_error *bus_error
     r = op(dom, qemu_bus_call_done, call, &error);
     if (r < 0) {
         qemu_bus_call_cancel(call);
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -134,7 +135,7 @@ bus_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = qemu_domain_set_memory(userdata, kib, flags, qemu_bus_call_done, call, &error);
     if (r < 0) {
         qemu_bus_call_cancel(call);
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -153,7 +154,7 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = qemu_domain_undefine(userdata, flags, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -381,7 +382,7 @@ prop_set_autostart(sd_bus *bus, const char *path, const char *interface, const c
         return r;
     r = qemu_domain_set_autostart(userdata, autostart, &error);
     if (r < 0)
-        return qemu_bus_reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return 0;
 }
 

@@ -8,23 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus_util.h"
 #include "storage_bus.h"
 
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static int
-reply_error(sd_bus_error *bus_error, Error *error, int r)
-{
-    r = error_to_bus(error, r, bus_error);
-    error_clear(error);
-    return r;
-}
-
-static int
 reply_path(sd_bus_message *m, sd_bus_error *bus_error, const char *path, Error *error, int r)
 {
     if (r < 0)
-        return reply_error(bus_error, error, r);
+        return bus_reply_error(bus_error, error, r);
     return sd_bus_reply_method_return(m, "o", path);
 }
 
@@ -242,25 +235,6 @@ bus_vol_lookup_path(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 }
 
 static int
-reply_paths(sd_bus_message *m, char **paths, size_t n)
-{
-    sd_bus_message *reply = NULL;
-    int r;
-
-    r = sd_bus_message_new_method_return(m, &reply);
-    if (r >= 0)
-        r = sd_bus_message_open_container(reply, 'a', "o");
-    for (size_t i = 0; r >= 0 && i < n; i++)
-        r = sd_bus_message_append_basic(reply, 'o', paths[i]);
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
-    if (r >= 0)
-        r = sd_bus_send(NULL, reply, NULL);
-    sd_bus_message_unref(reply);
-    return r;
-}
-
-static int
 bus_list_pools(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     StorageBus *sb = userdata;
@@ -276,11 +250,11 @@ bus_list_pools(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_pool_list(sb->drv, flags, &list, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     paths = xcalloc(n + 1, sizeof(*paths));
     for (size_t i = 0; i < n; i++)
         paths[i] = list[i]->bus_path;
-    return reply_paths(m, paths, n);
+    return bus_reply_paths(m, paths, n);
 }
 
 static int
@@ -296,7 +270,7 @@ bus_resolve_volume(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_vol_resolve(sb->drv, pool, vol, &path, &format, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "ss", path, format);
 }
 
@@ -397,7 +371,7 @@ pool_prop_set_autostart(sd_bus *bus, const char *path, const char *interface,
         return r;
     r = storage_pool_set_autostart(userdata, on, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return 0;
 }
 
@@ -415,7 +389,7 @@ run_pool_flags_op(sd_bus_message *m, StoragePool *pool, PoolFlagsOp op, sd_bus_e
         return r;
     r = op(pool, flags, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -450,7 +424,7 @@ bus_pool_destroy(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     int r = storage_pool_destroy(userdata, &error);
 
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -461,7 +435,7 @@ bus_pool_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     int r = storage_pool_undefine(userdata, &error);
 
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -474,7 +448,7 @@ bus_pool_get_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
     r = storage_pool_get_info(userdata, &state, &cap, &alloc, &avail, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "(ittt)", (int32_t) state, cap, alloc, avail);
 }
 
@@ -491,7 +465,7 @@ bus_pool_get_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_pool_get_xml(userdata, flags, &xml, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -510,11 +484,11 @@ bus_pool_list_vols(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_vol_list(userdata, flags, &list, &n, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     paths = xcalloc(n + 1, sizeof(*paths));
     for (size_t i = 0; i < n; i++)
         paths[i] = list[i]->bus_path;
-    return reply_paths(m, paths, n);
+    return bus_reply_paths(m, paths, n);
 }
 
 static int
@@ -528,7 +502,7 @@ start_vol_create(sd_bus_message *m, StoragePool *pool, const char *xml, StorageV
     r = storage_vol_create(pool, xml, src, flags, call_done, call, &error);
     if (r < 0) {
         call_free(call);
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -561,7 +535,7 @@ bus_vol_create_xml_from(sd_bus_message *m, void *userdata, sd_bus_error *bus_err
         return r;
     r = storage_vol_lookup_key(pool->drv, key, &src, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return start_vol_create(m, pool, xml, src, flags, bus_error);
 }
 
@@ -681,7 +655,7 @@ bus_vol_delete(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_vol_delete(userdata, flags, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -698,7 +672,7 @@ bus_vol_get_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_vol_get_info(userdata, flags, &type, &cap, &alloc, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "(itt)", (int32_t) type, cap, alloc);
 }
 
@@ -715,7 +689,7 @@ bus_vol_get_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     r = storage_vol_get_xml(userdata, flags, &xml, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -735,7 +709,7 @@ bus_vol_resize(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = storage_vol_resize(userdata, capacity, flags, call_done, call, &error);
     if (r < 0) {
         call_free(call);
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -755,7 +729,7 @@ bus_vol_wipe(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = storage_vol_wipe(userdata, pattern, flags, call_done, call, &error);
     if (r < 0) {
         call_free(call);
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     }
     return 1;
 }
@@ -777,7 +751,7 @@ run_stream(sd_bus_message *m, StorageVol *vol, StreamOp op, sd_bus_error *bus_er
         return r;
     r = op(vol, offset, length, flags, &fd, &error);
     if (r < 0)
-        return reply_error(bus_error, &error, r);
+        return bus_reply_error(bus_error, &error, r);
     /* The reply holds a duplicate; ours closes here. */
     return sd_bus_reply_method_return(m, "h", fd);
 }
