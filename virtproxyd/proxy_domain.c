@@ -1,9 +1,11 @@
 /* Domain procedures. Lookups, lists, state, autostart, persistence and
  * activity are answered from the mirror; everything else is a call to
- * virtqemud (org.libvirt.qemu). get_info, max memory and vcpu info need
- * memory and CPU time, which are not mirrored properties: they take one
- * GetStats round trip. */
+ * virtqemud (org.libvirt.qemu). get_info and max memory come from the
+ * mirror too (org.virtstack.DomainState, and /proc for the CPU time); vcpu
+ * info, memory stats and domain stats take a GetStats round trip. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,14 +92,12 @@ proxy_domain_find(Proxy *proxy, const remote_nonnull_domain *dom, MirrorObject *
                   Error *error)
 {
     MirrorService *svc;
-    auto_cleanup(free_ptr) char *path = NULL;
     MirrorObject *obj;
 
     svc = qemu_present(proxy, error);
     if (!svc)
         return -ENOTCONN;
-    path = mirror_domain_path((const uint8_t *) dom->uuid);
-    obj = mirror_find(svc, path);
+    obj = mirror_find_uuid(svc, "domain", (const uint8_t *) dom->uuid);
     if (!obj || !is_domain(obj)) {
         char uuid[UUID_STRING_LEN];
         return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
@@ -123,16 +123,15 @@ h_lookup_by_id(Call *call, void *args_, void *ret_, Error *error)
     remote_domain_lookup_by_id_args *args = args_;
     remote_domain_lookup_by_id_ret *ret = ret_;
     MirrorService *svc;
+    MirrorObject *obj;
 
     svc = qemu_present(call_proxy(call), error);
     if (!svc)
         return -ENOTCONN;
-    for (size_t i = 0; i < svc->n_objs; i++) {
-        MirrorObject *obj = svc->objs[i];
-        if (is_domain(obj) && dom_active(obj) && dom_id(obj) == args->id) {
-            proxy_domain_from_object(obj, &ret->dom);
-            return 0;
-        }
+    obj = args->id >= 0 ? mirror_find_by_id(svc, DOM_IFACE, args->id) : NULL;
+    if (obj && dom_active(obj)) {
+        proxy_domain_from_object(obj, &ret->dom);
+        return 0;
     }
     return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
                      "Domain not found: no domain with matching id %d", args->id);
@@ -144,17 +143,15 @@ h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
     remote_domain_lookup_by_name_args *args = args_;
     remote_domain_lookup_by_name_ret *ret = ret_;
     MirrorService *svc;
+    MirrorObject *obj;
 
     svc = qemu_present(call_proxy(call), error);
     if (!svc)
         return -ENOTCONN;
-    for (size_t i = 0; i < svc->n_objs; i++) {
-        MirrorObject *obj = svc->objs[i];
-        const char *name = mirror_get_str(obj, DOM_IFACE, "Name", NULL);
-        if (name && STREQ(name, args->name)) {
-            proxy_domain_from_object(obj, &ret->dom);
-            return 0;
-        }
+    obj = mirror_find_by_name(svc, DOM_IFACE, args->name);
+    if (obj) {
+        proxy_domain_from_object(obj, &ret->dom);
+        return 0;
     }
     return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
                      "Domain not found: no domain with matching name '%s'", args->name);
@@ -166,14 +163,12 @@ h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
     remote_domain_lookup_by_uuid_args *args = args_;
     remote_domain_lookup_by_uuid_ret *ret = ret_;
     MirrorService *svc;
-    auto_cleanup(free_ptr) char *path = NULL;
     MirrorObject *obj;
 
     svc = qemu_present(call_proxy(call), error);
     if (!svc)
         return -ENOTCONN;
-    path = mirror_domain_path((const uint8_t *) args->uuid);
-    obj = mirror_find(svc, path);
+    obj = mirror_find_uuid(svc, "domain", (const uint8_t *) args->uuid);
     if (!obj || !is_domain(obj)) {
         char uuid[UUID_STRING_LEN];
         return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
@@ -909,11 +904,68 @@ info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     return 0;
 }
 
-static int
-h_get_info(Call *call, void *args, void *ret, Error *error)
+/* The CPU time of process @pid (user + system, all its threads) in ns, from
+ * /proc/PID/stat, as virtqemud's GetStats reads it; 0 when unreadable. */
+static uint64_t
+proc_cpu_time(uint32_t pid)
 {
-    return dom_call(call, args, "GetStats", info_reply, error, "uu",
-                    STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU, 0);
+    static uint64_t ns_per_tick;
+    char path[32], buf[1024];
+    unsigned long long utime, stime;
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    if (!ns_per_tick) {
+        long hz = sysconf(_SC_CLK_TCK);
+        ns_per_tick = 1000000000ull / (uint64_t) (hz > 0 ? hz : 100);
+    }
+    snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything, so fields are
+     * counted from its closing parenthesis; utime and stime are the 14th and
+     * 15th fields, the 12th and 13th after the state. */
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                     &stime) != 2)
+        return 0;
+    return (utime + stime) * ns_per_tick;
+}
+
+/* virDomainGetInfo from the mirror: virtqemud publishes State, Vcpus,
+ * MaxMemory, Memory and the QEMU Pid on org.virtstack.DomainState, and the
+ * CPU time is read from /proc/PID/stat here. This assumes virtproxyd runs on
+ * the same host (and PID namespace) as virtqemud, as the stack is deployed;
+ * a Pid of 0 (inactive) gives a CPU time of 0. A virtqemud that does not
+ * publish those properties is asked with GetStats. */
+static int
+h_get_info(Call *call, void *args, void *ret_, Error *error)
+{
+    remote_domain_get_info_ret *ret = ret_;
+    MirrorObject *obj;
+    uint32_t pid;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    if (!mirror_prop(obj, STATE_IFACE, "MaxMemory") || !mirror_prop(obj, STATE_IFACE, "Vcpus"))
+        return dom_call(call, args, "GetStats", info_reply, error, "uu",
+                        STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU, 0);
+    ret->state = dom_state(obj, NULL);
+    ret->maxMem = mirror_get_u64(obj, STATE_IFACE, "MaxMemory", 0);
+    ret->memory = mirror_get_u64(obj, STATE_IFACE, "Memory", ret->maxMem);
+    ret->nrVirtCpu = mirror_get_u64(obj, STATE_IFACE, "Vcpus", 0);
+    pid = mirror_get_u64(obj, STATE_IFACE, "Pid", 0);
+    ret->cpuTime = pid && dom_active(obj) ? proc_cpu_time(pid) : 0;
+    return 0;
 }
 
 static int
@@ -933,8 +985,21 @@ max_memory_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
 }
 
 static int
-h_get_max_memory(Call *call, void *args, void *ret, Error *error)
+h_get_max_memory(Call *call, void *args, void *ret_, Error *error)
 {
+    remote_domain_get_max_memory_ret *ret = ret_;
+    const MirrorProp *p;
+    MirrorObject *obj;
+    int r;
+
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    p = mirror_prop(obj, STATE_IFACE, "MaxMemory");
+    if (p) {
+        ret->memory = mirror_get_u64(obj, STATE_IFACE, "MaxMemory", 0);
+        return 0;
+    }
     return dom_call(call, args, "GetStats", max_memory_reply, error, "uu", STATS_BALLOON, 0);
 }
 

@@ -1,5 +1,6 @@
 /* The mirror of the daemons' objects (see proxy_mirror.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,155 @@ hash_str(const char *s)
     return h;
 }
 
+/* ---- the key index: (interface, Name) and (interface, Id) -> object ----- */
+
+struct MirrorKey {
+    MirrorObject *obj;        /* borrowed */
+    const char *iface;        /* borrowed: the MirrorIface's name */
+    MirrorKeyKind kind;
+    char *value;              /* the name, or the id in decimal */
+    size_t hash;
+    MirrorKey *next;
+};
+
+static const char *const key_props[_MIRROR_KEY_MAX] = {
+    [MIRROR_KEY_NAME] = "Name",
+    [MIRROR_KEY_ID] = "Id",
+};
+
+static size_t
+key_hash(const char *iface, MirrorKeyKind kind, const char *value)
+{
+    return hash_str(iface) * 31 + hash_str(value) * 7 + kind;
+}
+
+static void
+keys_rebuild(MirrorService *svc, size_t n)
+{
+    MirrorKey **old = svc->keys;
+    size_t n_old = svc->n_keys_hash;
+
+    svc->keys = xcalloc(n, sizeof(*svc->keys));
+    svc->n_keys_hash = n;
+    for (size_t i = 0; i < n_old; i++)
+        for (MirrorKey *k = old[i], *next; k; k = next) {
+            next = k->next;
+            k->next = svc->keys[k->hash % n];
+            svc->keys[k->hash % n] = k;
+        }
+    free(old);
+}
+
+static MirrorKey *
+key_add(MirrorService *svc, MirrorObject *obj, const char *iface, MirrorKeyKind kind,
+        const char *value)
+{
+    MirrorKey *k = xcalloc(1, sizeof(*k));
+
+    k->obj = obj;
+    k->iface = iface;
+    k->kind = kind;
+    k->value = xstrdup(value);
+    k->hash = key_hash(iface, kind, value);
+    if (++svc->n_keys > svc->n_keys_hash)
+        keys_rebuild(svc, svc->n_keys * 2 + 61);
+    k->next = svc->keys[k->hash % svc->n_keys_hash];
+    svc->keys[k->hash % svc->n_keys_hash] = k;
+    return k;
+}
+
+static void
+key_remove(MirrorService *svc, MirrorKey *k)
+{
+    for (MirrorKey **pp = &svc->keys[k->hash % svc->n_keys_hash]; *pp; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            break;
+        }
+    svc->n_keys--;
+    free(k->value);
+    free(k);
+}
+
+static MirrorKey *
+key_find(MirrorService *svc, const char *iface, MirrorKeyKind kind, const char *value)
+{
+    size_t h;
+
+    if (!svc->n_keys_hash)
+        return NULL;
+    h = key_hash(iface, kind, value);
+    for (MirrorKey *k = svc->keys[h % svc->n_keys_hash]; k; k = k->next)
+        if (k->hash == h && k->kind == kind && STREQ(k->value, value) && STREQ(k->iface, iface))
+            return k;
+    return NULL;
+}
+
+/* The value @ifc's key property @kind is indexed under, or NULL. */
+static const char *
+key_value(const MirrorIface *ifc, MirrorKeyKind kind, char buf[32])
+{
+    for (size_t i = 0; i < ifc->n_props; i++) {
+        const MirrorProp *p = &ifc->props[i];
+        if (!STREQ(p->name, key_props[kind]))
+            continue;
+        if (kind == MIRROR_KEY_NAME)
+            return p->type == 's' ? p->v.s : NULL;
+        if (!strchr("ynqiux", p->type) || p->v.i == -1 ||
+            (p->type == 'u' && p->v.i == UINT32_MAX))
+            return NULL;
+        snprintf(buf, 32, "%" PRId64, p->v.i);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Brings @ifc's entries in the key index in line with its properties. */
+static void
+keys_sync(MirrorService *svc, MirrorObject *obj, MirrorIface *ifc)
+{
+    for (size_t kind = 0; kind < _MIRROR_KEY_MAX; kind++) {
+        char buf[32];
+        const char *v = key_value(ifc, kind, buf);
+        MirrorKey *k = ifc->keys[kind];
+
+        if (k && v && STREQ(k->value, v))
+            continue;
+        if (k)
+            key_remove(svc, k);
+        ifc->keys[kind] = v ? key_add(svc, obj, ifc->name, kind, v) : NULL;
+    }
+}
+
+static void
+keys_drop(MirrorService *svc, MirrorIface *ifc)
+{
+    for (size_t kind = 0; kind < _MIRROR_KEY_MAX; kind++)
+        if (ifc->keys[kind]) {
+            key_remove(svc, ifc->keys[kind]);
+            ifc->keys[kind] = NULL;
+        }
+}
+
+MirrorObject *
+mirror_find_by_name(MirrorService *svc, const char *iface, const char *name)
+{
+    MirrorKey *k = key_find(svc, iface, MIRROR_KEY_NAME, name);
+
+    return k ? k->obj : NULL;
+}
+
+MirrorObject *
+mirror_find_by_id(MirrorService *svc, const char *iface, int64_t id)
+{
+    char buf[32];
+    MirrorKey *k;
+
+    snprintf(buf, sizeof(buf), "%" PRId64, id);
+    k = key_find(svc, iface, MIRROR_KEY_ID, buf);
+    return k ? k->obj : NULL;
+}
+
 static void
 prop_clear(MirrorProp *p)
 {
@@ -49,8 +199,9 @@ prop_clear(MirrorProp *p)
 }
 
 static void
-iface_clear(MirrorIface *ifc)
+iface_clear(MirrorService *svc, MirrorIface *ifc)
 {
+    keys_drop(svc, ifc);
     for (size_t i = 0; i < ifc->n_props; i++)
         prop_clear(&ifc->props[i]);
     free(ifc->props);
@@ -58,10 +209,10 @@ iface_clear(MirrorIface *ifc)
 }
 
 static void
-object_free(MirrorObject *obj)
+object_free(MirrorService *svc, MirrorObject *obj)
 {
     for (size_t i = 0; i < obj->n_ifaces; i++)
-        iface_clear(&obj->ifaces[i]);
+        iface_clear(svc, &obj->ifaces[i]);
     free(obj->ifaces);
     free(obj->path);
     free(obj);
@@ -134,19 +285,22 @@ object_remove(MirrorService *svc, MirrorObject *obj)
             svc->n_objs--;
             break;
         }
-    object_free(obj);
+    object_free(svc, obj);
 }
 
 void
 mirror_service_clear(MirrorService *svc)
 {
     for (size_t i = 0; i < svc->n_objs; i++)
-        object_free(svc->objs[i]);
+        object_free(svc, svc->objs[i]);
     free(svc->objs);
     free(svc->hash);
+    free(svc->keys);
     svc->objs = NULL;
     svc->hash = NULL;
+    svc->keys = NULL;
     svc->n_objs = svc->cap_objs = svc->n_hash = 0;
+    svc->n_keys = svc->n_keys_hash = 0;
 }
 
 static MirrorIface *
@@ -272,7 +426,9 @@ mirror_apply_interfaces(MirrorService *svc, const char *path, sd_bus_message *ms
         r = sd_bus_message_read_basic(msg, 's', &name);
         if (r < 0)
             return r;
-        r = read_props(msg, iface_get(obj, name));
+        MirrorIface *ifc = iface_get(obj, name);
+        r = read_props(msg, ifc);
+        keys_sync(svc, obj, ifc);
         if (r < 0)
             return r;
         r = sd_bus_message_exit_container(msg);
@@ -288,6 +444,7 @@ int
 mirror_apply_properties_changed(MirrorService *svc, const char *path, sd_bus_message *msg)
 {
     MirrorObject *obj = mirror_find(svc, path);
+    MirrorIface *ifc;
     const char *iface;
     int r;
 
@@ -296,7 +453,9 @@ mirror_apply_properties_changed(MirrorService *svc, const char *path, sd_bus_mes
     r = sd_bus_message_read_basic(msg, 's', &iface);
     if (r < 0)
         return r;
-    r = read_props(msg, iface_get(obj, iface));
+    ifc = iface_get(obj, iface);
+    r = read_props(msg, ifc);
+    keys_sync(svc, obj, ifc);
     if (r < 0)
         return r;
     /* Invalidated properties (EMITS_INVALIDATION) carry no value: forget them
@@ -307,17 +466,16 @@ mirror_apply_properties_changed(MirrorService *svc, const char *path, sd_bus_mes
         return r;
     while (true) {
         const char *name;
-        MirrorIface *ifc;
         r = sd_bus_message_read_basic(msg, 's', &name);
         if (r <= 0)
             break;
-        ifc = iface_find(obj, iface);
-        for (size_t i = 0; ifc && i < ifc->n_props; i++)
+        for (size_t i = 0; i < ifc->n_props; i++)
             if (STREQ(ifc->props[i].name, name)) {
                 prop_clear(&ifc->props[i]);
                 memmove(&ifc->props[i], &ifc->props[i + 1],
                         (ifc->n_props - i - 1) * sizeof(*ifc->props));
                 ifc->n_props--;
+                keys_sync(svc, obj, ifc);
                 break;
             }
     }
@@ -345,7 +503,7 @@ mirror_remove_interfaces(MirrorService *svc, const char *path, char **ifaces)
         MirrorIface *ifc = iface_find(obj, *i);
         if (!ifc)
             continue;
-        iface_clear(ifc);
+        iface_clear(svc, ifc);
         memmove(ifc, ifc + 1, (obj->n_ifaces - (ifc - obj->ifaces) - 1) * sizeof(*ifc));
         obj->n_ifaces--;
     }
@@ -418,6 +576,42 @@ mirror_domain_path(const uint8_t uuid[16])
                      uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
                      uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14],
                      uuid[15]);
+}
+
+int
+mirror_uuid_path(const char *kind, const uint8_t uuid[16], char buf[MIRROR_PATH_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t lr = strlen(MIRROR_ROOT_PATH), lk = strlen(kind);
+    char *p = buf;
+
+    /* root "/" kind "/_" then 32 digits and 4 '_' */
+    if (lr + 1 + lk + 2 + 36 + 1 > MIRROR_PATH_MAX)
+        return -ENAMETOOLONG;
+    memcpy(p, MIRROR_ROOT_PATH "/", lr + 1);
+    p += lr + 1;
+    memcpy(p, kind, lk);
+    p += lk;
+    *p++ = '/';
+    *p++ = '_';
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '_';
+        *p++ = hex[uuid[i] >> 4];
+        *p++ = hex[uuid[i] & 15];
+    }
+    *p = '\0';
+    return 0;
+}
+
+MirrorObject *
+mirror_find_uuid(MirrorService *svc, const char *kind, const uint8_t uuid[16])
+{
+    char path[MIRROR_PATH_MAX];
+
+    if (mirror_uuid_path(kind, uuid, path) < 0)
+        return NULL;
+    return mirror_find(svc, path);
 }
 
 static int

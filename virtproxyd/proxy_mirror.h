@@ -44,10 +44,21 @@ typedef struct MirrorProp {
     } v;
 } MirrorProp;
 
+/* An entry of a service's key index (see mirror_find_by_name()). */
+typedef struct MirrorKey MirrorKey;
+
+/* The properties the key index covers, per interface. */
+typedef enum {
+    MIRROR_KEY_NAME,           /* "Name", a string */
+    MIRROR_KEY_ID,             /* "Id", an integer; -1 (or 0xffffffff) is not indexed */
+    _MIRROR_KEY_MAX,
+} MirrorKeyKind;
+
 typedef struct MirrorIface {
     char *name;
     MirrorProp *props;
     size_t n_props;
+    MirrorKey *keys[_MIRROR_KEY_MAX]; /* this interface's entries in the key index */
 } MirrorIface;
 
 typedef struct MirrorObject {
@@ -68,6 +79,8 @@ struct MirrorService {
     size_t n_objs, cap_objs;
     MirrorObject **hash;      /* by path */
     size_t n_hash;
+    MirrorKey **keys;         /* by (interface, Name) and (interface, Id) */
+    size_t n_keys_hash, n_keys;
     sd_bus_slot *gmo_slot;
     Mirror *mirror;           /* borrowed */
 };
@@ -87,6 +100,13 @@ void mirror_free(Mirror *m);
 MirrorService *mirror_service(Mirror *m, MirrorServiceId id);
 /* NULL when absent. */
 MirrorObject *mirror_find(MirrorService *svc, const char *path);
+/* The object whose interface @iface has the property Name equal to @name,
+ * or whose @iface has Id equal to @id (an active domain's): hash lookups, no
+ * allocation. NULL when none (if two objects share a name, either). */
+MirrorObject *mirror_find_by_name(MirrorService *svc, const char *iface, const char *name);
+MirrorObject *mirror_find_by_id(MirrorService *svc, const char *iface, int64_t id);
+/* The object at "/org/libvirt/QEMU/@kind/_<uuid>", without allocating. */
+MirrorObject *mirror_find_uuid(MirrorService *svc, const char *kind, const uint8_t uuid[16]);
 /* The service whose owner is @sender (a unique name), or NULL. */
 MirrorService *mirror_service_by_sender(Mirror *m, const char *sender);
 
@@ -110,6 +130,10 @@ void mirror_service_clear(MirrorService *svc);
 
 /* Object paths: "/org/libvirt/QEMU/domain/_<uuid with - as _>". */
 char *mirror_domain_path(const uint8_t uuid[16]);
+/* The same for any @kind ("domain", "network", ...) into @buf; -ENAMETOOLONG
+ * if @kind does not fit. */
+#define MIRROR_PATH_MAX 128
+int mirror_uuid_path(const char *kind, const uint8_t uuid[16], char buf[MIRROR_PATH_MAX]);
 /* The uuid (16 bytes) in a domain, network or pool path; -EINVAL if none. */
 int mirror_path_uuid(const char *path, uint8_t ret_uuid[16]);
 bool mirror_path_has_prefix(const char *path, const char *kind /* "domain" */);
