@@ -271,7 +271,8 @@ rpc_message_parse(const void *frame, size_t len, size_t max_message, RpcMessage 
  * definition wins over the library's): while rpc_message_decode_body() runs,
  * they peek at the length word and refuse one that claims more than the
  * message still holds (a string or opaque needs its bytes, an array element
- * at least one 4-byte XDR unit), so memory follows the bytes received. Any
+ * at least one 4-byte XDR unit), so memory follows the bytes received; a
+ * string with a NUL inside is refused too. Any
  * other stream (encoding, freeing, another decoder) goes straight to
  * libtirpc's own function. */
 
@@ -323,8 +324,14 @@ xdr_string(XDR *xdrs, char **cpp, u_int maxsize)
 
     if (!real)
         real = (XdrStringFn) libtirpc_symbol("xdr_string");
-    if (bounded_peek(xdrs, &len, &left) && (len > maxsize || len > left))
-        return FALSE;
+    if (bounded_peek(xdrs, &len, &left)) {
+        if (len > maxsize || len > left)
+            return FALSE;
+        /* A NUL inside would silently cut the string short ("a\0b" read
+         * as "a"): no client sends one (found by fuzz_rpc_decoder). */
+        if (memchr(bounded_base + xdr_getpos(xdrs) + 4, '\0', len))
+            return FALSE;
+    }
     return real(xdrs, cpp, maxsize);
 }
 

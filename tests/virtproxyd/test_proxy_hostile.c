@@ -319,6 +319,15 @@ test_lengths_vs_bytes_left(void)
                                    sizeof(remote_domain_lookup_by_name_args), &growth),
                      -EBADMSG);
     }
+    /* A string with a NUL inside is refused, not cut short (what the
+     * fuzzer found first). */
+    {
+        uint8_t body[8] = { 0, 0, 0, 4, 'a', 0, 'b', 'c' };
+
+        CHECK_INT_EQ(decode_probed(body, sizeof(body), (xdrproc_t) probe_lookup_by_name,
+                                   sizeof(remote_domain_lookup_by_name_args), &growth),
+                     -EBADMSG);
+    }
     /* The string that is all there decodes. */
     {
         uint8_t body[8] = { 0, 0, 0, 4, 'a', 'b', 'c', 'd' };
