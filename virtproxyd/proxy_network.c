@@ -1,8 +1,9 @@
 /* Networks: routed to org.libvirt.network (virtnetworkd), with lookups,
  * lists, autostart, activity, persistence and the bridge name answered from
- * the mirror of its org.libvirt.Network objects. Storage pools, volumes
- * and node devices are not routed yet: their procedures answer NO_SUPPORT
- * (a missing ProcDef). */
+ * the mirror of its org.libvirt.Network objects; definitions, XML, updates
+ * and DHCP leases come from virtnetworkd. Network ports (virNetworkPort*)
+ * are virtqemud's business with virtnetworkd and are not offered: they
+ * answer NO_SUPPORT (a missing ProcDef). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,19 @@ h_create_xml(Call *call, void *args, void *ret, Error *error)
 }
 
 static int
+h_create_xml_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_network_create_xml_flags_args *args = args_;
+
+    /* VIR_NETWORK_CREATE_VALIDATE (1): virtnetworkd always validates. */
+    if (args->flags & ~1u)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNetworkCreateXMLFlags",
+                         args->flags & ~1u);
+    return connect_xml_call(call, "NetworkCreateXML", args->xml, error);
+}
+
+static int
 net_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error)
 {
     MirrorObject *obj;
@@ -411,6 +425,112 @@ h_set_autostart(Call *call, void *args_, void *ret, Error *error)
                           NULL, error, "ssv", NET_IFACE, "Autostart", "b", args->autostart != 0);
 }
 
+static int
+h_update(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_network_update_args *args = args_;
+    MirrorObject *obj;
+    int r = args_network(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    /* The client sends command and section in their documented order
+     * (feature NETWORK_UPDATE_HAS_CORRECT_ORDER is answered 1), which is
+     * also libvirt-dbus's. */
+    return proxy_bus_call(call, obj->svc, obj->path, NET_IFACE, "Update", NULL, error, "uuisu",
+                          args->command, args->section, args->parentIndex, args->xml,
+                          args->flags);
+}
+
+/* An optional lease field: libvirt sends NULL where there is no value
+ * (virsh prints "-" for it); D-Bus has "" there. */
+static remote_string
+opt_string(const char *s)
+{
+    remote_string r;
+
+    if (!s || !*s)
+        return NULL;
+    r = xmalloc(sizeof(*r));
+    *r = xstrdup(s);
+    return r;
+}
+
+static int
+leases_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_network_get_dhcp_leases_args *args = call->args;
+    remote_network_get_dhcp_leases_ret *ret = ret_;
+    remote_network_dhcp_lease *leases = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+
+    r = sd_bus_message_enter_container(reply, 'a', "(sxisssuss)");
+    if (r < 0)
+        return r;
+    for (;;) {
+        const char *iface, *mac, *iaid, *ip, *hostname, *clientid;
+        int64_t expiry;
+        int32_t type;
+        uint32_t prefix;
+        remote_network_dhcp_lease *l;
+
+        r = sd_bus_message_read(reply, "(sxisssuss)", &iface, &expiry, &type, &mac, &iaid, &ip,
+                                &prefix, &hostname, &clientid);
+        if (r <= 0)
+            break;
+        if (n >= REMOTE_NETWORK_DHCP_LEASES_MAX) {
+            r = error_set(error, -E2BIG, VIR_ERR_INTERNAL_ERROR,
+                          "Number of leases is %zu, which exceeds max limit: %d", n + 1,
+                          REMOTE_NETWORK_DHCP_LEASES_MAX);
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            leases = xrealloc(leases, cap * sizeof(*leases));
+        }
+        l = &leases[n++];
+        memset(l, 0, sizeof(*l));
+        l->iface = xstrdup(iface);
+        l->expirytime = expiry;
+        l->type = type;
+        l->mac = opt_string(mac);
+        l->iaid = opt_string(iaid);
+        l->ipaddr = xstrdup(ip);
+        l->prefix = prefix;
+        l->hostname = opt_string(hostname);
+        l->clientid = opt_string(clientid);
+    }
+    ret->ret = n;
+    if (r >= 0 && args->need_results) {
+        ret->leases.leases_val = leases;
+        ret->leases.leases_len = n;
+        return sd_bus_message_exit_container(reply);
+    }
+    /* Only the count was asked for (or reading failed): drop the list. */
+    for (size_t i = 0; i < n; i++)
+        xdr_free((xdrproc_t) xdr_remote_network_dhcp_lease, (char *) &leases[i]);
+    free(leases);
+    return r < 0 ? r : sd_bus_message_exit_container(reply);
+}
+
+static int
+h_get_dhcp_leases(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_network_get_dhcp_leases_args *args = args_;
+    MirrorObject *obj;
+    int r = args_network(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNetworkGetDHCPLeases",
+                         args->flags);
+    return proxy_bus_call(call, obj->svc, obj->path, NET_IFACE, "GetDHCPLeases", leases_reply,
+                          error, "su", args->mac ? *args->mac : "", args->flags);
+}
+
 #define RO PROC_RO
 
 const ProcDef network_procs[] = {
@@ -436,5 +556,9 @@ const ProcDef network_procs[] = {
     PROC_A(REMOTE_PROC_NETWORK_SET_AUTOSTART, network_set_autostart, h_set_autostart, 0),
     PROC_AR(REMOTE_PROC_NETWORK_IS_ACTIVE, network_is_active, h_is_active, RO),
     PROC_AR(REMOTE_PROC_NETWORK_IS_PERSISTENT, network_is_persistent, h_is_persistent, RO),
+    PROC_AR(REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, network_create_xml_flags, h_create_xml_flags,
+            0),
+    PROC_A(REMOTE_PROC_NETWORK_UPDATE, network_update, h_update, 0),
+    PROC_AR(REMOTE_PROC_NETWORK_GET_DHCP_LEASES, network_get_dhcp_leases, h_get_dhcp_leases, RO),
     { 0 },
 };
