@@ -348,7 +348,8 @@ def test_nodedev_event(fx):
 
 def test_python_events(fx):
     """python3-libvirt's registration is synchronous: no warm-up needed.
-    A filtered registration sees only its own device."""
+    A filtered registration sees only its own device; an UPDATE
+    registration sees the device whose XML changed."""
     import threading
     import libvirt
     libvirt.virEventRegisterDefaultImpl()
@@ -371,8 +372,38 @@ def test_python_events(fx):
                                         got),
            c.nodeDeviceEventRegisterAny(c.nodeDeviceLookupByName(LO),
                                         libvirt.VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE, cb, only_lo)]
+    updates = []
+
+    def update_cb(conn, dev, opaque):
+        with cv:
+            updates.append(dev.name())
+            cv.notify_all()
+    ids.append(c.nodeDeviceEventRegisterAny(None, libvirt.VIR_NODE_DEVICE_EVENT_ID_UPDATE,
+                                            update_cb, None))
     try:
         name = add_link(fx, "pxpy0")
+        with cv:
+            check(cv.wait_for(lambda: (name, 0, 0) in got, 30), "python created: %r" % got)
+        # The link going up changes its XML (link state); a "change" uevent
+        # makes virtnodedevd read the device again and say UPDATE. The
+        # kernel sets the operstate a moment after `ip link set up` returns
+        # (linkwatch), with no event of its own: poll it.
+        check("<link state='down'/>" in c.nodeDeviceLookupByName(name).XMLDesc(),
+              "link state before")
+        fx.nodedevd.in_netns("ip", "link", "set", "pxpy0", "up")
+        in_ns = ["nsenter", "-t", str(fx.nodedevd.pid), "-n", "-m", "--"]
+        state = "/sys/class/net/pxpy0/operstate"
+        deadline = time.monotonic() + 10
+        while subprocess.run(in_ns + ["cat", state], stdout=subprocess.PIPE,
+                             text=True).stdout.strip() == "down":
+            check(time.monotonic() < deadline, "pxpy0 stayed down")
+            time.sleep(0.05)
+        subprocess.run(in_ns + ["sh", "-c", "echo change > /sys/class/net/pxpy0/uevent"],
+                       check=True)
+        with cv:
+            check(cv.wait_for(lambda: name in updates, 30), "no UPDATE event: %r" % updates)
+        check("<link state='down'/>" not in c.nodeDeviceLookupByName(name).XMLDesc(),
+              "link state after the update")
         fx.nodedevd.in_netns("ip", "link", "del", "pxpy0")
         want = [(name, libvirt.VIR_NODE_DEVICE_EVENT_CREATED, 0),
                 (name, libvirt.VIR_NODE_DEVICE_EVENT_DELETED, 0)]
