@@ -170,6 +170,27 @@ const char *proxy_proc_api_name(int proc);
 int proxy_error_no_support(Error *error, int proc);
 int proxy_error_read_only(Error *error, const char *what);
 
+/* ---- proxy_stream.c: libvirt streams over a daemon's fd ---- */
+typedef enum {
+    PROXY_STREAM_UPLOAD,    /* client -> fd (virsh vol-upload) */
+    PROXY_STREAM_DOWNLOAD,  /* fd -> client (virsh vol-download) */
+} ProxyStreamDir;
+/* Opens the stream of @call (its proc and serial) over @fd, a socket from
+ * virtstoraged speaking api/org.virtstack.Storage.xml's byte protocol.
+ * Takes ownership of @fd (closed on failure too). Call it from the bus
+ * reply handler of the opening call: nothing is sent before the next loop
+ * iteration, so the call's reply goes first. Returns 0, or a negative errno
+ * with @error. */
+int proxy_stream_open(Call *call, int fd, ProxyStreamDir dir, Error *error);
+/* A STREAM or STREAM_HOLE message from @c (hook in proxy_client.c). A
+ * packet for no open stream is dropped, as libvirtd does. */
+void proxy_stream_packet(Client *c, const RpcMessage *msg);
+
+/* ---- proxy_storage.c ---- */
+/* A signal from a daemon (the mirror's MirrorSignalFn; userdata: the
+ * Proxy): org.libvirt.StoragePool.Refresh becomes the pool refresh event. */
+void proxy_storage_signal(MirrorService *svc, sd_bus_message *m, void *userdata);
+
 /* ---- proxy_server.c ---- */
 int proxy_listen(Proxy *proxy, Error *error);
 void proxy_close_listeners(Proxy *proxy);

@@ -286,8 +286,9 @@ handle_message(Client *c, const RpcMessage *msg)
         return;
     case REMOTE_MESSAGE_STREAM:
     case REMOTE_MESSAGE_STREAM_HOLE:
-        /* No stream is ever open here: a packet for an unknown stream is
-         * dropped, as libvirtd does. */
+        /* proxy_stream.c; a packet for no open stream is dropped there,
+         * as libvirtd does. */
+        proxy_stream_packet(c, msg);
         return;
     default:
         return;
