@@ -136,7 +136,6 @@ bus_list_networks(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     NetworkBus *nb = userdata;
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) Network **list = NULL;
-    sd_bus_message *reply = NULL;
     uint32_t flags;
     size_t n;
     int r;

@@ -56,7 +56,6 @@ bus_list_node_devices(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
     NodedevBus *nb = userdata;
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) NodeDev **list = NULL;
-    sd_bus_message *reply = NULL;
     uint32_t flags;
     size_t n;
     int r;

@@ -525,7 +525,7 @@ nodedev_driver_get_xml(NodeDevDriver *drv, NodeDev *dev, uint32_t flags, char **
 
         /* A device that vanished meanwhile keeps its last known state until
          * its remove uevent arrives. */
-        if (read_device(drv, dev->syspath, &def, &e) > 0 && def && STREQ(def->name, dev->name)) {
+        if (read_device(drv, dev->syspath, &def, &e) >= 0 && def && STREQ(def->name, dev->name)) {
             if (!defs_equal(def, dev->def)) {
                 node_device_def_free(dev->def);
                 dev->def = steal_ptr(def);
@@ -853,7 +853,8 @@ nodedev_driver_detach(NodeDevDriver *drv, NodeDev *dev, const char *driver_name,
         return r;
     if (!host_supports_vfio(drv->sysfs))
         return error_set(error, -ENOTSUP, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "VFIO device assignment is currently not supported on this system");
+                         "unsupported configuration: VFIO device assignment is currently not "
+                         "supported on this system");
     now = current_driver(dev->syspath);
     if (STREQ_NULL(now, "vfio-pci"))
         return 1;

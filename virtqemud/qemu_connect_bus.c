@@ -299,7 +299,6 @@ bus_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     QemuBus *qb = userdata;
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) Domain **list = NULL;
-    sd_bus_message *reply = NULL;
     uint32_t flags;
     size_t n;
     int r;
