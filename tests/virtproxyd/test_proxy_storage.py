@@ -17,10 +17,15 @@ import signal
 import subprocess
 import time
 
+import struct
+
 import harness
 from harness import check, check_eq, Failure
 import proxyfx
-from proxyfx import virsh, virsh_fails
+from proxyfx import virsh, virsh_fails, REPLY, OK, ERROR
+
+STREAM, STREAM_HOLE = 3, 6
+CONTINUE = 2
 
 MiB = 1024 * 1024
 POOL = "pxpool"
@@ -160,6 +165,7 @@ def pool_life(fx, ev):
     volumes(fx)
     streams(fx)
     python_streams(fx)
+    raw_streams(fx)
     read_only(fx)
     missing(fx)
 
@@ -377,6 +383,79 @@ def python_streams(fx):
         conn.close()
 
 
+def raw_streams(fx):
+    """The packets themselves, as libvirt's daemon answers them: a finished
+    download, a client abort confirmed with an empty OK, a hole on a stream
+    opened without the sparse flag refused with a stream error."""
+    p = fx.proxy
+    key = os.path.join(fx.target, "raw1")
+    with open(key, "r+b") as f:
+        f.write(b"0123456789abcdef")
+    vol = (proxyfx.xdr_string(POOL) + proxyfx.xdr_string("raw1") + proxyfx.xdr_string(key))
+    c = proxyfx.RawClient(path=p.sock)
+    try:
+        c.open()
+        # Download 10 bytes: data, the empty CONTINUE (end), then our OK is
+        # answered with an empty OK.
+        serial = c.send_call(209, vol + struct.pack(">QQI", 2, 10, 0))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4]), (REPLY, serial, OK), "download reply")
+        data = b""
+        while True:
+            m = c.recv()
+            check_eq((m[1], m[2], m[3], m[4]), (209, STREAM, serial, CONTINUE), "stream data")
+            if not m[5]:
+                break
+            data += m[5]
+        check_eq(data, b"23456789ab", "downloaded bytes")
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 209, STREAM, serial, OK))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4], m[5]), (STREAM, serial, OK, b""), "finish confirmed")
+
+        # Upload, then abort: confirmed with an empty OK.
+        serial = c.send_call(208, vol + struct.pack(">QQI", 0, 0, 0))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4]), (REPLY, serial, OK), "upload reply")
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 208, STREAM, serial, CONTINUE,
+                                  b"XYZ"))
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 208, STREAM, serial, ERROR))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4], m[5]), (STREAM, serial, OK, b""), "abort confirmed")
+
+        # A hole without the sparse flag: a stream error, the connection
+        # stays usable.
+        serial = wait_not_busy(c, vol)
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 208, STREAM_HOLE, serial, CONTINUE,
+                                  struct.pack(">qI", 4096, 0)))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4]), (STREAM, serial, ERROR), "hole refused")
+        check_eq(proxyfx.error_message(m[5]), (39, "Unexpected stream hole"), "hole error")
+        # Packets for the forgotten stream are dropped; calls still work.
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 208, STREAM, serial, OK))
+        m = c.call(84, proxyfx.xdr_string(POOL))
+        check_eq(m[4], OK, "pool lookup after the stream error")
+    finally:
+        c.close()
+    with open(key, "rb") as f:
+        check_eq(f.read(4), b"XYZ3", "the aborted upload's bytes")
+
+
+def wait_not_busy(c, vol):
+    """Opens an upload once the volume is free of the previous transfer (the
+    daemon frees it when it sees the fd closed, on its own thread)."""
+    deadline = time.monotonic() + 30
+    while True:
+        serial = c.send_call(208, vol + struct.pack(">QQI", 0, 0, 0))
+        m = c.recv()
+        check_eq((m[2], m[3]), (REPLY, serial), "upload reply")
+        if m[4] == OK:
+            return serial
+        code, msg = proxyfx.error_message(m[5])
+        check(code == 55 and "busy" in msg, "upload refused: %r" % msg)
+        check(time.monotonic() < deadline, "the volume stayed busy")
+        time.sleep(0.05)
+
+
 def read_only(fx):
     p = fx.proxy
     out = virsh(p.uri_ro, "pool-list", "--all", ro=True)[0]
@@ -414,6 +493,38 @@ def missing(fx):
     check_eq(err.strip(), "error: failed to get vol '/nosuch/x', specifying --pool might help\n"
              "error: Storage volume not found: no storage vol with matching path '/nosuch/x'",
              "missing volume by path")
+
+
+def test_refresh_events(fx):
+    """pool-refresh becomes virsh's 'refresh' event. virtstoraged's Refresh
+    signal reaches proxy_storage_signal() only through proxy_events.c's
+    signal dispatch: skipped until that call is there."""
+    with open(os.path.join(harness.SRCDIR, "virtproxyd", "proxy_events.c")) as f:
+        if "proxy_storage_signal" not in f.read():
+            raise harness.Skip("proxy_events.c does not pass signals to proxy_storage_signal()")
+    p = fx.proxy
+    tdir = os.path.join(fx.area, "refresh")
+    os.makedirs(tdir)
+    xml_path = os.path.join(fx.root, "refresh.xml")
+    with open(xml_path, "w") as f:
+        f.write("<pool type='dir'><name>pxref</name><target><path>%s</path></target></pool>"
+                % tdir)
+    virsh(p.uri, "pool-create", xml_path)
+    ev = PoolEvents(p.uri, "refresh")
+    try:
+        # Each refresh sends one: the first seen proves the registration.
+        deadline = time.monotonic() + 30
+        while True:
+            virsh(p.uri, "pool-refresh", "pxref")
+            try:
+                ev.wait(r"^event 'refresh' for storage pool pxref$", timeout=1)
+                break
+            except Failure:
+                if time.monotonic() > deadline:
+                    raise
+    finally:
+        ev.stop()
+        virsh(p.uri, "pool-destroy", "pxref")
 
 
 def test_absent_daemon(fx):
