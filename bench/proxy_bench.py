@@ -6,7 +6,7 @@ stack and for Debian's libvirtd, in the same run, with the ratios.
     /usr/bin/python3 bench/proxy_bench.py [--builddir DIR] [--domains N]
         [--seconds S] [--no-libvirtd] [--uri URI]
 
-Without --uri it measures, one after the other (never both running at once):
+Without --uri it starts both of these and measures them in turns:
 
 - Debian's libvirtd (/usr/sbin/libvirtd, packages libvirt-daemon and
   libvirt-daemon-driver-qemu), started by hand, never through the package's
@@ -26,9 +26,16 @@ With --uri it measures only whatever answers there. The domains it defines
 (bench-NNNN, never started) are undefined at the end.
 
 Measured, over TCP on 127.0.0.1: lookupByName + state and lookupByName +
-info, each pair counted as 2 RPCs, with 1 and 4 client processes; the wall
-time of `virsh list --all` (best of 5), and of `virsh uri` (starting virsh
-and opening a connection: the fixed part of every virsh run)."""
+info, each pair counted as 2 RPCs, with 1 and 4 client processes (each
+client times its own calls, after all have connected); the wall time of
+`virsh list --all`, and of `virsh uri` (starting virsh and opening a
+connection: the fixed part of every virsh run). The targets are measured
+in alternating rounds (--rounds, default 3), so that other work on the
+machine hits both alike, and the best round of each counts.
+
+Both daemons run on this host and share its CPUs with the clients: on a
+2-CPU machine, one client process, its server and the kernel's loopback
+TCP already fill most of it."""
 
 import argparse
 import multiprocessing
@@ -53,12 +60,16 @@ DOMAIN_XML = """<domain type='qemu'>
 """
 
 
-def rpc_worker(uri, names, seconds, with_info, out):
+def rpc_worker(uri, names, seconds, with_info, barrier, out):
     import libvirt
     c = libvirt.open(uri)
     n = 0
     i = 0
-    end = time.monotonic() + seconds
+    # Every client is connected before the clock starts; each one times its
+    # own calls only (no process start, import or connection in the rate).
+    barrier.wait()
+    t0 = time.monotonic()
+    end = t0 + seconds
     while time.monotonic() < end:
         for _ in range(50):
             d = c.lookupByName(names[i % len(names)])
@@ -68,34 +79,32 @@ def rpc_worker(uri, names, seconds, with_info, out):
                 d.state()
             i += 1
             n += 2
+    dt = time.monotonic() - t0
     c.close()
-    out.put(n)
+    out.put(n / dt)
 
 
 def rpc_rate(uri, names, clients, seconds, with_info):
     q = multiprocessing.Queue()
+    barrier = multiprocessing.Barrier(clients)
     procs = [multiprocessing.Process(target=rpc_worker,
-                                     args=(uri, names, seconds, with_info, q))
+                                     args=(uri, names, seconds, with_info, barrier, q))
              for _ in range(clients)]
-    t0 = time.monotonic()
     for p in procs:
         p.start()
     total = sum(q.get() for _ in procs)
     for p in procs:
         p.join()
-    return total / (time.monotonic() - t0)
+    return total
 
 
-def list_all_ms(uri, runs=5):
-    best = None
-    for _ in range(runs):
-        t0 = time.monotonic()
-        r = subprocess.run(["virsh", "-c", uri, "list", "--all"], capture_output=True, text=True)
-        dt = (time.monotonic() - t0) * 1000
-        if r.returncode != 0:
-            raise RuntimeError("virsh list --all failed: " + r.stderr)
-        best = dt if best is None else min(best, dt)
-    return best, len(r.stdout.splitlines()) - 3
+def virsh_ms(uri, *argv):
+    t0 = time.monotonic()
+    r = subprocess.run(["virsh", "-c", uri] + list(argv), capture_output=True, text=True)
+    dt = (time.monotonic() - t0) * 1000
+    if r.returncode != 0:
+        raise RuntimeError("virsh %s failed: %s" % (" ".join(argv), r.stderr))
+    return dt, r.stdout
 
 
 def define_domains(uri, n):
@@ -123,18 +132,23 @@ def undefine_domains(uri, names):
     c.close()
 
 
-def measure(uri, n_domains, seconds):
-    names = define_domains(uri, n_domains)
-    try:
-        res = {}
-        res["state1"] = rpc_rate(uri, names, 1, seconds, False)
-        res["state4"] = rpc_rate(uri, names, 4, seconds, False)
-        res["info1"] = rpc_rate(uri, names, 1, seconds, True)
-        res["info4"] = rpc_rate(uri, names, 4, seconds, True)
-        res["list_ms"], res["listed"] = list_all_ms(uri)
-        return res
-    finally:
-        undefine_domains(uri, names)
+KEYS = ["state1", "state4", "info1", "info4", "list_ms", "uri_ms"]
+
+
+def measure_round(uri, names, seconds, best):
+    """One round of every measure against @uri; keeps the best of each in @best."""
+    def keep(key, v, higher=True):
+        if key not in best or (v > best[key] if higher else v < best[key]):
+            best[key] = v
+    keep("state1", rpc_rate(uri, names, 1, seconds, False))
+    keep("state4", rpc_rate(uri, names, 4, seconds, False))
+    keep("info1", rpc_rate(uri, names, 1, seconds, True))
+    keep("info4", rpc_rate(uri, names, 4, seconds, True))
+    for _ in range(3):
+        ms, out = virsh_ms(uri, "list", "--all")
+        keep("list_ms", ms, False)
+        best["listed"] = len([line for line in out.splitlines()[2:] if line.strip()])
+        keep("uri_ms", virsh_ms(uri, "uri")[0], False)
 
 
 class Stack:
@@ -162,6 +176,7 @@ class Stack:
             px.pid = int(f.read().split()[0])
         self.fx.daemons.append(px)
         self.uri = "qemu+tcp://127.0.0.1:%d/system" % self.port
+        self.label = "virtproxyd"
 
     def close(self):
         self.fx.cleanup()
@@ -219,6 +234,7 @@ class Libvirtd:
                                      stdin=subprocess.DEVNULL, stdout=self.out,
                                      stderr=subprocess.STDOUT)
         self.uri = "qemu+tcp://127.0.0.1:%d/system" % self.port
+        self.label = "libvirtd"
         self._wait_ready(os.path.join(sock, "libvirt-sock"))
 
     def _wait_ready(self, sock_path, timeout=60.0):
@@ -253,26 +269,24 @@ class Libvirtd:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def virsh_uri_ms(uri, runs=5):
-    best = None
-    for _ in range(runs):
-        t0 = time.monotonic()
-        subprocess.run(["virsh", "-c", uri, "uri"], capture_output=True, check=True)
-        dt = (time.monotonic() - t0) * 1000
-        best = dt if best is None else min(best, dt)
-    return best
-
-
-def run_one(what, start, n_domains, seconds):
-    print("measuring %s ..." % what, file=sys.stderr, flush=True)
-    target = start()
+def measure_all(targets, n_domains, seconds, rounds):
+    """Measures every target, round after round, alternating between them so
+    that a change in the machine's load (other work on it) hits them alike;
+    the best of the rounds counts. Returns one result dict per target."""
+    names = {}
+    results = [{} for _ in targets]
     try:
-        res = measure(target.uri, n_domains, seconds)
-        res["uri_ms"] = virsh_uri_ms(target.uri)
-        res["uri"] = target.uri
-        return res
+        for t in targets:
+            names[t] = define_domains(t.uri, n_domains)
+        for r in range(rounds):
+            for t, res in zip(targets, results):
+                print("round %d/%d: %s (%s)" % (r + 1, rounds, t.label, t.uri),
+                      file=sys.stderr, flush=True)
+                measure_round(t.uri, names[t], seconds, res)
     finally:
-        target.close()
+        for t in names:
+            undefine_domains(t.uri, names[t])
+    return results
 
 
 ROWS = [
@@ -290,8 +304,9 @@ def fmt(v, unit):
 
 
 def print_table(ours, theirs, n_domains):
-    print("%d domains defined; TCP on 127.0.0.1; %d CPUs; python3-libvirt and virsh %s"
-          % (n_domains, os.cpu_count(), libvirt_version()))
+    print("%d domains defined (%d listed); TCP on 127.0.0.1; %d CPUs; load average %.2f; "
+          "python3-libvirt and virsh %s"
+          % (n_domains, ours["listed"], os.cpu_count(), os.getloadavg()[0], libvirt_version()))
     if theirs:
         print("%-30s %15s %15s %8s" % ("", "virtproxyd", "libvirtd", "ratio"))
     for label, key, unit, higher in ROWS:
@@ -315,7 +330,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--uri", help="measure only what answers at this URI")
     ap.add_argument("--domains", type=int, default=1000)
-    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--seconds", type=float, default=2.0, help="per rate measure")
+    ap.add_argument("--rounds", type=int, default=3, help="the best round counts")
     ap.add_argument("--builddir", default=os.environ.get("BUILDDIR", "build"))
     ap.add_argument("--no-libvirtd", action="store_true",
                     help="do not measure Debian's libvirtd")
@@ -325,21 +341,26 @@ def main():
         return 77
     if args.uri:
         class Given:
+            label = "given"
             uri = args.uri
-
-            def close(self):
-                pass
-        print_table(run_one(args.uri, Given, args.domains, args.seconds), None, args.domains)
+        res = measure_all([Given()], args.domains, args.seconds, args.rounds)
+        print_table(res[0], None, args.domains)
         return 0
-    theirs = None
-    if not args.no_libvirtd:
-        if os.path.exists(LIBVIRTD) and os.geteuid() == 0 and shutil.which("unshare"):
-            theirs = run_one("libvirtd", Libvirtd, args.domains, args.seconds)
-        else:
-            print("note: libvirtd not measured (needs %s, root and unshare)" % LIBVIRTD)
-    builddir = os.path.abspath(args.builddir)
-    ours = run_one("virtproxyd", lambda: Stack(builddir), args.domains, args.seconds)
-    print_table(ours, theirs, args.domains)
+    targets = []
+    try:
+        if not args.no_libvirtd:
+            if os.path.exists(LIBVIRTD) and os.geteuid() == 0 and shutil.which("unshare"):
+                print("starting libvirtd ...", file=sys.stderr, flush=True)
+                targets.append(Libvirtd())
+            else:
+                print("note: libvirtd not measured (needs %s, root and unshare)" % LIBVIRTD)
+        print("starting virtqemud and virtproxyd ...", file=sys.stderr, flush=True)
+        targets.insert(0, Stack(os.path.abspath(args.builddir)))
+        res = measure_all(targets, args.domains, args.seconds, args.rounds)
+    finally:
+        for t in targets:
+            t.close()
+    print_table(res[0], res[1] if len(res) > 1 else None, args.domains)
     return 0
 
 
