@@ -83,7 +83,10 @@ void
 proxy_domain_from_object(const MirrorObject *obj, remote_nonnull_domain *ret)
 {
     ret->name = xstrdup(mirror_get_str(obj, DOM_IFACE, "Name", ""));
-    mirror_path_uuid(obj->path, (uint8_t *) ret->uuid);
+    if (obj->has_uuid)
+        memcpy(ret->uuid, obj->uuid, sizeof(ret->uuid));
+    else
+        mirror_path_uuid(obj->path, (uint8_t *) ret->uuid);
     ret->id = dom_id(obj);
 }
 

@@ -254,6 +254,7 @@ object_get(MirrorService *svc, const char *path)
     obj = xcalloc(1, sizeof(*obj));
     obj->path = xstrdup(path);
     obj->svc = svc;
+    obj->has_uuid = mirror_path_uuid(path, obj->uuid) == 0;
     if (svc->n_objs == svc->cap_objs) {
         svc->cap_objs = svc->cap_objs ? svc->cap_objs * 2 : 64;
         svc->objs = xrealloc(svc->objs, svc->cap_objs * sizeof(*svc->objs));

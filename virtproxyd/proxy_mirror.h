@@ -67,6 +67,8 @@ typedef struct MirrorObject {
     size_t n_ifaces;
     MirrorService *svc;       /* borrowed */
     struct MirrorObject *hnext; /* hash chain */
+    bool has_uuid;            /* the path ends in a uuid (mirror_path_uuid) */
+    uint8_t uuid[16];         /* ... this one */
 } MirrorObject;
 
 struct MirrorService {
