@@ -14,6 +14,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import time
 
@@ -342,7 +343,72 @@ def streams(fx):
         time.sleep(0.1)
     check_eq(err, "", "download after an aborted upload")
     check_eq(open(part, "rb").read(), b"\7" * 16, "the aborted upload's bytes stay")
+    flow_control(fx)
     virsh(p.uri, "vol-delete", "big", "--pool", POOL)
+
+
+def vm_rss(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)) * 1024
+
+
+def flow_control(fx):
+    """A client that does not read its download, and a daemon that does
+    not take an upload: the proxy neither buffers without bound nor cuts
+    the client off (it would past 64 MiB of unsent replies)."""
+    p = fx.proxy
+    key = os.path.join(fx.target, "big")
+    vol = proxyfx.xdr_string(POOL) + proxyfx.xdr_string("big") + proxyfx.xdr_string(key)
+    c = proxyfx.RawClient(path=p.sock)
+    try:
+        c.open()
+        serial = c.send_call(209, vol + struct.pack(">QQI", 0, 0, 0))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4]), (REPLY, serial, OK), "download reply")
+        # Unthrottled, the proxy would have read all 300 MiB by now.
+        time.sleep(1)
+        check(vm_rss(p.pid) < 64 * MiB, "virtproxyd holds %d MiB of a download nobody reads"
+              % (vm_rss(p.pid) // MiB))
+        total = 0
+        while True:
+            m = c.recv()
+            check_eq((m[2], m[4]), (STREAM, CONTINUE), "download packet")
+            if not m[5]:
+                break
+            total += len(m[5])
+        check_eq(total, BIG, "bytes of the slow download")
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 209, STREAM, serial, OK))
+        check_eq(c.recv()[4], OK, "slow download finished")
+
+        # Upload while virtstoraged is stopped: the fd fills, then the proxy
+        # stops reading the client, whose sends then block.
+        serial = wait_not_busy(c, vol)
+        os.kill(fx.storaged.pid, signal.SIGSTOP)
+        try:
+            pkt = proxyfx.frame(proxyfx.REMOTE_PROGRAM, 208, STREAM, serial, CONTINUE,
+                                b"\5" * (256 * 1024))
+            sent = 0
+            c.s.settimeout(1)
+            try:
+                while sent < 128 * MiB:
+                    sent += c.s.send(pkt[sent % len(pkt):])
+            except socket.timeout:
+                pass
+            harness.log("upload with virtstoraged stopped: %d KiB taken" % (sent // 1024))
+            check(sent < 16 * MiB, "virtproxyd took %d MiB the volume could not" % (sent // MiB))
+            check(vm_rss(p.pid) < 64 * MiB, "virtproxyd grew to %d MiB" % (vm_rss(p.pid) // MiB))
+        finally:
+            os.kill(fx.storaged.pid, signal.SIGCONT)
+        c.s.settimeout(30)
+        if sent % len(pkt):
+            c.s.sendall(pkt[sent % len(pkt):])
+        c.s.sendall(proxyfx.frame(proxyfx.REMOTE_PROGRAM, 208, STREAM, serial, OK))
+        m = c.recv()
+        check_eq((m[2], m[3], m[4], m[5]), (STREAM, serial, OK, b""), "slow upload finished")
+    finally:
+        c.close()
+    with open(key, "rb") as f:
+        check_eq(f.read(4096), b"\5" * 4096, "the slow upload's bytes")
 
 
 def python_streams(fx):
