@@ -8,7 +8,7 @@ PACKAGES="
   libsystemd-dev libxml2-dev libjansson-dev libuv1-dev
   dbus qemu-system-x86 qemu-utils
   busybox-static linux-image-cloud-amd64 cpio gzip
-  libvirt-clients libvirt-dbus python3 python3-libvirt python3-dbus
+  libvirt-clients libvirt-dev libvirt-dbus python3 python3-libvirt python3-dbus
   iproute2 procps
   dnsmasq-base nftables
   rpcsvc-proto libtirpc-dev
