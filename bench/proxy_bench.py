@@ -138,6 +138,7 @@ KEYS = ["state1", "state4", "info1", "info4", "list_ms", "uri_ms"]
 def measure_round(uri, names, seconds, best):
     """One round of every measure against @uri; keeps the best of each in @best."""
     def keep(key, v, higher=True):
+        print("  %s %.1f" % (key, v), file=sys.stderr, flush=True)
         if key not in best or (v > best[key] if higher else v < best[key]):
             best[key] = v
     keep("state1", rpc_rate(uri, names, 1, seconds, False))
