@@ -372,6 +372,9 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
     const char *path;
     int32_t event, detail = 0;
 
+    /* A pool's Refresh signal is on the pool object, not on Connect. */
+    if (svc->id == MIRROR_SVC_STORAGE)
+        proxy_storage_signal(svc, m, userdata);
     if (!sd_bus_message_is_signal(m, "org.libvirt.Connect", NULL))
         return;
     if (STREQ(member, "NetworkEvent")) {

@@ -112,7 +112,7 @@ storage_pool_lookup_name(StorageDriver *drv, const char *name, StoragePool **ret
 
     if (!pool)
         return error_set(error, -ENOENT, VIR_ERR_NO_STORAGE_POOL,
-                         "storage pool not found: no storage pool with matching name '%s'",
+                         "Storage pool not found: no storage pool with matching name '%s'",
                          name);
     *ret = pool;
     return 0;
@@ -128,7 +128,7 @@ storage_pool_lookup_uuid(StorageDriver *drv, const char *uuid, StoragePool **ret
         pool = find_uuid(drv, &u);
     if (!pool)
         return error_set(error, -ENOENT, VIR_ERR_NO_STORAGE_POOL,
-                         "storage pool not found: no storage pool with matching uuid '%s'",
+                         "Storage pool not found: no storage pool with matching uuid '%s'",
                          uuid);
     *ret = pool;
     return 0;
