@@ -139,6 +139,8 @@ void client_unref(Client *c);
 /* Closes the connection (idempotent): pending replies are dropped, the
  * client's registrations die with it. */
 void client_close(Client *c, const char *why);
+/* Closes @c once what was sent to it is written. */
+void client_close_after_flush(Client *c);
 /* Queues one encoded frame (takes @buf). Dropped silently when the client
  * is closed. */
 int client_send_frame(Client *c, void *buf, size_t len);

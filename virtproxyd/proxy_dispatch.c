@@ -136,7 +136,7 @@ dispatch_call(Client *c, const RpcMessage *msg)
             log_info("client %u: procedure %d: %s", c->id, hdr->proc, error.message);
             call_finish(call, r, &error);
             error_clear(&error);
-            client_close(c, "a call's payload over its limits");
+            client_close_after_flush(c);
             return;
         }
     }
