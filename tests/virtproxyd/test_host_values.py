@@ -1,0 +1,172 @@
+"""The host as virsh shows it through virtproxyd and virtqemud (issue 6,
+item 5): nodeinfo, capabilities, domcapabilities, nodecpustats,
+nodememstats, freecell and sysinfo print values that match /proc and
+sysfs, read by the test itself around each virsh call."""
+
+import glob
+import os
+import re
+import xml.etree.ElementTree as ET
+
+import harness
+from harness import check, check_eq
+import proxyfx
+from proxyfx import virsh
+
+
+def meminfo(path="/proc/meminfo"):
+    out = {}
+    for line in open(path):
+        m = re.match(r"(?:Node \d+ )?(\w+):\s+(\d+)", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def cpu_list(text):
+    cpus = []
+    for part in text.strip().split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            cpus += range(int(a), int(b) + 1)
+        elif part:
+            cpus.append(int(part))
+    return cpus
+
+
+def nodes():
+    return sorted(int(os.path.basename(p)[4:])
+                  for p in glob.glob("/sys/devices/system/node/node[0-9]*"))
+
+
+def online_cpus():
+    return cpu_list(open("/sys/devices/system/cpu/online").read())
+
+
+def setup(fx):
+    if "proxy" not in fx.__dict__:
+        fx.proxy = proxyfx.Proxy(fx, "")
+        fx.proxy.start()
+    return fx.proxy.uri
+
+
+def test_nodeinfo(fx):
+    uri = setup(fx)
+    out = dict((k.strip(), v.strip()) for k, v in
+               (l.split(":", 1) for l in virsh(uri, "nodeinfo")[0].splitlines() if ":" in l))
+    check_eq(out["CPU model"], os.uname().machine, "CPU model")
+    check_eq(int(out["CPU(s)"]), len(online_cpus()), "CPU(s)")
+    check_eq(out["Memory size"], "%d KiB" % meminfo()["MemTotal"], "Memory size")
+    check_eq(int(out["NUMA cell(s)"]), max(1, len(nodes())), "NUMA cells")
+    cores = set()
+    for c in online_cpus():
+        topo = "/sys/devices/system/cpu/cpu%d/topology/" % c
+        cores.add((open(topo + "physical_package_id").read().strip(),
+                   open(topo + "core_id").read().strip()))
+    sockets = int(out["CPU socket(s)"]) * int(out["NUMA cell(s)"])
+    check_eq(sockets * int(out["Core(s) per socket"]), len(cores), "sockets x cores")
+    check_eq(len(cores) * int(out["Thread(s) per core"]), len(online_cpus()), "threads")
+
+
+def test_capabilities(fx):
+    uri = setup(fx)
+    caps = ET.fromstring(virsh(uri, "capabilities")[0])
+    check_eq(caps.findtext("host/cpu/arch"), os.uname().machine, "host arch")
+    cpuinfo = open("/proc/cpuinfo").read()
+    vendor = "AMD" if "AuthenticAMD" in cpuinfo else "Intel" if "GenuineIntel" in cpuinfo else None
+    if vendor:
+        check_eq(caps.findtext("host/cpu/vendor"), vendor, "host CPU vendor")
+    flags = set(re.search(r"^flags\s*:\s*(.*)$", cpuinfo, re.M).group(1).split())
+    feats = {f.get("name") for f in caps.findall("host/cpu/feature")}
+    check(feats, "host CPU features listed")
+    for name in ("fpu", "sse2", "apic"):
+        if name in flags:
+            check(name in feats, "host CPU feature %s (in /proc/cpuinfo) listed" % name)
+    cells = caps.findall("host/topology/cells/cell")
+    check_eq(len(cells), max(1, len(nodes())), "topology cells")
+    for cell in cells:
+        n = int(cell.get("id"))
+        got = sorted(int(c.get("id")) for c in cell.findall("cpus/cpu"))
+        if nodes():
+            want = cpu_list(open("/sys/devices/system/node/node%d/cpulist" % n).read())
+            check_eq(got, want, "cell %d cpus" % n)
+            mem = meminfo("/sys/devices/system/node/node%d/meminfo" % n)["MemTotal"]
+            check_eq(int(cell.findtext("memory")), mem, "cell %d memory" % n)
+        else:
+            check_eq(got, online_cpus(), "cell cpus")
+    emus = {g.findtext("arch/emulator") for g in caps.findall("guest")}
+    check("/usr/bin/qemu-system-x86_64" in emus, "the x86_64 emulator is listed: %r" % emus)
+
+
+def test_domcapabilities(fx):
+    uri = setup(fx)
+    dc = ET.fromstring(virsh(uri, "domcapabilities", "--virttype", "qemu", "--arch", "x86_64",
+                             "--machine", "pc")[0])
+    check_eq(dc.findtext("path"), "/usr/bin/qemu-system-x86_64", "emulator path")
+    check_eq(dc.findtext("domain"), "qemu", "virt type")
+    check_eq(dc.findtext("arch"), "x86_64", "arch")
+    check(re.match(r"pc-i440fx-\d+\.\d+$", dc.findtext("machine") or ""),
+          "machine canonical name: %r" % dc.findtext("machine"))
+    err = proxyfx.virsh_fails(uri, "domcapabilities", "--machine", "no-such-machine")
+    check("no-such-machine" in err, "an unknown machine is named: %r" % err)
+
+
+def test_memory_and_cpu_stats(fx):
+    uri = setup(fx)
+    stats = dict((k.strip(), int(v.split()[0])) for k, v in
+                 (l.split(":", 1) for l in virsh(uri, "nodememstats")[0].splitlines() if ":" in l))
+    check_eq(stats["total"], meminfo()["MemTotal"], "nodememstats total")
+    before = meminfo()
+    free_now = stats["free"]
+    after = meminfo()
+    lo, hi = sorted((before["MemFree"], after["MemFree"]))
+    check(lo * 0.9 <= free_now <= hi * 1.1, "nodememstats free %d near /proc's %d..%d"
+          % (free_now, lo, hi))
+
+    def user_ticks():
+        return int(open("/proc/stat").readline().split()[1])
+    t0 = user_ticks()
+    cpu = dict((k.strip(), int(v.split()[0])) for k, v in
+               (l.split(":", 1) for l in virsh(uri, "nodecpustats")[0].splitlines() if ":" in l))
+    t1 = user_ticks()
+    hz = os.sysconf("SC_CLK_TCK")
+    check(t0 * 10**9 // hz <= cpu["user"] <= t1 * 10**9 // hz,
+          "nodecpustats user %d within /proc/stat's [%d, %d] ns"
+          % (cpu["user"], t0 * 10**9 // hz, t1 * 10**9 // hz))
+
+
+def test_freecell(fx):
+    uri = setup(fx)
+    out = virsh(uri, "freecell", "--all")[0]
+    cells = {int(m.group(1)): int(m.group(2)) for m in re.finditer(r"^\s*(\d+):\s+(\d+) KiB",
+                                                                    out, re.M)}
+    if not nodes():
+        check_eq(list(cells), [0], "one cell without NUMA sysfs")
+        return
+    check_eq(sorted(cells), nodes(), "cells")
+    for n, kib in cells.items():
+        free = meminfo("/sys/devices/system/node/node%d/meminfo" % n)["MemFree"]
+        check(abs(kib - free) <= max(free // 10, 65536),
+              "cell %d free %d KiB near sysfs's %d KiB" % (n, kib, free))
+
+
+def test_sysinfo(fx):
+    uri = setup(fx)
+    si = ET.fromstring(virsh(uri, "sysinfo")[0])
+    check_eq(si.get("type"), "smbios", "sysinfo type")
+    dmi = "/sys/class/dmi/id/"
+    if os.path.exists(dmi + "sys_vendor"):
+        entries = {e.get("name"): e.text for e in si.findall("system/entry")}
+        check_eq(entries.get("manufacturer"), open(dmi + "sys_vendor").read().strip(),
+                 "system manufacturer from DMI")
+    procs = si.findall("processor")
+    cpuinfo = open("/proc/cpuinfo").read()
+    sockets = {m.group(1) for m in re.finditer(r"^physical id\s*:\s*(\d+)", cpuinfo, re.M)}
+    check_eq(len(procs), max(1, len(sockets)), "one <processor> per socket")
+    vendor = re.search(r"^vendor_id\s*:\s*(\S+)", cpuinfo, re.M)
+    if vendor and vendor.group(1) == "AuthenticAMD":
+        check_eq(procs[0].findtext("entry[@name='manufacturer']"),
+                 "Advanced Micro Devices, Inc.", "processor manufacturer")
+
+
+harness.main(globals())
