@@ -56,6 +56,8 @@ proxyd_stop(Daemon *d)
 {
     dbus_facade_free(steal_ptr(facade));
     proxy.stopping = true;
+    if (proxy.spin.data)
+        uv_close((uv_handle_t *) &proxy.spin, NULL);
     proxy_close_listeners(&proxy);
     while (proxy.clients)
         client_close(proxy.clients, NULL);

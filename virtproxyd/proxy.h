@@ -51,6 +51,10 @@ struct Proxy {
     Mirror *mirror;
     char *hostname;
     bool stopping;
+    /* After a call, the loop polls without sleeping for a moment: a client's
+     * next call then costs no wakeup of ours (proxy_client.c). */
+    uv_idle_t spin;
+    uint64_t spin_until;    /* uv_hrtime() */
 };
 
 /* One domain event registration of a client (316, or legacy 105/167). */
@@ -139,6 +143,8 @@ void client_unref(Client *c);
 /* Closes the connection (idempotent): pending replies are dropped, the
  * client's registrations die with it. */
 void client_close(Client *c, const char *why);
+/* Keeps the loop awake for the next call (see Proxy.spin). */
+void proxy_spin_kick(Proxy *proxy);
 /* Closes @c once what was sent to it is written. */
 void client_close_after_flush(Client *c);
 /* Queues one encoded frame (takes @buf). Dropped silently when the client

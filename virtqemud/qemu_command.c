@@ -1249,6 +1249,11 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
         r = build_balloon(c, def, error);
     if (r < 0)
         return r;
+    /* libvirt's default seccomp filter (qemu.conf seccomp_sandbox = 1): no
+     * obsolete system calls, no privilege changes, no new processes, no
+     * changes to scheduling or affinity (virtqemud does those from outside). */
+    cmd_opt(c, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+            "resourcecontrol=deny");
     cmd_opt(c, "-msg", "timestamp=on");
 
     for (size_t i = 0; i < def->n_qemu_args; i++)
