@@ -118,6 +118,13 @@ fsync_dir(const char *dir)
 int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, Error *error)
 {
+    return file_write_atomic_flags(path, data, len, mode, 0, error);
+}
+
+int
+file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
+                        unsigned flags, Error *error)
+{
     auto_cleanup(free_ptr) char *tmp = NULL;
     auto_cleanup(free_ptr) char *dir = NULL;
     auto_cleanup(close_fdp) int fd = -1;
@@ -138,7 +145,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, E
     r = write_all(fd, data, len);
     if (r < 0)
         goto fail;
-    if (fsync(fd) < 0) {
+    if (!(flags & FILE_WRITE_NO_SYNC) && fsync(fd) < 0) {
         r = -errno;
         goto fail;
     }
@@ -151,6 +158,8 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, E
         goto fail;
     }
 
+    if (flags & FILE_WRITE_NO_SYNC)
+        return 0;
     dir = dir_of(path);
     r = fsync_dir(dir);
     if (r < 0)

@@ -17,6 +17,12 @@ int file_read_all(const char *path, size_t max_size, char **ret_data, size_t *re
  * ending in the final name), write, fsync, rename, fsync of the folder. A
  * crash at any moment leaves the old or the new content, never a mix. The
  * file gets exactly @mode (not masked by the umask). */
+/* file_write_atomic_flags(): FILE_WRITE_NO_SYNC keeps the atomic rename but
+ * skips both fsyncs, for files that do not outlive the host anyway (/run):
+ * a process killed at any moment still leaves the old or the new content. */
+enum { FILE_WRITE_NO_SYNC = 1 << 0 };
+int file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
+                            unsigned flags, Error *error);
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       Error *error);
 /* Removes a file; an absent one is fine (returns 0). */

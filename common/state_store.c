@@ -15,6 +15,7 @@
 struct StateStore {
     char *dir;
     char *autostart_dir;
+    bool volatile_;  /* live state under /run: no fsync (see fileutil.h) */
 };
 
 int
@@ -107,7 +108,14 @@ state_store_save(StateStore *s, const char *name, const char *xml, Error *error)
     if (r < 0)
         return r;
     path = state_store_path(s, name);
-    return file_write_atomic(path, xml, strlen(xml), 0600, error);
+    return file_write_atomic_flags(path, xml, strlen(xml), 0600,
+                                   s->volatile_ ? FILE_WRITE_NO_SYNC : 0, error);
+}
+
+void
+state_store_set_volatile(StateStore *s, bool on)
+{
+    s->volatile_ = on;
 }
 
 int

@@ -22,6 +22,9 @@ const char *state_store_dir(const StateStore *s);
  * no NUL): otherwise -EINVAL with VIR_ERR_INVALID_ARG. */
 bool state_store_name_valid(const char *name);
 /* Atomic, mode 0600. */
+/* A store of live state (under /run, gone at reboot): saves stay atomic for a
+ * process that dies, without the cost of fsync. */
+void state_store_set_volatile(StateStore *s, bool on);
 int state_store_save(StateStore *s, const char *name, const char *xml, Error *error);
 /* -ENOENT if absent (VIR_ERR_OPEN_FAILED); size limit 16 MiB. */
 int state_store_load(StateStore *s, const char *name, char **ret_xml, Error *error);

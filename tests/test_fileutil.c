@@ -58,6 +58,15 @@ test_write_read(void)
     CHECK_INT_EQ(count_entries(tmpdir), 1);
     free(steal_ptr(data));
 
+    /* Without fsync (live state under /run): still an atomic replace, and
+     * no temporary left beside it. */
+    CHECK_INT_EQ(file_write_atomic_flags(path, "volatile\n", 9, 0600, FILE_WRITE_NO_SYNC,
+                                         &error), 0);
+    CHECK_INT_EQ(file_read_all(path, 100, &data, NULL, &error), 0);
+    CHECK_STR_EQ(data, "volatile\n");
+    CHECK_INT_EQ(count_entries(tmpdir), 1);
+    free(steal_ptr(data));
+
     /* Binary data with NULs round-trips; the length says how much. */
     CHECK_INT_EQ(file_write_atomic(path, "a\0b", 3, 0600, &error), 0);
     CHECK_INT_EQ(file_read_all(path, 100, &data, &len, &error), 0);

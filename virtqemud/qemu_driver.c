@@ -530,6 +530,8 @@ qemu_driver_new(const QemuDriverConfig *cfg, QemuDriver **ret, Error *error)
     if (r >= 0)
         r = state_store_open(status_dir, &drv->status, error);
     if (r >= 0)
+        state_store_set_volatile(drv->status, true);
+    if (r >= 0)
         r = mkdir_p(drv->log_dir, 0700, error);
     if (r < 0) {
         qemu_driver_free(drv);
