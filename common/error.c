@@ -14,6 +14,9 @@ static const struct {
 #undef X
 };
 
+static int error_setv(Error *error, int r, int code, const char *suffix, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 5, 0)));
+
 static int
 error_setv(Error *error, int r, int code, const char *suffix, const char *fmt, va_list ap)
 {

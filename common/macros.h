@@ -1,7 +1,9 @@
 /* Small helpers every file uses: scope-bound cleanup and ownership hand-over. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define auto_cleanup(fn) __attribute__((cleanup(fn)))
@@ -28,9 +30,16 @@ close_fdp(int *fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define STREQ(a, b) (strcmp((a), (b)) == 0)
-#define STREQ_NULL(a, b) ((a) == (b) || ((a) && (b) && strcmp((a), (b)) == 0))
+#define STREQ_NULL(a, b) streq_null((a), (b))
 
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+/* Equal strings, or both NULL. */
+static inline bool
+streq_null(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
 #define _unused_ __attribute__((unused))
 
 /* Allocation failure is not recoverable in a daemon: abort loudly. */
