@@ -26,13 +26,15 @@ def test_dummy_link_created_and_deleted(fx):
     check(not any("dummy0" in p for p in before), "dummy0 listed before it exists")
 
     # A dummy link; kernels built without the dummy driver (this project's
-    # test machine) get an ifb link of the same name, just as plain.
-    for kind in ("dummy", "ifb"):
+    # test machine) get a veth pair instead. Not ifb: loading its module
+    # makes ifb0 and ifb1 in the host's own namespace.
+    for kind in ("dummy", "veth"):
         try:
-            fx.nodedevd.in_netns("ip", "link", "add", "dummy0", "type", kind)
+            extra = ("peer", "name", "dummy0p") if kind == "veth" else ()
+            fx.nodedevd.in_netns("ip", "link", "add", "dummy0", "type", kind, *extra)
             break
         except Exception:
-            if kind == "ifb":
+            if kind == "veth":
                 raise
     out = fx.nodedevd.in_netns("ip", "-o", "link", "show", "dummy0")
     mac = re.search(r"link/ether (\S+)", out).group(1)

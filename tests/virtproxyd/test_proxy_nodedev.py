@@ -304,14 +304,16 @@ class Watcher:
 
 
 def add_link(fx, ifname):
-    """A dummy link (an ifb one where the kernel lacks the dummy driver) in
-    the daemon's namespace; returns its node device name."""
-    for kind in ("dummy", "ifb"):
+    """A dummy link (a veth pair where the kernel lacks the dummy driver; not
+    ifb, whose module makes links in the host's namespace) in the daemon's
+    namespace; returns its node device name."""
+    for kind in ("dummy", "veth"):
         try:
-            fx.nodedevd.in_netns("ip", "link", "add", ifname, "type", kind)
+            extra = ("peer", "name", ifname + "p") if kind == "veth" else ()
+            fx.nodedevd.in_netns("ip", "link", "add", ifname, "type", kind, *extra)
             break
         except subprocess.CalledProcessError:
-            if kind == "ifb":
+            if kind == "veth":
                 raise
     return net_name(ifname, ns_links(fx)[ifname])
 
