@@ -408,6 +408,21 @@ def qemu_pids(root):
     return sorted(out)
 
 
+def pids_mentioning(root):
+    """Pids of live processes (other than ours) whose command line mentions
+    @root: whatever a test's daemons started and left running (guests,
+    dnsmasq of a network that outlives its daemon)."""
+    out = []
+    needle = root.encode()
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        argv = cmdline(int(d))
+        if argv and any(needle in a for a in argv) and pid_alive(int(d)):
+            out.append(int(d))
+    return sorted(out)
+
+
 def wait_qemu_gone(root, timeout=DEFAULT_TIMEOUT):
     """Waits (pidfds) until no qemu-system process mentions @root."""
     for pid in qemu_pids(root):
@@ -702,11 +717,13 @@ class Fixture:
             except Exception as e:
                 log("killing %s: %s" % (d.name, e))
         if self.root:
-            for pid in qemu_pids(self.root):
+            # Guests and networks outlive their daemons by design: at the
+            # end of a test, whatever still runs under its root goes.
+            for pid in pids_mentioning(self.root):
                 try:
                     kill_and_wait(pid, signal.SIGKILL, 10)
                 except Exception as e:
-                    log("killing qemu %d: %s" % (pid, e))
+                    log("killing %d: %s" % (pid, e))
         if self.bus:
             self.bus.stop()
         if self.root:
