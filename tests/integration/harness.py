@@ -408,6 +408,16 @@ def qemu_pids(root):
     return sorted(out)
 
 
+def sanitized(pid):
+    """True when process @pid runs with AddressSanitizer (-Dsanitizers=true):
+    its memory use is then no measure of ours."""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
 def pids_mentioning(root):
     """Pids of live processes (other than ours) whose command line mentions
     @root: whatever a test's daemons started and left running (guests,

@@ -163,7 +163,9 @@ def test_stuck_mid_frame(fx):
             c.close()
         wait_fds(pid, base_fds, "after stuck clients left")
     grown = rss_kib(pid) - base_rss
-    check(grown < 8 * 1024, "virtproxyd's RSS grew by %d KiB over 300 stuck clients" % grown)
+    if not harness.sanitized(pid):
+        check(grown < 8 * 1024,
+              "virtproxyd's RSS grew by %d KiB over 300 stuck clients" % grown)
     check(fx.proxy.alive(), "virtproxyd died")
 
 

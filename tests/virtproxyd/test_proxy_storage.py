@@ -298,7 +298,8 @@ def streams(fx):
     # The proxy did not hold the volume in memory.
     with open("/proc/%d/status" % p.pid) as f:
         rss = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) * 1024
-    check(rss < 64 * MiB, "virtproxyd peaked at %d MiB" % (rss // MiB))
+    if not harness.sanitized(p.pid):
+        check(rss < 64 * MiB, "virtproxyd peaked at %d MiB" % (rss // MiB))
 
     # Offset and length go through.
     part = os.path.join(fx.root, "part")
@@ -369,8 +370,9 @@ def flow_control(fx):
         check_eq((m[2], m[3], m[4]), (REPLY, serial, OK), "download reply")
         # Unthrottled, the proxy would have read all 300 MiB by now.
         time.sleep(1)
-        check(vm_rss(p.pid) < 64 * MiB, "virtproxyd holds %d MiB of a download nobody reads"
-              % (vm_rss(p.pid) // MiB))
+        if not harness.sanitized(p.pid):
+            check(vm_rss(p.pid) < 64 * MiB, "virtproxyd holds %d MiB of a download nobody reads"
+                  % (vm_rss(p.pid) // MiB))
         total = 0
         while True:
             m = c.recv()
@@ -398,7 +400,9 @@ def flow_control(fx):
                 pass
             harness.log("upload with virtstoraged stopped: %d KiB taken" % (sent // 1024))
             check(sent < 16 * MiB, "virtproxyd took %d MiB the volume could not" % (sent // MiB))
-            check(vm_rss(p.pid) < 64 * MiB, "virtproxyd grew to %d MiB" % (vm_rss(p.pid) // MiB))
+            if not harness.sanitized(p.pid):
+                check(vm_rss(p.pid) < 64 * MiB,
+                      "virtproxyd grew to %d MiB" % (vm_rss(p.pid) // MiB))
         finally:
             os.kill(fx.storaged.pid, signal.SIGCONT)
         c.s.settimeout(30)
