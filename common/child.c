@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ typedef enum {
     CHILD_STAGE_SETSID,
     CHILD_STAGE_FDS,
     CHILD_STAGE_CHDIR,
+    CHILD_STAGE_IDS,
     CHILD_STAGE_EXEC,
 } ChildStage;
 
@@ -168,6 +170,15 @@ child_exec(const ChildSpec *spec, const char *path, char *const *envp, int errfd
     if (spec->cwd && chdir(spec->cwd) < 0)
         child_fail(errfd, CHILD_STAGE_CHDIR, errno);
 
+    /* Raw system calls: glibc's wrappers would try to reach every thread of
+     * the parent. Groups first, the uid last (it takes the right to change
+     * the others away). */
+    if (spec->set_ids &&
+        (syscall(SYS_setgroups, spec->n_groups, spec->groups) < 0 ||
+         syscall(SYS_setresgid, spec->gid, spec->gid, spec->gid) < 0 ||
+         syscall(SYS_setresuid, spec->uid, spec->uid, spec->uid) < 0))
+        child_fail(errfd, CHILD_STAGE_IDS, errno);
+
     sigprocmask(SIG_SETMASK, &empty, NULL);
     execve(path, (char *const *) spec->argv, envp);
     child_fail(errfd, CHILD_STAGE_EXEC, errno);
@@ -287,6 +298,10 @@ child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *error)
         case CHILD_STAGE_CHDIR:
             return error_set_errno(error, -failure.err, VIR_ERR_SYSTEM_ERROR,
                                    "cannot change to folder '%s' for '%s'", spec->cwd, prog);
+        case CHILD_STAGE_IDS:
+            return error_set_errno(error, -failure.err, VIR_ERR_SYSTEM_ERROR,
+                                   "cannot run '%s' as uid:gid %u:%u", prog,
+                                   (unsigned) spec->uid, (unsigned) spec->gid);
         default:
             return error_set_errno(error, -failure.err, VIR_ERR_SYSTEM_ERROR,
                                    "cannot execute '%s'", prog);

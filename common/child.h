@@ -19,6 +19,14 @@ typedef struct ChildSpec {
     size_t n_keep_fds;
     bool new_session;            /* setsid() in the child */
     const char *cwd;             /* NULL: unchanged */
+    /* Run as another user: setgroups(@groups), setgid(@gid), setuid(@uid) in
+     * the child before exec (real, effective and saved ids). The groups are
+     * resolved by the caller before (getgrouplist()); none clears them. */
+    bool set_ids;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    size_t n_groups;
 } ChildSpec;
 
 /* Starts the child; every other fd is closed in it (close_range or CLOEXEC).

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -544,6 +546,65 @@ test_threads(void)
     }
 }
 
+/* A child as nobody: real, effective and saved ids and the groups are
+ * nobody's, and nothing of ours (root's groups) is left. */
+static void
+test_user(void)
+{
+    auto_cleanup(free_ptr) char *out = NULL;
+    const char *argv[] = { "/bin/cat", "/proc/self/status", NULL };
+    const char *false_argv[] = { "/bin/true", NULL };
+    Error error = ERROR_INIT;
+    struct passwd *pw = getpwnam("nobody");
+    gid_t groups[1];
+    char want[128];
+    int status;
+
+    if (geteuid() != 0 || !pw) {
+        printf("# skipped test_user: needs root and a 'nobody' user\n");
+        return;
+    }
+    groups[0] = pw->pw_gid;
+    ChildSpec spec = { .argv = argv, .stdin_fd = -1, .stderr_fd = 2, .set_ids = true,
+                       .uid = pw->pw_uid, .gid = pw->pw_gid, .groups = groups, .n_groups = 1 };
+    CHECK_INT_EQ(spawn_capture(&spec, &out, &status, &error), 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    snprintf(want, sizeof(want), "\nUid:\t%u\t%u\t%u\t%u\n", (unsigned) pw->pw_uid,
+             (unsigned) pw->pw_uid, (unsigned) pw->pw_uid, (unsigned) pw->pw_uid);
+    CHECK(out && strstr(out, want));
+    snprintf(want, sizeof(want), "\nGid:\t%u\t%u\t%u\t%u\n", (unsigned) pw->pw_gid,
+             (unsigned) pw->pw_gid, (unsigned) pw->pw_gid, (unsigned) pw->pw_gid);
+    CHECK(out && strstr(out, want));
+    snprintf(want, sizeof(want), "\nGroups:\t%u \n", (unsigned) pw->pw_gid);
+    CHECK(out && strstr(out, want));
+    CHECK(out && strstr(out, "\nCapEff:\t0000000000000000\n"));
+    free(steal_ptr(out));
+
+    /* No groups at all: the list is emptied, not kept. */
+    spec.n_groups = 0;
+    spec.groups = NULL;
+    CHECK_INT_EQ(spawn_capture(&spec, &out, &status, &error), 0);
+    CHECK(out && strstr(out, "\nGroups:\t \n"));
+    free(steal_ptr(out));
+    CHECK(!error_is_set(&error));
+
+    /* A program the user may not run fails as an exec error, reported here. */
+    auto_cleanup(free_ptr) char *dir = xstrdup("/tmp/test-child-XXXXXX");
+    auto_cleanup(free_ptr) char *prog = NULL;
+    CHECK(mkdtemp(dir) != NULL);
+    prog = xasprintf("%s/true", dir);
+    CHECK_INT_EQ(symlink("/bin/true", prog), 0);
+    false_argv[0] = prog;
+    ChildSpec denied = { .argv = false_argv, .stdin_fd = -1, .stderr_fd = 2, .set_ids = true,
+                         .uid = pw->pw_uid, .gid = pw->pw_gid };
+    pid_t pid;
+    CHECK_INT_EQ(child_spawn(&denied, &pid, NULL, &error), -EACCES);
+    CHECK(error.message && strstr(error.message, "Permission denied"));
+    error_clear(&error);
+    unlink(prog);
+    rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -565,5 +626,6 @@ main(int argc, char **argv)
     test_run_capture();
     test_watch_non_child();
     test_threads();
+    test_user();
     return test_result();
 }
