@@ -63,6 +63,7 @@ domain_unref(Domain *dom)
     free(dom->log_path);
     free(dom->cgroup_dir);
     free(dom->vcpu_tids);
+    qemu_dac_clear(dom);
     free(dom);
 }
 

@@ -191,6 +191,10 @@ struct Domain {
     void (*res_cb)(Domain *dom, const Error *error);
     uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
     uint64_t start_begin_ms;
+    /* Files chowned to virtqemud.conf's user while active (qemu_dac.c),
+     * with the owner each had before. */
+    struct DacOwner *dac_owners;
+    size_t n_dac_owners;
 };
 
 typedef struct QemuDriverConfig {
@@ -199,6 +203,13 @@ typedef struct QemuDriverConfig {
     struct sd_bus *bus;       /* to ask the other daemons (ports, volumes) */
     QemuDriverHooks hooks;
     void *hooks_userdata;
+    /* virtqemud.conf's user/group (0/0, the default: QEMU runs as root and
+     * nothing is chowned) and the user's groups (borrowed; resolved once). */
+    uid_t user;
+    gid_t group;
+    const gid_t *groups;
+    size_t n_groups;
+    bool dynamic_ownership;   /* chown what QEMU opens to user:group while it runs */
 } QemuDriverConfig;
 
 /* Loads persistent definitions and live status, reconnects to running

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "qemu_driver.h"
+#include "xml_util.h"
 
 typedef enum {
     CAPS_PROBING,
@@ -94,6 +95,32 @@ void qemu_domain_set_state(Domain *dom, DomainState state, int reason);
 /* qemu_status.c */
 const char *domain_state_to_string(DomainState s);
 int domain_state_from_string(const char *s);
+
+/* qemu_dac.c: QEMU as virtqemud.conf's user. */
+typedef struct DacOwner {
+    char *path;
+    uid_t uid;
+    gid_t gid;
+} DacOwner;
+/* True when QEMU runs as another user than root. */
+bool qemu_dac_enabled(const QemuDriver *drv);
+/* Before QEMU runs: every file of the live definition that QEMU opens must be
+ * reachable by the user (else an error naming the path and the user, and
+ * nothing changed); with dynamic_ownership each is chowned to user:group and
+ * its owner recorded in dom->dac_owners. On failure what was changed is
+ * restored. */
+int qemu_dac_set_all(Domain *dom, Error *error);
+/* Gives every recorded file its owner back and forgets them. */
+void qemu_dac_restore_all(Domain *dom);
+/* The record in the status XML: <dac><file path= uid= gid=/></dac>. */
+void qemu_dac_format(const Domain *dom, XmlWriter *w);
+void qemu_dac_parse(Domain *dom, xmlNode *status_root);
+/* A guest that ended while virtqemud was away: its files get their owners
+ * back from its status XML. */
+void qemu_dac_restore_status(xmlNode *status_root);
+/* Forgets the record without touching a file (the daemon stops, the guest
+ * runs on). */
+void qemu_dac_clear(Domain *dom);
 
 /* qemu_cputune.c: <vcpu cpuset> and <cputune> on a paused QEMU. */
 bool qemu_cputune_needed(const DomainDef *def);

@@ -156,6 +156,7 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
     qemu_resources_release(dom);
     qemu_resources_clear(dom);
     qemu_cputune_cleanup(dom);
+    qemu_dac_restore_all(dom);
     remove_runtime_files(dom);
     dom->id = -1;
     dom->state = DOMAIN_STATE_SHUTOFF;
@@ -702,7 +703,20 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
         return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
                                "cannot create folder '%s'", domain_dir);
     dom->log_path = xasprintf("%s/%s.log", drv->log_dir, live->name);
-    pidfile = xasprintf("%s/%s.pid", drv->run_dir, live->name);
+    if (qemu_dac_enabled(drv)) {
+        /* QEMU makes its channel sockets and writes its pid file here as the
+         * user; the monitor is our fd and the log our fd. */
+        if (chown(domain_dir, drv->cfg.user, drv->cfg.group) < 0) {
+            r = error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
+                                "cannot change the owner of '%s' to %u:%u", domain_dir,
+                                (unsigned) drv->cfg.user, (unsigned) drv->cfg.group);
+            rmdir(domain_dir);
+            return r;
+        }
+        pidfile = xasprintf("%s/qemu.pid", domain_dir);
+    } else {
+        pidfile = xasprintf("%s/%s.pid", drv->run_dir, live->name);
+    }
 
     vnc_ports = xcalloc(live->n_graphics + 1, sizeof(int));
     for (size_t i = 0; i < live->n_graphics; i++) {
@@ -747,7 +761,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     /* libvirt gives QEMU a small, fixed environment. */
     strv_push(&env, xstrdup("LC_ALL=C"));
     strv_push(&env, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-    strv_push(&env, xasprintf("HOME=%s", drv->run_dir));
+    strv_push(&env, xasprintf("HOME=%s", qemu_dac_enabled(drv) ? domain_dir : drv->run_dir));
     for (char **e = extra_env; e && *e; e++)
         strv_push(&env, xstrdup(*e));
 
@@ -764,6 +778,13 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     spec.keep_fds = keep;
     spec.n_keep_fds = n_keep;
     spec.new_session = true;
+    if (qemu_dac_enabled(drv)) {
+        spec.set_ids = true;
+        spec.uid = drv->cfg.user;
+        spec.gid = drv->cfg.group;
+        spec.groups = drv->cfg.groups;
+        spec.n_groups = drv->cfg.n_groups;
+    }
     r = child_spawn(&spec, &dom->pid, &dom->pidfd, error);
     if (r < 0)
         goto fail;
@@ -794,6 +815,7 @@ start_abort(Domain *dom, const Error *error)
 
     qemu_resources_release(dom);
     qemu_resources_clear(dom);
+    qemu_dac_restore_all(dom);
     domain_def_free(steal_ptr(dom->live));
     free(steal_ptr(dom->monitor_path));
     if (!dom->persistent && !dom->removed)
@@ -814,6 +836,8 @@ start_with_resources(Domain *dom, const Error *res_error)
         return;
     }
     r = start_checks(dom, dom->live, drv->caps, &error);
+    if (r >= 0)
+        r = qemu_dac_set_all(dom, &error);
     if (r < 0)
         goto fail;
     dom->id = drv->next_id++;

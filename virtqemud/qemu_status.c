@@ -100,6 +100,8 @@ qemu_process_save_status(Domain *dom)
         xml_writer_end(&w);
     }
     xml_writer_end(&w);
+    /* Owners to give back, even after a restart of ours. */
+    qemu_dac_format(dom, &w);
     domxml = domain_def_format(dom->live, dom->id, DOMAIN_DEF_FORMAT_SECURE);
     xml_writer_raw(&w, domxml);
     xml_writer_end(&w);
@@ -173,7 +175,7 @@ reconnect_one(QemuDriver *drv, const char *name)
     auto_cleanup(domain_def_freep) DomainDef *live = NULL;
     Error error = ERROR_INIT;
     auto_cleanup(xmlFreeDocp) xmlDoc *doc = NULL;
-    xmlNode *root, *node;
+    xmlNode *root = NULL, *node;
     Domain *dom;
     pid_t pid;
     int pidfd, r;
@@ -274,6 +276,8 @@ reconnect_one(QemuDriver *drv, const char *name)
             dom->hostdev_paths[i] = xml_prop(p, "nodedev");
     }
 
+    qemu_dac_parse(dom, root);
+
     r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->watch, &error);
     if (r < 0)
         log_error("cannot watch QEMU of domain '%s': %s", dom->def->name, error.message);
@@ -294,6 +298,7 @@ gone:
     /* The guest ended while we were away: forget its runtime state. */
     log_info("domain '%s' is no longer running%s%s", name, error.message ? ": " : "",
              error.message ? error.message : "");
+    qemu_dac_restore_status(root);
     state_store_remove(drv->status, name, NULL);
     if (mon)
         qemu_process_remove_domain_dir(mon);
