@@ -22,12 +22,6 @@ static const char *const forward_modes[] = {
     [NETWORK_FORWARD_BRIDGE] = "bridge",
 };
 
-const char *
-network_forward_mode_to_string(NetworkForwardMode mode)
-{
-    return mode < _NETWORK_FORWARD_MAX ? forward_modes[mode] : NULL;
-}
-
 /* ---- addresses ---------------------------------------------------------- */
 
 int

@@ -24,7 +24,6 @@ typedef enum {
 } NetworkForwardMode;
 
 /* "nat", ...; "none" for NETWORK_FORWARD_NONE. */
-const char *network_forward_mode_to_string(NetworkForwardMode mode);
 
 typedef struct NetAddr {
     int family;          /* AF_INET or AF_INET6 */

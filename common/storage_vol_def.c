@@ -59,19 +59,6 @@ storage_vol_def_free(StorageVolDef *def)
     free(def);
 }
 
-StorageVolDef *
-storage_vol_def_copy(const StorageVolDef *def)
-{
-    StorageVolDef *c = xmalloc(sizeof(*c));
-
-    *c = *def;
-    c->name = xstrdup(def->name);
-    c->key = def->key ? xstrdup(def->key) : NULL;
-    c->target_path = def->target_path ? xstrdup(def->target_path) : NULL;
-    c->backing_path = def->backing_path ? xstrdup(def->backing_path) : NULL;
-    return c;
-}
-
 /* 1 and *ret when <@name> is there, 0 when absent. */
 static int
 parse_size(xmlNode *root, const char *name, unsigned long long *ret, Error *error)

@@ -77,7 +77,6 @@ int storage_vol_def_parse(const char *xml, unsigned flags, StorageVolDef **ret_d
                           Error *error);
 /* The XML text (a new string). */
 char *storage_vol_def_format(const StorageVolDef *def);
-StorageVolDef *storage_vol_def_copy(const StorageVolDef *def);
 void storage_vol_def_free(StorageVolDef *def);
 DEFINE_FREEP(StorageVolDef, storage_vol_def_free)
 

@@ -189,18 +189,6 @@ qemu_driver_lookup_id(QemuDriver *drv, int id, Domain **ret, Error *error)
     return 0;
 }
 
-int
-qemu_driver_lookup_path(QemuDriver *drv, const char *path, Domain **ret, Error *error)
-{
-    Domain *dom = qemu_driver_find_by_path(drv, path);
-
-    if (!dom)
-        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
-                         "Domain not found: no domain with object path '%s'", path);
-    *ret = dom;
-    return 0;
-}
-
 static bool
 domain_matches(const Domain *dom, unsigned flags)
 {
@@ -592,18 +580,6 @@ qemu_driver_has_active(const QemuDriver *drv)
         if (qemu_domain_is_active(drv->doms[i]) || drv->doms[i]->job != DOMAIN_JOB_NONE)
             return true;
     return false;
-}
-
-const char *
-qemu_driver_root(const QemuDriver *drv)
-{
-    return drv->root;
-}
-
-uv_loop_t *
-qemu_driver_loop(const QemuDriver *drv)
-{
-    return drv->loop;
 }
 
 /* ---- capabilities, probed once off the loop ---------------------------- */

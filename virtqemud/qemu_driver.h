@@ -220,8 +220,6 @@ void qemu_driver_autostart(QemuDriver *drv);
 /* Closes monitors and watches; guests keep running. */
 void qemu_driver_free(QemuDriver *drv);
 bool qemu_driver_has_active(const QemuDriver *drv);
-const char *qemu_driver_root(const QemuDriver *drv);
-uv_loop_t *qemu_driver_loop(const QemuDriver *drv);
 /* QEMU's version as libvirt reports it (7002000 for 7.2.0); 0 until probed. */
 uint64_t qemu_driver_qemu_version(QemuDriver *drv);
 
@@ -239,7 +237,6 @@ Domain *qemu_driver_find_by_path(QemuDriver *drv, const char *path);
 int qemu_driver_lookup_name(QemuDriver *drv, const char *name, Domain **ret, Error *error);
 int qemu_driver_lookup_uuid(QemuDriver *drv, const char *uuid, Domain **ret, Error *error);
 int qemu_driver_lookup_id(QemuDriver *drv, int id, Domain **ret, Error *error);
-int qemu_driver_lookup_path(QemuDriver *drv, const char *path, Domain **ret, Error *error);
 /* The domains matching libvirt's list @flags, in definition order. @ret is a
  * new array of borrowed pointers. */
 int qemu_driver_list(QemuDriver *drv, unsigned flags, Domain ***ret, size_t *ret_n,
