@@ -38,21 +38,10 @@ network_from_object(const MirrorObject *obj, remote_nonnull_network *ret)
     mirror_path_uuid(obj->path, (uint8_t *) ret->uuid);
 }
 
-static char *
-network_path(const char uuid[16])
-{
-    const uint8_t *u = (const uint8_t *) uuid;
-
-    return xasprintf(MIRROR_ROOT_PATH "/network/_%02x%02x%02x%02x_%02x%02x_%02x%02x_%02x%02x_"
-                     "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5], u[6],
-                     u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
 static MirrorObject *
 network_by_uuid(MirrorService *svc, const char uuid[16])
 {
-    auto_cleanup(free_ptr) char *path = network_path(uuid);
-    MirrorObject *obj = mirror_find(svc, path);
+    MirrorObject *obj = mirror_find_uuid(svc, "network", (const uint8_t *) uuid);
 
     return obj && is_network(obj) ? obj : NULL;
 }
@@ -81,15 +70,14 @@ h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
     remote_network_lookup_by_name_args *args = args_;
     remote_network_lookup_by_name_ret *ret = ret_;
     MirrorService *svc = network_present(call, error);
+    MirrorObject *obj;
 
     if (!svc)
         return -ENOTCONN;
-    for (size_t i = 0; i < svc->n_objs; i++) {
-        const char *name = mirror_get_str(svc->objs[i], NET_IFACE, "Name", NULL);
-        if (name && STREQ(name, args->name)) {
-            network_from_object(svc->objs[i], &ret->net);
-            return 0;
-        }
+    obj = mirror_find_by_name(svc, NET_IFACE, args->name);
+    if (obj) {
+        network_from_object(obj, &ret->net);
+        return 0;
     }
     return error_set(error, -ENOENT, VIR_ERR_NO_NETWORK,
                      "Network not found: no network with matching name '%s'", args->name);

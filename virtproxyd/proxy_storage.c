@@ -89,16 +89,6 @@ vol_from_object(const MirrorObject *obj, const char *pool, remote_nonnull_storag
     ret->key = xstrdup(mirror_get_str(obj, VOL_IFACE, "Key", ""));
 }
 
-static char *
-pool_path(const char uuid[16])
-{
-    const uint8_t *u = (const uint8_t *) uuid;
-
-    return xasprintf(MIRROR_ROOT_PATH "/storagepool/_%02x%02x%02x%02x_%02x%02x_%02x%02x_"
-                     "%02x%02x_%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
-                     u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
-
 /* A volume's object path from its key, escaped as libvirt-dbus does:
  * [A-Za-z0-9] kept, any other byte "_xx" (api/org.virtstack.Storage.xml). */
 static char *
@@ -126,8 +116,7 @@ vol_path(const char *key)
 static MirrorObject *
 pool_by_uuid(MirrorService *svc, const char uuid[16])
 {
-    auto_cleanup(free_ptr) char *path = pool_path(uuid);
-    MirrorObject *obj = mirror_find(svc, path);
+    MirrorObject *obj = mirror_find_uuid(svc, "storagepool", (const uint8_t *) uuid);
 
     return obj && is_pool(obj) ? obj : NULL;
 }
@@ -135,10 +124,7 @@ pool_by_uuid(MirrorService *svc, const char uuid[16])
 static MirrorObject *
 pool_by_name(MirrorService *svc, const char *name)
 {
-    for (size_t i = 0; i < svc->n_objs; i++)
-        if (is_pool(svc->objs[i]) && STREQ(pool_name(svc->objs[i]), name))
-            return svc->objs[i];
-    return NULL;
+    return mirror_find_by_name(svc, POOL_IFACE, name);
 }
 
 static MirrorObject *
