@@ -1,4 +1,9 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "bus_util.h"
+#include "macros.h"
 
 int
 bus_reply_error(sd_bus_error *bus_error, Error *error, int r)
@@ -41,4 +46,77 @@ int
 bus_reply_object_paths(sd_bus_message *m, void *const *objects, size_t n, size_t path_offset)
 {
     return reply_paths(m, NULL, objects, n, path_offset);
+}
+
+typedef struct CallerQuery {
+    sd_bus_message *m;
+    BusCallerFn fn;
+    void *userdata;
+} CallerQuery;
+
+static void
+caller_query_free(void *userdata)
+{
+    CallerQuery *q = userdata;
+
+    sd_bus_message_unref(q->m);
+    free(q);
+}
+
+static int
+caller_uid_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    CallerQuery *q = userdata;
+    uint32_t uid;
+    int r;
+
+    if (sd_bus_message_is_method_error(reply, NULL))
+        r = -sd_bus_message_get_errno(reply) ?: -EACCES;
+    else
+        r = sd_bus_message_read(reply, "u", &uid);
+    q->fn(q->m, r > 0 ? (int64_t) uid : (r < 0 ? r : -EBADMSG), q->userdata);
+    return 0;
+}
+
+int
+bus_query_caller_uid(sd_bus_message *m, BusCallerFn fn, void *userdata, sd_bus_slot **ret_slot)
+{
+    sd_bus_creds *creds = sd_bus_message_get_creds(m);
+    const char *sender = sd_bus_message_get_sender(m);
+    sd_bus_slot *slot = NULL;
+    CallerQuery *q;
+    uid_t uid;
+    int r;
+
+    if (creds && sd_bus_creds_get_euid(creds, &uid) >= 0) {
+        fn(m, uid, userdata);
+        return 0;
+    }
+    if (!sender)
+        return -ENXIO;
+    q = xcalloc(1, sizeof(*q));
+    q->m = sd_bus_message_ref(m);
+    q->fn = fn;
+    q->userdata = userdata;
+    r = sd_bus_call_method_async(sd_bus_message_get_bus(m), &slot, "org.freedesktop.DBus",
+                                 "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                 "GetConnectionUnixUser", caller_uid_reply, q, "s", sender);
+    if (r < 0) {
+        caller_query_free(q);
+        return r;
+    }
+    sd_bus_slot_set_destroy_callback(slot, caller_query_free);
+    if (ret_slot)
+        *ret_slot = slot;
+    else {
+        sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+    }
+    return 0;
+}
+
+bool
+bus_uid_is_privileged(int64_t uid)
+{
+    return uid == 0 || (uid > 0 && (uid_t) uid == geteuid());
 }

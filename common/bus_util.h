@@ -1,7 +1,9 @@
 /* Small pieces every daemon's bus layer needs. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 #include "error.h"
@@ -18,3 +20,19 @@ int bus_reply_paths(sd_bus_message *m, char *const *paths, size_t n);
  * offsetof(Domain, path)). */
 int bus_reply_object_paths(sd_bus_message *m, void *const *objects, size_t n,
                            size_t path_offset);
+
+/* Learns the effective uid of @m's sender without blocking the loop: from
+ * the message when the bus attached credentials (then @fn runs before this
+ * returns), else by asking the bus driver (GetConnectionUnixUser), when @fn
+ * runs from the loop. @fn gets the uid, or a negative errno when the bus
+ * cannot tell; @m stays referenced until @fn has run. With @ret_slot the
+ * caller owns the pending query and may cancel it by unreferencing the slot
+ * (then @fn never runs); without, the bus owns it. Returns 0, or a negative
+ * errno when the question could not be asked (and @fn never runs). */
+typedef void (*BusCallerFn)(sd_bus_message *m, int64_t uid, void *userdata);
+int bus_query_caller_uid(sd_bus_message *m, BusCallerFn fn, void *userdata,
+                         sd_bus_slot **ret_slot);
+
+/* Whether @uid may change things: root, or the user the daemon runs as (a
+ * --session daemon serves its own user). */
+bool bus_uid_is_privileged(int64_t uid);

@@ -8,6 +8,7 @@
 
 #include <libxml/tree.h>
 
+#include "bus_util.h"
 #include "dbus_facade.h"
 #include "fileutil.h"
 #include "log.h"
@@ -260,7 +261,9 @@ static const char *const read_only_methods[] = {
     "org.libvirt.NodeDevice.ListCaps",
 };
 
-#define VIR_DOMAIN_XML_SECURE 1u /* also VIR_DOMAIN_SNAPSHOT_XML_SECURE */
+/* VIR_DOMAIN_XML_SECURE (also VIR_DOMAIN_SNAPSHOT_XML_SECURE) and
+ * VIR_DOMAIN_XML_MIGRATABLE: libvirt refuses both on a read-only connection. */
+#define XML_FLAGS_SECRET (1u | 8u)
 
 static bool
 method_is_read_only(sd_bus_message *m)
@@ -290,7 +293,7 @@ method_is_read_only(sd_bus_message *m)
         sd_bus_message_rewind(m, true);
         /* A malformed call goes to the owner, who refuses it; the flag that
          * reveals secrets needs root. */
-        if (r > 0 && (flags & VIR_DOMAIN_XML_SECURE))
+        if (r > 0 && (flags & XML_FLAGS_SECRET))
             return false;
     }
     return true;
@@ -767,7 +770,7 @@ call_start(Call *call)
 static void
 call_authorize(Call *call, uid_t uid)
 {
-    if (uid == 0) {
+    if (bus_uid_is_privileged(uid)) {
         call_start(call);
         return;
     }
@@ -778,51 +781,29 @@ call_authorize(Call *call, uid_t uid)
     call_free(call);
 }
 
-static int
-creds_reply_cb(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+static void
+caller_known(sd_bus_message *m, int64_t uid, void *userdata)
 {
     Call *call = userdata;
-    uint32_t uid;
 
-    call->creds_slot = sd_bus_slot_unref(call->creds_slot);
-    if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_message_read(reply, "u", &uid) <= 0) {
+    if (uid < 0) {
         reply_error(call->m, VIR_ERR_OPERATION_DENIED,
                     "operation forbidden: cannot tell who calls %s.%s",
                     sd_bus_message_get_interface(call->m) ?: "(no interface)",
                     sd_bus_message_get_member(call->m));
         call_free(call);
-        return 0;
+        return;
     }
-    call_authorize(call, uid);
-    return 0;
+    call_authorize(call, (uid_t) uid);
 }
 
-/* The caller's effective uid: from the message when the bus attached it,
- * else asked from the bus driver. sd_bus_query_sender_creds() would do the
- * same with a blocking call, which the loop must never make. */
 static void
 call_check_caller(Call *call)
 {
-    sd_bus_creds *creds = sd_bus_message_get_creds(call->m);
-    const char *sender = sd_bus_message_get_sender(call->m);
-    uid_t uid;
-    int r;
+    int r = bus_query_caller_uid(call->m, caller_known, call, &call->creds_slot);
 
-    if (creds && sd_bus_creds_get_euid(creds, &uid) >= 0) {
-        call_authorize(call, uid);
-        return;
-    }
-    r = sender ? sd_bus_call_method_async(call->f->bus, &call->creds_slot, DBUS_NAME, DBUS_PATH,
-                                          DBUS_NAME, "GetConnectionUnixUser", creds_reply_cb,
-                                          call, "s", sender)
-               : -ENXIO;
-    if (r < 0) {
-        reply_error(call->m, VIR_ERR_OPERATION_DENIED,
-                    "operation forbidden: cannot tell who calls %s.%s",
-                    sd_bus_message_get_interface(call->m) ?: "(no interface)",
-                    sd_bus_message_get_member(call->m));
-        call_free(call);
-    }
+    if (r < 0)
+        caller_known(call->m, r, call);
 }
 
 static int

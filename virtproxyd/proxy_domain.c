@@ -657,7 +657,8 @@ h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 
     /* VIR_DOMAIN_XML_SECURE (1) and MIGRATABLE (8) may reveal secrets. */
     if (call->client->readonly && (args->flags & (1 | 8)))
-        return proxy_error_read_only(error, "virDomainGetXMLDesc with secure flag");
+        return error_set(error, -EPERM, VIR_ERR_OPERATION_DENIED,
+                         "operation forbidden: virDomainGetXMLDesc with secure flag");
     return dom_call(call, args, "GetXMLDesc", string_reply, error, "u", args->flags);
 }
 

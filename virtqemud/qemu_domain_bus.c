@@ -158,10 +158,44 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return sd_bus_reply_method_return(m, NULL);
 }
 
+/* The flags that may reveal secrets (VNC and SPICE passwords): libvirt
+ * refuses them on a read-only connection. */
+#define XML_FLAGS_SECRET (DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_MIGRATABLE)
+
+static int
+reply_xml_desc(sd_bus_message *m, Domain *dom, uint32_t flags)
+{
+    auto_cleanup(free_ptr) char *xml = qemu_domain_get_xml(dom, flags);
+
+    return sd_bus_reply_method_return(m, "s", xml);
+}
+
+/* The caller of a GetXMLDesc with secret-revealing flags is known: the
+ * domain is looked up again, since it may have gone while the bus driver
+ * answered. */
+static void
+xml_desc_caller_known(sd_bus_message *m, int64_t uid, void *userdata)
+{
+    Domain *dom = qemu_driver_find_by_path(userdata, sd_bus_message_get_path(m));
+    uint32_t flags;
+
+    sd_bus_message_rewind(m, true);
+    if (sd_bus_message_read(m, "u", &flags) < 0)
+        return;
+    if (!bus_uid_is_privileged(uid))
+        sd_bus_reply_method_errorf(m, ERROR_BUS_PREFIX "OperationDenied",
+                                   "operation forbidden: virDomainGetXMLDesc with secure flag");
+    else if (!dom)
+        sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT, "Unknown object '%s'.",
+                                   sd_bus_message_get_path(m));
+    else
+        reply_xml_desc(m, dom, flags);
+}
+
 static int
 bus_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    auto_cleanup(free_ptr) char *xml = NULL;
+    Domain *dom = userdata;
     uint32_t flags;
     int r;
 
@@ -173,8 +207,15 @@ bus_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
                                  "unsupported flags (0x%x) in function GetXMLDesc",
                                  flags & ~0xfu);
-    xml = qemu_domain_get_xml(userdata, flags);
-    return sd_bus_reply_method_return(m, "s", xml);
+    if (!(flags & XML_FLAGS_SECRET))
+        return reply_xml_desc(m, dom, flags);
+    /* The bus policy lets anyone call GetXMLDesc; only a caller who may
+     * change the domain sees its secrets. */
+    r = bus_query_caller_uid(m, xml_desc_caller_known, dom->drv, NULL);
+    if (r < 0)
+        return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "OperationDenied",
+                                "operation forbidden: cannot tell who calls GetXMLDesc");
+    return 1;
 }
 
 static int

@@ -38,6 +38,7 @@ struct QmpCmd {
     size_t len, off;     /* bytes of @line, bytes already sent */
     int fd;              /* our duplicate for SCM_RIGHTS, -1 if none */
     bool is_caps;
+    bool secret;         /* its arguments carry a password: never logged */
     QmpReplyCb cb;
     void *userdata;
 };
@@ -293,7 +294,12 @@ conn_write(QmpConn *c)
         if (cmd->off < cmd->len)
             return 0;
 
-        log_debug("QMP send: %.*s", (int) cmd->len - 2, cmd->line);
+        if (cmd->secret) {
+            log_debug("QMP send: %s (arguments withheld: they carry a secret)", cmd->name);
+            explicit_bzero(cmd->line, cmd->len);
+        } else {
+            log_debug("QMP send: %.*s", (int) cmd->len - 2, cmd->line);
+        }
         queue_pop(&c->to_send);
         free(steal_ptr(cmd->line));
         queue_push(&c->sent, cmd);
@@ -639,6 +645,7 @@ conn_queue(QmpConn *c, const char *name, json_t *arguments, int fd, QmpReplyCb c
     cmd->fd = dupfd;
     cmd->id = xasprintf("libvirt-%" PRIu64, ++c->next_id);
     cmd->name = xstrdup(name);
+    cmd->secret = strcmp(name, "set_password") == 0;
     cmd->cb = cb;
     cmd->userdata = userdata;
 

@@ -477,6 +477,31 @@ start_chardev_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     qmp_strv_free(ptys);
 }
 
+static void
+set_password_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    Domain *dom = userdata;
+
+    if (error && error->code)
+        log_warn("domain '%s': cannot set its VNC password: %s", dom->def->name,
+                 error->message);
+}
+
+/* A graphics password set before the vCPUs run, as libvirt does; a failure
+ * shows in the log and leaves the display locked (password=on), never open. */
+static void
+start_set_passwords(Domain *dom)
+{
+    for (size_t i = 0; i < dom->live->n_graphics; i++) {
+        const DomainGraphics *g = &dom->live->graphics[i];
+
+        if (g->passwd && strcmp(g->type, "vnc") == 0)
+            qmp_command(dom->mon, "set_password",
+                        json_pack("{s:s, s:s}", "protocol", "vnc", "password", g->passwd),
+                        set_password_reply, dom, NULL);
+    }
+}
+
 static void start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata);
 static void start_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata);
 
@@ -859,7 +884,8 @@ start_with_resources(Domain *dom, const Error *res_error)
     }
     /* Pipelined: QMP answers in order, so the last reply ends the start.
      * With pinning or cgroups, "cont" waits for the vCPU threads to be
-     * placed. */
+     * placed. Passwords go by QMP, never on QEMU's command line. */
+    start_set_passwords(dom);
     if (domain_has_pty(dom->live))
         qmp_command(dom->mon, "query-chardev", NULL, start_chardev_reply, dom, NULL);
     dom->tune_pending = qemu_cputune_needed(dom->live);

@@ -1,0 +1,125 @@
+"""Where libvirt's clients must get libvirt's answer: each test here is one
+behaviour that Debian's virsh, python3-libvirt or busctl showed to differ
+from libvirtd's, checked through virtproxyd and on the daemons' own bus
+names.
+
+The bus is the integration bus plus facade_bus.conf's one rule (anyone may
+call org.libvirt), so a refusal seen by a non-root caller on org.libvirt is
+the facade's own, and one on org.libvirt.qemu is virtqemud's: the bus policy
+lets everyone call GetXMLDesc there."""
+
+import os
+import subprocess
+
+import harness
+from harness import check, check_eq
+import proxyfx
+from proxyfx import virsh, virsh_fails
+
+harness.BUS_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "facade_bus.conf")
+
+DOMAIN = harness.DOMAIN_IFACE
+XML_MIGRATABLE = 8
+PASSWORD = "pw,with'quote"
+GUEST = "secretive"
+
+
+def _call_as(uid_args, fx, dest, path, iface, method, sig, *args):
+    """(error name, message) of a call made with setpriv @uid_args, or
+    (None, reply)."""
+    code = ("import dbus, sys\n"
+            "c = dbus.bus.BusConnection(sys.argv[1])\n"
+            "try:\n"
+            "    r = c.call_blocking(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5],"
+            " sys.argv[6], eval(sys.argv[7]), timeout=30)\n"
+            "    print('OK'); print(r)\n"
+            "except dbus.exceptions.DBusException as e:\n"
+            "    print(e.get_dbus_name()); print(e.get_dbus_message())\n")
+    r = subprocess.run(uid_args + ["/usr/bin/python3", "-c", code, fx.bus.address, dest, path,
+                                   iface, method, sig, repr(tuple(args))],
+                       capture_output=True, text=True, timeout=60)
+    check_eq(r.returncode, 0, "python caller (stderr %r)" % r.stderr)
+    first, _, rest = r.stdout.partition("\n")
+    return (None if first == "OK" else first), rest.strip()
+
+
+NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+def test_start(fx):
+    fx.proxy = proxyfx.Proxy(fx, "")
+    fx.proxy.start()
+    # The bus socket lives in the (0700) temporary root: let nobody reach it.
+    os.chmod(fx.root, 0o711)
+
+
+def _check_secure_xml(fx, live):
+    p = fx.proxy
+    what = "live" if live else "inactive"
+    xml, _ = virsh(p.uri, "dumpxml", GUEST)
+    check("<graphics type='vnc'" in xml and "passwd" not in xml,
+          "%s dumpxml without --security-info shows no password: %s" % (what, xml))
+    xml, _ = virsh(p.uri, "dumpxml", "--security-info", GUEST)
+    check("passwd=\"pw,with'quote\"" in xml or "passwd='pw,with&apos;quote'" in xml,
+          "%s dumpxml --security-info on the read-write socket has the password: %s"
+          % (what, xml))
+    xml, _ = virsh(p.uri_ro, "dumpxml", GUEST, ro=True)
+    check("passwd" not in xml, "%s dumpxml on the read-only socket: %s" % (what, xml))
+    for flag in ("--security-info", "--migratable"):
+        err = virsh_fails(p.uri_ro, "dumpxml", flag, GUEST, ro=True)
+        check("operation forbidden: virDomainGetXMLDesc with secure flag" in err, "%s dumpxml %s on the read-only socket: %r" % (what, flag, err))
+
+    path = fx.client.connect("DomainLookupByName", "s", GUEST)
+    for dest in ("org.libvirt.qemu", "org.libvirt"):
+        name, msg = _call_as(NOBODY, fx, dest, path, DOMAIN, "GetXMLDesc", "u", 0)
+        check(name is None and "<graphics type='vnc'" in msg and "passwd" not in msg,
+              "GetXMLDesc(0) as nobody on %s: %r %r" % (dest, name, msg))
+        for flags in (harness.XML_SECURE, XML_MIGRATABLE, harness.XML_SECURE | 2):
+            name, msg = _call_as(NOBODY, fx, dest, path, DOMAIN, "GetXMLDesc", "u", flags)
+            check_eq(name, "org.libvirt.Error.OperationDenied",
+                     "%s GetXMLDesc(%d) as nobody on %s (%r)" % (what, flags, dest, msg))
+            check("passwd" not in msg and "pw,with" not in msg, "the refusal tells nothing")
+            if dest == "org.libvirt.qemu":
+                check_eq(msg, "operation forbidden: virDomainGetXMLDesc with secure flag",
+                         "virtqemud's refusal, in libvirt's words")
+        name, msg = _call_as([], fx, dest, path, DOMAIN, "GetXMLDesc", "u", harness.XML_SECURE)
+        check(name is None and "pw,with" in msg,
+              "%s GetXMLDesc(SECURE) as root on %s: %r %r" % (what, dest, name, msg))
+    check(fx.qemud.alive(), "virtqemud alive")
+
+
+def _daemon_log(fx, d):
+    """What @d wrote before (its -d stderr) and after it daemonized."""
+    text = ""
+    for path in (d.log_path, os.path.join(fx.root, "var", "log", "libvirt", d.name + ".log")):
+        with open(path, errors="replace") as f:
+            text += f.read()
+    return text
+
+
+def test_secure_xml_needs_a_writer(fx):
+    vnc = ("<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' passwd=\"%s\"/>"
+           % PASSWORD)
+    fx.client.connect("DomainDefineXML", "s", fx.domain_xml(GUEST, extra_devices=vnc))
+    _check_secure_xml(fx, live=False)
+    virsh(fx.proxy.uri, "start", GUEST)
+    _check_secure_xml(fx, live=True)
+    # The password reaches QEMU by QMP: never its command line, and never a
+    # log, though every daemon here logs at debug level.
+    pids = harness.qemu_pids(fx.root)
+    check(pids, "QEMU runs")
+    for qpid in pids:
+        check(b"pw,with" not in b" ".join(harness.cmdline(qpid)), "password on QEMU's argv")
+    log = _daemon_log(fx, fx.qemud)
+    check("QMP send: set_password (arguments withheld" in log, "set_password was sent")
+    check("cannot set its VNC password" not in log, "QEMU took the password")
+    for d in fx.daemons:
+        check("pw,with" not in _daemon_log(fx, d), "the password is in %s's log" % d.name)
+    qemu_log = os.path.join(fx.root, "var", "log", "libvirt", "qemu", GUEST + ".log")
+    with open(qemu_log, errors="replace") as f:
+        check("pw,with" not in f.read(), "the password is in QEMU's log")
+    virsh(fx.proxy.uri, "destroy", GUEST)
+
+
+if __name__ == "__main__":
+    harness.main(globals())
