@@ -112,13 +112,25 @@ child_fail(int errfd, ChildStage stage, int err)
 
 /* Runs in the child between fork() and execve(): async-signal-safe calls only. */
 static _Noreturn void
-child_exec(const ChildSpec *spec, const char *path, char *const *envp, int errfd,
-           const int std_src[3], const int *keep_sorted, size_t n_keep, int base_fd,
+child_exec(const ChildSpec *spec, const char *path, char *const *envp, int errfd, int gatefd,
+           int gate_wfd, const int std_src[3], const int *keep_sorted, size_t n_keep, int base_fd,
            unsigned max_fd_fallback)
 {
     struct sigaction dfl = { .sa_handler = SIG_DFL };
     sigset_t empty;
     int high[3];
+
+    if (gatefd >= 0) {
+        char go;
+        ssize_t n;
+
+        close(gate_wfd); /* else our own copy would keep the gate from closing */
+        do
+            n = read(gatefd, &go, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+            _exit(127); /* the parent is gone or refused: nobody knows of us */
+    }
 
     /* Default dispositions, then an empty mask (the parent blocked
      * everything around fork() so no handler of ours runs here). */
@@ -192,6 +204,8 @@ child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *error)
     auto_cleanup(close_fdp) int devnull = -1;
     auto_cleanup(close_fdp) int pipe_r = -1;
     auto_cleanup(close_fdp) int pipe_w = -1;
+    auto_cleanup(close_fdp) int gate_r = -1;
+    auto_cleanup(close_fdp) int gate_w = -1;
     const char *prog;
     char *const *envp;
     int std_src[3];
@@ -254,6 +268,13 @@ child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *error)
         return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "cannot create a pipe");
     pipe_r = pipefd[0];
     pipe_w = pipefd[1];
+    if (spec->forked) {
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+            return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
+                                   "cannot create a pipe");
+        gate_r = pipefd[0];
+        gate_w = pipefd[1];
+    }
 
     /* Block every signal around fork() so the child cannot run one of our
      * handlers before it resets them. */
@@ -261,8 +282,8 @@ child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *error)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        child_exec(spec, path, envp, pipe_w, std_src, keep, spec->n_keep_fds, base_fd,
-                   max_fd_fallback);
+        child_exec(spec, path, envp, pipe_w, gate_r, gate_w, std_src, keep, spec->n_keep_fds,
+                   base_fd, max_fd_fallback);
     r = -errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0)
@@ -274,6 +295,21 @@ child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *error)
         pidfd = pidfd_open(pid, 0);
 
     close(steal_fd(pipe_w));
+    if (spec->forked) {
+        close(steal_fd(gate_r));
+        r = spec->forked(pid, spec->forked_userdata);
+        if (r >= 0 && write(gate_w, "", 1) != 1)
+            r = -errno;
+        close(steal_fd(gate_w));
+        if (r < 0) {
+            if (pidfd >= 0)
+                close(pidfd);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            return error_set_errno(error, r, VIR_ERR_SYSTEM_ERROR,
+                                   "cannot start '%s'", prog);
+        }
+    }
     do
         n = read(pipe_r, &failure, sizeof(failure));
     while (n < 0 && errno == EINTR);
@@ -524,5 +560,40 @@ process_kill(pid_t pid, int pidfd, int sig)
     }
     if (kill(pid, sig) < 0)
         return -errno;
+    return 0;
+}
+
+int
+process_start_time(pid_t pid, uint64_t *ret_ticks)
+{
+    char path[64], buf[1024];
+    unsigned long long ticks;
+    const char *p;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -ESRCH;
+    buf[n] = '\0';
+    /* The command name may hold spaces and parentheses: fields count from
+     * the last ')'. starttime is the 20th field after it. */
+    p = strrchr(buf, ')');
+    if (!p)
+        return -EBADMSG;
+    p++;
+    for (int field = 0; field < 19; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return -EBADMSG;
+    }
+    if (sscanf(p, " %llu", &ticks) != 1)
+        return -EBADMSG;
+    *ret_ticks = ticks;
     return 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <uv.h>
@@ -27,6 +28,13 @@ typedef struct ChildSpec {
     gid_t gid;
     const gid_t *groups;
     size_t n_groups;
+    /* When set, the child waits before doing anything until @forked has run
+     * in the parent with its pid, so the parent can record the pid first
+     * (a daemon that dies before then leaves no child: the child sees the
+     * gate close unopened and exits). A negative errno from @forked stops
+     * the child and becomes child_spawn()'s result. */
+    int (*forked)(pid_t pid, void *userdata);
+    void *forked_userdata;
 } ChildSpec;
 
 /* Starts the child; every other fd is closed in it (close_range or CLOEXEC).
@@ -63,3 +71,8 @@ int process_set_subreaper(void);
 /* Sends @sig through the pidfd (pidfd_send_signal) when one is given (>= 0),
  * else kill(). Returns 0 or a negative errno. */
 int process_kill(pid_t pid, int pidfd, int sig);
+
+/* The start time of @pid in clock ticks since boot (/proc/PID/stat, field
+ * 22): with the pid it names one process for good, even once the number is
+ * reused. A zombie still has it. */
+int process_start_time(pid_t pid, uint64_t *ret_ticks);

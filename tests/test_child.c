@@ -605,6 +605,81 @@ test_user(void)
     rmdir(dir);
 }
 
+/* The gate: the child does nothing before @forked has run in the parent,
+ * and a refusal from @forked means it never runs its program. */
+typedef struct GateSeen {
+    pid_t pid;
+    char cmdline[256];
+    int result;
+} GateSeen;
+
+static int
+gate_forked(pid_t pid, void *userdata)
+{
+    GateSeen *seen = userdata;
+    char path[64];
+    ssize_t n;
+    int fd;
+
+    seen->pid = pid;
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    n = fd >= 0 ? read(fd, seen->cmdline, sizeof(seen->cmdline) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    seen->cmdline[n > 0 ? n : 0] = '\0';
+    return seen->result;
+}
+
+static void
+test_gate(void)
+{
+    char dir[] = "/tmp/test_child_gate.XXXXXX";
+    auto_cleanup(free_ptr) char *marker = NULL, *script = NULL;
+    Error error = ERROR_INIT;
+    GateSeen seen = { 0 };
+    uint64_t t1 = 0, t2 = 0, self = 0;
+    pid_t pid = 0;
+    int status;
+
+    CHECK(mkdtemp(dir) != NULL);
+    marker = xasprintf("%s/ran", dir);
+    script = xasprintf("touch %s", marker);
+    const char *const argv[] = { "/bin/sh", "-c", script, NULL };
+    ChildSpec spec = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+                       .forked = gate_forked, .forked_userdata = &seen };
+
+    /* Refused: the child exits without running /bin/sh, and is reaped. */
+    seen.result = -EIO;
+    CHECK_INT_EQ(child_spawn(&spec, &pid, NULL, &error), -EIO);
+    CHECK(error.message && strstr(error.message, "cannot start '/bin/sh'"));
+    error_clear(&error);
+    CHECK(seen.pid > 0);
+    CHECK(access(marker, F_OK) < 0);
+    CHECK_INT_EQ(waitpid(seen.pid, NULL, WNOHANG), -1);
+
+    /* Allowed: the parent saw the pid while the child was still ours, not
+     * yet /bin/sh; the program ran after. */
+    seen = (GateSeen) { 0 };
+    CHECK_INT_EQ(child_spawn(&spec, &pid, NULL, &error), 0);
+    CHECK_INT_EQ(seen.pid, pid);
+    CHECK(strstr(seen.cmdline, "test_child") != NULL);
+    CHECK_INT_EQ(process_start_time(pid, &t1), 0);
+    CHECK_INT_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_INT_EQ(access(marker, F_OK), 0);
+    CHECK_INT_EQ(process_start_time(pid, &t2), -ENOENT);
+
+    /* Our own start time: earlier than the child's, and stable. */
+    CHECK_INT_EQ(process_start_time(getpid(), &self), 0);
+    CHECK(self > 0 && self <= t1);
+    CHECK_INT_EQ(process_start_time(getpid(), &t2), 0);
+    CHECK_INT_EQ(t2, self);
+
+    unlink(marker);
+    rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -627,5 +702,6 @@ main(int argc, char **argv)
     test_watch_non_child();
     test_threads();
     test_user();
+    test_gate();
     return test_result();
 }

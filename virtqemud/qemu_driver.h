@@ -154,6 +154,7 @@ struct Domain {
 
     /* While active. */
     pid_t pid;
+    uint64_t start_ticks;  /* the process's start time: names it even once the pid is reused */
     int pidfd;
     ChildWatch *watch;
     QmpConn *mon;
@@ -173,6 +174,7 @@ struct Domain {
     bool destroying;         /* SIGTERM sent; waiting for the exit */
     struct DomainWaiter *destroy_waiters;
     bool start_paused;
+    bool start_recovered;    /* a start cut short by our crash, finished after the restart */
     Error start_error;       /* why a start is failing, once known */
     off_t log_offset;        /* where this start's output begins in the log */
     uint64_t pending_memory_kib;

@@ -62,7 +62,16 @@ Domain *qemu_domain_new(QemuDriver *drv, DomainDef *def);
 void qemu_process_reconnect_all(QemuDriver *drv);
 /* Stops watching the process and closes the monitor; the guest runs on. */
 void qemu_process_detach(Domain *dom);
-void qemu_process_save_status(Domain *dom);
+/* Writes the live status file; a failure is logged and returned. */
+int qemu_process_save_status(Domain *dom);
+/* Finishes a start that a crash of ours cut short: @dom's QEMU was found
+ * again (paused, maybe before its monitor answered); the start goes on from
+ * the monitor, as a job nobody waits for, and ends in a lifecycle event. */
+void qemu_process_resume_start(Domain *dom);
+/* A start that a crash of ours cut short before QEMU ran: from the loop's
+ * next turn (when the bus announces), what it had borrowed is given back and
+ * the domain stops with a STOPPED/FAILED event. */
+void qemu_process_start_lost(Domain *dom);
 
 /* qemu_resources.c: volumes and network ports, borrowed at start. @cb runs
  * once, with an error when something could not be had (what was had is then

@@ -37,6 +37,23 @@
 
 static void destroy_end(Domain *dom);
 
+/* The integration tests kill virtqemud at named moments of a start
+ * (VIRTQEMUD_TEST_CRASH_AT=moment) and check that the restarted daemon
+ * recovers the guest; nothing sets it otherwise. */
+static void
+crash_point(const char *moment)
+{
+    static const char *want;
+    static bool read;
+
+    if (!read) {
+        want = getenv("VIRTQEMUD_TEST_CRASH_AT");
+        read = true;
+    }
+    if (want && strcmp(want, moment) == 0)
+        raise(SIGKILL);
+}
+
 /* The domain's runtime folder holds its monitor and the unix sockets QEMU
  * made for channels without a path; it goes with the guest. */
 void
@@ -202,7 +219,18 @@ qemu_process_exited(ChildWatch *w, pid_t pid, int status, void *userdata)
             error_set(&error, -EIO, VIR_ERR_INTERNAL_ERROR,
                       "internal error: QEMU of domain '%s' exited while starting: %s",
                       dom->def->name, tail[0] ? tail : "(no output)");
-        process_stopped(dom, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
+        /* The caller of a start hears of its failure; after a crash of
+         * ours nobody waits, so everyone hears of it as an event. */
+        if (dom->start_recovered)
+            log_warn("domain '%s': the start cut short by a crash failed: %s", dom->def->name,
+                     error.message);
+        bool recovered = dom->start_recovered;
+
+        dom->start_recovered = false;
+        process_stopped(dom, DOMAIN_SHUTOFF_FAILED,
+                        dom->stop_reason == DOMAIN_SHUTOFF_DESTROYED
+                            ? DOMAIN_EVENT_STOPPED_DESTROYED : DOMAIN_EVENT_STOPPED_FAILED,
+                        recovered);
         qemu_job_end(dom, &error);
         error_clear(&error);
     } else {
@@ -511,6 +539,7 @@ start_resume_or_report(Domain *dom)
 {
     if (!dom->mon)
         return;
+    crash_point("cont");
     if (dom->start_paused)
         qmp_command(dom->mon, "query-status", NULL, start_status_reply, dom, NULL);
     else
@@ -524,6 +553,8 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     QmpVcpu *vcpus = NULL;
     Error parse_error = ERROR_INIT;
     size_t n = 0;
+
+    crash_point("cpus");
 
     if (error) {
         start_fail(dom, error);
@@ -560,11 +591,18 @@ start_done(Domain *dom)
 
     log_debug("domain '%s' started in %" PRIu64 " ms", dom->def->name, elapsed);
     dom->balloon_kib = dom->live->current_memory_kib;
-    qemu_process_save_status(dom);
+    dom->start_recovered = false;
+    /* The event before the status that ends the start: a crash between the
+     * two makes the restart finish the start again and repeat the event,
+     * rather than leave nobody told. */
     qemu_driver_emit_event(dom, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_BOOTED);
     if (dom->state == DOMAIN_STATE_PAUSED)
         qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
+    crash_point("started");
+    qemu_process_save_status(dom);
+    crash_point("saved");
     qemu_job_end(dom, NULL);
+    crash_point("replied");
 }
 
 static void
@@ -572,6 +610,7 @@ start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     Domain *dom = userdata;
 
+    crash_point("resumed");
     if (error || error_is_set(&dom->start_error)) {
         start_fail(dom, error ? error : &dom->start_error);
         return;
@@ -599,6 +638,8 @@ start_monitor_ready(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     if (error)
         start_fail(userdata, error);
+    else
+        crash_point("qmp");
 }
 
 static bool
@@ -703,6 +744,28 @@ start_checks(Domain *dom, const DomainDef *def, const QemuHostCaps *caps, Error 
     return 0;
 }
 
+/* In the parent, between fork and exec: the status file names the process
+ * before it can become QEMU, so a restart after a crash at any later moment
+ * finds it (state paused, reason starting-up: an unfinished start). */
+static int
+start_forked(pid_t pid, void *userdata)
+{
+    Domain *dom = userdata;
+    int r;
+
+    crash_point("fork");
+    dom->pid = pid;
+    r = process_start_time(pid, &dom->start_ticks);
+    if (r < 0)
+        return r;
+    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
+    r = qemu_process_save_status(dom);
+    if (r < 0)
+        return r;
+    crash_point("status");
+    return 0;
+}
+
 /* Everything up to QEMU running paused with its monitor connecting. On
  * failure nothing is left behind: no process, no file. */
 static int
@@ -722,6 +785,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     int r;
 
     domain_dir = xasprintf("%s/domain-%d", drv->run_dir, dom->id);
+    free(dom->monitor_path);
     dom->monitor_path = xasprintf("%s/monitor.sock", domain_dir);
     qemu_process_remove_domain_dir(dom->monitor_path); /* a stale one from a crash */
     if (mkdir(domain_dir, 0700) < 0)
@@ -810,9 +874,15 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
         spec.groups = drv->cfg.groups;
         spec.n_groups = drv->cfg.n_groups;
     }
+    spec.forked = start_forked;
+    spec.forked_userdata = dom;
     r = child_spawn(&spec, &dom->pid, &dom->pidfd, error);
-    if (r < 0)
+    if (r < 0) {
+        dom->pid = 0;
+        state_store_remove(drv->status, dom->def->name, NULL);
         goto fail;
+    }
+    crash_point("exec");
     log_debug("domain '%s': QEMU pid %d", live->name, (int) dom->pid);
 
     r = child_watch_new(drv->loop, dom->pid, dom->pidfd, qemu_process_exited, dom, &dom->watch, error);
@@ -829,6 +899,76 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
 fail:
     qemu_process_remove_domain_dir(dom->monitor_path);
     return r;
+}
+
+/* From QEMU's monitor on, the steps of a start, pipelined: QMP answers in
+ * order, so the last reply ends the start. With pinning or cgroups, "cont"
+ * waits for the vCPU threads to be placed. Passwords go by QMP, never on
+ * QEMU's command line. Also what finishes a start that a crash of ours cut
+ * short, once QEMU is found again. */
+static int
+start_monitor(Domain *dom, Error *error)
+{
+    int r;
+
+    r = qmp_conn_connect(dom->drv->loop, dom->monitor_path, &qemu_monitor_callbacks, dom,
+                         start_monitor_ready, &dom->mon, error);
+    if (r < 0)
+        return r;
+    crash_point("monitor");
+    start_set_passwords(dom);
+    if (domain_has_pty(dom->live))
+        qmp_command(dom->mon, "query-chardev", NULL, start_chardev_reply, dom, NULL);
+    dom->tune_pending = qemu_cputune_needed(dom->live);
+    qmp_command(dom->mon, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
+    if (!dom->tune_pending)
+        start_resume_or_report(dom);
+    return 0;
+}
+
+void
+qemu_process_resume_start(Domain *dom)
+{
+    Error error = ERROR_INIT;
+
+    log_info("domain '%s': finishing the start that was cut short (QEMU pid %d)",
+             dom->def->name, (int) dom->pid);
+    dom->start_recovered = true;
+    dom->start_begin_ms = uv_now(dom->drv->loop);
+    qemu_job_begin(dom, DOMAIN_JOB_START, NULL, NULL);
+    if (start_monitor(dom, &error) < 0) {
+        log_warn("domain '%s': %s", dom->def->name, error.message);
+        start_fail(dom, &error);
+    }
+    error_clear(&error);
+}
+
+static void
+lost_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void
+lost_timer_fired(uv_timer_t *t)
+{
+    Domain *dom = t->data;
+
+    uv_close((uv_handle_t *) t, lost_timer_closed);
+    if (dom->live && dom->pid == 0 && !dom->removed)
+        process_stopped(dom, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, true);
+    domain_unref(dom);
+}
+
+void
+qemu_process_start_lost(Domain *dom)
+{
+    uv_timer_t *t = xcalloc(1, sizeof(*t));
+
+    domain_ref(dom);
+    uv_timer_init(dom->drv->loop, t);
+    t->data = dom;
+    uv_timer_start(t, lost_timer_fired, 0, 0);
 }
 
 /* A start that cannot go on: give back what was borrowed, forget the live
@@ -853,8 +993,8 @@ start_with_resources(Domain *dom, const Error *res_error)
 {
     QemuDriver *drv = dom->drv;
     Error error = ERROR_INIT;
-    bool paused = dom->start_paused;
-    int r;
+    DomainState prev_state;
+    int prev_reason, r;
 
     if (res_error) {
         start_abort(dom, res_error);
@@ -866,33 +1006,31 @@ start_with_resources(Domain *dom, const Error *res_error)
     if (r < 0)
         goto fail;
     dom->id = drv->next_id++;
-    r = start_spawn(dom, dom->live, &error);
+    /* From here on a crash of ours leaves something to clean up (ports,
+     * owners, soon a process): the status file says what. */
+    prev_state = dom->state;
+    prev_reason = dom->reason;
+    dom->monitor_path = xasprintf("%s/domain-%d/monitor.sock", drv->run_dir, dom->id);
+    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
+    r = qemu_process_save_status(dom);
+    if (r < 0)
+        error_set_errno(&error, r, VIR_ERR_OPERATION_FAILED,
+                        "cannot save the status of domain '%s'", dom->def->name);
+    else
+        r = start_spawn(dom, dom->live, &error);
     qemu_resources_close_fds(dom); /* QEMU has its own copies now */
     if (r < 0) {
+        state_store_remove(drv->status, dom->def->name, NULL);
+        qemu_domain_set_state(dom, prev_state, prev_reason);
         dom->id = -1;
         goto fail;
     }
-    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
     qemu_driver_emit_changed(dom);
-
-    r = qmp_conn_connect(drv->loop, dom->monitor_path, &qemu_monitor_callbacks, dom,
-                         start_monitor_ready, &dom->mon, &error);
+    r = start_monitor(dom, &error);
     if (r < 0) {
         start_fail(dom, &error);
         error_clear(&error);
-        return;
     }
-    /* Pipelined: QMP answers in order, so the last reply ends the start.
-     * With pinning or cgroups, "cont" waits for the vCPU threads to be
-     * placed. Passwords go by QMP, never on QEMU's command line. */
-    start_set_passwords(dom);
-    if (domain_has_pty(dom->live))
-        qmp_command(dom->mon, "query-chardev", NULL, start_chardev_reply, dom, NULL);
-    dom->tune_pending = qemu_cputune_needed(dom->live);
-    qmp_command(dom->mon, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
-    if (!dom->tune_pending)
-        start_resume_or_report(dom);
-    (void) paused;
     return;
 
 fail:

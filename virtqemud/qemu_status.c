@@ -42,19 +42,23 @@ domain_state_from_string(const char *s)
 
 /* <domstatus> as libvirt keeps it in /run/libvirt/qemu/NAME.xml: the state,
  * the process, the monitor, and the running definition. */
-void
+int
 qemu_process_save_status(Domain *dom)
 {
     auto_cleanup(free_ptr) char *domxml = NULL, *xml = NULL;
     XmlWriter w = XML_WRITER_INIT;
     Error error = ERROR_INIT;
+    int r;
 
     if (!dom->live)
-        return;
+        return 0;
     xml_writer_start(&w, "domstatus");
     xml_writer_attr(&w, "state", domain_state_to_string(dom->state));
     xml_writer_attrf(&w, "reason", "%d", dom->reason);
     xml_writer_attrf(&w, "pid", "%d", (int) dom->pid);
+    xml_writer_attrf(&w, "starttime", "%" PRIu64, dom->start_ticks);
+    if (dom->start_paused)
+        xml_writer_attr(&w, "startpaused", "yes");
     xml_writer_attrf(&w, "id", "%d", dom->id);
     xml_writer_attrf(&w, "balloon", "%" PRIu64, dom->balloon_kib);
     xml_writer_start(&w, "monitor");
@@ -106,10 +110,12 @@ qemu_process_save_status(Domain *dom)
     xml_writer_raw(&w, domxml);
     xml_writer_end(&w);
     xml = xml_writer_steal(&w);
-    if (state_store_save(dom->drv->status, dom->def->name, xml, &error) < 0) {
+    r = state_store_save(dom->drv->status, dom->def->name, xml, &error);
+    if (r < 0) {
         log_error("cannot save the status of domain '%s': %s", dom->def->name, error.message);
         error_clear(&error);
     }
+    return r;
 }
 
 /* ---- reconnect after a daemon restart ---------------------------------- */
@@ -171,8 +177,11 @@ reconnect_one(QemuDriver *drv, const char *name)
 {
     auto_cleanup(free_ptr) char *xml = NULL, *state = NULL, *pid_s = NULL, *id_s = NULL;
     auto_cleanup(free_ptr) char *reason_s = NULL, *mon = NULL, *logp = NULL, *balloon = NULL;
-    auto_cleanup(free_ptr) char *domxml = NULL, *cgroup = NULL;
+    auto_cleanup(free_ptr) char *domxml = NULL, *cgroup = NULL, *ticks_s = NULL;
+    auto_cleanup(free_ptr) char *paused_s = NULL;
     auto_cleanup(domain_def_freep) DomainDef *live = NULL;
+    bool starting, alive = true;
+    uint64_t ticks = 0;
     Error error = ERROR_INIT;
     auto_cleanup(xmlFreeDocp) xmlDoc *doc = NULL;
     xmlNode *root = NULL, *node;
@@ -190,6 +199,8 @@ reconnect_one(QemuDriver *drv, const char *name)
     pid_s = xml_prop(root, "pid");
     id_s = xml_prop(root, "id");
     balloon = xml_prop(root, "balloon");
+    ticks_s = xml_prop(root, "starttime");
+    paused_s = xml_prop(root, "startpaused");
     if ((node = xml_child(root, "monitor")))
         mon = xml_prop(node, "path");
     if ((node = xml_child(root, "log")))
@@ -197,24 +208,38 @@ reconnect_one(QemuDriver *drv, const char *name)
     if ((node = xml_child(root, "cgroup")))
         cgroup = xml_prop(node, "path");
     node = xml_child(root, "domain");
-    if (!node || !pid_s || !id_s || !mon)
+    /* Before the fork (pid 0) a start has no monitor yet. */
+    if (!node || !pid_s || !id_s || (!mon && atoi(pid_s) != 0))
         goto gone;
     domxml = xml_node_xml(node);
     if (domain_def_parse(domxml, &live, &error) < 0)
         goto gone;
 
     pid = (pid_t) atoi(pid_s);
-    if (pid <= 0 || !pid_is_qemu_of(pid, live->name))
-        goto gone;
-    pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0)
-        goto gone;
+    /* Paused while starting up: a start of ours was cut short, anywhere
+     * from the fork on. The process is ours if it started when the status
+     * says, whether it is QEMU yet or not, or already a zombie. */
+    starting = state && domain_state_from_string(state) == DOMAIN_STATE_PAUSED && reason_s &&
+               atoi(reason_s) == DOMAIN_PAUSED_STARTING_UP;
+    if (starting) {
+        alive = pid > 0 && ticks_s && process_start_time(pid, &ticks) == 0 &&
+                ticks == strtoull(ticks_s, NULL, 10);
+        pidfd = alive ? (int) syscall(SYS_pidfd_open, pid, 0) : -1;
+        alive = pidfd >= 0;
+    } else {
+        if (pid <= 0 || !pid_is_qemu_of(pid, live->name))
+            goto gone;
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0)
+            goto gone;
+    }
 
     dom = qemu_driver_find_by_name(drv, live->name);
     if (dom && !uuid_equal(&dom->def->uuid, &live->uuid)) {
         log_error("running domain '%s' has another uuid than its definition; leaving it",
                   live->name);
-        close(pidfd);
+        if (pidfd >= 0)
+            close(pidfd);
         goto out;
     }
     if (!dom) {
@@ -224,8 +249,10 @@ reconnect_one(QemuDriver *drv, const char *name)
     }
     dom->live = steal_ptr(live);
     dom->id = atoi(id_s);
-    dom->pid = pid;
+    dom->pid = alive ? pid : 0;
     dom->pidfd = pidfd;
+    dom->start_ticks = ticks;
+    dom->start_paused = paused_s && strcmp(paused_s, "yes") == 0;
     dom->state = domain_state_from_string(state) > 0 ? domain_state_from_string(state) : DOMAIN_STATE_RUNNING;
     dom->reason = reason_s ? atoi(reason_s) : 0;
     dom->balloon_kib = balloon ? strtoull(balloon, NULL, 10) : dom->live->current_memory_kib;
@@ -278,10 +305,20 @@ reconnect_one(QemuDriver *drv, const char *name)
 
     qemu_dac_parse(dom, root);
 
+    if (starting && !alive) {
+        log_warn("domain '%s': its start was cut short before QEMU ran; cleaning up",
+                 dom->def->name);
+        qemu_process_start_lost(dom);
+        goto out;
+    }
     r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->watch, &error);
     if (r < 0)
         log_error("cannot watch QEMU of domain '%s': %s", dom->def->name, error.message);
     error_clear(&error);
+    if (starting) {
+        qemu_process_resume_start(dom);
+        goto out;
+    }
     r = qmp_conn_connect(drv->loop, dom->monitor_path, &qemu_monitor_callbacks, dom, NULL, &dom->mon,
                          &error);
     if (r < 0) {

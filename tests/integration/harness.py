@@ -619,6 +619,7 @@ class Daemon:
         self.log_path = os.path.join(root, name + ".log")
         self.verbose = verbose
         self.pid = None
+        self.env = {}  # added to the daemon's environment at its next start
 
     def start(self):
         """Runs `NAME -d`: returns once the daemon owns its bus name."""
@@ -630,7 +631,8 @@ class Daemon:
             args.append("-v")
         with open(self.log_path, "ab") as logf:
             r = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=logf, timeout=DEFAULT_TIMEOUT)
+                               stderr=logf, timeout=DEFAULT_TIMEOUT,
+                               env=dict(os.environ, **self.env))
         if r.returncode != 0:
             raise Failure("%s -d exited %d; log:\n%s" % (self.name, r.returncode, self.log_tail()))
         with open(self.pid_file) as f:
