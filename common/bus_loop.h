@@ -1,7 +1,7 @@
 /* sd-bus driven by a libuv loop.
  *
  * sd-bus has sd_bus_attach_event() for sd-event; the daemons run libuv
- * (DESIGN.md), so this file does the same job on a uv_loop_t. Everything here
+ * (docs/architecture.md), so this file does the same job on a uv_loop_t. Everything here
  * runs on the loop's thread. Blocking sd_bus_call() must never be used on a
  * daemon's loop: use sd_bus_call_async(). */
 #pragma once

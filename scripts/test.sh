@@ -1,7 +1,11 @@
 #!/bin/sh
-# The test command: installs what is missing, builds, runs the whole suite.
+# The test command: installs what is missing, builds (warnings are errors),
+# runs the whole suite.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
-./scripts/build.sh
+if [ -f build/build.ninja ]; then
+    meson configure build -Dwerror=true >&2
+fi
+./scripts/build.sh -Dwerror=true
 exec meson test -C build --print-errorlogs --num-processes 2 "$@"

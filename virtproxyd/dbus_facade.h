@@ -2,8 +2,8 @@
  * libvirt-dbus client.
  *
  * The facade serves /org/libvirt/QEMU and every object below it by forwarding
- * each method call to the daemon that owns it (DESIGN.md, "The D-Bus
- * contract"), and re-emits every signal the owners emit on those paths from
+ * each method call to the daemon that owns it (docs/architecture.md,
+ * "The D-Bus contract"), and re-emits every signal the owners emit on those paths from
  * its own connection, with the same path, interface, member and body:
  *
  *   org.libvirt.qemu     virtqemud     Connect's Domain*, ListDomains, Node*

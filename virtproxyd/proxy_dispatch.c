@@ -131,7 +131,7 @@ dispatch_call(Client *c, const RpcMessage *msg)
         r = rpc_message_decode_body(msg, def->args_proc, call->args, &error);
         if (r < 0) {
             /* A payload over its limits or beyond its frame is hostile: it
-             * costs the client its connection (issue 3, item 8). */
+             * costs the client its connection. */
             free(steal_ptr(call->args));
             log_info("client %u: procedure %d: %s", c->id, hdr->proc, error.message);
             call_finish(call, r, &error);

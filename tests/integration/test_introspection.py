@@ -1,7 +1,7 @@
 """The interfaces virtqemud serves, compared with Debian's libvirt-dbus
 interface files method by method and argument by argument: everything we
 expose exists there with the same arguments (names, types, directions) and
-property types and access; everything the issue requires is present."""
+property types and access; everything the daemon must serve is present."""
 
 import os
 import re

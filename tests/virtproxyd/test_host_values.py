@@ -1,5 +1,4 @@
-"""The host as virsh shows it through virtproxyd and virtqemud (issue 6,
-item 5): nodeinfo, capabilities, domcapabilities, nodecpustats,
+"""The host as virsh shows it through virtproxyd and virtqemud: nodeinfo, capabilities, domcapabilities, nodecpustats,
 nodememstats, freecell and sysinfo print values that match /proc and
 sysfs, read by the test itself around each virsh call."""
 

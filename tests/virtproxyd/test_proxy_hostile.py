@@ -1,4 +1,4 @@
-"""Hostile clients against the real virtproxyd (issue 3, item 8): each bad
+"""Hostile clients against the real virtproxyd: each bad
 frame (length, program, version, type, oversize, garbage) costs its sender
 the connection and nothing else, and so does an array or a string over its
 limit or beyond its frame; clients that stop mid-frame cost only themselves and leak neither

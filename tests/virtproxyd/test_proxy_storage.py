@@ -1,8 +1,7 @@
 """Storage through virtproxyd: Debian's virsh and python3-libvirt against
 virtproxyd and virtstoraged on a private bus under a temporary root.
 
-The whole life of a directory pool and its volumes through virsh (issue 5
-item 7), outputs checked against the files, qemu-img and what virsh prints
+The whole life of a directory pool and its volumes through virsh, outputs checked against the files, qemu-img and what virsh prints
 against libvirt; vol-upload and vol-download of a 300 MiB volume through the
 stream machinery with the bytes compared; a client that hangs up in the
 middle of an upload; python3-libvirt streams with callbacks; read-only

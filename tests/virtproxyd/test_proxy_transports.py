@@ -1,5 +1,4 @@
-"""virtproxyd's transports and Debian's clients (issue 3, "How it is
-checked"): listeners passed by socket activation (as systemd passes them),
+"""virtproxyd's transports and Debian's clients: listeners passed by socket activation (as systemd passes them),
 qemu+ssh through a private sshd in netcat proxy mode, python3-libvirt and a
 C program linked with -lvirt on a read-only connection against a running
 guest, and 100 clients at once each listing domains in a loop."""

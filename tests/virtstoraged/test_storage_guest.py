@@ -1,4 +1,4 @@
-"""A guest on a storage volume (issue 5, item 6): a qcow2 volume with a
+"""A guest on a storage volume: a qcow2 volume with a
 backing file, attached to a TCG guest by <disk type='volume'>; virtqemud
 resolves it through virtstoraged's ResolveVolume; the guest writes a marker
 to /dev/vda from its shell (pty console); after the guest stops, the marker
