@@ -36,3 +36,11 @@ int bus_query_caller_uid(sd_bus_message *m, BusCallerFn fn, void *userdata,
 /* Whether @uid may change things: root, or the user the daemon runs as (a
  * --session daemon serves its own user). */
 bool bus_uid_is_privileged(int64_t uid);
+
+/* One interface a daemon serves: its name and vtable. Each daemon's bus
+ * layer lists its interfaces in a table ending with { NULL, NULL }, which
+ * tests/test_bus_contract.c compares with the XML in api/. */
+typedef struct BusInterfaceSpec {
+    const char *name;
+    const sd_bus_vtable *vtable;
+} BusInterfaceSpec;

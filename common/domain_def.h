@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "uuid.h"
+#include "virt_constants.h"
 
 typedef enum {
     DOMAIN_VIRT_QEMU, /* TCG */
@@ -352,10 +353,10 @@ typedef struct DomainDef {
 
 /* Flags for domain_def_format(), numbered as libvirt's virDomainXMLFlags. */
 typedef enum {
-    DOMAIN_DEF_FORMAT_SECURE = 1 << 0,    /* VIR_DOMAIN_XML_SECURE: include passwords */
-    DOMAIN_DEF_FORMAT_INACTIVE = 1 << 1,  /* VIR_DOMAIN_XML_INACTIVE: no live-only data */
-    DOMAIN_DEF_FORMAT_UPDATE_CPU = 1 << 2,
-    DOMAIN_DEF_FORMAT_MIGRATABLE = 1 << 3,
+    DOMAIN_DEF_FORMAT_SECURE = DOMAIN_XML_SECURE,      /* include passwords */
+    DOMAIN_DEF_FORMAT_INACTIVE = DOMAIN_XML_INACTIVE,  /* no live-only data */
+    DOMAIN_DEF_FORMAT_UPDATE_CPU = DOMAIN_XML_UPDATE_CPU,
+    DOMAIN_DEF_FORMAT_MIGRATABLE = DOMAIN_XML_MIGRATABLE,
 } DomainDefFormatFlags;
 
 /* Hard limits on what parse() accepts; a definition over them is refused

@@ -5,6 +5,7 @@
 
 #include "fileutil.h"
 #include "node_device_def.h"
+#include "virt_constants.h"
 #include "xml_util.h"
 
 #define NODE_DEVICE_XML_MAX (1024 * 1024)
@@ -171,11 +172,11 @@ node_device_def_get_cap(const NodeDeviceDef *def, NodeDevCapType type)
 bool
 node_device_def_matches(const NodeDeviceDef *def, uint32_t flags)
 {
-    /* libvirt's ACTIVE/INACTIVE bits (1 << 30, 1 << 31): every host device
-     * is active. */
-    uint32_t caps = flags & ~(3u << 30);
+    /* Every host device is active. */
+    const uint32_t by_state = (uint32_t) NODEDEV_LIST_ACTIVE | NODEDEV_LIST_INACTIVE;
+    uint32_t caps = flags & ~by_state;
 
-    if ((flags & (3u << 30)) == (1u << 30))
+    if (!list_flags_pair_ok(flags, (uint32_t) NODEDEV_LIST_ACTIVE, NODEDEV_LIST_INACTIVE, true))
         return false;
     if (!caps)
         return true;

@@ -470,3 +470,11 @@ network_bus_register(NetworkBus *nb, Error *error)
                                "cannot register %s on the bus", NETWORK_BUS_PATH);
     return 0;
 }
+
+/* What this file serves, for the contract test. */
+const BusInterfaceSpec network_bus_interfaces[] = {
+    { CONNECT_IFACE, connect_vtable },
+    { NETWORK_IFACE, network_vtable },
+    { NETWORK_PORTS_IFACE, ports_vtable },
+    { NULL, NULL },
+};

@@ -1,6 +1,8 @@
 /* virtnetworkd on D-Bus. */
 #pragma once
 
+#include "bus_util.h"
+
 #include <systemd/sd-bus.h>
 
 #include "network_driver.h"
@@ -23,3 +25,6 @@ extern const NetworkDriverHooks network_bus_hooks;
 
 /* Registers the connection object, the network objects and the ObjectManager. */
 int network_bus_register(NetworkBus *nb, Error *error);
+
+/* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
+extern const BusInterfaceSpec network_bus_interfaces[];

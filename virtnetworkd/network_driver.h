@@ -25,6 +25,7 @@
 #include "network_dnsmasq.h"
 #include "state_store.h"
 #include "uuid.h"
+#include "virt_constants.h"
 
 typedef struct NetworkDriver NetworkDriver;
 
@@ -49,33 +50,6 @@ typedef struct Network {
     size_t n_ports;
 } Network;
 
-/* libvirt's virNetworkEventLifecycleType. */
-enum {
-    NETWORK_EVENT_DEFINED = 0,
-    NETWORK_EVENT_UNDEFINED = 1,
-    NETWORK_EVENT_STARTED = 2,
-    NETWORK_EVENT_STOPPED = 3,
-};
-
-/* virConnectListAllNetworksFlags. */
-enum {
-    NETWORK_LIST_INACTIVE = 1 << 0,
-    NETWORK_LIST_ACTIVE = 1 << 1,
-    NETWORK_LIST_PERSISTENT = 1 << 2,
-    NETWORK_LIST_TRANSIENT = 1 << 3,
-    NETWORK_LIST_AUTOSTART = 1 << 4,
-    NETWORK_LIST_NO_AUTOSTART = 1 << 5,
-};
-
-/* virNetworkUpdateFlags. */
-enum {
-    NETWORK_UPDATE_AFFECT_CURRENT = 0,
-    NETWORK_UPDATE_AFFECT_LIVE = 1 << 0,
-    NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1,
-};
-
-/* virNetworkXMLFlags. */
-#define NETWORK_XML_INACTIVE (1 << 0)
 
 /* What the bus layer hears, called before the method that caused it returns
  * (so signals go out before the reply). May be NULL each. */

@@ -395,3 +395,11 @@ nodedev_bus_register(NodedevBus *nb, Error *error)
                                "cannot register the node device objects on the bus");
     return 0;
 }
+
+/* What this file serves, for the contract test. */
+const BusInterfaceSpec nodedev_bus_interfaces[] = {
+    { NODEDEV_CONNECT_IFACE, connect_vtable },
+    { NODEDEV_IFACE, nodedev_vtable },
+    { NODEDEV_DRIVER_IFACE, driver_vtable },
+    { NULL, NULL },
+};

@@ -4,6 +4,8 @@
  * handlers decode, call the driver and reply. */
 #pragma once
 
+#include "bus_util.h"
+
 #include <systemd/sd-bus.h>
 
 #include "nodedev_driver.h"
@@ -26,3 +28,6 @@ extern const NodeDevHooks nodedev_bus_hooks;
 
 /* Registers the connection object, the device objects and the ObjectManager. */
 int nodedev_bus_register(NodedevBus *nb, Error *error);
+
+/* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
+extern const BusInterfaceSpec nodedev_bus_interfaces[];

@@ -487,9 +487,7 @@ int
 nodedev_driver_list(NodeDevDriver *drv, uint32_t flags, NodeDev ***ret, size_t *ret_n,
                     Error *error)
 {
-    /* Every capability libvirt knows, up to VPD (1 << 21), plus the
-     * active/inactive pair. */
-    const uint32_t known = ((1u << 22) - 1) | (3u << 30);
+    const uint32_t known = NODEDEV_LIST_KNOWN;
     NodeDev **list;
     size_t n = 0;
 

@@ -13,17 +13,10 @@
 
 #include "error.h"
 #include "node_device_def.h"
+#include "virt_constants.h"
 
 #define NODEDEV_BUS_PREFIX "/org/libvirt/QEMU/nodedev"
 
-/* libvirt's virNodeDeviceEventLifecycleType. */
-enum {
-    NODEDEV_EVENT_CREATED = 0,
-    NODEDEV_EVENT_DELETED = 1,
-    NODEDEV_EVENT_DEFINED = 2,
-    NODEDEV_EVENT_UNDEFINED = 3,
-    NODEDEV_EVENT_UPDATED = 4,
-};
 
 typedef struct NodeDev {
     char *name;         /* the def's name, owned */

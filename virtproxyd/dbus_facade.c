@@ -13,6 +13,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "macros.h"
+#include "virt_constants.h"
 #include "xml_util.h"
 
 #define ROOT_PATH "/org/libvirt/QEMU"
@@ -261,9 +262,9 @@ static const char *const read_only_methods[] = {
     "org.libvirt.NodeDevice.ListCaps",
 };
 
-/* VIR_DOMAIN_XML_SECURE (also VIR_DOMAIN_SNAPSHOT_XML_SECURE) and
- * VIR_DOMAIN_XML_MIGRATABLE: libvirt refuses both on a read-only connection. */
-#define XML_FLAGS_SECRET (1u | 8u)
+/* SECURE (the same bit as VIR_DOMAIN_SNAPSHOT_XML_SECURE) and MIGRATABLE:
+ * libvirt refuses both on a read-only connection. */
+#define XML_FLAGS_SECRET (DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE)
 
 static bool
 method_is_read_only(sd_bus_message *m)

@@ -124,11 +124,11 @@ h_open(Call *call, void *args_, void *ret, Error *error)
     r = check_uri(args->name ? *args->name : NULL, error);
     if (r < 0)
         return r;
-    if (args->flags & ~1u)
+    if (args->flags & ~(unsigned) CONNECT_RO)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virConnectOpen",
-                         args->flags & ~1u);
-    if (args->flags & 1)
+                         args->flags & ~(unsigned) CONNECT_RO);
+    if (args->flags & CONNECT_RO)
         c->readonly = true;
     c->opened = true;
     log_debug("client %u: connection open%s", c->id, c->readonly ? " (read-only)" : "");

@@ -17,21 +17,6 @@
 #define DOM_IFACE "org.libvirt.Domain"
 #define STATE_IFACE "org.virtstack.DomainState"
 
-/* virDomainState */
-enum {
-    STATE_NOSTATE = 0,
-    STATE_RUNNING = 1,
-    STATE_PAUSED = 3,
-    STATE_SHUTOFF = 5,
-};
-
-/* virDomainStatsTypes */
-enum {
-    STATS_STATE = 1,
-    STATS_CPU_TOTAL = 2,
-    STATS_BALLOON = 4,
-    STATS_VCPU = 8,
-};
 
 static MirrorService *
 qemu(Proxy *proxy)
@@ -76,7 +61,7 @@ dom_state(const MirrorObject *obj, int *reason)
     if (reason)
         *reason = mirror_get_int(obj, STATE_IFACE, "Reason", 0);
     return mirror_get_int(obj, STATE_IFACE, "State",
-                          dom_active(obj) ? STATE_RUNNING : STATE_SHUTOFF);
+                          dom_active(obj) ? DOMAIN_STATE_RUNNING : DOMAIN_STATE_SHUTOFF);
 }
 
 void
@@ -183,15 +168,7 @@ h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
 }
 
 /* virConnectListAllDomainsFlags */
-#define LIST_KNOWN_FLAGS 0xffffu
-
-static bool
-pair_ok(unsigned flags, unsigned yes, unsigned no, bool value)
-{
-    if (!(flags & (yes | no)))
-        return true;
-    return ((flags & yes) && value) || ((flags & no) && !value);
-}
+#define LIST_KNOWN_FLAGS ((LIST_DOMAINS_NO_CHECKPOINT << 1) - 1u)
 
 static bool
 domain_matches(const MirrorObject *obj, unsigned flags)
@@ -199,24 +176,29 @@ domain_matches(const MirrorObject *obj, unsigned flags)
     int state = dom_state(obj, NULL);
     bool persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false);
 
-    if (!pair_ok(flags, 1, 2, dom_active(obj)))
+    const unsigned by_state = LIST_DOMAINS_RUNNING | LIST_DOMAINS_PAUSED | LIST_DOMAINS_SHUTOFF |
+                              LIST_DOMAINS_OTHER;
+
+    if (!list_flags_pair_ok(flags, LIST_DOMAINS_ACTIVE, LIST_DOMAINS_INACTIVE, dom_active(obj)))
         return false;
-    if (!pair_ok(flags, 4, 8, persistent))
+    if (!list_flags_pair_ok(flags, LIST_DOMAINS_PERSISTENT, LIST_DOMAINS_TRANSIENT, persistent))
         return false;
-    if (flags & (16 | 32 | 64 | 128)) {
-        bool ok = ((flags & 16) && state == STATE_RUNNING) ||
-                  ((flags & 32) && state == STATE_PAUSED) ||
-                  ((flags & 64) && state == STATE_SHUTOFF) ||
-                  ((flags & 128) && state != STATE_RUNNING && state != STATE_PAUSED &&
-                   state != STATE_SHUTOFF);
+    if (flags & by_state) {
+        bool ok = ((flags & LIST_DOMAINS_RUNNING) && state == DOMAIN_STATE_RUNNING) ||
+                  ((flags & LIST_DOMAINS_PAUSED) && state == DOMAIN_STATE_PAUSED) ||
+                  ((flags & LIST_DOMAINS_SHUTOFF) && state == DOMAIN_STATE_SHUTOFF) ||
+                  ((flags & LIST_DOMAINS_OTHER) && state != DOMAIN_STATE_RUNNING &&
+                   state != DOMAIN_STATE_PAUSED && state != DOMAIN_STATE_SHUTOFF);
         if (!ok)
             return false;
     }
     /* No managed save images, snapshots or checkpoints exist here. */
-    if (!pair_ok(flags, 256, 512, false) || !pair_ok(flags, 4096, 8192, false) ||
-        !pair_ok(flags, 16384, 32768, false))
+    if (!list_flags_pair_ok(flags, LIST_DOMAINS_MANAGEDSAVE, LIST_DOMAINS_NO_MANAGEDSAVE, false) ||
+        !list_flags_pair_ok(flags, LIST_DOMAINS_HAS_SNAPSHOT, LIST_DOMAINS_NO_SNAPSHOT, false) ||
+        !list_flags_pair_ok(flags, LIST_DOMAINS_HAS_CHECKPOINT, LIST_DOMAINS_NO_CHECKPOINT, false))
         return false;
-    if (!pair_ok(flags, 1024, 2048, mirror_get_bool(obj, DOM_IFACE, "Autostart", false)))
+    if (!list_flags_pair_ok(flags, LIST_DOMAINS_AUTOSTART, LIST_DOMAINS_NO_AUTOSTART,
+                 mirror_get_bool(obj, DOM_IFACE, "Autostart", false)))
         return false;
     return true;
 }
@@ -541,11 +523,11 @@ h_define_xml_flags(Call *call, void *args_, void *ret, Error *error)
     remote_domain_define_xml_flags_args *args = args_;
     MirrorService *svc;
 
-    /* VIR_DOMAIN_DEFINE_VALIDATE (1): virtqemud always validates. */
-    if (args->flags & ~1u)
+    /* VALIDATE: virtqemud always validates. */
+    if (args->flags & ~(unsigned) DOMAIN_DEFINE_VALIDATE)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virDomainDefineXMLFlags",
-                         args->flags & ~1u);
+                         args->flags & ~(unsigned) DOMAIN_DEFINE_VALIDATE);
     svc = qemu_present(call_proxy(call), error);
     if (!svc)
         return -ENOTCONN;
@@ -655,8 +637,8 @@ h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_get_xml_desc_args *args = args_;
 
-    /* VIR_DOMAIN_XML_SECURE (1) and MIGRATABLE (8) may reveal secrets. */
-    if (call->client->readonly && (args->flags & (1 | 8)))
+    /* SECURE and MIGRATABLE may reveal secrets. */
+    if (call->client->readonly && (args->flags & (DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE)))
         return error_set(error, -EPERM, VIR_ERR_OPERATION_DENIED,
                          "operation forbidden: virDomainGetXMLDesc with secure flag");
     return dom_call(call, args, "GetXMLDesc", string_reply, error, "u", args->flags);
@@ -694,8 +676,8 @@ h_get_vcpus_flags(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_get_vcpus_flags_args *args = args_;
 
-    /* VIR_DOMAIN_VCPU_GUEST (8) asks the guest agent. */
-    if (call->client->readonly && (args->flags & 8))
+    /* GUEST asks the guest agent. */
+    if (call->client->readonly && (args->flags & DOMAIN_VCPU_GUEST))
         return proxy_error_read_only(error, "virDomainGetVcpusFlags with guest flag");
     return dom_call(call, args, "GetVcpus", int_reply, error, "u", args->flags);
 }
@@ -899,7 +881,7 @@ info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     r = read_typed_params(reply, &p, &n);
     if (r < 0)
         return r;
-    ret->state = param_u64(p, n, "state.state", STATE_NOSTATE);
+    ret->state = param_u64(p, n, "state.state", DOMAIN_STATE_NOSTATE);
     ret->maxMem = param_u64(p, n, "balloon.maximum", 0);
     ret->memory = param_u64(p, n, "balloon.current", ret->maxMem);
     ret->nrVirtCpu = param_u64(p, n, "vcpu.current", 0);
@@ -962,7 +944,8 @@ h_get_info(Call *call, void *args, void *ret_, Error *error)
         return r;
     if (!mirror_prop(obj, STATE_IFACE, "MaxMemory") || !mirror_prop(obj, STATE_IFACE, "Vcpus"))
         return dom_call(call, args, "GetStats", info_reply, error, "uu",
-                        STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU, 0);
+                        DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
+                        DOMAIN_STATS_VCPU, 0);
     ret->state = dom_state(obj, NULL);
     ret->maxMem = mirror_get_u64(obj, STATE_IFACE, "MaxMemory", 0);
     ret->memory = mirror_get_u64(obj, STATE_IFACE, "Memory", ret->maxMem);
@@ -1004,7 +987,7 @@ h_get_max_memory(Call *call, void *args, void *ret_, Error *error)
         ret->memory = mirror_get_u64(obj, STATE_IFACE, "MaxMemory", 0);
         return 0;
     }
-    return dom_call(call, args, "GetStats", max_memory_reply, error, "uu", STATS_BALLOON, 0);
+    return dom_call(call, args, "GetStats", max_memory_reply, error, "uu", DOMAIN_STATS_BALLOON, 0);
 }
 
 /* virDomainGetVcpus: the per-vcpu info from the stats' vcpu.N.* records,
@@ -1066,7 +1049,7 @@ h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
         (args->maplen > 0 && (size_t) args->maxinfo * args->maplen > REMOTE_CPUMAPS_MAX))
         return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
                          "maxinfo * maplen > REMOTE_CPUMAPS_MAX");
-    return dom_call(call, args, "GetStats", vcpus_reply, error, "uu", STATS_VCPU, 0);
+    return dom_call(call, args, "GetStats", vcpus_reply, error, "uu", DOMAIN_STATS_VCPU, 0);
 }
 
 /* ---- connect get all domain stats: one GetStats per domain -------------- */
@@ -1120,6 +1103,11 @@ static int
 h_get_all_domain_stats(Call *call, void *args_, void *ret, Error *error)
 {
     remote_connect_get_all_domain_stats_args *args = args_;
+    /* The stats call's filter flags are the list's, bit for bit. */
+    const unsigned by_kind = DOMAIN_STATS_FLAG_ACTIVE | DOMAIN_STATS_FLAG_INACTIVE |
+                             DOMAIN_STATS_FLAG_PERSISTENT | DOMAIN_STATS_FLAG_TRANSIENT |
+                             DOMAIN_STATS_FLAG_RUNNING | DOMAIN_STATS_FLAG_PAUSED |
+                             DOMAIN_STATS_FLAG_SHUTOFF | DOMAIN_STATS_FLAG_OTHER;
     Proxy *proxy = call_proxy(call);
     MirrorService *svc;
     MirrorObject **objs;
@@ -1142,7 +1130,7 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret, Error *error)
         }
     } else {
         for (size_t i = 0; i < svc->n_objs; i++)
-            if (is_domain(svc->objs[i]) && domain_matches(svc->objs[i], args->flags & 0xff))
+            if (is_domain(svc->objs[i]) && domain_matches(svc->objs[i], args->flags & by_kind))
                 objs[n++] = svc->objs[i];
     }
     if (n == 0) {

@@ -13,9 +13,8 @@
 #include "log.h"
 #include "proxy.h"
 
-/* The largest virDomainEventID of libvirt 9.0 (MEMORY_DEVICE_SIZE_CHANGE). */
-#define DOMAIN_EVENT_ID_LAST 26
-#define DOMAIN_EVENT_ID_LIFECYCLE 0
+/* The largest virDomainEventID of libvirt 9.0. */
+#define DOMAIN_EVENT_ID_LAST DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE
 
 static int
 add_reg(Client *c, int family, int event_id, const char *filter_path)
@@ -315,10 +314,7 @@ named_lifecycle(Proxy *proxy, MirrorService *svc, int family, const char *iface,
 /* virtnodedevd's NodeDeviceEvent numbers: CREATED..UNDEFINED are libvirt's
  * lifecycle events (event id 0); UPDATED is libvirt's separate UPDATE event
  * (event id 1), a message without event or detail. */
-#define NODEDEV_EVENT_ID_LIFECYCLE 0
-#define NODEDEV_EVENT_ID_UPDATE 1
-#define NODEDEV_EVENT_LAST_LIFECYCLE 3
-#define NODEDEV_EVENT_UPDATED 4
+#define NODEDEV_EVENT_LAST_LIFECYCLE NODEDEV_EVENT_UNDEFINED
 
 static void
 nodedev_event(Proxy *proxy, MirrorService *svc, const char *path, int event, int detail)

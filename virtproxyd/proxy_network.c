@@ -103,8 +103,6 @@ h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
     return 0;
 }
 
-/* virConnectListAllNetworksFlags: INACTIVE 1, ACTIVE 2, PERSISTENT 4,
- * TRANSIENT 8, AUTOSTART 16, NO_AUTOSTART 32. */
 static bool
 network_matches(const MirrorObject *obj, unsigned flags)
 {
@@ -112,13 +110,9 @@ network_matches(const MirrorObject *obj, unsigned flags)
     bool persistent = mirror_get_bool(obj, NET_IFACE, "Persistent", false);
     bool autostart = mirror_get_bool(obj, NET_IFACE, "Autostart", false);
 
-    if ((flags & 3) && !(((flags & 2) && active) || ((flags & 1) && !active)))
-        return false;
-    if ((flags & 12) && !(((flags & 4) && persistent) || ((flags & 8) && !persistent)))
-        return false;
-    if ((flags & 48) && !(((flags & 16) && autostart) || ((flags & 32) && !autostart)))
-        return false;
-    return true;
+    return list_flags_pair_ok(flags, NETWORK_LIST_ACTIVE, NETWORK_LIST_INACTIVE, active) &&
+           list_flags_pair_ok(flags, NETWORK_LIST_PERSISTENT, NETWORK_LIST_TRANSIENT, persistent) &&
+           list_flags_pair_ok(flags, NETWORK_LIST_AUTOSTART, NETWORK_LIST_NO_AUTOSTART, autostart);
 }
 
 static int
@@ -129,10 +123,12 @@ h_list_all(Call *call, void *args_, void *ret_, Error *error)
     MirrorService *svc;
     size_t n = 0;
 
-    if (args->flags & ~63u)
+    const unsigned known = (NETWORK_LIST_NO_AUTOSTART << 1) - 1; /* every list flag */
+
+    if (args->flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virConnectListAllNetworks",
-                         args->flags & ~63u);
+                         args->flags & ~known);
     svc = network_present(call, error);
     if (!svc)
         return -ENOTCONN;
@@ -330,11 +326,11 @@ h_define_xml_flags(Call *call, void *args_, void *ret, Error *error)
 {
     remote_network_define_xml_flags_args *args = args_;
 
-    /* VIR_NETWORK_DEFINE_VALIDATE (1): virtnetworkd always validates. */
-    if (args->flags & ~1u)
+    /* VALIDATE: virtnetworkd always validates. */
+    if (args->flags & ~(unsigned) NETWORK_DEFINE_VALIDATE)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virNetworkDefineXMLFlags",
-                         args->flags & ~1u);
+                         args->flags & ~(unsigned) NETWORK_DEFINE_VALIDATE);
     return connect_xml_call(call, "NetworkDefineXML", args->xml, error);
 }
 
@@ -350,11 +346,11 @@ h_create_xml_flags(Call *call, void *args_, void *ret, Error *error)
 {
     remote_network_create_xml_flags_args *args = args_;
 
-    /* VIR_NETWORK_CREATE_VALIDATE (1): virtnetworkd always validates. */
-    if (args->flags & ~1u)
+    /* VALIDATE: virtnetworkd always validates. */
+    if (args->flags & ~(unsigned) NETWORK_CREATE_VALIDATE)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virNetworkCreateXMLFlags",
-                         args->flags & ~1u);
+                         args->flags & ~(unsigned) NETWORK_CREATE_VALIDATE);
     return connect_xml_call(call, "NetworkCreateXML", args->xml, error);
 }
 

@@ -18,11 +18,6 @@
 #define NODEDEV_IFACE "org.libvirt.NodeDevice"
 #define NODEDEV_PREFIX MIRROR_ROOT_PATH "/nodedev/"
 
-/* virConnectListAllNodeDeviceFlags: the capabilities up to VPD (1 << 21),
- * INACTIVE (1 << 30) and ACTIVE (1 << 31). */
-#define LIST_CAPS_MASK ((1u << 22) - 1)
-#define LIST_INACTIVE (1u << 30)
-#define LIST_ACTIVE (1u << 31)
 
 /* virNodeDevCapType's names, in the order of the list flags' bits. */
 static const char *const cap_names[] = {
@@ -273,7 +268,7 @@ h_list_all(Call *call, void *args_, void *ret_, Error *error)
 {
     remote_connect_list_all_node_devices_args *args = args_;
     remote_connect_list_all_node_devices_ret *ret = ret_;
-    const uint32_t known = LIST_CAPS_MASK | LIST_INACTIVE | LIST_ACTIVE;
+    const uint32_t known = NODEDEV_LIST_KNOWN;
     MirrorService *svc;
     size_t n;
 
@@ -285,11 +280,12 @@ h_list_all(Call *call, void *args_, void *ret_, Error *error)
     if (!svc)
         return -ENOTCONN;
     /* Capabilities are not mirrored: virtnodedevd filters. */
-    if (args->flags & LIST_CAPS_MASK)
+    if (args->flags & NODEDEV_LIST_CAPS)
         return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
                               "ListNodeDevices", list_all_reply, error, "u", args->flags);
     /* Every device is active: INACTIVE alone lists none. */
-    if ((args->flags & (LIST_INACTIVE | LIST_ACTIVE)) == LIST_INACTIVE) {
+    if ((args->flags & (NODEDEV_LIST_INACTIVE | (unsigned) NODEDEV_LIST_ACTIVE)) ==
+        NODEDEV_LIST_INACTIVE) {
         ret->ret = 0;
         if (args->need_results)
             ret->devices.devices_val = xcalloc(1, sizeof(remote_nonnull_node_device));

@@ -27,16 +27,8 @@
 #define VOL_STREAM_IFACE "org.virtstack.StorageVolStream"
 #define CONNECT_IFACE "org.libvirt.Connect"
 
-/* virConnectListAllStoragePoolsFlags: INACTIVE 1, ACTIVE 2, PERSISTENT 4,
- * TRANSIENT 8, AUTOSTART 16, NO_AUTOSTART 32, then one bit per pool type
- * from DIR (64) to ISCSI_DIRECT (1 << 19). Every pool here is a dir. */
-#define POOL_LIST_DIR (1u << 6)
-#define POOL_LIST_TYPES (((1u << 20) - 1) & ~63u)
-#define POOL_LIST_ALL ((1u << 20) - 1)
-/* virStorageVolUploadFlags / DownloadFlags: SPARSE_STREAM. */
-#define VOL_STREAM_SPARSE 1u
-/* The pool event ids (virStoragePoolEventID). */
-#define POOL_EVENT_ID_REFRESH 1
+/* SPARSE_STREAM, the same bit for uploads and downloads. */
+#define VOL_STREAM_SPARSE STORAGE_VOL_UPLOAD_SPARSE_STREAM
 
 static MirrorService *
 storage_present(Call *call, Error *error)
@@ -201,13 +193,11 @@ pool_matches(const MirrorObject *obj, unsigned flags)
     bool persistent = mirror_get_bool(obj, POOL_IFACE, "Persistent", false);
     bool autostart = mirror_get_bool(obj, POOL_IFACE, "Autostart", false);
 
-    if ((flags & 3) && !(((flags & 2) && active) || ((flags & 1) && !active)))
+    if (!list_flags_pair_ok(flags, LIST_POOLS_ACTIVE, LIST_POOLS_INACTIVE, active) ||
+        !list_flags_pair_ok(flags, LIST_POOLS_PERSISTENT, LIST_POOLS_TRANSIENT, persistent) ||
+        !list_flags_pair_ok(flags, LIST_POOLS_AUTOSTART, LIST_POOLS_NO_AUTOSTART, autostart))
         return false;
-    if ((flags & 12) && !(((flags & 4) && persistent) || ((flags & 8) && !persistent)))
-        return false;
-    if ((flags & 48) && !(((flags & 16) && autostart) || ((flags & 32) && !autostart)))
-        return false;
-    if ((flags & POOL_LIST_TYPES) && !(flags & POOL_LIST_DIR))
+    if ((flags & LIST_POOLS_TYPES) && !(flags & LIST_POOLS_DIR))
         return false;
     return true;
 }
@@ -220,10 +210,10 @@ h_list_all(Call *call, void *args_, void *ret_, Error *error)
     MirrorService *svc;
     size_t n = 0;
 
-    if (args->flags & ~POOL_LIST_ALL)
+    if (args->flags & ~LIST_POOLS_KNOWN)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virConnectListAllStoragePools",
-                         args->flags & ~POOL_LIST_ALL);
+                         args->flags & ~LIST_POOLS_KNOWN);
     svc = storage_present(call, error);
     if (!svc)
         return -ENOTCONN;
@@ -1142,7 +1132,8 @@ proxy_storage_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
     for (Client *c = proxy->clients; c; c = c->next) {
         for (size_t i = 0; i < c->n_events; i++) {
             EventReg *reg = &c->events[i];
-            if (reg->family != EVENT_FAMILY_POOL || reg->event_id != POOL_EVENT_ID_REFRESH ||
+            if (reg->family != EVENT_FAMILY_POOL ||
+                reg->event_id != STORAGE_POOL_EVENT_ID_REFRESH ||
                 (reg->has_filter && !STREQ(reg->filter_path, obj->path)))
                 continue;
             msg.callbackID = reg->callback_id;

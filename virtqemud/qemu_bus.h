@@ -3,6 +3,8 @@
  * decode, call the driver, and reply; they hold no logic of their own. */
 #pragma once
 
+#include "bus_util.h"
+
 #include <systemd/sd-bus.h>
 
 #include "qemu_driver.h"
@@ -38,3 +40,7 @@ void *qemu_bus_call_new(sd_bus_message *m, ReplyKind kind);
 void qemu_bus_call_done(Domain *dom, const Error *error, void *userdata);
 void qemu_bus_call_cancel(void *userdata);
 
+
+/* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
+extern const BusInterfaceSpec qemu_connect_bus_interfaces[];
+extern const BusInterfaceSpec qemu_domain_bus_interfaces[];

@@ -586,3 +586,9 @@ qemu_bus_register(QemuBus *qb, Error *error)
                                "cannot register %s on the bus", QEMU_BUS_PATH);
     return qemu_domain_bus_register(qb, error);
 }
+
+/* What this file serves, for the contract test. */
+const BusInterfaceSpec qemu_connect_bus_interfaces[] = {
+    { CONNECT_IFACE, connect_vtable },
+    { NULL, NULL },
+};

@@ -160,7 +160,10 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 
 /* The flags that may reveal secrets (VNC and SPICE passwords): libvirt
  * refuses them on a read-only connection. */
-#define XML_FLAGS_SECRET (DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_MIGRATABLE)
+#define XML_FLAGS_SECRET (DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE)
+#define XML_FLAGS_KNOWN (DOMAIN_XML_SECURE | DOMAIN_XML_INACTIVE | DOMAIN_XML_UPDATE_CPU | \
+                         DOMAIN_XML_MIGRATABLE)
+#define VCPU_FLAGS_KNOWN (DOMAIN_VCPU_LIVE | DOMAIN_VCPU_CONFIG | DOMAIN_VCPU_MAXIMUM)
 
 static int
 reply_xml_desc(sd_bus_message *m, Domain *dom, uint32_t flags)
@@ -202,11 +205,10 @@ bus_get_xml_desc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = sd_bus_message_read(m, "u", &flags);
     if (r < 0)
         return r;
-    /* virDomainXMLFlags: SECURE 1, INACTIVE 2, UPDATE_CPU 4, MIGRATABLE 8. */
-    if (flags & ~0xfu)
+    if (flags & ~XML_FLAGS_KNOWN)
         return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
                                  "unsupported flags (0x%x) in function GetXMLDesc",
-                                 flags & ~0xfu);
+                                 flags & ~XML_FLAGS_KNOWN);
     if (!(flags & XML_FLAGS_SECRET))
         return reply_xml_desc(m, dom, flags);
     /* The bus policy lets anyone call GetXMLDesc; only a caller who may
@@ -241,11 +243,11 @@ bus_get_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = sd_bus_message_read(m, "u", &flags);
     if (r < 0)
         return r;
-    /* virDomainVcpuFlags: LIVE 1, CONFIG 2, MAXIMUM 4, GUEST 8, HOTPLUGGABLE 16. */
-    if (flags & ~7u)
+    if (flags & ~VCPU_FLAGS_KNOWN)
         return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
-                                 "unsupported flags (0x%x) in function GetVcpus", flags & ~7u);
-    if ((flags & 1) && !qemu_domain_is_active(dom))
+                                 "unsupported flags (0x%x) in function GetVcpus",
+                                 flags & ~VCPU_FLAGS_KNOWN);
+    if ((flags & DOMAIN_VCPU_LIVE) && !qemu_domain_is_active(dom))
         return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "OperationInvalid",
                                 "Requested operation is not valid: domain is not running");
     return sd_bus_reply_method_return(m, "u", qemu_domain_get_vcpus(dom, flags));
@@ -276,14 +278,6 @@ bus_memory_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     sd_bus_message_unref(reply);
     return r;
 }
-
-/* virDomainStatsTypes */
-enum {
-    STATS_STATE = 1 << 0,
-    STATS_CPU_TOTAL = 1 << 1,
-    STATS_BALLOON = 1 << 2,
-    STATS_VCPU = 1 << 3,
-};
 
 static int
 append_stat(sd_bus_message *reply, const char *key, const char *type, ...)
@@ -322,16 +316,17 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if (r < 0)
         return r;
     if (stats == 0)
-        stats = STATS_STATE | STATS_CPU_TOTAL | STATS_BALLOON | STATS_VCPU;
+        stats = DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
+                DOMAIN_STATS_VCPU;
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
         r = sd_bus_message_open_container(reply, 'a', "{sv}");
-    if (r >= 0 && (stats & STATS_STATE)) {
+    if (r >= 0 && (stats & DOMAIN_STATS_STATE)) {
         r = append_stat(reply, "state.state", "i", (int32_t) dom->state);
         if (r >= 0)
             r = append_stat(reply, "state.reason", "i", (int32_t) dom->reason);
     }
-    if (r >= 0 && (stats & STATS_CPU_TOTAL) && active) {
+    if (r >= 0 && (stats & DOMAIN_STATS_CPU_TOTAL) && active) {
         uint64_t user, sys, total = qemu_domain_cpu_time(dom, &user, &sys);
         r = append_stat(reply, "cpu.time", "t", total);
         if (r >= 0)
@@ -339,7 +334,7 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         if (r >= 0)
             r = append_stat(reply, "cpu.system", "t", sys);
     }
-    if (r >= 0 && (stats & STATS_BALLOON)) {
+    if (r >= 0 && (stats & DOMAIN_STATS_BALLOON)) {
         r = append_stat(reply, "balloon.current", "t",
                         active ? dom->balloon_kib : def->current_memory_kib);
         if (r >= 0)
@@ -347,7 +342,7 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         if (r >= 0 && active)
             r = append_stat(reply, "balloon.rss", "t", qemu_domain_rss_kib(dom));
     }
-    if (r >= 0 && (stats & STATS_VCPU)) {
+    if (r >= 0 && (stats & DOMAIN_STATS_VCPU)) {
         unsigned current = def->vcpus_current ? def->vcpus_current : def->vcpus;
         r = append_stat(reply, "vcpu.current", "u", current);
         if (r >= 0)
@@ -505,3 +500,10 @@ qemu_domain_bus_register(QemuBus *qb, Error *error)
                                "cannot register the domain objects on the bus");
     return 0;
 }
+
+/* What this file serves, for the contract test. */
+const BusInterfaceSpec qemu_domain_bus_interfaces[] = {
+    { DOMAIN_IFACE, domain_vtable },
+    { DOMAIN_STATE_IFACE, domain_state_vtable },
+    { NULL, NULL },
+};

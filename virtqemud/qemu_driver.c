@@ -242,12 +242,13 @@ domain_matches(const Domain *dom, unsigned flags)
 int
 qemu_driver_list(QemuDriver *drv, unsigned flags, Domain ***ret, size_t *ret_n, Error *error)
 {
+    const unsigned known = (LIST_DOMAINS_NO_CHECKPOINT << 1) - 1; /* every list flag */
     Domain **list;
     size_t n = 0;
 
-    if (flags & ~0xffffu)
+    if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function ListDomains", flags & ~0xffffu);
+                         "unsupported flags (0x%x) in function ListDomains", flags & ~known);
     list = xcalloc(drv->n_doms + 1, sizeof(*list));
     for (size_t i = 0; i < drv->n_doms; i++)
         if (domain_matches(drv->doms[i], flags))
@@ -452,10 +453,10 @@ qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason)
 unsigned
 qemu_domain_get_vcpus(const Domain *dom, unsigned flags)
 {
-    /* virDomainVcpuFlags: CONFIG 2, MAXIMUM 4 (LIVE 1 is the default). */
-    const DomainDef *def = (flags & 2) || !dom->live ? dom->def : dom->live;
+    /* LIVE is the default. */
+    const DomainDef *def = (flags & DOMAIN_VCPU_CONFIG) || !dom->live ? dom->def : dom->live;
 
-    if (flags & 4)
+    if (flags & DOMAIN_VCPU_MAXIMUM)
         return def->vcpus;
     return def->vcpus_current ? def->vcpus_current : def->vcpus;
 }

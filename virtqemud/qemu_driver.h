@@ -14,6 +14,7 @@
 
 #include "domain_def.h"
 #include "error.h"
+#include "virt_constants.h"
 
 typedef struct QemuDriver QemuDriver;
 typedef struct Domain Domain;
@@ -22,87 +23,13 @@ typedef struct ChildWatch ChildWatch;
 typedef struct StateStore StateStore;
 typedef struct QemuHostCaps QemuHostCaps;
 
-/* libvirt's virDomainState and the reasons we use. */
-typedef enum {
-    DOMAIN_STATE_NOSTATE = 0,
-    DOMAIN_STATE_RUNNING = 1,
-    DOMAIN_STATE_BLOCKED = 2,
-    DOMAIN_STATE_PAUSED = 3,
-    DOMAIN_STATE_SHUTDOWN = 4,
-    DOMAIN_STATE_SHUTOFF = 5,
-    DOMAIN_STATE_CRASHED = 6,
-    DOMAIN_STATE_PMSUSPENDED = 7,
-} DomainState;
-
-enum {
-    DOMAIN_RUNNING_BOOTED = 1,
-    DOMAIN_RUNNING_UNPAUSED = 5,
-    DOMAIN_PAUSED_USER = 1,
-    DOMAIN_PAUSED_SHUTTING_DOWN = 8,
-    DOMAIN_PAUSED_CRASHED = 10,
-    DOMAIN_PAUSED_STARTING_UP = 11,
-    DOMAIN_SHUTDOWN_USER = 1,
-    DOMAIN_SHUTOFF_UNKNOWN = 0,
-    DOMAIN_SHUTOFF_SHUTDOWN = 1,
-    DOMAIN_SHUTOFF_DESTROYED = 2,
-    DOMAIN_SHUTOFF_CRASHED = 3,
-    DOMAIN_SHUTOFF_FAILED = 6,
-    DOMAIN_CRASHED_PANICKED = 1,
-};
-
-/* libvirt's virDomainEventType and details. */
-typedef enum {
-    DOMAIN_EVENT_DEFINED = 0,
-    DOMAIN_EVENT_UNDEFINED = 1,
-    DOMAIN_EVENT_STARTED = 2,
-    DOMAIN_EVENT_SUSPENDED = 3,
-    DOMAIN_EVENT_RESUMED = 4,
-    DOMAIN_EVENT_STOPPED = 5,
-    DOMAIN_EVENT_SHUTDOWN = 6,
-    DOMAIN_EVENT_PMSUSPENDED = 7,
-    DOMAIN_EVENT_CRASHED = 8,
-} DomainEventType;
-
-enum {
-    DOMAIN_EVENT_DEFINED_ADDED = 0,
-    DOMAIN_EVENT_DEFINED_UPDATED = 1,
-    DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
-    DOMAIN_EVENT_STARTED_BOOTED = 0,
-    DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
-    DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
-    DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
-    DOMAIN_EVENT_STOPPED_DESTROYED = 1,
-    DOMAIN_EVENT_STOPPED_CRASHED = 2,
-    DOMAIN_EVENT_STOPPED_FAILED = 5,
-    DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
-    DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
-    DOMAIN_EVENT_SHUTDOWN_HOST = 2,
-    DOMAIN_EVENT_CRASHED_PANICKED = 0,
-};
-
-/* virConnectListAllDomainsFlags */
-enum {
-    LIST_DOMAINS_ACTIVE = 1 << 0,
-    LIST_DOMAINS_INACTIVE = 1 << 1,
-    LIST_DOMAINS_PERSISTENT = 1 << 2,
-    LIST_DOMAINS_TRANSIENT = 1 << 3,
-    LIST_DOMAINS_RUNNING = 1 << 4,
-    LIST_DOMAINS_PAUSED = 1 << 5,
-    LIST_DOMAINS_SHUTOFF = 1 << 6,
-    LIST_DOMAINS_OTHER = 1 << 7,
-    LIST_DOMAINS_MANAGEDSAVE = 1 << 8,
-    LIST_DOMAINS_NO_MANAGEDSAVE = 1 << 9,
-    LIST_DOMAINS_AUTOSTART = 1 << 10,
-    LIST_DOMAINS_NO_AUTOSTART = 1 << 11,
-    LIST_DOMAINS_HAS_SNAPSHOT = 1 << 12,
-    LIST_DOMAINS_NO_SNAPSHOT = 1 << 13,
-    LIST_DOMAINS_HAS_CHECKPOINT = 1 << 14,
-    LIST_DOMAINS_NO_CHECKPOINT = 1 << 15,
-};
 
 /* virDomainUndefineFlagsValues we accept (and ignore: no managed save,
  * snapshots, checkpoints or nvram to keep). */
-#define UNDEFINE_KNOWN_FLAGS 0x7f
+#define UNDEFINE_KNOWN_FLAGS \
+    (DOMAIN_UNDEFINE_MANAGED_SAVE | DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | DOMAIN_UNDEFINE_NVRAM | \
+     DOMAIN_UNDEFINE_KEEP_NVRAM | DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | DOMAIN_UNDEFINE_TPM | \
+     DOMAIN_UNDEFINE_KEEP_TPM)
 
 /* How the driver tells the bus layer what happened. Both run before the
  * operation's completion callback, so a client reads its own writes. */

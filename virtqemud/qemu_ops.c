@@ -81,8 +81,8 @@ int
 qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
                      Error *error)
 {
-    /* VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1 is what we do; 0 picks it. */
-    if (flags & ~1u)
+    /* The ACPI power button is what we do; the default picks it. */
+    if (flags & ~(unsigned) DOMAIN_SHUTDOWN_FLAG_ACPI_POWER_BTN)
         return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
                          "argument unsupported: only the ACPI power button shutdown "
                          "method is supported (flags 0x%x)", flags);
@@ -98,7 +98,7 @@ reboot_sent(Domain *dom)
 int
 qemu_domain_reboot(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
 {
-    if (flags & ~1u)
+    if (flags & ~(unsigned) DOMAIN_REBOOT_ACPI_POWER_BTN)
         return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
                          "argument unsupported: only the ACPI power button reboot method "
                          "is supported (flags 0x%x)", flags);
@@ -127,15 +127,17 @@ int
 qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
                        void *userdata, Error *error)
 {
-    /* virDomainMemoryModFlags: LIVE 1, CONFIG 2, MEM_MAXIMUM 4. */
+    const unsigned known = DOMAIN_MEM_LIVE | DOMAIN_MEM_CONFIG | DOMAIN_MEM_MAXIMUM;
     bool live, config;
     int r;
 
-    if (flags & ~7u)
+    if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function SetMemory", flags & ~7u);
-    live = (flags & 1) || (!(flags & 2) && qemu_domain_is_active(dom));
-    config = (flags & 2) || (!(flags & 1) && !qemu_domain_is_active(dom));
+                         "unsupported flags (0x%x) in function SetMemory", flags & ~known);
+    live = (flags & DOMAIN_MEM_LIVE) ||
+           (!(flags & DOMAIN_MEM_CONFIG) && qemu_domain_is_active(dom));
+    config = (flags & DOMAIN_MEM_CONFIG) ||
+             (!(flags & DOMAIN_MEM_LIVE) && !qemu_domain_is_active(dom));
     if (live && !qemu_domain_is_active(dom))
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is not running");
@@ -143,7 +145,7 @@ qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb c
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: transient domains do not have "
                          "any persistent config");
-    if (flags & 4) {
+    if (flags & DOMAIN_MEM_MAXIMUM) {
         if (live)
             return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                              "Requested operation is not valid: cannot resize the maximum "

@@ -33,6 +33,10 @@
 #include "xml_util.h"
 
 #define DESTROY_GRACE_MS 3000
+/* AUTODESTROY, BYPASS_CACHE, FORCE_BOOT and VALIDATE change nothing here. */
+#define START_FLAGS_KNOWN (DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY | \
+                           DOMAIN_START_BYPASS_CACHE | DOMAIN_START_FORCE_BOOT | \
+                           DOMAIN_START_VALIDATE)
 #define LOG_TAIL_BYTES 1024
 
 static void destroy_end(Domain *dom);
@@ -277,10 +281,11 @@ qemu_domain_destroy(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata
 {
     DomainWaiter *w;
 
-    /* VIR_DOMAIN_DESTROY_GRACEFUL = 1: no SIGKILL. */
-    if (flags & ~1u)
+    /* GRACEFUL: no SIGKILL. */
+    if (flags & ~(unsigned) DOMAIN_DESTROY_GRACEFUL)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function Destroy", flags & ~1u);
+                         "unsupported flags (0x%x) in function Destroy",
+                         flags & ~(unsigned) DOMAIN_DESTROY_GRACEFUL);
     if (!qemu_domain_is_active(dom) || dom->pid <= 0)
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is not running");
@@ -298,7 +303,7 @@ qemu_domain_destroy(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata
         dom->destroy_waiters = w;
     }
     dom->stop_reason = DOMAIN_SHUTOFF_DESTROYED;
-    qemu_process_terminate(dom, flags & 1);
+    qemu_process_terminate(dom, flags & DOMAIN_DESTROY_GRACEFUL);
     return 0;
 }
 
@@ -1082,12 +1087,11 @@ process_start(Domain *dom, bool paused, DomainDoneCb cb, void *userdata, Error *
 int
 qemu_domain_start(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
 {
-    /* VIR_DOMAIN_START_PAUSED = 1; AUTODESTROY, BYPASS_CACHE, FORCE_BOOT and
-     * VALIDATE change nothing here. */
-    if (flags & ~0x1fu)
+    if (flags & ~START_FLAGS_KNOWN)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function Create", flags & ~0x1fu);
-    return process_start(dom, flags & 1, cb, userdata, error);
+                         "unsupported flags (0x%x) in function Create",
+                         flags & ~START_FLAGS_KNOWN);
+    return process_start(dom, flags & DOMAIN_START_PAUSED, cb, userdata, error);
 }
 
 int
@@ -1098,10 +1102,10 @@ qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags, DomainD
     Domain *dom;
     int r;
 
-    if (flags & ~0x1fu)
+    if (flags & ~START_FLAGS_KNOWN)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function DomainCreateXML",
-                         flags & ~0x1fu);
+                         flags & ~START_FLAGS_KNOWN);
     r = qemu_driver_parse(drv, xml, &def, error);
     if (r < 0)
         return r;
@@ -1114,7 +1118,7 @@ qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags, DomainD
                              "Requested operation is not valid: domain '%s' is already "
                              "active", def->name);
         /* libvirt starts the given definition; the persistent one stays. */
-        r = process_start(dom, flags & 1, cb, userdata, error);
+        r = process_start(dom, flags & DOMAIN_START_PAUSED, cb, userdata, error);
         if (r < 0)
             return r;
         domain_def_free(dom->live);
@@ -1126,7 +1130,7 @@ qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags, DomainD
     dom = qemu_domain_new(drv, steal_ptr(def));
     dom->persistent = false;
     qemu_driver_add(drv, dom);
-    r = process_start(dom, flags & 1, cb, userdata, error);
+    r = process_start(dom, flags & DOMAIN_START_PAUSED, cb, userdata, error);
     if (r < 0) {
         qemu_driver_remove(drv, dom);
         return r;

@@ -829,3 +829,13 @@ storage_bus_register(StorageBus *sb, Error *error)
                                "cannot register the storage objects on the bus");
     return 0;
 }
+
+/* What this file serves, for the contract test. */
+const BusInterfaceSpec storage_bus_interfaces[] = {
+    { CONNECT_IFACE, connect_vtable },
+    { STORAGE_IFACE, storage_vtable },
+    { POOL_IFACE, pool_vtable },
+    { VOL_IFACE, vol_vtable },
+    { VOL_STREAM_IFACE, vol_stream_vtable },
+    { NULL, NULL },
+};

@@ -2,6 +2,8 @@
  * interfaces). The handlers decode, call the driver, and reply. */
 #pragma once
 
+#include "bus_util.h"
+
 #include <systemd/sd-bus.h>
 
 #include "fileutil.h"
@@ -26,3 +28,6 @@ extern const StorageHooks storage_bus_hooks;
 
 /* Registers /org/libvirt/QEMU, the pool and volume objects, the ObjectManager. */
 int storage_bus_register(StorageBus *sb, Error *error);
+
+/* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
+extern const BusInterfaceSpec storage_bus_interfaces[];

@@ -21,55 +21,13 @@
 #include "error.h"
 #include "storage_pool_def.h"
 #include "storage_vol_def.h"
+#include "virt_constants.h"
 
 typedef struct StorageDriver StorageDriver;
 typedef struct StoragePool StoragePool;
 typedef struct StorageVol StorageVol;
 typedef struct StateStore StateStore;
 
-/* libvirt's virStoragePoolEventLifecycleType. */
-typedef enum {
-    STORAGE_POOL_EVENT_DEFINED = 0,
-    STORAGE_POOL_EVENT_UNDEFINED = 1,
-    STORAGE_POOL_EVENT_STARTED = 2,
-    STORAGE_POOL_EVENT_STOPPED = 3,
-    STORAGE_POOL_EVENT_CREATED = 4,
-    STORAGE_POOL_EVENT_DELETED = 5,
-} StoragePoolEvent;
-
-/* libvirt's virStoragePoolState. */
-enum {
-    STORAGE_POOL_STATE_INACTIVE = 0,
-    STORAGE_POOL_STATE_RUNNING = 2,
-};
-
-/* libvirt's flag values. */
-enum {
-    STORAGE_POOL_BUILD_NO_OVERWRITE = 1 << 2, /* VIR_STORAGE_POOL_BUILD_NO_OVERWRITE (4) */
-    STORAGE_POOL_BUILD_OVERWRITE = 1 << 3,    /* VIR_STORAGE_POOL_BUILD_OVERWRITE (8) */
-    STORAGE_POOL_CREATE_WITH_BUILD = 1 << 0,
-    STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE = 1 << 1,
-    STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE = 1 << 2,
-    STORAGE_XML_INACTIVE = 1 << 0,
-    STORAGE_VOL_CREATE_PREALLOC_METADATA = 1 << 0,
-    STORAGE_VOL_GET_PHYSICAL = 1 << 0,
-    STORAGE_VOL_RESIZE_ALLOCATE = 1 << 0,
-    STORAGE_VOL_RESIZE_DELTA = 1 << 1,
-    STORAGE_VOL_RESIZE_SHRINK = 1 << 2,
-    STORAGE_VOL_WIPE_ALG_ZERO = 0,
-};
-
-/* virConnectListAllStoragePools flags. */
-enum {
-    LIST_POOLS_INACTIVE = 1 << 0,
-    LIST_POOLS_ACTIVE = 1 << 1,
-    LIST_POOLS_PERSISTENT = 1 << 2,
-    LIST_POOLS_TRANSIENT = 1 << 3,
-    LIST_POOLS_AUTOSTART = 1 << 4,
-    LIST_POOLS_NO_AUTOSTART = 1 << 5,
-    LIST_POOLS_DIR = 1 << 6,
-    LIST_POOLS_TYPES = 0x7ffc0, /* DIR .. ISCSI_DIRECT and beyond: every type bit */
-};
 
 struct StorageVol {
     StoragePool *pool;       /* borrowed: the pool owns its volumes */

@@ -146,15 +146,11 @@ storage_pool_find_by_path(StorageDriver *drv, const char *bus_path)
 static bool
 pool_matches(StoragePool *pool, unsigned flags)
 {
-    unsigned state = flags & (LIST_POOLS_ACTIVE | LIST_POOLS_INACTIVE);
-    unsigned pers = flags & (LIST_POOLS_PERSISTENT | LIST_POOLS_TRANSIENT);
-    unsigned autos = flags & (LIST_POOLS_AUTOSTART | LIST_POOLS_NO_AUTOSTART);
-
-    if (state && !(state & (pool->active ? LIST_POOLS_ACTIVE : LIST_POOLS_INACTIVE)))
-        return false;
-    if (pers && !(pers & (pool->persistent ? LIST_POOLS_PERSISTENT : LIST_POOLS_TRANSIENT)))
-        return false;
-    if (autos && !(autos & (pool->autostart ? LIST_POOLS_AUTOSTART : LIST_POOLS_NO_AUTOSTART)))
+    if (!list_flags_pair_ok(flags, LIST_POOLS_ACTIVE, LIST_POOLS_INACTIVE, pool->active) ||
+        !list_flags_pair_ok(flags, LIST_POOLS_PERSISTENT, LIST_POOLS_TRANSIENT,
+                            pool->persistent) ||
+        !list_flags_pair_ok(flags, LIST_POOLS_AUTOSTART, LIST_POOLS_NO_AUTOSTART,
+                            pool->autostart))
         return false;
     if ((flags & LIST_POOLS_TYPES) && !(flags & LIST_POOLS_DIR))
         return false;
@@ -168,10 +164,10 @@ storage_pool_list(StorageDriver *drv, unsigned flags, StoragePool ***ret, size_t
     StoragePool **list;
     size_t n = 0;
 
-    if (flags & ~(LIST_POOLS_TYPES | 0x3f))
+    if (flags & ~LIST_POOLS_KNOWN)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function ListStoragePools",
-                         flags & ~(LIST_POOLS_TYPES | 0x3f));
+                         flags & ~LIST_POOLS_KNOWN);
     list = xcalloc(drv->n_pools + 1, sizeof(*list));
     for (size_t i = 0; i < drv->n_pools; i++)
         if (pool_matches(drv->pools[i], flags))

@@ -1011,7 +1011,10 @@ storage_vol_resize(StorageVol *vol, uint64_t capacity, unsigned flags, StorageVo
     if (flags & ~(STORAGE_VOL_RESIZE_ALLOCATE | STORAGE_VOL_RESIZE_DELTA |
                   STORAGE_VOL_RESIZE_SHRINK))
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function Resize", flags & ~7U);
+                         "unsupported flags (0x%x) in function Resize",
+                         flags & ~(unsigned) (STORAGE_VOL_RESIZE_ALLOCATE |
+                                              STORAGE_VOL_RESIZE_DELTA |
+                                              STORAGE_VOL_RESIZE_SHRINK));
     r = storage_pool_check_active(vol->pool, error);
     if (r >= 0)
         r = check_idle(vol, false, error);
