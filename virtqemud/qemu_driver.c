@@ -12,21 +12,42 @@
 #include "qemu_address.h"
 #include "qemu_capabilities.h"
 #include "qemu_driver_priv.h"
+#include "list_filter.h"
+#include "object_path.h"
 #include "state_store.h"
 
-#define DOMAIN_PATH_PREFIX "/org/libvirt/QEMU/domain/_"
+#define DOMAIN_PATH_PREFIX "/org/libvirt/QEMU/domain"
 
-static char *
-domain_object_path(const Uuid *uuid)
+static const char *
+domain_key_name(const void *obj)
 {
-    char buf[UUID_STRING_LEN];
-
-    uuid_format(uuid, buf);
-    for (char *p = buf; *p; p++)
-        if (*p == '-')
-            *p = '_';
-    return xasprintf(DOMAIN_PATH_PREFIX "%s", buf);
+    return ((const Domain *) obj)->def->name;
 }
+
+static const Uuid *
+domain_key_uuid(const void *obj)
+{
+    return &((const Domain *) obj)->def->uuid;
+}
+
+static const char *
+domain_key_path(const void *obj)
+{
+    return ((const Domain *) obj)->path;
+}
+
+static int
+domain_key_id(const void *obj)
+{
+    return ((const Domain *) obj)->id;
+}
+
+static const ObjListKind domain_kind = {
+    .name = domain_key_name,
+    .uuid = domain_key_uuid,
+    .path = domain_key_path,
+    .id = domain_key_id,
+};
 
 Domain *
 qemu_domain_new(QemuDriver *drv, DomainDef *def)
@@ -41,7 +62,7 @@ qemu_domain_new(QemuDriver *drv, DomainDef *def)
     dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
     dom->pid = 0;
     dom->pidfd = -1;
-    dom->path = domain_object_path(&def->uuid);
+    dom->path = object_path_from_uuid(DOMAIN_PATH_PREFIX, &def->uuid);
     return dom;
 }
 
@@ -72,11 +93,7 @@ domain_unref(Domain *dom)
 void
 qemu_driver_add(QemuDriver *drv, Domain *dom)
 {
-    if (drv->n_doms == drv->cap_doms) {
-        drv->cap_doms = drv->cap_doms ? drv->cap_doms * 2 : 16;
-        drv->doms = xrealloc(drv->doms, drv->cap_doms * sizeof(*drv->doms));
-    }
-    drv->doms[drv->n_doms++] = dom;
+    obj_list_add(&drv->doms, dom);
     if (drv->cfg.hooks.domain_added)
         drv->cfg.hooks.domain_added(dom, drv->cfg.hooks_userdata);
 }
@@ -85,67 +102,59 @@ qemu_driver_add(QemuDriver *drv, Domain *dom)
 void
 qemu_driver_remove(QemuDriver *drv, Domain *dom)
 {
-    for (size_t i = 0; i < drv->n_doms; i++) {
-        if (drv->doms[i] != dom)
-            continue;
-        if (drv->cfg.hooks.domain_removed)
-            drv->cfg.hooks.domain_removed(dom, drv->cfg.hooks_userdata);
-        memmove(&drv->doms[i], &drv->doms[i + 1], (drv->n_doms - i - 1) * sizeof(*drv->doms));
-        drv->n_doms--;
-        dom->removed = true;
-        domain_unref(dom);
+    if (obj_list_find_path(&drv->doms, dom->path) != dom)
         return;
-    }
+    if (drv->cfg.hooks.domain_removed)
+        drv->cfg.hooks.domain_removed(dom, drv->cfg.hooks_userdata);
+    obj_list_remove(&drv->doms, dom);
+    dom->removed = true;
+    domain_unref(dom);
+}
+
+void
+qemu_driver_set_id(Domain *dom, int id)
+{
+    int old = dom->id;
+
+    dom->id = id;
+    if (!dom->removed && obj_list_find_path(&dom->drv->doms, dom->path) == dom)
+        obj_list_set_id(&dom->drv->doms, dom, old);
 }
 
 size_t
 qemu_driver_count(const QemuDriver *drv)
 {
-    return drv->n_doms;
+    return obj_list_count(&drv->doms);
 }
 
 Domain *
 qemu_driver_nth(const QemuDriver *drv, size_t i)
 {
-    return i < drv->n_doms ? drv->doms[i] : NULL;
+    return obj_list_nth(&drv->doms, i);
 }
 
 Domain *
 qemu_driver_find_by_name(QemuDriver *drv, const char *name)
 {
-    for (size_t i = 0; i < drv->n_doms; i++)
-        if (strcmp(drv->doms[i]->def->name, name) == 0)
-            return drv->doms[i];
-    return NULL;
+    return obj_list_find_name(&drv->doms, name);
 }
 
 Domain *
 qemu_driver_find_by_uuid(QemuDriver *drv, const Uuid *uuid)
 {
-    for (size_t i = 0; i < drv->n_doms; i++)
-        if (uuid_equal(&drv->doms[i]->def->uuid, uuid))
-            return drv->doms[i];
-    return NULL;
+    return obj_list_find_uuid(&drv->doms, uuid);
 }
 
 Domain *
 qemu_driver_find_by_id(QemuDriver *drv, int id)
 {
-    if (id < 0)
-        return NULL;
-    for (size_t i = 0; i < drv->n_doms; i++)
-        if (drv->doms[i]->id == id)
-            return drv->doms[i];
-    return NULL;
+    return obj_list_find_id(&drv->doms, id);
 }
 
 Domain *
 qemu_driver_find_by_path(QemuDriver *drv, const char *path)
 {
-    for (size_t i = 0; i < drv->n_doms; i++)
-        if (strcmp(drv->doms[i]->path, path) == 0)
-            return drv->doms[i];
-    return NULL;
+    return obj_list_find_path(&drv->doms, path);
 }
 
 /* The messages are virsh's against libvirt: "Domain not found: no domain with
@@ -192,51 +201,14 @@ qemu_driver_lookup_id(QemuDriver *drv, int id, Domain **ret, Error *error)
 static bool
 domain_matches(const Domain *dom, unsigned flags)
 {
-    bool active = qemu_domain_is_active(dom);
+    const DomainListFacts facts = {
+        .active = qemu_domain_is_active(dom),
+        .persistent = dom->persistent,
+        .autostart = dom->autostart,
+        .state = dom->state,
+    };
 
-    if ((flags & (LIST_DOMAINS_ACTIVE | LIST_DOMAINS_INACTIVE)) &&
-        !((flags & LIST_DOMAINS_ACTIVE) && active) &&
-        !((flags & LIST_DOMAINS_INACTIVE) && !active))
-        return false;
-    if ((flags & (LIST_DOMAINS_PERSISTENT | LIST_DOMAINS_TRANSIENT)) &&
-        !((flags & LIST_DOMAINS_PERSISTENT) && dom->persistent) &&
-        !((flags & LIST_DOMAINS_TRANSIENT) && !dom->persistent))
-        return false;
-    if (flags & (LIST_DOMAINS_RUNNING | LIST_DOMAINS_PAUSED | LIST_DOMAINS_SHUTOFF |
-                 LIST_DOMAINS_OTHER)) {
-        bool ok = false;
-        switch (dom->state) {
-        case DOMAIN_STATE_RUNNING:
-            ok = flags & LIST_DOMAINS_RUNNING;
-            break;
-        case DOMAIN_STATE_PAUSED:
-            ok = flags & LIST_DOMAINS_PAUSED;
-            break;
-        case DOMAIN_STATE_SHUTOFF:
-            ok = flags & LIST_DOMAINS_SHUTOFF;
-            break;
-        default:
-            ok = flags & LIST_DOMAINS_OTHER;
-            break;
-        }
-        if (!ok)
-            return false;
-    }
-    /* No managed save images, snapshots or checkpoints exist here. */
-    if ((flags & (LIST_DOMAINS_MANAGEDSAVE | LIST_DOMAINS_NO_MANAGEDSAVE)) &&
-        !(flags & LIST_DOMAINS_NO_MANAGEDSAVE))
-        return false;
-    if ((flags & (LIST_DOMAINS_AUTOSTART | LIST_DOMAINS_NO_AUTOSTART)) &&
-        !((flags & LIST_DOMAINS_AUTOSTART) && dom->autostart) &&
-        !((flags & LIST_DOMAINS_NO_AUTOSTART) && !dom->autostart))
-        return false;
-    if ((flags & (LIST_DOMAINS_HAS_SNAPSHOT | LIST_DOMAINS_NO_SNAPSHOT)) &&
-        !(flags & LIST_DOMAINS_NO_SNAPSHOT))
-        return false;
-    if ((flags & (LIST_DOMAINS_HAS_CHECKPOINT | LIST_DOMAINS_NO_CHECKPOINT)) &&
-        !(flags & LIST_DOMAINS_NO_CHECKPOINT))
-        return false;
-    return true;
+    return list_filter_domain(flags, &facts);
 }
 
 int
@@ -249,10 +221,10 @@ qemu_driver_list(QemuDriver *drv, unsigned flags, Domain ***ret, size_t *ret_n, 
     if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function ListDomains", flags & ~known);
-    list = xcalloc(drv->n_doms + 1, sizeof(*list));
-    for (size_t i = 0; i < drv->n_doms; i++)
-        if (domain_matches(drv->doms[i], flags))
-            list[n++] = drv->doms[i];
+    list = xcalloc(qemu_driver_count(drv) + 1, sizeof(*list));
+    for (size_t i = 0; i < qemu_driver_count(drv); i++)
+        if (domain_matches(qemu_driver_nth(drv, i), flags))
+            list[n++] = qemu_driver_nth(drv, i);
     *ret = list;
     *ret_n = n;
     return 0;
@@ -506,6 +478,7 @@ qemu_driver_new(const QemuDriverConfig *cfg, QemuDriver **ret, Error *error)
     int r;
 
     drv->cfg = *cfg;
+    obj_list_init(&drv->doms, &domain_kind);
     drv->root = xstrdup(cfg->root);
     drv->cfg.root = drv->root;
     drv->loop = cfg->loop;
@@ -540,13 +513,15 @@ qemu_driver_free(QemuDriver *drv)
 {
     if (!drv)
         return;
-    for (size_t i = 0; i < drv->n_doms; i++) {
-        qemu_process_detach(drv->doms[i]);
-        qemu_resources_clear(drv->doms[i]);
-        drv->doms[i]->removed = true;
-        domain_unref(drv->doms[i]);
+    for (size_t i = 0; i < qemu_driver_count(drv); i++) {
+        Domain *dom = qemu_driver_nth(drv, i);
+
+        qemu_process_detach(dom);
+        qemu_resources_clear(dom);
+        dom->removed = true;
+        domain_unref(dom);
     }
-    free(drv->doms);
+    obj_list_clear(&drv->doms);
     state_store_free(drv->config);
     state_store_free(drv->status);
     qemu_host_caps_free(drv->caps);
@@ -561,8 +536,8 @@ qemu_driver_free(QemuDriver *drv)
 void
 qemu_driver_autostart(QemuDriver *drv)
 {
-    for (size_t i = 0; i < drv->n_doms; i++) {
-        Domain *dom = drv->doms[i];
+    for (size_t i = 0; i < qemu_driver_count(drv); i++) {
+        Domain *dom = qemu_driver_nth(drv, i);
         Error error = ERROR_INIT;
 
         if (!dom->autostart || qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE)
@@ -577,9 +552,12 @@ qemu_driver_autostart(QemuDriver *drv)
 bool
 qemu_driver_has_active(const QemuDriver *drv)
 {
-    for (size_t i = 0; i < drv->n_doms; i++)
-        if (qemu_domain_is_active(drv->doms[i]) || drv->doms[i]->job != DOMAIN_JOB_NONE)
+    for (size_t i = 0; i < qemu_driver_count(drv); i++) {
+        const Domain *dom = qemu_driver_nth(drv, i);
+
+        if (qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE)
             return true;
+    }
     return false;
 }
 

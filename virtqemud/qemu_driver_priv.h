@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "qemu_driver.h"
+#include "obj_list.h"
 #include "xml_util.h"
 
 typedef enum {
@@ -25,8 +26,7 @@ struct QemuDriver {
     char *run_dir;
     char *log_dir;
     char *cache_dir;
-    Domain **doms;       /* in definition order; the list holds a reference */
-    size_t n_doms, cap_doms;
+    ObjList doms;        /* in definition order; the list holds a reference */
     int next_id;
     bool kvm;
 
@@ -49,6 +49,8 @@ typedef struct DomainWaiter {
 
 void qemu_driver_add(QemuDriver *drv, Domain *dom);
 void qemu_driver_remove(QemuDriver *drv, Domain *dom);
+/* Gives @dom its id (-1 when inactive), keeping the lookup by id current. */
+void qemu_driver_set_id(Domain *dom, int id);
 void qemu_driver_emit_event(Domain *dom, int event, int detail);
 void qemu_driver_emit_changed(Domain *dom);
 int qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *error);

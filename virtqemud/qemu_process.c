@@ -179,7 +179,7 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
     qemu_cputune_cleanup(dom);
     qemu_dac_restore_all(dom);
     remove_runtime_files(dom);
-    dom->id = -1;
+    qemu_driver_set_id(dom, -1);
     dom->state = DOMAIN_STATE_SHUTOFF;
     dom->reason = reason;
     dom->shutdown_requested = false;
@@ -1010,7 +1010,7 @@ start_with_resources(Domain *dom, const Error *res_error)
         r = qemu_dac_set_all(dom, &error);
     if (r < 0)
         goto fail;
-    dom->id = drv->next_id++;
+    qemu_driver_set_id(dom, drv->next_id++);
     /* From here on a crash of ours leaves something to clean up (ports,
      * owners, soon a process): the status file says what. */
     prev_state = dom->state;
@@ -1027,7 +1027,7 @@ start_with_resources(Domain *dom, const Error *res_error)
     if (r < 0) {
         state_store_remove(drv->status, dom->def->name, NULL);
         qemu_domain_set_state(dom, prev_state, prev_reason);
-        dom->id = -1;
+        qemu_driver_set_id(dom, -1);
         goto fail;
     }
     qemu_driver_emit_changed(dom);

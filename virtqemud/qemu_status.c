@@ -248,7 +248,7 @@ reconnect_one(QemuDriver *drv, const char *name)
         qemu_driver_add(drv, dom);
     }
     dom->live = steal_ptr(live);
-    dom->id = atoi(id_s);
+    qemu_driver_set_id(dom, atoi(id_s));
     dom->pid = alive ? pid : 0;
     dom->pidfd = pidfd;
     dom->start_ticks = ticks;

@@ -164,6 +164,11 @@ def _methods(iface_el):
     return out
 
 
+# The Connect methods that virtnetworkd, virtstoraged and virtnodedevd serve.
+OTHER_CONNECT_PREFIXES = ("Network", "ListNetworks", "StoragePool", "StorageVol",
+                          "ListStoragePools", "NodeDevice", "ListNodeDevices")
+
+
 def test_introspection_matches_libvirt_dbus(fx):
     fc = facade(fx)
     root = ET.fromstring(fc.introspect(ROOT))
@@ -180,7 +185,11 @@ def test_introspection_matches_libvirt_dbus(fx):
     served = _methods(ET.parse(os.path.join(harness.SRCDIR, "api", "org.libvirt.Connect.xml"))
                       .getroot().find("interface"))
     check(served, "api/org.libvirt.Connect.xml lists no method")
+    # Only virtqemud runs yet: its part of what api/ declares (the other
+    # daemons' parts are checked with them, in test_every_owner).
     for name in served:
+        if name.startswith(OTHER_CONNECT_PREFIXES):
+            continue
         check(name in ours, "org.libvirt serves no Connect.%s" % name)
         check_eq(ours[name], ref[name], "Connect.%s arguments vs libvirt-dbus" % name)
     for name, args in ours.items():
@@ -301,8 +310,9 @@ def test_every_owner(fx):
     methods = _methods(ifaces[CONNECT])
     ref = _methods(ET.parse(LIBVIRT_DBUS_CONNECT).getroot()
                    .find("interface[@name='%s']" % CONNECT))
-    for m in ("ListDomains", "ListNetworks", "ListStoragePools", "ListNodeDevices",
-              "NetworkDefineXML", "StoragePoolDefineXML", "NodeDeviceLookupByName"):
+    served = _methods(ET.parse(os.path.join(harness.SRCDIR, "api", "org.libvirt.Connect.xml"))
+                      .getroot().find("interface"))
+    for m in served:
         check(m in methods, "Connect.%s missing from the merged introspection" % m)
     for m, args in methods.items():
         if m in ref:
