@@ -42,6 +42,19 @@ streq_null(const char *a, const char *b)
 }
 #define _unused_ __attribute__((unused))
 
+/* The value of a hex digit (either case), or -1. */
+static inline int
+hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Allocation failure is not recoverable in a daemon: abort loudly. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -20,6 +20,16 @@ typedef struct ObjListKind {
     int (*id)(const void *obj);             /* NULL: no ids; a negative id is none */
 } ObjListKind;
 
+/* Accessors for an ObjListKind: OBJ_LIST_KEY_STR(fn, Type, o->path) defines
+ * `static const char *fn(const void *obj)` returning the expression, with
+ * `o` the object as a const Type *; likewise a UUID and an int. */
+#define OBJ_LIST_KEY_STR(fn, Type, expr) \
+    static const char *fn(const void *obj_) { const Type *o = obj_; return (expr); }
+#define OBJ_LIST_KEY_UUID(fn, Type, expr) \
+    static const Uuid *fn(const void *obj_) { const Type *o = obj_; return (expr); }
+#define OBJ_LIST_KEY_INT(fn, Type, expr) \
+    static int fn(const void *obj_) { const Type *o = obj_; return (expr); }
+
 typedef struct ObjIndexEntry ObjIndexEntry;
 
 /* A hash from a key (bytes) to one object. */

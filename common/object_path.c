@@ -7,18 +7,6 @@
 
 static const char hex[] = "0123456789abcdef";
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 object_path_uuid_into(const char *prefix, const Uuid *uuid, char *buf, size_t size)
 {
@@ -70,7 +58,7 @@ object_path_to_uuid(const char *path, Uuid *ret_uuid)
                 return -EINVAL;
             continue;
         }
-        v = hex_value(s[j]);
+        v = hex_digit_value(s[j]);
         if (v < 0)
             return -EINVAL;
         if (n % 2 == 0)
@@ -122,8 +110,8 @@ object_path_unescape(const char *segment)
             *o++ = *p;
             continue;
         }
-        hi = hex_value(p[1]);
-        lo = hi >= 0 ? hex_value(p[2]) : -1;
+        hi = hex_digit_value(p[1]);
+        lo = hi >= 0 ? hex_digit_value(p[2]) : -1;
         if (lo < 0 || (hi == 0 && lo == 0))
             return NULL;
         *o++ = (char) (hi << 4 | lo);

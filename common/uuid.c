@@ -1,3 +1,4 @@
+#include "macros.h"
 #include "uuid.h"
 
 #include <errno.h>
@@ -19,18 +20,6 @@ uuid_generate(Uuid *ret_uuid)
     ret_uuid->bytes[8] = (ret_uuid->bytes[8] & 0x3f) | 0x80;
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 uuid_parse(const char *s, Uuid *ret_uuid)
 {
@@ -45,7 +34,7 @@ uuid_parse(const char *s, Uuid *ret_uuid)
         int v;
         if (*s == '-' || *s == ' ')
             continue;
-        v = hex_value(*s);
+        v = hex_digit_value(*s);
         if (v < 0 || digits >= 32)
             return -EINVAL;
         if (digits % 2 == 0)

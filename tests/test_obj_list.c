@@ -12,10 +12,10 @@ typedef struct Thing {
     int id;
 } Thing;
 
-static const char *thing_name(const void *o) { return ((const Thing *) o)->name; }
-static const Uuid *thing_uuid(const void *o) { return &((const Thing *) o)->uuid; }
-static const char *thing_path(const void *o) { return ((const Thing *) o)->path; }
-static int thing_id(const void *o) { return ((const Thing *) o)->id; }
+OBJ_LIST_KEY_STR(thing_name, Thing, o->name)
+OBJ_LIST_KEY_UUID(thing_uuid, Thing, &o->uuid)
+OBJ_LIST_KEY_STR(thing_path, Thing, o->path)
+OBJ_LIST_KEY_INT(thing_id, Thing, o->id)
 
 static const ObjListKind thing_kind = {
     .name = thing_name, .uuid = thing_uuid, .path = thing_path, .id = thing_id,

@@ -73,6 +73,13 @@ test_names(void)
     round_trip("caf\xc3\xa9-\xe2\x82\xac");
     seg = object_path_escape("pci_0000:00.0");
     CHECK_STR_EQ(seg, "pci_5f0000_3a00_2e0");
+    /* libvirt-dbus's own (virtDBusUtilEncodeStr) for node device names. */
+    free(seg);
+    seg = object_path_escape("pci_0000_00_1f_2");
+    CHECK_STR_EQ(seg, "pci_5f0000_5f00_5f1f_5f2");
+    free(seg);
+    seg = object_path_escape("a-b.c");
+    CHECK_STR_EQ(seg, "a_2db_2ec");
     /* Not escapes: a stray '_', a short or bad escape, an escaped NUL, '/'. */
     CHECK(object_path_unescape("a_") == NULL);
     CHECK(object_path_unescape("a_4") == NULL);

@@ -3,6 +3,7 @@
  * per network /org/libvirt/QEMU/network/_<uuid> with org.libvirt.Network
  * (libvirt-dbus's signatures) and org.virtstack.NetworkPorts (ports for
  * virtqemud). Handlers decode, call the driver and reply. */
+#include "bus_object.h"
 #include "bus_util.h"
 #include "network_bus.h"
 
@@ -98,56 +99,11 @@ bus_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return reply_network(m, bus_error, net, &error, r);
 }
 
-static int
-bus_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    NetworkBus *nb = userdata;
-    Error error = ERROR_INIT;
-    Network *net = NULL;
-    const char *name;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &name);
-    if (r < 0)
-        return r;
-    r = network_driver_lookup_name(nb->drv, name, &net, &error);
-    return reply_network(m, bus_error, net, &error, r);
-}
-
-static int
-bus_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    NetworkBus *nb = userdata;
-    Error error = ERROR_INIT;
-    Network *net = NULL;
-    const char *uuid;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &uuid);
-    if (r < 0)
-        return r;
-    r = network_driver_lookup_uuid(nb->drv, uuid, &net, &error);
-    return reply_network(m, bus_error, net, &error, r);
-}
-
-static int
-bus_list_networks(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    NetworkBus *nb = userdata;
-    Error error = ERROR_INIT;
-    auto_cleanup(free_ptr) Network **list = NULL;
-    uint32_t flags;
-    size_t n;
-    int r;
-
-    r = sd_bus_message_read(m, "u", &flags);
-    if (r < 0)
-        return r;
-    r = network_driver_list(nb->drv, flags, &list, &n, &error);
-    if (r < 0)
-        return bus_reply_error(bus_error, &error, r);
-    return bus_reply_object_paths(m, (void *const *) list, n, offsetof(Network, path));
-}
+BUS_LOOKUP_METHOD(bus_lookup_by_name, NetworkBus, Network, "s", const char *,
+                  network_driver_lookup_name, path)
+BUS_LOOKUP_METHOD(bus_lookup_by_uuid, NetworkBus, Network, "s", const char *,
+                  network_driver_lookup_uuid, path)
+BUS_LIST_METHOD(bus_list_networks, NetworkBus, Network, network_driver_list, path)
 
 /* In the order of libvirt-dbus's org.libvirt.Connect.xml. */
 static const sd_bus_vtable connect_vtable[] = {

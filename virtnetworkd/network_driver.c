@@ -20,9 +20,12 @@
 #include "log.h"
 #include "netlink.h"
 #include "network_nft.h"
+#include "list_filter.h"
+#include "obj_list.h"
+#include "object_path.h"
 #include "xml_util.h"
 
-#define NETWORK_PATH_PREFIX "/org/libvirt/QEMU/network/_"
+#define NETWORK_PATH_PREFIX "/org/libvirt/QEMU/network"
 #define STATUS_MAX (16 * 1024 * 1024)
 
 struct NetworkDriver {
@@ -34,8 +37,7 @@ struct NetworkDriver {
     StateStore *config;   /* <root>/etc/libvirt/qemu/networks */
     StateStore *status;   /* <root>/run/libvirt/network */
     char *dnsmasq_dir;    /* <root>/var/lib/libvirt/dnsmasq */
-    Network **nets;
-    size_t n_nets;
+    ObjList nets;         /* in definition order */
 };
 
 /* The shipped default network, as libvirt's default.xml (no UUID or MAC:
@@ -54,17 +56,15 @@ static const char default_network_xml[] =
 
 /* ---- objects ------------------------------------------------------------ */
 
-static char *
-network_object_path(const Uuid *uuid)
-{
-    char buf[UUID_STRING_LEN];
+OBJ_LIST_KEY_STR(network_key_name, Network, o->def->name)
+OBJ_LIST_KEY_UUID(network_key_uuid, Network, &o->def->uuid)
+OBJ_LIST_KEY_STR(network_key_path, Network, o->path)
 
-    uuid_format(uuid, buf);
-    for (char *p = buf; *p; p++)
-        if (*p == '-')
-            *p = '_';
-    return xasprintf(NETWORK_PATH_PREFIX "%s", buf);
-}
+static const ObjListKind network_kind = {
+    .name = network_key_name,
+    .uuid = network_key_uuid,
+    .path = network_key_path,
+};
 
 static void
 ports_clear(Network *net)
@@ -99,9 +99,8 @@ network_add(NetworkDriver *drv, NetworkDef *def)
 
     net->drv = drv;
     net->def = def;
-    net->path = network_object_path(&def->uuid);
-    drv->nets = xrealloc(drv->nets, (drv->n_nets + 1) * sizeof(*drv->nets));
-    drv->nets[drv->n_nets++] = net;
+    net->path = object_path_from_uuid(NETWORK_PATH_PREFIX, &def->uuid);
+    obj_list_add(&drv->nets, net);
     if (drv->hooks && drv->hooks->added)
         drv->hooks->added(net, drv->hooks_userdata);
     return net;
@@ -112,13 +111,7 @@ network_remove(Network *net)
 {
     NetworkDriver *drv = net->drv;
 
-    for (size_t i = 0; i < drv->n_nets; i++) {
-        if (drv->nets[i] == net) {
-            memmove(&drv->nets[i], &drv->nets[i + 1], (drv->n_nets - i - 1) * sizeof(*drv->nets));
-            drv->n_nets--;
-            break;
-        }
-    }
+    obj_list_remove(&drv->nets, net);
     if (drv->hooks && drv->hooks->removed)
         drv->hooks->removed(net, drv->hooks_userdata);
     network_free(net);
@@ -141,47 +134,38 @@ emit_changed(Network *net)
 static Network *
 find_name(NetworkDriver *drv, const char *name)
 {
-    for (size_t i = 0; i < drv->n_nets; i++)
-        if (STREQ(drv->nets[i]->def->name, name))
-            return drv->nets[i];
-    return NULL;
+    return obj_list_find_name(&drv->nets, name);
 }
 
 static Network *
 find_uuid(NetworkDriver *drv, const Uuid *uuid)
 {
-    for (size_t i = 0; i < drv->n_nets; i++)
-        if (uuid_equal(&drv->nets[i]->def->uuid, uuid))
-            return drv->nets[i];
-    return NULL;
+    return obj_list_find_uuid(&drv->nets, uuid);
 }
 
 size_t
 network_driver_count(NetworkDriver *drv)
 {
-    return drv->n_nets;
+    return obj_list_count(&drv->nets);
 }
 
 Network *
 network_driver_nth(NetworkDriver *drv, size_t i)
 {
-    return i < drv->n_nets ? drv->nets[i] : NULL;
+    return obj_list_nth(&drv->nets, i);
 }
 
 Network *
 network_driver_find_by_path(NetworkDriver *drv, const char *path)
 {
-    for (size_t i = 0; i < drv->n_nets; i++)
-        if (STREQ(drv->nets[i]->path, path))
-            return drv->nets[i];
-    return NULL;
+    return obj_list_find_path(&drv->nets, path);
 }
 
 bool
 network_driver_has_active(NetworkDriver *drv)
 {
-    for (size_t i = 0; i < drv->n_nets; i++)
-        if (drv->nets[i]->active)
+    for (size_t i = 0; i < network_driver_count(drv); i++)
+        if (network_driver_nth(drv, i)->active)
             return true;
     return false;
 }
@@ -223,24 +207,14 @@ int
 network_driver_list(NetworkDriver *drv, unsigned flags, Network ***ret, size_t *ret_n,
                     Error *error)
 {
-    Network **list = xcalloc(drv->n_nets + 1, sizeof(*list));
+    Network **list = xcalloc(network_driver_count(drv) + 1, sizeof(*list));
     size_t n = 0;
 
-    for (size_t i = 0; i < drv->n_nets; i++) {
-        Network *net = drv->nets[i];
+    for (size_t i = 0; i < network_driver_count(drv); i++) {
+        Network *net = network_driver_nth(drv, i);
         bool autostart = network_get_autostart(net);
 
-        if ((flags & (NETWORK_LIST_ACTIVE | NETWORK_LIST_INACTIVE)) &&
-            !((flags & NETWORK_LIST_ACTIVE && net->active) ||
-              (flags & NETWORK_LIST_INACTIVE && !net->active)))
-            continue;
-        if ((flags & (NETWORK_LIST_PERSISTENT | NETWORK_LIST_TRANSIENT)) &&
-            !((flags & NETWORK_LIST_PERSISTENT && net->persistent) ||
-              (flags & NETWORK_LIST_TRANSIENT && !net->persistent)))
-            continue;
-        if ((flags & (NETWORK_LIST_AUTOSTART | NETWORK_LIST_NO_AUTOSTART)) &&
-            !((flags & NETWORK_LIST_AUTOSTART && autostart) ||
-              (flags & NETWORK_LIST_NO_AUTOSTART && !autostart)))
+        if (!list_filter_network(flags, net->active, net->persistent, autostart))
             continue;
         list[n++] = net;
     }
@@ -372,8 +346,8 @@ reap_strays(NetworkDriver *drv)
             continue;
         if (state != 'Z' || ppid != self)
             continue;
-        for (size_t i = 0; i < drv->n_nets; i++)
-            if (drv->nets[i]->dnsmasq_pid == pid)
+        for (size_t i = 0; i < network_driver_count(drv); i++)
+            if (network_driver_nth(drv, i)->dnsmasq_pid == pid)
                 watched = true;
         if (!watched)
             (void) waitpid(pid, NULL, WNOHANG);
@@ -553,10 +527,12 @@ other_nft_active(Network *net)
 {
     NetworkDriver *drv = net->drv;
 
-    for (size_t i = 0; i < drv->n_nets; i++)
-        if (drv->nets[i] != net && drv->nets[i]->active && drv->nets[i]->live &&
-            network_nft_needed(drv->nets[i]->live))
+    for (size_t i = 0; i < network_driver_count(drv); i++) {
+        const Network *o = network_driver_nth(drv, i);
+
+        if (o != net && o->active && o->live && network_nft_needed(o->live))
             return true;
+    }
     return false;
 }
 
@@ -634,8 +610,8 @@ teardown(Network *net, const NetworkDef *live)
 static int
 check_conflicts(NetworkDriver *drv, const NetworkDef *def, bool active_only, Error *error)
 {
-    for (size_t i = 0; i < drv->n_nets; i++) {
-        Network *o = drv->nets[i];
+    for (size_t i = 0; i < network_driver_count(drv); i++) {
+        Network *o = network_driver_nth(drv, i);
         int r;
 
         if (STREQ(o->def->name, def->name))
@@ -746,8 +722,8 @@ network_destroy(Network *net, Error *error)
 static bool
 bridge_taken(NetworkDriver *drv, const char *name, const char *self)
 {
-    for (size_t i = 0; i < drv->n_nets; i++) {
-        Network *o = drv->nets[i];
+    for (size_t i = 0; i < network_driver_count(drv); i++) {
+        Network *o = network_driver_nth(drv, i);
         if (STREQ(o->def->name, self))
             continue;
         if ((o->def->bridge && STREQ(o->def->bridge, name)) ||
@@ -1289,6 +1265,7 @@ network_driver_new(const NetworkDriverConfig *cfg, NetworkDriver **ret, Error *e
     bool first_start;
     int r;
 
+    obj_list_init(&drv->nets, &network_kind);
     drv->root = xstrdup(cfg->root);
     drv->loop = cfg->loop;
     drv->dnsmasq = xstrdup(cfg->dnsmasq ? cfg->dnsmasq : "dnsmasq");
@@ -1340,8 +1317,8 @@ network_driver_new(const NetworkDriverConfig *cfg, NetworkDriver **ret, Error *e
 void
 network_driver_autostart(NetworkDriver *drv)
 {
-    for (size_t i = 0; i < drv->n_nets; i++) {
-        Network *net = drv->nets[i];
+    for (size_t i = 0; i < network_driver_count(drv); i++) {
+        Network *net = network_driver_nth(drv, i);
         Error error = ERROR_INIT;
 
         if (net->active || !network_get_autostart(net))
@@ -1358,9 +1335,9 @@ network_driver_free(NetworkDriver *drv)
 {
     if (!drv)
         return;
-    for (size_t i = 0; i < drv->n_nets; i++)
-        network_free(drv->nets[i]);
-    free(drv->nets);
+    for (size_t i = 0; i < network_driver_count(drv); i++)
+        network_free(network_driver_nth(drv, i));
+    obj_list_clear(&drv->nets);
     state_store_free(drv->config);
     state_store_free(drv->status);
     free(drv->dnsmasq_dir);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bus_object.h"
 #include "bus_util.h"
 #include "fileutil.h"
 #include "node_device_def.h"
@@ -50,24 +51,7 @@ const NodeDevHooks nodedev_bus_hooks = {
 
 /* ---- org.libvirt.Connect ------------------------------------------------ */
 
-static int
-bus_list_node_devices(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    NodedevBus *nb = userdata;
-    Error error = ERROR_INIT;
-    auto_cleanup(free_ptr) NodeDev **list = NULL;
-    uint32_t flags;
-    size_t n;
-    int r;
-
-    r = sd_bus_message_read(m, "u", &flags);
-    if (r < 0)
-        return r;
-    r = nodedev_driver_list(nb->drv, flags, &list, &n, &error);
-    if (r < 0)
-        return bus_reply_error(bus_error, &error, r);
-    return bus_reply_object_paths(m, (void *const *) list, n, offsetof(NodeDev, path));
-}
+BUS_LIST_METHOD(bus_list_node_devices, NodedevBus, NodeDev, nodedev_driver_list, path)
 
 static int
 bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
@@ -94,23 +78,8 @@ bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return bus_reply_error(bus_error, &error, -ENOTSUP);
 }
 
-static int
-bus_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    NodedevBus *nb = userdata;
-    Error error = ERROR_INIT;
-    NodeDev *dev;
-    const char *name;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &name);
-    if (r < 0)
-        return r;
-    r = nodedev_driver_lookup_name(nb->drv, name, &dev, &error);
-    if (r < 0)
-        return bus_reply_error(bus_error, &error, r);
-    return sd_bus_reply_method_return(m, "o", dev->path);
-}
+BUS_LOOKUP_METHOD(bus_lookup_by_name, NodedevBus, NodeDev, "s", const char *,
+                  nodedev_driver_lookup_name, path)
 
 static int
 bus_lookup_scsi_host(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
@@ -166,20 +135,8 @@ find_dev(sd_bus *bus, const char *path, const char *interface, void *userdata,
     return 1;
 }
 
-static int
-enumerate_devs(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
-               sd_bus_error *bus_error)
-{
-    NodedevBus *nb = userdata;
-    size_t n;
-    NodeDev **all = nodedev_driver_all(nb->drv, &n);
-    char **nodes = xcalloc(n + 1, sizeof(*nodes));
-
-    for (size_t i = 0; i < n; i++)
-        nodes[i] = xstrdup(all[i]->path);
-    *ret_nodes = nodes;
-    return 0;
-}
+BUS_ENUMERATE_CALLBACK(enumerate_devs, NodedevBus, nodedev_driver_count, nodedev_driver_nth,
+                       path)
 
 /* The device the message is for; the fallback's find made sure it exists. */
 static int

@@ -15,6 +15,8 @@
 #include "log.h"
 #include "nodedev_driver.h"
 #include "nodedev_props.h"
+#include "obj_list.h"
+#include "object_path.h"
 
 struct NodeDevDriver {
     uv_loop_t *loop;
@@ -22,31 +24,19 @@ struct NodeDevDriver {
     NodeDevHooks hooks;
     void *hooks_userdata;
     sd_hwdb *hwdb;      /* NULL when the database is missing: no names */
-    NodeDev **devs;
-    size_t n_devs;
+    ObjList devs;       /* in the order found */
     int uevent_fd;
     uv_poll_t poll;
     bool poll_started;
 };
 
-char *
-nodedev_path_encode(const char *name)
-{
-    static const char hex[] = "0123456789abcdef";
-    char *out = xmalloc(strlen(name) * 3 + 1), *q = out;
+OBJ_LIST_KEY_STR(dev_key_name, NodeDev, o->name)
+OBJ_LIST_KEY_STR(dev_key_path, NodeDev, o->path)
 
-    for (const unsigned char *p = (const unsigned char *) name; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) {
-            *q++ = *p;
-        } else {
-            *q++ = '_';
-            *q++ = hex[*p >> 4];
-            *q++ = hex[*p & 0xf];
-        }
-    }
-    *q = '\0';
-    return out;
-}
+static const ObjListKind nodedev_kind = {
+    .name = dev_key_name,
+    .path = dev_key_path,
+};
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -66,19 +56,19 @@ nodedev_free(NodeDev *dev)
 static NodeDev *
 find_syspath(NodeDevDriver *drv, const char *syspath)
 {
-    for (size_t i = 0; i < drv->n_devs; i++)
-        if (STREQ_NULL(drv->devs[i]->syspath, syspath))
-            return drv->devs[i];
+    for (size_t i = 0; i < obj_list_count(&drv->devs); i++) {
+        NodeDev *dev = obj_list_nth(&drv->devs, i);
+
+        if (STREQ_NULL(dev->syspath, syspath))
+            return dev;
+    }
     return NULL;
 }
 
 static NodeDev *
 find_name(NodeDevDriver *drv, const char *name)
 {
-    for (size_t i = 0; i < drv->n_devs; i++)
-        if (STREQ(drv->devs[i]->name, name))
-            return drv->devs[i];
-    return NULL;
+    return obj_list_find_name(&drv->devs, name);
 }
 
 /* The nearest ancestor (by sysfs path) that is a node device. */
@@ -131,30 +121,23 @@ static NodeDev *
 insert(NodeDevDriver *drv, NodeDeviceDef *def)
 {
     NodeDev *dev = xcalloc(1, sizeof(*dev));
-    auto_cleanup(free_ptr) char *enc = nodedev_path_encode(def->name);
-
     dev->name = xstrdup(def->name);
-    dev->path = xasprintf(NODEDEV_BUS_PREFIX "/%s", enc);
+    dev->path = object_path_from_name(NODEDEV_BUS_PREFIX, def->name);
     dev->syspath = def->sysfs_path ? xstrdup(def->sysfs_path) : NULL;
     dev->def = def;
-    drv->devs = xrealloc(drv->devs, (drv->n_devs + 1) * sizeof(*drv->devs));
-    drv->devs[drv->n_devs++] = dev;
+    obj_list_add(&drv->devs, dev);
     return dev;
 }
 
 static void
 remove_dev(NodeDevDriver *drv, NodeDev *dev)
 {
-    for (size_t i = 0; i < drv->n_devs; i++) {
-        if (drv->devs[i] != dev)
-            continue;
-        if (drv->hooks.removed)
-            drv->hooks.removed(dev, drv->hooks_userdata);
-        memmove(&drv->devs[i], &drv->devs[i + 1], (drv->n_devs - i - 1) * sizeof(*drv->devs));
-        drv->n_devs--;
-        nodedev_free(dev);
+    if (obj_list_find_path(&drv->devs, dev->path) != dev)
         return;
-    }
+    if (drv->hooks.removed)
+        drv->hooks.removed(dev, drv->hooks_userdata);
+    obj_list_remove(&drv->devs, dev);
+    nodedev_free(dev);
 }
 
 static int
@@ -380,6 +363,7 @@ nodedev_driver_new(const NodeDevDriverConfig *cfg, NodeDevDriver **ret, Error *e
     NodeDevDriver *drv = xcalloc(1, sizeof(*drv));
     int r;
 
+    obj_list_init(&drv->devs, &nodedev_kind);
     drv->loop = cfg->loop;
     drv->sysfs = xstrdup(cfg->sysfs ? cfg->sysfs : "/sys");
     drv->hooks = cfg->hooks;
@@ -419,9 +403,9 @@ fail:
 static void
 driver_release(NodeDevDriver *drv)
 {
-    for (size_t i = 0; i < drv->n_devs; i++)
-        nodedev_free(drv->devs[i]);
-    free(drv->devs);
+    for (size_t i = 0; i < obj_list_count(&drv->devs); i++)
+        nodedev_free(obj_list_nth(&drv->devs, i));
+    obj_list_clear(&drv->devs);
     if (drv->uevent_fd >= 0)
         close(drv->uevent_fd);
     sd_hwdb_unref(drv->hwdb);
@@ -464,11 +448,11 @@ nodedev_driver_lookup_name(NodeDevDriver *drv, const char *name, NodeDev **ret, 
 int
 nodedev_driver_lookup_path(NodeDevDriver *drv, const char *path, NodeDev **ret, Error *error)
 {
-    for (size_t i = 0; path && i < drv->n_devs; i++) {
-        if (STREQ(drv->devs[i]->path, path)) {
-            *ret = drv->devs[i];
-            return 0;
-        }
+    NodeDev *dev = obj_list_find_path(&drv->devs, path);
+
+    if (dev) {
+        *ret = dev;
+        return 0;
     }
     return error_set(error, -ENOENT, VIR_ERR_NO_NODE_DEVICE,
                      "Node device not found: no node device at '%s'", path ? path : "");
@@ -494,20 +478,25 @@ nodedev_driver_list(NodeDevDriver *drv, uint32_t flags, NodeDev ***ret, size_t *
     if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function ListNodeDevices", flags & ~known);
-    list = xcalloc(drv->n_devs + 1, sizeof(*list));
-    for (size_t i = 0; i < drv->n_devs; i++)
-        if (node_device_def_matches(drv->devs[i]->def, flags))
-            list[n++] = drv->devs[i];
+    list = xcalloc(obj_list_count(&drv->devs) + 1, sizeof(*list));
+    for (size_t i = 0; i < obj_list_count(&drv->devs); i++)
+        if (node_device_def_matches(((NodeDev *) obj_list_nth(&drv->devs, i))->def, flags))
+            list[n++] = obj_list_nth(&drv->devs, i);
     *ret = list;
     *ret_n = n;
     return 0;
 }
 
-NodeDev **
-nodedev_driver_all(NodeDevDriver *drv, size_t *ret_n)
+size_t
+nodedev_driver_count(NodeDevDriver *drv)
 {
-    *ret_n = drv->n_devs;
-    return drv->devs;
+    return obj_list_count(&drv->devs);
+}
+
+NodeDev *
+nodedev_driver_nth(NodeDevDriver *drv, size_t i)
+{
+    return obj_list_nth(&drv->devs, i);
 }
 
 int

@@ -66,8 +66,9 @@ int nodedev_driver_lookup_scsi_host_by_wwn(NodeDevDriver *drv, const char *wwnn,
  * pointers. */
 int nodedev_driver_list(NodeDevDriver *drv, uint32_t flags, NodeDev ***ret, size_t *ret_n,
                         Error *error);
-/* All devices (for the bus layer's enumeration). Borrowed array. */
-NodeDev **nodedev_driver_all(NodeDevDriver *drv, size_t *ret_n);
+/* The devices, in the order found (for the bus layer's enumeration). */
+size_t nodedev_driver_count(NodeDevDriver *drv);
+NodeDev *nodedev_driver_nth(NodeDevDriver *drv, size_t i);
 
 /* Re-reads the device from sysfs first (link state and speed, driver, like
  * libvirt's virNodeDeviceUpdateCaps), then formats it. New string. */
@@ -100,7 +101,3 @@ int nodedev_driver_reattach(NodeDevDriver *drv, NodeDev *dev, NodeDevDoneCb cb,
 int nodedev_driver_reset(NodeDevDriver *drv, NodeDev *dev, NodeDevDoneCb cb, void *userdata,
                          Error *error);
 
-/* libvirt-dbus's escaping of a name into an object path element: ASCII
- * letters and digits stay, any other byte is '_' and two lower-case hex
- * digits. New string. */
-char *nodedev_path_encode(const char *name);

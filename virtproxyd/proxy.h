@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "daemon.h"
+#include "list_filter.h"
 #include "virt_constants.h"
 #include "error.h"
 #include "proxy_conf.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "list_filter.h"
 #include "log.h"
 #include "proxy.h"
 #include "uuid.h"
@@ -173,34 +174,15 @@ h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
 static bool
 domain_matches(const MirrorObject *obj, unsigned flags)
 {
-    int state = dom_state(obj, NULL);
-    bool persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false);
-
-    const unsigned by_state = LIST_DOMAINS_RUNNING | LIST_DOMAINS_PAUSED | LIST_DOMAINS_SHUTOFF |
-                              LIST_DOMAINS_OTHER;
-
-    if (!list_flags_pair_ok(flags, LIST_DOMAINS_ACTIVE, LIST_DOMAINS_INACTIVE, dom_active(obj)))
-        return false;
-    if (!list_flags_pair_ok(flags, LIST_DOMAINS_PERSISTENT, LIST_DOMAINS_TRANSIENT, persistent))
-        return false;
-    if (flags & by_state) {
-        bool ok = ((flags & LIST_DOMAINS_RUNNING) && state == DOMAIN_STATE_RUNNING) ||
-                  ((flags & LIST_DOMAINS_PAUSED) && state == DOMAIN_STATE_PAUSED) ||
-                  ((flags & LIST_DOMAINS_SHUTOFF) && state == DOMAIN_STATE_SHUTOFF) ||
-                  ((flags & LIST_DOMAINS_OTHER) && state != DOMAIN_STATE_RUNNING &&
-                   state != DOMAIN_STATE_PAUSED && state != DOMAIN_STATE_SHUTOFF);
-        if (!ok)
-            return false;
-    }
     /* No managed save images, snapshots or checkpoints exist here. */
-    if (!list_flags_pair_ok(flags, LIST_DOMAINS_MANAGEDSAVE, LIST_DOMAINS_NO_MANAGEDSAVE, false) ||
-        !list_flags_pair_ok(flags, LIST_DOMAINS_HAS_SNAPSHOT, LIST_DOMAINS_NO_SNAPSHOT, false) ||
-        !list_flags_pair_ok(flags, LIST_DOMAINS_HAS_CHECKPOINT, LIST_DOMAINS_NO_CHECKPOINT, false))
-        return false;
-    if (!list_flags_pair_ok(flags, LIST_DOMAINS_AUTOSTART, LIST_DOMAINS_NO_AUTOSTART,
-                 mirror_get_bool(obj, DOM_IFACE, "Autostart", false)))
-        return false;
-    return true;
+    const DomainListFacts facts = {
+        .active = dom_active(obj),
+        .persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false),
+        .autostart = mirror_get_bool(obj, DOM_IFACE, "Autostart", false),
+        .state = dom_state(obj, NULL),
+    };
+
+    return list_filter_domain(flags, &facts);
 }
 
 static int

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "macros.h"
+#include "object_path.h"
 #include "proxy_mirror.h"
 
 struct Mirror {
@@ -572,37 +573,17 @@ mirror_get_bool(const MirrorObject *obj, const char *iface, const char *name, bo
 char *
 mirror_domain_path(const uint8_t uuid[16])
 {
-    return xasprintf(MIRROR_ROOT_PATH "/domain/_%02x%02x%02x%02x_%02x%02x_%02x%02x_%02x%02x_"
-                     "%02x%02x%02x%02x%02x%02x",
-                     uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
-                     uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14],
-                     uuid[15]);
+    return object_path_from_uuid(MIRROR_ROOT_PATH "/domain", (const Uuid *) uuid);
 }
 
 int
 mirror_uuid_path(const char *kind, const uint8_t uuid[16], char buf[MIRROR_PATH_MAX])
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t lr = strlen(MIRROR_ROOT_PATH), lk = strlen(kind);
-    char *p = buf;
+    char prefix[MIRROR_PATH_MAX];
 
-    /* root "/" kind "/_" then 32 digits and 4 '_' */
-    if (lr + 1 + lk + 2 + 36 + 1 > MIRROR_PATH_MAX)
+    if ((size_t) snprintf(prefix, sizeof(prefix), MIRROR_ROOT_PATH "/%s", kind) >= sizeof(prefix))
         return -ENAMETOOLONG;
-    memcpy(p, MIRROR_ROOT_PATH "/", lr + 1);
-    p += lr + 1;
-    memcpy(p, kind, lk);
-    p += lk;
-    *p++ = '/';
-    *p++ = '_';
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *p++ = '_';
-        *p++ = hex[uuid[i] >> 4];
-        *p++ = hex[uuid[i] & 15];
-    }
-    *p = '\0';
-    return 0;
+    return object_path_uuid_into(prefix, (const Uuid *) uuid, buf, MIRROR_PATH_MAX);
 }
 
 MirrorObject *
@@ -615,44 +596,15 @@ mirror_find_uuid(MirrorService *svc, const char *kind, const uint8_t uuid[16])
     return mirror_find(svc, path);
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 mirror_path_uuid(const char *path, uint8_t ret_uuid[16])
 {
-    const char *s = strrchr(path, '/');
-    uint8_t uuid[16];
-    size_t n = 0;
+    Uuid uuid;
+    int r = object_path_to_uuid(path, &uuid);
 
-    if (!s || s[1] != '_')
-        return -EINVAL;
-    for (s += 2; *s && n < 32; s++) {
-        int v;
-        if (*s == '_')
-            continue;
-        v = hexval(*s);
-        if (v < 0)
-            return -EINVAL;
-        if (n % 2 == 0)
-            uuid[n / 2] = v << 4;
-        else
-            uuid[n / 2] |= v;
-        n++;
-    }
-    if (n != 32 || *s)
-        return -EINVAL;
-    memcpy(ret_uuid, uuid, 16);
-    return 0;
+    if (r >= 0)
+        memcpy(ret_uuid, uuid.bytes, 16);
+    return r;
 }
 
 bool

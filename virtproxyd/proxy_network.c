@@ -106,13 +106,9 @@ h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
 static bool
 network_matches(const MirrorObject *obj, unsigned flags)
 {
-    bool active = mirror_get_bool(obj, NET_IFACE, "Active", false);
-    bool persistent = mirror_get_bool(obj, NET_IFACE, "Persistent", false);
-    bool autostart = mirror_get_bool(obj, NET_IFACE, "Autostart", false);
-
-    return list_flags_pair_ok(flags, NETWORK_LIST_ACTIVE, NETWORK_LIST_INACTIVE, active) &&
-           list_flags_pair_ok(flags, NETWORK_LIST_PERSISTENT, NETWORK_LIST_TRANSIENT, persistent) &&
-           list_flags_pair_ok(flags, NETWORK_LIST_AUTOSTART, NETWORK_LIST_NO_AUTOSTART, autostart);
+    return list_filter_network(flags, mirror_get_bool(obj, NET_IFACE, "Active", false),
+                               mirror_get_bool(obj, NET_IFACE, "Persistent", false),
+                               mirror_get_bool(obj, NET_IFACE, "Autostart", false));
 }
 
 static int

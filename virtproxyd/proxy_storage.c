@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "list_filter.h"
 #include "log.h"
 #include "proxy.h"
 #include "uuid.h"
@@ -189,17 +190,10 @@ args_vol(Call *call, const void *args, MirrorObject **ret, Error *error)
 static bool
 pool_matches(const MirrorObject *obj, unsigned flags)
 {
-    bool active = pool_active(obj);
-    bool persistent = mirror_get_bool(obj, POOL_IFACE, "Persistent", false);
-    bool autostart = mirror_get_bool(obj, POOL_IFACE, "Autostart", false);
-
-    if (!list_flags_pair_ok(flags, LIST_POOLS_ACTIVE, LIST_POOLS_INACTIVE, active) ||
-        !list_flags_pair_ok(flags, LIST_POOLS_PERSISTENT, LIST_POOLS_TRANSIENT, persistent) ||
-        !list_flags_pair_ok(flags, LIST_POOLS_AUTOSTART, LIST_POOLS_NO_AUTOSTART, autostart))
-        return false;
-    if ((flags & LIST_POOLS_TYPES) && !(flags & LIST_POOLS_DIR))
-        return false;
-    return true;
+    /* Every pool here is a dir pool. */
+    return list_filter_pool(flags, pool_active(obj),
+                            mirror_get_bool(obj, POOL_IFACE, "Persistent", false),
+                            mirror_get_bool(obj, POOL_IFACE, "Autostart", false), LIST_POOLS_DIR);
 }
 
 static int

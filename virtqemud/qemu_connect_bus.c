@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus_object.h"
 #include "bus_util.h"
 #include "config.h"
 #include "log.h"
@@ -237,80 +238,12 @@ bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return 1;
 }
 
-static int
-reply_domain(sd_bus_message *m, sd_bus_error *bus_error, Domain *dom, Error *error, int r)
-{
-    if (r < 0)
-        return bus_reply_error(bus_error, error, r);
-    return sd_bus_reply_method_return(m, "o", dom->path);
-}
-
-static int
-bus_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    QemuBus *qb = userdata;
-    Error error = ERROR_INIT;
-    Domain *dom = NULL;
-    const char *name;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &name);
-    if (r < 0)
-        return r;
-    r = qemu_driver_lookup_name(qb->drv, name, &dom, &error);
-    return reply_domain(m, bus_error, dom, &error, r);
-}
-
-static int
-bus_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    QemuBus *qb = userdata;
-    Error error = ERROR_INIT;
-    Domain *dom = NULL;
-    const char *uuid;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &uuid);
-    if (r < 0)
-        return r;
-    r = qemu_driver_lookup_uuid(qb->drv, uuid, &dom, &error);
-    return reply_domain(m, bus_error, dom, &error, r);
-}
-
-static int
-bus_lookup_by_id(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    QemuBus *qb = userdata;
-    Error error = ERROR_INIT;
-    Domain *dom = NULL;
-    int32_t id;
-    int r;
-
-    r = sd_bus_message_read(m, "i", &id);
-    if (r < 0)
-        return r;
-    r = qemu_driver_lookup_id(qb->drv, id, &dom, &error);
-    return reply_domain(m, bus_error, dom, &error, r);
-}
-
-static int
-bus_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    QemuBus *qb = userdata;
-    Error error = ERROR_INIT;
-    auto_cleanup(free_ptr) Domain **list = NULL;
-    uint32_t flags;
-    size_t n;
-    int r;
-
-    r = sd_bus_message_read(m, "u", &flags);
-    if (r < 0)
-        return r;
-    r = qemu_driver_list(qb->drv, flags, &list, &n, &error);
-    if (r < 0)
-        return bus_reply_error(bus_error, &error, r);
-    return bus_reply_object_paths(m, (void *const *) list, n, offsetof(Domain, path));
-}
+BUS_LOOKUP_METHOD(bus_lookup_by_name, QemuBus, Domain, "s", const char *, qemu_driver_lookup_name,
+                  path)
+BUS_LOOKUP_METHOD(bus_lookup_by_uuid, QemuBus, Domain, "s", const char *, qemu_driver_lookup_uuid,
+                  path)
+BUS_LOOKUP_METHOD(bus_lookup_by_id, QemuBus, Domain, "i", int32_t, qemu_driver_lookup_id, path)
+BUS_LIST_METHOD(bus_list_domains, QemuBus, Domain, qemu_driver_list, path)
 
 /* Capabilities wait for the probe that runs off the loop at startup. */
 typedef struct CapsCall {

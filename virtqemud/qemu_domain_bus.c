@@ -5,35 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bus_object.h"
 #include "bus_util.h"
 #include "qemu_bus.h"
 
-static int
-find_domain(sd_bus *bus, const char *path, const char *interface, void *userdata,
-            void **ret_found, sd_bus_error *bus_error)
-{
-    QemuBus *qb = userdata;
-    Domain *dom = qemu_driver_find_by_path(qb->drv, path);
-
-    if (!dom)
-        return 0;
-    *ret_found = dom;
-    return 1;
-}
-
-static int
-enumerate_domains(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
-                  sd_bus_error *bus_error)
-{
-    QemuBus *qb = userdata;
-    size_t n = qemu_driver_count(qb->drv);
-    char **nodes = xcalloc(n + 1, sizeof(*nodes));
-
-    for (size_t i = 0; i < n; i++)
-        nodes[i] = xstrdup(qemu_driver_nth(qb->drv, i)->path);
-    *ret_nodes = nodes;
-    return 0;
-}
+BUS_FIND_CALLBACK(find_domain, QemuBus, qemu_driver_find_by_path)
+BUS_ENUMERATE_CALLBACK(enumerate_domains, QemuBus, qemu_driver_count, qemu_driver_nth, path)
 
 /* ---- lifecycle: asynchronous, the reply comes when the job ends --------- */
 

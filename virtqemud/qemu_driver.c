@@ -18,29 +18,10 @@
 
 #define DOMAIN_PATH_PREFIX "/org/libvirt/QEMU/domain"
 
-static const char *
-domain_key_name(const void *obj)
-{
-    return ((const Domain *) obj)->def->name;
-}
-
-static const Uuid *
-domain_key_uuid(const void *obj)
-{
-    return &((const Domain *) obj)->def->uuid;
-}
-
-static const char *
-domain_key_path(const void *obj)
-{
-    return ((const Domain *) obj)->path;
-}
-
-static int
-domain_key_id(const void *obj)
-{
-    return ((const Domain *) obj)->id;
-}
+OBJ_LIST_KEY_STR(domain_key_name, Domain, o->def->name)
+OBJ_LIST_KEY_UUID(domain_key_uuid, Domain, &o->def->uuid)
+OBJ_LIST_KEY_STR(domain_key_path, Domain, o->path)
+OBJ_LIST_KEY_INT(domain_key_id, Domain, o->id)
 
 static const ObjListKind domain_kind = {
     .name = domain_key_name,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus_object.h"
 #include "bus_util.h"
 #include "storage_bus.h"
 
@@ -170,92 +171,15 @@ bus_pool_define_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return reply_path(m, bus_error, pool ? pool->bus_path : NULL, &error, r);
 }
 
-static int
-bus_pool_lookup_name(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    Error error = ERROR_INIT;
-    StoragePool *pool = NULL;
-    const char *name;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &name);
-    if (r < 0)
-        return r;
-    r = storage_pool_lookup_name(sb->drv, name, &pool, &error);
-    return reply_path(m, bus_error, pool ? pool->bus_path : NULL, &error, r);
-}
-
-static int
-bus_pool_lookup_uuid(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    Error error = ERROR_INIT;
-    StoragePool *pool = NULL;
-    const char *uuid;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &uuid);
-    if (r < 0)
-        return r;
-    r = storage_pool_lookup_uuid(sb->drv, uuid, &pool, &error);
-    return reply_path(m, bus_error, pool ? pool->bus_path : NULL, &error, r);
-}
-
-static int
-bus_vol_lookup_key(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    Error error = ERROR_INIT;
-    StorageVol *vol = NULL;
-    const char *key;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &key);
-    if (r < 0)
-        return r;
-    r = storage_vol_lookup_key(sb->drv, key, &vol, &error);
-    return reply_path(m, bus_error, vol ? vol->bus_path : NULL, &error, r);
-}
-
-static int
-bus_vol_lookup_path(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    Error error = ERROR_INIT;
-    StorageVol *vol = NULL;
-    const char *path;
-    int r;
-
-    r = sd_bus_message_read(m, "s", &path);
-    if (r < 0)
-        return r;
-    r = storage_vol_lookup_path(sb->drv, path, &vol, &error);
-    return reply_path(m, bus_error, vol ? vol->bus_path : NULL, &error, r);
-}
-
-static int
-bus_list_pools(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    Error error = ERROR_INIT;
-    auto_cleanup(free_ptr) StoragePool **list = NULL;
-    auto_cleanup(free_ptr) char **paths = NULL;
-    uint32_t flags;
-    size_t n;
-    int r;
-
-    r = sd_bus_message_read(m, "u", &flags);
-    if (r < 0)
-        return r;
-    r = storage_pool_list(sb->drv, flags, &list, &n, &error);
-    if (r < 0)
-        return bus_reply_error(bus_error, &error, r);
-    paths = xcalloc(n + 1, sizeof(*paths));
-    for (size_t i = 0; i < n; i++)
-        paths[i] = list[i]->bus_path;
-    return bus_reply_paths(m, paths, n);
-}
+BUS_LOOKUP_METHOD(bus_pool_lookup_name, StorageBus, StoragePool, "s", const char *,
+                  storage_pool_lookup_name, bus_path)
+BUS_LOOKUP_METHOD(bus_pool_lookup_uuid, StorageBus, StoragePool, "s", const char *,
+                  storage_pool_lookup_uuid, bus_path)
+BUS_LOOKUP_METHOD(bus_vol_lookup_key, StorageBus, StorageVol, "s", const char *,
+                  storage_vol_lookup_key, bus_path)
+BUS_LOOKUP_METHOD(bus_vol_lookup_path, StorageBus, StorageVol, "s", const char *,
+                  storage_vol_lookup_path, bus_path)
+BUS_LIST_METHOD(bus_list_pools, StorageBus, StoragePool, storage_pool_list, bus_path)
 
 static int
 bus_resolve_volume(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
@@ -313,32 +237,9 @@ static const sd_bus_vtable storage_vtable[] = {
 
 /* ---- org.libvirt.StoragePool --------------------------------------------- */
 
-static int
-find_pool(sd_bus *bus, const char *path, const char *interface, void *userdata,
-          void **ret_found, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    StoragePool *pool = storage_pool_find_by_path(sb->drv, path);
-
-    if (!pool)
-        return 0;
-    *ret_found = pool;
-    return 1;
-}
-
-static int
-enumerate_pools(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,
-                sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    size_t n = storage_driver_count(sb->drv);
-    char **nodes = xcalloc(n + 1, sizeof(*nodes));
-
-    for (size_t i = 0; i < n; i++)
-        nodes[i] = xstrdup(storage_driver_nth(sb->drv, i)->bus_path);
-    *ret_nodes = nodes;
-    return 0;
-}
+BUS_FIND_CALLBACK(find_pool, StorageBus, storage_pool_find_by_path)
+BUS_ENUMERATE_CALLBACK(enumerate_pools, StorageBus, storage_driver_count, storage_driver_nth,
+                       bus_path)
 
 static int
 pool_prop_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -597,18 +498,7 @@ static const sd_bus_vtable pool_vtable[] = {
 
 /* ---- org.libvirt.StorageVol and org.virtstack.StorageVolStream ----------- */
 
-static int
-find_vol(sd_bus *bus, const char *path, const char *interface, void *userdata,
-         void **ret_found, sd_bus_error *bus_error)
-{
-    StorageBus *sb = userdata;
-    StorageVol *vol = storage_vol_find_by_path(sb->drv, path);
-
-    if (!vol)
-        return 0;
-    *ret_found = vol;
-    return 1;
-}
+BUS_FIND_CALLBACK(find_vol, StorageBus, storage_vol_find_by_path)
 
 static int
 enumerate_vols(sd_bus *bus, const char *prefix, void *userdata, char ***ret_nodes,

@@ -21,6 +21,7 @@
 #include "error.h"
 #include "storage_pool_def.h"
 #include "storage_vol_def.h"
+#include "obj_list.h"
 #include "virt_constants.h"
 
 typedef struct StorageDriver StorageDriver;
@@ -56,8 +57,7 @@ struct StorageDriver {
     char *root;
     StateStore *config;      /* <root>/etc/libvirt/storage */
     StateStore *state;       /* <root>/run/libvirt/storage: the active pools */
-    StoragePool **pools;
-    size_t n_pools;
+    ObjList pools;           /* in definition order */
     const struct StorageHooks *hooks;
     void *hooks_userdata;
     bool announce;           /* false while loading */
@@ -192,9 +192,6 @@ int storage_vol_download(StorageVol *vol, uint64_t offset, uint64_t length, unsi
 
 /* ---- helpers shared by the files of the driver --------------------------- */
 
-/* libvirt-dbus's escaping of a key into an object path element: [A-Za-z0-9]
- * kept, every other byte '_' and two lowercase hex digits. New string. */
-char *storage_bus_escape(const char *s);
 /* Calls a hook when announcing (not while loading). */
 #define STORAGE_HOOK(drv, name, ...) do { \
         if ((drv)->announce && (drv)->hooks && (drv)->hooks->name) \

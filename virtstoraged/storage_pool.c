@@ -9,38 +9,36 @@
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "list_filter.h"
 #include "log.h"
+#include "object_path.h"
 #include "state_store.h"
 #include "storage_driver.h"
 
-#define POOL_BUS_PREFIX "/org/libvirt/QEMU/storagepool/_"
+#define POOL_BUS_PREFIX "/org/libvirt/QEMU/storagepool"
+
+OBJ_LIST_KEY_STR(pool_key_name, StoragePool, o->def->name)
+OBJ_LIST_KEY_UUID(pool_key_uuid, StoragePool, &o->def->uuid)
+OBJ_LIST_KEY_STR(pool_key_path, StoragePool, o->bus_path)
+
+static const ObjListKind storage_pool_kind = {
+    .name = pool_key_name,
+    .uuid = pool_key_uuid,
+    .path = pool_key_path,
+};
 
 /* ---- the list ------------------------------------------------------------ */
 
 size_t
 storage_driver_count(StorageDriver *drv)
 {
-    return drv->n_pools;
+    return obj_list_count(&drv->pools);
 }
 
 StoragePool *
 storage_driver_nth(StorageDriver *drv, size_t i)
 {
-    return i < drv->n_pools ? drv->pools[i] : NULL;
-}
-
-static char *
-pool_bus_path(const Uuid *uuid)
-{
-    char s[UUID_STRING_LEN];
-    char *path;
-
-    uuid_format(uuid, s);
-    path = xasprintf(POOL_BUS_PREFIX "%s", s);
-    for (char *p = path + strlen(POOL_BUS_PREFIX); *p; p++)
-        if (*p == '-')
-            *p = '_';
-    return path;
+    return obj_list_nth(&drv->pools, i);
 }
 
 static StoragePool *
@@ -50,9 +48,8 @@ pool_new(StorageDriver *drv, StoragePoolDef *def)
 
     pool->drv = drv;
     pool->def = def;
-    pool->bus_path = pool_bus_path(&def->uuid);
-    drv->pools = xrealloc(drv->pools, (drv->n_pools + 1) * sizeof(*drv->pools));
-    drv->pools[drv->n_pools++] = pool;
+    pool->bus_path = object_path_from_uuid(POOL_BUS_PREFIX, &def->uuid);
+    obj_list_add(&drv->pools, pool);
     return pool;
 }
 
@@ -75,14 +72,7 @@ pool_remove(StoragePool *pool)
 {
     StorageDriver *drv = pool->drv;
 
-    for (size_t i = 0; i < drv->n_pools; i++) {
-        if (drv->pools[i] == pool) {
-            memmove(&drv->pools[i], &drv->pools[i + 1],
-                    (drv->n_pools - i - 1) * sizeof(*drv->pools));
-            drv->n_pools--;
-            break;
-        }
-    }
+    obj_list_remove(&drv->pools, pool);
     STORAGE_HOOK(drv, pool_removed, pool);
     pool_free(pool);
 }
@@ -90,19 +80,13 @@ pool_remove(StoragePool *pool)
 static StoragePool *
 find_name(StorageDriver *drv, const char *name)
 {
-    for (size_t i = 0; i < drv->n_pools; i++)
-        if (STREQ(drv->pools[i]->def->name, name))
-            return drv->pools[i];
-    return NULL;
+    return obj_list_find_name(&drv->pools, name);
 }
 
 static StoragePool *
 find_uuid(StorageDriver *drv, const Uuid *uuid)
 {
-    for (size_t i = 0; i < drv->n_pools; i++)
-        if (uuid_equal(&drv->pools[i]->def->uuid, uuid))
-            return drv->pools[i];
-    return NULL;
+    return obj_list_find_uuid(&drv->pools, uuid);
 }
 
 int
@@ -137,24 +121,15 @@ storage_pool_lookup_uuid(StorageDriver *drv, const char *uuid, StoragePool **ret
 StoragePool *
 storage_pool_find_by_path(StorageDriver *drv, const char *bus_path)
 {
-    for (size_t i = 0; i < drv->n_pools; i++)
-        if (STREQ(drv->pools[i]->bus_path, bus_path))
-            return drv->pools[i];
-    return NULL;
+    return obj_list_find_path(&drv->pools, bus_path);
 }
 
 static bool
 pool_matches(StoragePool *pool, unsigned flags)
 {
-    if (!list_flags_pair_ok(flags, LIST_POOLS_ACTIVE, LIST_POOLS_INACTIVE, pool->active) ||
-        !list_flags_pair_ok(flags, LIST_POOLS_PERSISTENT, LIST_POOLS_TRANSIENT,
-                            pool->persistent) ||
-        !list_flags_pair_ok(flags, LIST_POOLS_AUTOSTART, LIST_POOLS_NO_AUTOSTART,
-                            pool->autostart))
-        return false;
-    if ((flags & LIST_POOLS_TYPES) && !(flags & LIST_POOLS_DIR))
-        return false;
-    return true;
+    /* Every pool here is a dir pool. */
+    return list_filter_pool(flags, pool->active, pool->persistent, pool->autostart,
+                            LIST_POOLS_DIR);
 }
 
 int
@@ -168,10 +143,10 @@ storage_pool_list(StorageDriver *drv, unsigned flags, StoragePool ***ret, size_t
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function ListStoragePools",
                          flags & ~LIST_POOLS_KNOWN);
-    list = xcalloc(drv->n_pools + 1, sizeof(*list));
-    for (size_t i = 0; i < drv->n_pools; i++)
-        if (pool_matches(drv->pools[i], flags))
-            list[n++] = drv->pools[i];
+    list = xcalloc(storage_driver_count(drv) + 1, sizeof(*list));
+    for (size_t i = 0; i < storage_driver_count(drv); i++)
+        if (pool_matches(storage_driver_nth(drv, i), flags))
+            list[n++] = storage_driver_nth(drv, i);
     *ret = list;
     *ret_n = n;
     return 0;
@@ -214,8 +189,8 @@ check_duplicate_target(StorageDriver *drv, const StoragePoolDef *def, Error *err
     struct stat a, b;
     bool have_a = stat(def->target_path, &a) == 0;
 
-    for (size_t i = 0; i < drv->n_pools; i++) {
-        StoragePool *other = drv->pools[i];
+    for (size_t i = 0; i < storage_driver_count(drv); i++) {
+        StoragePool *other = storage_driver_nth(drv, i);
         const StoragePoolDef *odefs[2] = { other->def, other->next_def };
 
         if (uuid_equal(&other->def->uuid, &def->uuid))
@@ -742,6 +717,7 @@ storage_driver_new(const StorageDriverConfig *cfg, StorageDriver **ret, Error *e
     auto_cleanup(free_ptr) char *state_dir = path_join(cfg->root, "/run/libvirt/storage");
     int r;
 
+    obj_list_init(&drv->pools, &storage_pool_kind);
     drv->loop = cfg->loop;
     drv->root = xstrdup(cfg->root);
     drv->hooks = cfg->hooks;
@@ -762,8 +738,8 @@ storage_driver_new(const StorageDriverConfig *cfg, StorageDriver **ret, Error *e
 void
 storage_driver_autostart(StorageDriver *drv)
 {
-    for (size_t i = 0; i < drv->n_pools; i++) {
-        StoragePool *pool = drv->pools[i];
+    for (size_t i = 0; i < storage_driver_count(drv); i++) {
+        StoragePool *pool = storage_driver_nth(drv, i);
         Error error = ERROR_INIT;
 
         if (pool->active || !pool->autostart)
@@ -786,9 +762,9 @@ storage_driver_free(StorageDriver *drv)
     if (!drv)
         return;
     drv->announce = false;
-    for (size_t i = 0; i < drv->n_pools; i++)
-        pool_free(drv->pools[i]);
-    free(drv->pools);
+    for (size_t i = 0; i < storage_driver_count(drv); i++)
+        pool_free(storage_driver_nth(drv, i));
+    obj_list_clear(&drv->pools);
     state_store_free(drv->config);
     state_store_free(drv->state);
     free(drv->root);

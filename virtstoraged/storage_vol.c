@@ -22,30 +22,12 @@
 #include "child.h"
 #include "fileutil.h"
 #include "log.h"
+#include "object_path.h"
 #include "storage_driver.h"
 
-#define VOL_BUS_PREFIX "/org/libvirt/QEMU/storagevol/"
+#define VOL_BUS_PREFIX "/org/libvirt/QEMU/storagevol"
 #define QEMU_IMG "qemu-img"
 #define VOL_FILE_MODE 0600
-
-char *
-storage_bus_escape(const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
-
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-        if (isascii(*p) && isalnum(*p)) {
-            *o++ = (char) *p;
-        } else {
-            *o++ = '_';
-            *o++ = hex[*p >> 4];
-            *o++ = hex[*p & 0xf];
-        }
-    }
-    *o = '\0';
-    return out;
-}
 
 /* ---- probing ------------------------------------------------------------- */
 
@@ -195,16 +177,13 @@ static StorageVol *
 vol_add(StoragePool *pool, StorageVolDef *def)
 {
     StorageVol *vol = xcalloc(1, sizeof(*vol));
-    auto_cleanup(free_ptr) char *esc = NULL;
-
     vol->pool = pool;
     vol->def = def;
     free(def->target_path);
     free(def->key);
     def->target_path = xasprintf("%s/%s", pool->def->target_path, def->name);
     def->key = xstrdup(def->target_path);
-    esc = storage_bus_escape(def->key);
-    vol->bus_path = xasprintf(VOL_BUS_PREFIX "%s", esc);
+    vol->bus_path = object_path_from_name(VOL_BUS_PREFIX, def->key);
     pool->vols = xrealloc(pool->vols, (pool->n_vols + 1) * sizeof(*pool->vols));
     pool->vols[pool->n_vols++] = vol;
     return vol;
@@ -343,8 +322,8 @@ storage_vol_lookup_name(StoragePool *pool, const char *name, StorageVol **ret, E
 static StorageVol *
 find_key(StorageDriver *drv, const char *key)
 {
-    for (size_t i = 0; i < drv->n_pools; i++) {
-        StoragePool *pool = drv->pools[i];
+    for (size_t i = 0; i < storage_driver_count(drv); i++) {
+        StoragePool *pool = storage_driver_nth(drv, i);
 
         for (size_t k = 0; pool->active && k < pool->n_vols; k++)
             if (visible(pool->vols[k]) && STREQ(pool->vols[k]->def->key, key))
@@ -374,8 +353,8 @@ storage_vol_lookup_path(StorageDriver *drv, const char *path, StorageVol **ret, 
 
     /* Through a link or another spelling of the same folder. */
     if (!vol && (real = realpath(path, NULL))) {
-        for (size_t i = 0; !vol && i < drv->n_pools; i++) {
-            StoragePool *pool = drv->pools[i];
+        for (size_t i = 0; !vol && i < storage_driver_count(drv); i++) {
+            StoragePool *pool = storage_driver_nth(drv, i);
             auto_cleanup(free_ptr) char *pdir = NULL;
             const char *slash = strrchr(real, '/');
 
@@ -399,8 +378,8 @@ storage_vol_lookup_path(StorageDriver *drv, const char *path, StorageVol **ret, 
 StorageVol *
 storage_vol_find_by_path(StorageDriver *drv, const char *bus_path)
 {
-    for (size_t i = 0; i < drv->n_pools; i++) {
-        StoragePool *pool = drv->pools[i];
+    for (size_t i = 0; i < storage_driver_count(drv); i++) {
+        StoragePool *pool = storage_driver_nth(drv, i);
 
         for (size_t k = 0; k < pool->n_vols; k++)
             if (visible(pool->vols[k]) && STREQ(pool->vols[k]->bus_path, bus_path))

@@ -28,9 +28,7 @@ main(int argc, char **argv)
     NodeDevDriverConfig cfg = { .sysfs = "/sys" };
     Error error = ERROR_INIT;
     NodeDevDriver *drv = NULL;
-    NodeDev **all;
     sd_hwdb *hwdb = NULL;
-    size_t n;
     int ret = 0;
 
     if (argc < 2) {
@@ -42,29 +40,29 @@ main(int argc, char **argv)
         return 1;
     }
     (void) sd_hwdb_new(&hwdb);
-    all = nodedev_driver_all(drv, &n);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < nodedev_driver_count(drv); i++) {
+        NodeDev *nd = nodedev_driver_nth(drv, i);
         NodeDevProps p = { NULL };
         auto_cleanup(free_ptr) char *text = NULL;
         auto_cleanup(free_ptr) char *file = NULL;
 
-        if (!wanted(argc, argv, all[i]->name))
+        if (!wanted(argc, argv, nd->name))
             continue;
-        if (!all[i]->syspath) {
+        if (!nd->syspath) {
             node_dev_props_computer("/sys", &p);
         } else {
             sd_device *dev = NULL;
 
-            if (sd_device_new_from_syspath(&dev, all[i]->syspath) < 0 ||
+            if (sd_device_new_from_syspath(&dev, nd->syspath) < 0 ||
                 node_dev_props_from_device(dev, hwdb, &p) <= 0) {
                 sd_device_unref(dev);
                 continue;
             }
             sd_device_unref(dev);
-            node_dev_props_set(&p, "PARENT", all[i]->def->parent);
+            node_dev_props_set(&p, "PARENT", nd->def->parent);
         }
         text = node_dev_props_format(&p);
-        file = xasprintf("%s/%s.props", argv[1], all[i]->name);
+        file = xasprintf("%s/%s.props", argv[1], nd->name);
         if (file_write_atomic(file, text, strlen(text), 0644, &error) < 0) {
             fprintf(stderr, "%s\n", error.message);
             error_clear(&error);

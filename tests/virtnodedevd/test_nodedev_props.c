@@ -93,26 +93,12 @@ test_props_text(void)
     error_clear(&error);
 }
 
-static void
-test_path_encode(void)
-{
-    auto_cleanup(free_ptr) char *a = nodedev_path_encode("pci_0000_00_1f_2");
-    auto_cleanup(free_ptr) char *b = nodedev_path_encode("computer");
-    auto_cleanup(free_ptr) char *c = nodedev_path_encode("a-b.c");
-
-    /* libvirt-dbus's virtDBusUtilEncodeStr */
-    CHECK_STR_EQ(a, "pci_5f0000_5f00_5f1f_5f2");
-    CHECK_STR_EQ(b, "computer");
-    CHECK_STR_EQ(c, "a_2db_2ec");
-}
-
 int
 main(void)
 {
     regenerate = getenv("REGENERATE") != NULL;
 
     test_props_text();
-    test_path_encode();
     /* Recorded from this project's test machine. */
     test_props("computer", true);
     test_props("pci_0000_00_00_0", true);
