@@ -3,6 +3,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -641,6 +642,9 @@ request_name_cb(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     sd_notify(0, "READY=1");
     if (d->spec->ready)
         d->spec->ready(d);
+    /* Loading (definitions, devices, capabilities) leaves freed heap behind
+     * that an idle daemon need not keep. */
+    malloc_trim(0);
     if (d->timeout > 0 && !d->quitting) {
         daemon_note_activity(d);
         uv_timer_start(&d->idle_timer, idle_cb, (uint64_t) d->timeout * 1000, 0);

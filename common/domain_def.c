@@ -395,7 +395,8 @@ domain_def_validate(const DomainDef *def, Error *error)
     if (!domain_def_name_is_valid(def->name)) {
         if (strlen(def->name) > DOMAIN_DEF_MAX_NAME)
             return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL,
-                             "domain name is longer than %d bytes", DOMAIN_DEF_MAX_NAME);
+                             "domain name is longer than %d bytes (%zu)", DOMAIN_DEF_MAX_NAME,
+                             strlen(def->name));
         return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL,
                          "invalid domain name '%s': it must not be empty, '.' or '..', "
                          "nor contain '/' or control characters", def->name);

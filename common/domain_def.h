@@ -362,7 +362,9 @@ typedef enum {
 /* Hard limits on what parse() accepts; a definition over them is refused
  * with VIR_ERR_XML_ERROR before anything is allocated for it. */
 #define DOMAIN_DEF_MAX_XML_BYTES (10 * 1024 * 1024)
-#define DOMAIN_DEF_MAX_NAME 1024
+/* A domain's definition is NAME.xml, written through NAME.xml.XXXXXX: both
+ * must fit the 255 bytes a file name may have. */
+#define DOMAIN_DEF_MAX_NAME (255 - 11)
 
 /* Parses and validates @xml (a whole <domain> document). Generates the UUID
  * and MAC addresses the XML lacks. Refuses DTDs and entities (no entity

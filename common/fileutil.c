@@ -2,6 +2,8 @@
 #include "fileutil.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,22 +123,45 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, E
     return file_write_atomic_flags(path, data, len, mode, 0, error);
 }
 
-int
-file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
-                        unsigned flags, Error *error)
+/* A temporary name beside @name: NAME.XXXXXX with six random letters and
+ * digits, as mkostemp() makes them, so a reader never takes it for NAME. */
+static void
+temp_name(const char *name, char *buf, size_t size)
 {
-    auto_cleanup(free_ptr) char *tmp = NULL;
-    auto_cleanup(free_ptr) char *dir = NULL;
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char rnd[6];
+    size_t n = strlen(name);
+
+    if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd))
+        for (size_t i = 0; i < sizeof(rnd); i++)
+            rnd[i] = (unsigned char) (rand() & 0xff);
+    snprintf(buf, size, "%s.", name);
+    for (size_t i = 0; i < sizeof(rnd) && n + 1 + i + 1 < size; i++) {
+        buf[n + 1 + i] = chars[rnd[i] % (sizeof(chars) - 1)];
+        buf[n + 2 + i] = '\0';
+    }
+}
+
+int
+file_write_atomic_at(int dirfd, const char *dir, const char *name, const void *data, size_t len,
+                     mode_t mode, unsigned flags, Error *error)
+{
+    char tmp[NAME_MAX + 1];
     auto_cleanup(close_fdp) int fd = -1;
     int r;
 
-    /* mkostemp() fills XXXXXX with letters and digits only, so the temporary
-     * never ends in ".xml" or any other suffix a reader looks for. */
-    tmp = xasprintf("%s.XXXXXX", path);
-    fd = mkostemp(tmp, O_CLOEXEC);
+    if (strlen(name) + 8 > sizeof(tmp))
+        return error_set(error, -ENAMETOOLONG, VIR_ERR_WRITE_FAILED,
+                         "cannot write file '%s/%s': the name is too long", dir, name);
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        temp_name(name, tmp, sizeof(tmp));
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0)
         return error_set_errno(error, -errno, VIR_ERR_WRITE_FAILED,
-                               "cannot create temporary file for '%s'", path);
+                               "cannot create temporary file for '%s/%s'", dir, name);
 
     if (fchmod(fd, mode) < 0) {
         r = -errno;
@@ -153,23 +178,36 @@ file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t m
         r = -errno;
         goto fail;
     }
-    if (rename(tmp, path) < 0) {
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
         r = -errno;
         goto fail;
     }
-
     if (flags & FILE_WRITE_NO_SYNC)
         return 0;
-    dir = dir_of(path);
-    r = fsync_dir(dir);
-    if (r < 0)
-        return error_set_errno(error, r, VIR_ERR_WRITE_FAILED,
+    if (fsync(dirfd) < 0)
+        return error_set_errno(error, -errno, VIR_ERR_WRITE_FAILED,
                                "cannot sync folder '%s'", dir);
     return 0;
 
 fail:
-    unlink(tmp);
-    return error_set_errno(error, r, VIR_ERR_WRITE_FAILED, "cannot write file '%s'", path);
+    unlinkat(dirfd, tmp, 0);
+    return error_set_errno(error, r, VIR_ERR_WRITE_FAILED, "cannot write file '%s/%s'", dir,
+                           name);
+}
+
+int
+file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
+                        unsigned flags, Error *error)
+{
+    auto_cleanup(free_ptr) char *dir = dir_of(path);
+    auto_cleanup(close_fdp) int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *slash = strrchr(path, '/');
+
+    if (dirfd < 0)
+        return error_set_errno(error, -errno, VIR_ERR_WRITE_FAILED,
+                               "cannot create temporary file for '%s'", path);
+    return file_write_atomic_at(dirfd, dir, slash ? slash + 1 : path, data, len, mode, flags,
+                                error);
 }
 
 int

@@ -25,6 +25,11 @@ int file_write_atomic_flags(const char *path, const void *data, size_t len, mode
                             unsigned flags, Error *error);
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       Error *error);
+/* The same for @name in the folder open as @dirfd (@dir names it in
+ * messages): no path is looked up again, and the folder's fsync is of
+ * @dirfd. For a store that writes often into one folder. */
+int file_write_atomic_at(int dirfd, const char *dir, const char *name, const void *data,
+                         size_t len, mode_t mode, unsigned flags, Error *error);
 /* Removes a file; an absent one is fine (returns 0). */
 int file_remove(const char *path, Error *error);
 /* Creates @path and its missing parents with @mode; existing folders are fine. */

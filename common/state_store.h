@@ -5,21 +5,32 @@
 #pragma once
 
 #include <stdbool.h>
+#include <uv.h>
 
 #include "error.h"
 #include "macros.h"
 
 typedef struct StateStore StateStore;
 
-/* mkdir -p @dir (0755). */
+/* mkdir -p @dir (0755), and removes what an interrupted write or remove of
+ * an earlier run left there (NAME.xml.XXXXXX temporaries, .trash.* files),
+ * which are never read as definitions. */
 int state_store_open(const char *dir, StateStore **ret, Error *error);
+/* From now on removed files are unlinked on @loop's worker pool (see
+ * state_store_remove()). */
+void state_store_set_loop(StateStore *s, uv_loop_t *loop);
 void state_store_free(StateStore *s);
 DEFINE_FREEP(StateStore, state_store_free)
 /* Borrowed, valid while the store lives. */
 const char *state_store_dir(const StateStore *s);
 
+/* The longest name a store takes: NAME.xml and the temporary
+ * NAME.xml.XXXXXX it is written through must fit 255 bytes. */
+#define STATE_STORE_MAX_NAME (255 - 11)
+
 /* @name must be a valid object name (no '/', not "." or "..", not empty,
- * no NUL): otherwise -EINVAL with VIR_ERR_INVALID_ARG. */
+ * no NUL, at most STATE_STORE_MAX_NAME bytes): otherwise -EINVAL or
+ * -ENAMETOOLONG with VIR_ERR_INVALID_ARG. */
 bool state_store_name_valid(const char *name);
 /* Atomic, mode 0600. */
 /* A store of live state (under /run, gone at reboot): saves stay atomic for a
@@ -28,7 +39,9 @@ void state_store_set_volatile(StateStore *s, bool on);
 int state_store_save(StateStore *s, const char *name, const char *xml, Error *error);
 /* -ENOENT if absent (VIR_ERR_OPEN_FAILED); size limit 16 MiB. */
 int state_store_load(StateStore *s, const char *name, char **ret_xml, Error *error);
-/* Also removes its autostart link; absent is fine. */
+/* Also removes its autostart link; absent is fine. The name is gone when it
+ * returns; with a loop set, the file's blocks are freed later, off the
+ * loop. */
 int state_store_remove(StateStore *s, const char *name, Error *error);
 /* NAME of every NAME.xml (a new strv, sorted); skips temporaries, hidden
  * files, folders and other files. */

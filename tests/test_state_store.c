@@ -1,4 +1,5 @@
 /* state_store: NAME.xml definitions and autostart links in a temporary folder. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -154,6 +155,24 @@ test_bad_names(StateStore *s)
     CHECK(state_store_name_valid("..."));
     CHECK(state_store_name_valid(".x"));
     CHECK(xml == NULL);
+
+    /* A name whose file (and temporary) would not fit: refused, limit named;
+     * the longest that fits is saved. */
+    {
+        char name[STATE_STORE_MAX_NAME + 2];
+        Error error = ERROR_INIT;
+
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        CHECK_INT_EQ(state_store_save(s, name, "<x/>", &error), -ENAMETOOLONG);
+        CHECK_INT_EQ(error.code, VIR_ERR_INVALID_ARG);
+        CHECK(error.message && strstr(error.message, "at most 244 bytes long, this one has 245"));
+        error_clear(&error);
+        name[STATE_STORE_MAX_NAME] = '\0';
+        CHECK_INT_EQ(state_store_save(s, name, "<x/>", &error), 0);
+        CHECK_INT_EQ(state_store_remove(s, name, &error), 0);
+        CHECK(!error_is_set(&error));
+    }
     /* Nothing was written outside the store. */
     CHECK(!file_exists("/etc/passwd.xml"));
 }
@@ -176,6 +195,77 @@ test_relative_and_cleanup(void)
     CHECK_INT_EQ(state_store_set_autostart(s, "n", true, &error), 0);
     CHECK(state_store_get_autostart(s, "n"));
     CHECK_INT_EQ(state_store_remove(s, "n", &error), 0);
+    CHECK(!error_is_set(&error));
+}
+
+static bool
+exists_in(const char *dir, const char *name)
+{
+    auto_cleanup(free_ptr) char *path = xasprintf("%s/%s", dir, name);
+
+    return access(path, F_OK) == 0;
+}
+
+static size_t
+count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    size_t n = 0;
+
+    while (d && (de = readdir(d)))
+        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* What a daemon killed while writing or removing leaves is swept at the next
+ * open and never listed; a removal with a loop renames at once and unlinks
+ * on the worker pool. */
+static void
+test_leftovers_and_trash(void)
+{
+    auto_cleanup(free_ptr) char *dir = xasprintf("%s/sweep", tmpdir);
+    auto_cleanup(strv_freep) char **names = NULL;
+    auto_cleanup(state_store_freep) StateStore *s = NULL;
+    Error error = ERROR_INIT;
+    uv_loop_t loop;
+    static const char *const leftovers[] = {
+        "vm.xml.a1B2c3", "other.xml.ZZZZZZ", ".trash.0123456789ab",
+    };
+    static const char *const kept[] = {
+        "keep.xml", "notes.txt", "vm.xml.toolong7", "vm.xml.ab-def", "x.xmlabcdef",
+    };
+
+    CHECK_INT_EQ(mkdir_p(dir, 0755, &error), 0);
+    for (size_t i = 0; i < ARRAY_SIZE(leftovers); i++) {
+        auto_cleanup(free_ptr) char *p = xasprintf("%s/%s", dir, leftovers[i]);
+        CHECK_INT_EQ(file_write_atomic(p, "<domain>half", 12, 0600, &error), 0);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(kept); i++) {
+        auto_cleanup(free_ptr) char *p = xasprintf("%s/%s", dir, kept[i]);
+        CHECK_INT_EQ(file_write_atomic(p, "<keep/>", 7, 0600, &error), 0);
+    }
+    CHECK_INT_EQ(state_store_open(dir, &s, &error), 0);
+    for (size_t i = 0; i < ARRAY_SIZE(leftovers); i++)
+        CHECK(!exists_in(dir, leftovers[i]));
+    for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+        CHECK(exists_in(dir, kept[i]));
+    CHECK_INT_EQ(state_store_list(s, &names, &error), 0);
+    CHECK(names && names[0] && STREQ(names[0], "keep") && !names[1]);
+
+    /* Removal through the worker pool: the name goes at once, the trash by
+     * the time the loop has run the work. */
+    CHECK_INT_EQ(uv_loop_init(&loop), 0);
+    state_store_set_loop(s, &loop);
+    CHECK_INT_EQ(state_store_save(s, "gone", "<gone/>", &error), 0);
+    CHECK_INT_EQ(state_store_remove(s, "gone", &error), 0);
+    CHECK(!exists_in(dir, "gone.xml"));
+    CHECK_INT_EQ(state_store_remove(s, "never", &error), 0);
+    CHECK_INT_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    CHECK_INT_EQ(count_entries(dir, ".trash."), 0);
+    CHECK_INT_EQ(uv_loop_close(&loop), 0);
     CHECK(!error_is_set(&error));
 }
 
@@ -213,6 +303,7 @@ main(void)
     test_save_load_list(s);
     test_autostart(s);
     test_bad_names(s);
+    test_leftovers_and_trash();
     state_store_free(s);
     test_relative_and_cleanup();
     cleanup();

@@ -23,7 +23,7 @@ struct NodeDevDriver {
     char *sysfs;
     NodeDevHooks hooks;
     void *hooks_userdata;
-    sd_hwdb *hwdb;      /* NULL when the database is missing: no names */
+    sd_hwdb *hwdb;      /* while enumerating: the mapped hardware database, else NULL */
     ObjList devs;       /* in the order found */
     int uevent_fd;
     uv_poll_t poll;
@@ -102,7 +102,18 @@ read_device(NodeDevDriver *drv, const char *syspath, NodeDeviceDef **ret, Error 
     r = sd_device_new_from_syspath(&dev, syspath);
     if (r < 0)
         return 0;
-    r = node_dev_props_from_device(dev, drv->hwdb, &props);
+    /* A device that comes later maps the database for itself: kept mapped,
+     * its pages would stay in our memory for good. */
+    if (!drv->hwdb) {
+        sd_hwdb *hwdb = NULL;
+
+        if (sd_hwdb_new(&hwdb) < 0)
+            hwdb = NULL;
+        r = node_dev_props_from_device(dev, hwdb, &props);
+        sd_hwdb_unref(hwdb);
+    } else {
+        r = node_dev_props_from_device(dev, drv->hwdb, &props);
+    }
     sd_device_unref(dev);
     if (r <= 0)
         return r;
@@ -378,6 +389,7 @@ nodedev_driver_new(const NodeDevDriverConfig *cfg, NodeDevDriver **ret, Error *e
         drv->uevent_fd = r;
     }
     r = enumerate(drv, error);
+    drv->hwdb = sd_hwdb_unref(drv->hwdb);
     if (r < 0)
         goto fail;
     if (drv->loop) {

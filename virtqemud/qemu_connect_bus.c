@@ -152,7 +152,10 @@ hook_event(Domain *dom, int event, int detail, void *userdata)
 
     if (!qb->announce)
         return;
-    emit_domain_properties(qb, dom);
+    /* An inactive domain that is undefined vanishes next (InterfacesRemoved):
+     * what its properties became is news to nobody. */
+    if (!(event == DOMAIN_EVENT_UNDEFINED && !qemu_domain_is_active(dom)))
+        emit_domain_properties(qb, dom);
     sd_bus_emit_signal(qb->bus, QEMU_BUS_PATH, CONNECT_IFACE, "DomainEvent", "oii", dom->path,
                        event, detail);
 }

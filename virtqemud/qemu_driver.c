@@ -473,8 +473,11 @@ qemu_driver_new(const QemuDriverConfig *cfg, QemuDriver **ret, Error *error)
     r = state_store_open(config_dir, &drv->config, error);
     if (r >= 0)
         r = state_store_open(status_dir, &drv->status, error);
-    if (r >= 0)
+    if (r >= 0) {
         state_store_set_volatile(drv->status, true);
+        /* An undefine frees the file's blocks off the loop. */
+        state_store_set_loop(drv->config, drv->loop);
+    }
     if (r >= 0)
         r = mkdir_p(drv->log_dir, 0700, error);
     if (r < 0) {

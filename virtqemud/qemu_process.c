@@ -467,7 +467,10 @@ start_fail(Domain *dom, const Error *error)
     if (!error_is_set(&dom->start_error))
         error_set(&dom->start_error, -EIO, error->code, "%s", error->message);
     if (dom->pid > 0) {
-        dom->stop_reason = DOMAIN_SHUTOFF_FAILED;
+        /* A destroy under way stays the reason: the monitor closes or a
+         * reply fails because of it. */
+        if (dom->stop_reason != DOMAIN_SHUTOFF_DESTROYED)
+            dom->stop_reason = DOMAIN_SHUTOFF_FAILED;
         process_kill(dom->pid, dom->pidfd, SIGKILL);
     }
 }

@@ -121,5 +121,29 @@ def test_secure_xml_needs_a_writer(fx):
     virsh(fx.proxy.uri, "destroy", GUEST)
 
 
+def test_name_too_long_for_a_file(fx):
+    """A name whose definition file could not be written is refused with the
+    limit named, not with a file system error that shows our paths."""
+    p = fx.proxy
+    longest = "n" * 244
+    xml_path = os.path.join(fx.root, "long.xml")
+    for n, ok in ((245, False), (300, False), (244, True)):
+        name = "n" * n
+        with open(xml_path, "w") as f:
+            f.write(fx.domain_xml(name))
+        if ok:
+            virsh(p.uri, "define", xml_path)
+            check(name in virsh(p.uri, "list", "--all", "--name")[0], "%d bytes defined" % n)
+            continue
+        err = virsh_fails(p.uri, "define", xml_path)
+        check("longer than 244 bytes (%d)" % n in err, "define of %d bytes: %r" % (n, err))
+        # virsh's own first line names the file it read; the daemon's names none.
+        ours = [ln for ln in err.splitlines() if "Failed to define domain from" not in ln]
+        check(not any(fx.root in ln or "/etc/" in ln for ln in ours), "no path in %r" % err)
+    virsh(p.uri, "undefine", longest)
+    check_eq(os.listdir(os.path.join(fx.root, "etc", "libvirt", "qemu")).count(longest + ".xml"),
+             0, "the definition file after undefine")
+
+
 if __name__ == "__main__":
     harness.main(globals())
