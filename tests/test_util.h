@@ -3,11 +3,14 @@
  * test_result(). Exit code 77 means "skipped" to meson. */
 #pragma once
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "error.h"
 #include "macros.h"
 
 static int test_failures __attribute__((unused));
@@ -89,4 +92,121 @@ test_compare_file(const char *what, const char *path, const char *got)
     else if (strcmp(expected, got) != 0)
         TEST_FAIL("%s: output differs from %s:\n%s", what, path, got);
     free(expected);
+}
+
+/* Round trips of a definition type over a folder of tests/data: NAME.xml is
+ * parsed (and its generated values pinned) and formatted, and compared with
+ * NAME.out.xml, or with NAME.xml itself when it is canonical; the output
+ * must then parse and format to itself again. A failing case has NAME.err:
+ * the expected code, a newline, the message, a newline. REGENERATE=1
+ * rewrites the expected files. Every definition type's test uses these. */
+/* Parse @xml into an opaque definition, format it, free it. */
+typedef int (*RtParse)(const char *xml, void **ret, Error *error);
+typedef char *(*RtFormat)(void *def);
+typedef void (*RtFree)(void *def);
+
+typedef struct RtOps {
+    const char *dir;
+    RtParse parse;
+    RtFormat format;
+    RtFree free;
+    void (*pin)(void *def);   /* may be NULL: pins generated values (UUIDs, MACs) */
+    const char *fail_prefix;  /* may be NULL: failing cases are PREFIXNAME.xml/.err */
+} RtOps;
+
+static inline bool
+rt_regenerate(void)
+{
+    const char *r = getenv("REGENERATE");
+
+    return r && *r && !STREQ(r, "0");
+}
+
+static inline void
+rt_round_trip(const RtOps *ops, const char *name)
+{
+    auto_cleanup(free_ptr) char *in_path = xasprintf("%s/%s.xml", ops->dir, name);
+    auto_cleanup(free_ptr) char *out_path = xasprintf("%s/%s.out.xml", ops->dir, name);
+    auto_cleanup(free_ptr) char *input = test_read_file(in_path);
+    auto_cleanup(free_ptr) char *expected = NULL;
+    auto_cleanup(free_ptr) char *out = NULL;
+    auto_cleanup(free_ptr) char *out2 = NULL;
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    void *def = NULL, *def2 = NULL;
+
+    if (!input) {
+        TEST_FAIL("%s: cannot read %s", name, in_path);
+        return;
+    }
+    /* Blank lines at the end of a file are not part of the document. */
+    for (size_t len = strlen(input); len > 1 && input[len - 1] == '\n' &&
+         input[len - 2] == '\n'; len--)
+        input[len - 1] = '\0';
+    if (ops->parse(input, &def, &error) < 0) {
+        TEST_FAIL("%s: parse failed: %d %s", name, error.code, error.message);
+        return;
+    }
+    if (ops->pin)
+        ops->pin(def);
+    out = ops->format(def);
+    ops->free(def);
+    if (rt_regenerate()) {
+        if (STREQ(out, input))
+            unlink(out_path);
+        else
+            test_write_file(out_path, out);
+    }
+    expected = test_read_file(out_path);
+    if (!expected)
+        expected = xstrdup(input);
+    if (!STREQ(out, expected))
+        TEST_FAIL("%s: output differs from %s:\n%s", name,
+                  access(out_path, F_OK) == 0 ? out_path : in_path, out);
+    if (ops->parse(out, &def2, &error) < 0) {
+        TEST_FAIL("%s: parse of the output failed: %d %s", name, error.code, error.message);
+        return;
+    }
+    if (ops->pin)
+        ops->pin(def2);
+    out2 = ops->format(def2);
+    ops->free(def2);
+    if (!STREQ(out, out2))
+        TEST_FAIL("%s: second round trip differs:\n%s\n---\n%s", name, out, out2);
+}
+
+static inline void
+rt_parse_fails(const RtOps *ops, const char *name, int code)
+{
+    const char *prefix = ops->fail_prefix ? ops->fail_prefix : "";
+    auto_cleanup(free_ptr) char *in_path = xasprintf("%s/%s%s.xml", ops->dir, prefix, name);
+    auto_cleanup(free_ptr) char *err_path = xasprintf("%s/%s%s.err", ops->dir, prefix, name);
+    auto_cleanup(free_ptr) char *input = test_read_file(in_path);
+    auto_cleanup(free_ptr) char *expected = NULL;
+    auto_cleanup(free_ptr) char *got = NULL;
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    void *def = NULL;
+    int r;
+
+    if (!input) {
+        TEST_FAIL("%s: cannot read %s", name, in_path);
+        return;
+    }
+    r = ops->parse(input, &def, &error);
+    if (r >= 0) {
+        ops->free(def);
+        TEST_FAIL("%s: parse succeeded, expected error %d", name, code);
+        return;
+    }
+    if (r != -EINVAL && r != -ERANGE && r != -EFBIG)
+        TEST_FAIL("%s: unexpected errno %d", name, r);
+    got = xasprintf("%d\n%s\n", error.code, error.message);
+    if (rt_regenerate())
+        test_write_file(err_path, got);
+    expected = test_read_file(err_path);
+    if (!expected)
+        TEST_FAIL("%s: no %s", name, err_path);
+    else if (!STREQ(got, expected))
+        TEST_FAIL("%s: error is\n%sexpected\n%s", name, got, expected);
+    if (error.code != code)
+        TEST_FAIL("%s: error code %d, expected %d", name, error.code, code);
 }

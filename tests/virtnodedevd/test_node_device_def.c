@@ -14,39 +14,34 @@
 
 #define DATA_DIR TEST_DATA_DIR "/node_device_def"
 
-static char *
-read_data(const char *name, const char *ext)
+static int
+rt_parse_nodedev(const char *xml, void **ret, Error *error)
 {
-    auto_cleanup(free_ptr) char *path = xasprintf("%s/%s%s", DATA_DIR, name, ext);
-    char *data = NULL;
-    size_t len;
+    NodeDeviceDef *def = NULL;
+    int r = node_device_def_parse(xml, &def, error);
 
-    if (file_read_all(path, 1 << 20, &data, &len, NULL) < 0)
-        return NULL;
-    return data;
+    *ret = def;
+    return r;
+}
+
+static char *
+rt_format_nodedev(void *def)
+{
+    return node_device_def_format(def);
 }
 
 static void
-test_round_trip(const char *name)
+rt_free_nodedev(void *def)
 {
-    auto_cleanup(free_ptr) char *xml = read_data(name, ".xml");
-    auto_cleanup(free_ptr) char *out = NULL;
-    auto_cleanup(node_device_def_freep) NodeDeviceDef *def = NULL;
-    Error error = ERROR_INIT;
-
-    if (!xml) {
-        TEST_FAIL("%s: no %s.xml", name, name);
-        return;
-    }
-    if (node_device_def_parse(xml, &def, &error) < 0) {
-        TEST_FAIL("%s: %s", name, error.message);
-        error_clear(&error);
-        return;
-    }
-    out = node_device_def_format(def);
-    if (!STREQ(out, xml))
-        TEST_FAIL("%s: round trip differs:\n--- expected\n%s--- got\n%s", name, xml, out);
+    node_device_def_free(def);
 }
+
+static const RtOps nodedev_ops = {
+    .dir = DATA_DIR,
+    .parse = rt_parse_nodedev,
+    .format = rt_format_nodedev,
+    .free = rt_free_nodedev,
+};
 
 static void
 test_parse_fails(const char *name, int code, const char *xml)
@@ -64,7 +59,7 @@ test_parse_fails(const char *name, int code, const char *xml)
     error_clear(&error);
 }
 
-#define TEST_ROUND_TRIP(n) test_round_trip(n)
+#define TEST_ROUND_TRIP(n) rt_round_trip(&nodedev_ops, n)
 
 int
 main(void)

@@ -1,7 +1,7 @@
 /* storage_pool_def: round trips over tests/data/storage_pool_def, failure
  * cases with their messages, and the path cleaner. */
 #include "config.h"
-#include "roundtrip.h"
+#include "test_util.h"
 #include "storage_pool_def.h"
 
 static int

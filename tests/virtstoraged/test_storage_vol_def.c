@@ -1,7 +1,7 @@
 /* storage_vol_def: round trips over tests/data/storage_vol_def, failure
  * cases with their messages (overflow, units, formats), name checks. */
 #include "config.h"
-#include "roundtrip.h"
+#include "test_util.h"
 #include "storage_vol_def.h"
 
 static int
