@@ -58,6 +58,8 @@ typedef struct Owner {
     OwnerState state;
     char *unique;       /* its unique name while present */
     char **root_ifaces; /* the interfaces it declares on /org/libvirt/QEMU */
+    char **connect_methods; /* its org.libvirt.Connect methods, once introspected */
+    bool intro_known;   /* root_ifaces and connect_methods are its own words */
     sd_bus_slot *name_slot;   /* GetNameOwner in flight */
     sd_bus_slot *intro_slot;  /* Introspect of its root in flight */
     sd_bus_slot *signal_slot; /* the match rule for its signals */
@@ -306,13 +308,24 @@ is_prefix(const char *prefix, const char *s)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The owner of a Connect member by the table; once that owner's
+ * introspection is known, only if it really serves the member (a method
+ * nobody serves yet gets libvirt's "not supported", not a daemon's unknown
+ * method). */
 static OwnerId
-route_connect_member(const char *member)
+route_connect_member(DbusFacade *f, const char *member)
 {
+    OwnerId o = OWNER_QEMU;
+
     for (size_t i = 0; i < ARRAY_SIZE(connect_routes); i++)
-        if (is_prefix(connect_routes[i].prefix, member))
-            return connect_routes[i].owner;
-    return OWNER_QEMU;
+        if (is_prefix(connect_routes[i].prefix, member)) {
+            o = connect_routes[i].owner;
+            break;
+        }
+    if (o >= 0 && o < _OWNER_MAX && f->owners[o].intro_known &&
+        !strv_contains(f->owners[o].connect_methods, member))
+        return OWNER_NONE;
+    return o;
 }
 
 static OwnerId
@@ -377,7 +390,7 @@ route_call(DbusFacade *f, sd_bus_message *m, CallKind *ret_kind)
         return o;
     }
     if (!iface || STREQ(iface, CONNECT_IFACE))
-        return route_connect_member(member);
+        return route_connect_member(f, member);
     return route_root_iface(f, iface);
 }
 
@@ -861,6 +874,7 @@ owner_intro_cb(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
         log_warn("dbus_facade: cannot read the interfaces of %s: %s", o->name, error.message);
         return 0;
     }
+    strv_free(steal_ptr(o->connect_methods));
     xml_foreach_child(c, xmlDocGetRootElement(doc)) {
         char *name;
 
@@ -869,13 +883,25 @@ owner_intro_cb(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
         name = xml_prop(c, "name");
         if (!name)
             continue;
-        if (is_prefix("org.freedesktop.DBus.", name) || STREQ(name, CONNECT_IFACE))
+        if (STREQ(name, CONNECT_IFACE)) {
             free(name);
-        else
+            xml_foreach_child(m, c) {
+                char *method = xml_node_is(m, "method") ? xml_prop(m, "name") : NULL;
+
+                if (method)
+                    strv_push(&o->connect_methods, method);
+            }
+            if (!o->connect_methods)
+                o->connect_methods = xcalloc(1, sizeof(char *));
+        } else if (is_prefix("org.freedesktop.DBus.", name)) {
+            free(name);
+        } else {
             strv_push(&ifaces, name);
+        }
     }
     strv_free(o->root_ifaces);
     o->root_ifaces = ifaces;
+    o->intro_known = true;
     return 0;
 }
 
@@ -888,6 +914,7 @@ owner_set(DbusFacade *f, Owner *o, const char *unique)
     o->unique = unique ? xstrdup(unique) : NULL;
     o->state = unique ? OWNER_PRESENT : OWNER_ABSENT;
     o->intro_slot = sd_bus_slot_unref(o->intro_slot);
+    o->intro_known = false;
     log_debug("dbus_facade: %s is %s%s", o->name, unique ? "owned by " : "gone",
               unique ? unique : "");
     if (!unique)
@@ -1058,6 +1085,7 @@ dbus_facade_free(DbusFacade *f)
         sd_bus_slot_unref(ow->intro_slot);
         sd_bus_slot_unref(ow->signal_slot);
         strv_free(ow->root_ifaces);
+        strv_free(ow->connect_methods);
         free(ow->unique);
     }
     sd_bus_unref(f->bus);

@@ -365,6 +365,11 @@ prop_get(sd_bus *bus, const char *path, const char *interface, const char *prope
         return sd_bus_message_append(reply, "b", dom->autostart);
     if (strcmp(property, "OSType") == 0)
         return sd_bus_message_append(reply, "s", dom->def->os_type ? dom->def->os_type : "hvm");
+    /* libvirt's answer where the cpu controller has CFS bandwidth, as here:
+     * the POSIX scheduler with its nine parameters (shares, and vcpu,
+     * emulator, global and iothread period and quota), active or not. */
+    if (strcmp(property, "SchedulerType") == 0)
+        return sd_bus_message_append(reply, "(si)", "posix", 9);
     if (strcmp(property, "Updated") == 0)
         return sd_bus_message_append(reply, "b", dom->updated);
     if (strcmp(property, "State") == 0)
@@ -410,6 +415,7 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_PROPERTY("Name", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("OSType", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Persistent", "b", prop_get, 0, EMITS),
+    SD_BUS_PROPERTY("SchedulerType", "(si)", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Updated", "b", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("UUID", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_METHOD_WITH_ARGS("Create", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_create,

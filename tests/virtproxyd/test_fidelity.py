@@ -145,5 +145,36 @@ def test_name_too_long_for_a_file(fx):
              0, "the definition file after undefine")
 
 
+def test_facade_serves_what_it_routes(fx):
+    """A Connect method no daemon serves yet is refused by the facade as
+    libvirt refuses an unsupported call, not routed to virtqemud to fail
+    there; what is routed is in the facade's introspection; libvirt-dbus's
+    Domain property SchedulerType is served, on both names."""
+    facade = harness.Client(fx.bus.address, dest="org.libvirt")
+    fx.clients.append(facade)
+    root = harness.QEMU_PATH
+    # The facade asks each daemon for its methods when the daemon appears;
+    # its merged introspection, asked of the same daemon after, comes back
+    # later, so by then the facade knows them.
+    intro = facade.introspect(root)
+    for method, sig, args in (("GetAllDomainStats", "uu", (0, 0)),
+                              ("GetCPUModelNames", "su", ("x86_64", 0)),
+                              ("BaselineCPU", "asu", ([], 0)),
+                              ("CompareCPU", "su", ("<cpu/>", 0))):
+        check("<method name=\"%s\">" % method not in intro, "%s is introspected" % method)
+        try:
+            facade.connect(method, sig, *args)
+            raise harness.Failure("%s succeeded" % method)
+        except harness.BusError as e:
+            check_eq(e.name, "org.libvirt.Error.NoSupport", "%s through the facade (%s)"
+                     % (method, e.message))
+            check("this function is not supported by the connection driver" in e.message,
+                  "%s: %s" % (method, e.message))
+    path = fx.client.connect("DomainLookupByName", "s", GUEST)
+    for c in (fx.client, facade):
+        check_eq(list(c.get(path, DOMAIN, "SchedulerType")), ["posix", 9],
+                 "SchedulerType on %s" % c.dest)
+
+
 if __name__ == "__main__":
     harness.main(globals())
