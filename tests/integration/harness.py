@@ -440,6 +440,36 @@ def wait_qemu_gone(root, timeout=DEFAULT_TIMEOUT):
     check_eq(qemu_pids(root), [], "qemu processes")
 
 
+def cpu_user_ticks():
+    """The host's user time in /proc/stat's ticks as libvirt reports it:
+    user plus nice."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[1]) + int(fields[2])
+
+
+def make_nice_time(ticks=3, timeout=30.0):
+    """Burns CPU at nice 19 until /proc/stat's nice counter has grown by
+    @ticks, so that a test comparing user time also sees niced time (on a
+    host where nothing else runs niced, user and user+nice are equal)."""
+    def nice():
+        with open("/proc/stat") as f:
+            return int(f.readline().split()[2])
+    start = nice()
+    burner = subprocess.Popen(["nice", "-n", "19", "/usr/bin/python3", "-c",
+                               "while True: pass"])
+    try:
+        deadline = time.monotonic() + timeout
+        while nice() < start + ticks:
+            if time.monotonic() > deadline:
+                raise Failure("no niced CPU time within %.0f s" % timeout)
+            # Our own CPU work between reads: the burner runs meanwhile.
+            sum(range(200000))
+    finally:
+        burner.kill()
+        burner.wait()
+
+
 def wait_pid_reaped(pid, timeout=10.0):
     """Waits until an exited process that is not our child is reaped by
     its parent (PID 1 here, which may reap late): until then its pid still
