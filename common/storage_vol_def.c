@@ -72,6 +72,9 @@ parse_size(xmlNode *root, const char *name, unsigned long long *ret, Error *erro
     if (!node)
         return 0;
     text = xml_content(node);
+    /* An empty element is no value, as libvirt reads it: <allocation/>. */
+    if (!text || !text[strspn(text, " \t\r\n")])
+        return 0;
     unit = xml_prop(node, "unit");
     r = xml_parse_ull(text, 10, ULLONG_MAX, &v);
     if (r == -ERANGE)

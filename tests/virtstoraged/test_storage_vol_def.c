@@ -86,6 +86,9 @@ main(void)
     rt_round_trip(&ops, "raw-sparse");
     rt_round_trip(&ops, "raw-full");
     rt_round_trip(&ops, "qcow2-backing");
+    /* Empty allocations are no value, as libvirt reads them. */
+    rt_round_trip(&ops, "allocation-empty");
+    rt_round_trip(&ops, "allocation-blank");
 
     rt_parse_fails(&ops, "malformed", VIR_ERR_XML_ERROR);
     rt_parse_fails(&ops, "capacity-overflow", VIR_ERR_OVERFLOW);

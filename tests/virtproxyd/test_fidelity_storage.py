@@ -1,0 +1,100 @@
+"""Volumes as libvirt makes them, checked against Debian's libvirtd in the
+same run (started in a private mount namespace, as bench/proxy_bench.py
+starts it): the same python3-libvirt calls go to virtproxyd with
+virtstoraged and to libvirtd, and must give the same answers.
+
+- An empty <allocation/> is no value: the volume is created.
+- A qcow2 volume over a backing file whose format the XML does not give
+  records the probed format in its header (qemu-img's backing format) and
+  shows it in its XML."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+import harness
+from harness import check, check_eq
+import proxyfx
+
+sys.path.insert(0, os.path.join(harness.SRCDIR, "bench"))
+
+POOL_XML = """<pool type='dir'><name>{name}</name>
+  <target><path>{path}</path></target></pool>"""
+EMPTY_ALLOC = """<volume><name>empty.img</name><capacity unit='M'>1</capacity>
+  <allocation/></volume>"""
+BASE = """<volume><name>base.img</name><capacity unit='M'>2</capacity>
+  <target><format type='raw'/></target></volume>"""
+OVERLAY = """<volume><name>over.qcow2</name><capacity unit='M'>2</capacity>
+  <target><format type='qcow2'/></target>
+  <backingStore><path>{base}</path></backingStore></volume>"""
+
+
+def answers(uri, area):
+    """What a server makes of the volumes above, as comparable values."""
+    import libvirt
+    c = libvirt.open(uri)
+    path = tempfile.mkdtemp(prefix="pool-", dir=area)
+    pool = c.storagePoolCreateXML(POOL_XML.format(name=os.path.basename(path), path=path), 0)
+    try:
+        out = {}
+        vol = pool.createXML(EMPTY_ALLOC, 0)
+        out["empty: capacity"] = vol.info()[1]
+        base = pool.createXML(BASE, 0)
+        over = pool.createXML(OVERLAY.format(base=base.path()), 0)
+        info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json",
+                                          over.path()], check=True, capture_output=True,
+                                         text=True).stdout)
+        out["overlay: header backing format"] = info.get("backing-filename-format")
+        out["overlay: header backing file"] = info.get("backing-filename")
+        x = ET.fromstring(over.XMLDesc(0))
+        fmt = x.find("backingStore/format")
+        out["overlay: XML backing format"] = fmt.get("type") if fmt is not None else None
+        out["overlay: XML backing path"] = x.findtext("backingStore/path")
+        for v in (over, base, vol):
+            v.delete(0)
+        return out
+    finally:
+        pool.destroy()
+        c.close()
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_volumes_as_libvirtd_makes_them(fx):
+    fx.storaged = harness.Daemon(fx.root, fx.bus, name="virtstoraged",
+                                 bus_name="org.libvirt.storage")
+    fx.daemons.append(fx.storaged)
+    fx.storaged.start()
+    proxy = proxyfx.Proxy(fx, "")
+    proxy.start()
+    area = os.path.join(fx.root, "area")
+    os.makedirs(area)
+    ours = answers(proxy.uri, area)
+    want_base = ours["overlay: XML backing path"]
+    check(want_base and want_base.endswith("/base.img"), "backing path %r" % want_base)
+    check_eq(ours["empty: capacity"], 1 << 20, "capacity with an empty allocation")
+    check_eq(ours["overlay: header backing format"], "raw", "backing format in the header")
+    check_eq(ours["overlay: XML backing format"], "raw", "backing format in the XML")
+
+    import proxy_bench
+    if not (os.path.exists(proxy_bench.LIBVIRTD) and shutil.which("unshare")):
+        raise harness.Skip("Debian's libvirtd is not installed")
+    lv = proxy_bench.Libvirtd()
+    try:
+        theirs = answers(lv.uri, area)
+    finally:
+        lv.close()
+    for k in ours:
+        if k.endswith("path") or k.endswith("file"):
+            check_eq(os.path.basename(ours[k]), os.path.basename(theirs[k]),
+                     "%s (ours, libvirtd's)" % k)
+        else:
+            check_eq(ours[k], theirs[k], "%s (ours, libvirtd's)" % k)
+    harness.log("the same answers as libvirtd: %r" % ours)
+
+
+if __name__ == "__main__":
+    harness.main(globals())
