@@ -193,7 +193,8 @@ check_duplicate_target(StorageDriver *drv, const StoragePoolDef *def, Error *err
         StoragePool *other = storage_driver_nth(drv, i);
         const StoragePoolDef *odefs[2] = { other->def, other->next_def };
 
-        if (uuid_equal(&other->def->uuid, &def->uuid))
+        /* The pool this definition is of (same name) is no conflict. */
+        if (STREQ(other->def->name, def->name))
             continue;
         for (size_t k = 0; k < 2; k++) {
             const StoragePoolDef *o = odefs[k];
@@ -204,8 +205,8 @@ check_duplicate_target(StorageDriver *drv, const StoragePoolDef *def, Error *err
                 (have_a && stat(o->target_path, &b) == 0 && a.st_dev == b.st_dev &&
                  a.st_ino == b.st_ino))
                 return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
-                                 "storage pool '%s' has the same target path '%s' as pool '%s'",
-                                 def->name, def->target_path, other->def->name);
+                                 "operation failed: Storage source conflict with pool: '%s'",
+                                 other->def->name);
         }
     }
     return 0;
@@ -219,17 +220,22 @@ check_new_def(StorageDriver *drv, const StoragePoolDef *def, StoragePool **ret_e
     StoragePool *by_name = find_name(drv, def->name);
     StoragePool *by_uuid = find_uuid(drv, &def->uuid);
     char uuid[UUID_STRING_LEN];
+    int r;
 
+    /* libvirt's order and words: the name, the folder, then the uuid. */
     if (by_name && !uuid_equal(&by_name->def->uuid, &def->uuid))
         return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
-                         "pool '%s' is already defined with uuid %s", def->name,
+                         "operation failed: pool '%s' already exists with uuid %s", def->name,
                          uuid_format(&by_name->def->uuid, uuid));
+    r = check_duplicate_target(drv, def, error);
+    if (r < 0)
+        return r;
     if (by_uuid && !by_name)
         return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
-                         "pool '%s' already exists with uuid %s", by_uuid->def->name,
-                         uuid_format(&def->uuid, uuid));
+                         "operation failed: pool '%s' is already defined with uuid %s",
+                         by_uuid->def->name, uuid_format(&def->uuid, uuid));
     *ret_existing = by_name;
-    return check_duplicate_target(drv, def, error);
+    return 0;
 }
 
 static int
@@ -455,9 +461,27 @@ storage_pool_create_xml(StorageDriver *drv, const char *xml, unsigned flags, Sto
         r = check_new_def(drv, def, &existing, error);
     if (r < 0)
         return r;
-    if (existing)
+    if (existing && existing->active)
         return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
-                         "storage pool '%s' is already defined", def->name);
+                         "Requested operation is not valid: pool is already active as '%s'",
+                         def->name);
+    if (existing) {
+        /* As libvirt: an inactive definition of the same name and uuid is
+         * started with the given XML as its live definition; the persistent
+         * one comes back when the pool stops. */
+        StoragePoolDef *persistent = existing->def;
+
+        existing->next_def = persistent;
+        existing->def = steal_ptr(def);
+        r = storage_pool_start(existing, flags, error);
+        if (r < 0) {
+            storage_pool_def_free(existing->def);
+            existing->def = steal_ptr(existing->next_def);
+            return r;
+        }
+        *ret = existing;
+        return 0;
+    }
 
     /* Quiet until it works: a failed create leaves nothing, not even a
      * signal about an object that came and went. */

@@ -6,7 +6,10 @@ virtstoraged and to libvirtd, and must give the same answers.
 - An empty <allocation/> is no value: the volume is created.
 - A qcow2 volume over a backing file whose format the XML does not give
   records the probed format in its header (qemu-img's backing format) and
-  shows it in its XML."""
+  shows it in its XML.
+- Creating a pool over its own inactive definition starts it; while it is
+  active, or with another uuid, the create is refused with libvirt's
+  codes."""
 
 import json
 import os
@@ -63,6 +66,51 @@ def answers(uri, area):
         shutil.rmtree(path, ignore_errors=True)
 
 
+def create_over_definition(uri, area):
+    """Creating a pool whose inactive definition exists (same name and
+    uuid) starts it; an active one, or another uuid, is refused."""
+    import libvirt
+    c = libvirt.open(uri)
+    path = tempfile.mkdtemp(prefix="cpool-", dir=area)
+    name = os.path.basename(path)
+    out = {}
+
+    def code_of(fn):
+        """"ok", or the error's code and its message with the names and
+        uuids of this run taken out."""
+        try:
+            fn()
+            return "ok"
+        except libvirt.libvirtError as e:
+            msg = e.get_error_message().replace(name, "NAME").replace(name + "x", "OTHER")
+            for u in (uuid_of, "0f0f0f0f-1111-4222-8333-444455556666"):
+                msg = msg.replace(u, "UUID")
+            return (e.get_error_code(), msg)
+    pool = c.storagePoolDefineXML(POOL_XML.format(name=name, path=path), 0)
+    uuid_of = pool.UUIDString()
+    try:
+        xml = pool.XMLDesc(0)
+        out["create over the inactive definition"] = code_of(
+            lambda: c.storagePoolCreateXML(xml, 0))
+        out["active, persistent after"] = (pool.isActive(), pool.isPersistent())
+        out["create while active"] = code_of(lambda: c.storagePoolCreateXML(xml, 0))
+        pool.destroy()
+        out["after destroy: active, defined"] = (pool.isActive(), name in c.listDefinedStoragePools())
+        other = POOL_XML.format(name=name, path=path).replace(
+            "<name>", "<uuid>%s</uuid><name>" % "0f0f0f0f-1111-4222-8333-444455556666")
+        out["create, same name, other uuid"] = code_of(lambda: c.storagePoolCreateXML(other, 0))
+        out["define, same name, other uuid"] = code_of(lambda: c.storagePoolDefineXML(other, 0))
+        renamed = xml.replace("<name>%s</name>" % name, "<name>%sx</name>" % name)
+        out["define, same uuid, other name"] = code_of(lambda: c.storagePoolDefineXML(renamed, 0))
+        return out
+    finally:
+        if pool.isActive():
+            pool.destroy()
+        pool.undefine()
+        c.close()
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def test_volumes_as_libvirtd_makes_them(fx):
     fx.storaged = harness.Daemon(fx.root, fx.bus, name="virtstoraged",
                                  bus_name="org.libvirt.storage")
@@ -73,6 +121,15 @@ def test_volumes_as_libvirtd_makes_them(fx):
     area = os.path.join(fx.root, "area")
     os.makedirs(area)
     ours = answers(proxy.uri, area)
+    ours_create = create_over_definition(proxy.uri, area)
+    import libvirt
+    check_eq(ours_create["create over the inactive definition"], "ok", "create over a definition")
+    check_eq(ours_create["active, persistent after"], (1, 1), "the pool it started")
+    check_eq(ours_create["create while active"][0], libvirt.VIR_ERR_OPERATION_INVALID,
+             "create while active")
+    check_eq(ours_create["after destroy: active, defined"], (0, True), "after destroy")
+    check_eq(ours_create["create, same name, other uuid"][0], libvirt.VIR_ERR_OPERATION_FAILED,
+             "create with another uuid")
     want_base = ours["overlay: XML backing path"]
     check(want_base and want_base.endswith("/base.img"), "backing path %r" % want_base)
     check_eq(ours["empty: capacity"], 1 << 20, "capacity with an empty allocation")
@@ -85,8 +142,13 @@ def test_volumes_as_libvirtd_makes_them(fx):
     lv = proxy_bench.Libvirtd()
     try:
         theirs = answers(lv.uri, area)
+        theirs_create = create_over_definition(lv.uri, area)
     finally:
         lv.close()
+    harness.log("pool creates and defines, ours: %r" % ours_create)
+    harness.log("pool creates and defines, libvirtd's: %r" % theirs_create)
+    for k in ours_create:
+        check_eq(ours_create[k], theirs_create[k], "%s (ours, libvirtd's)" % k)
     for k in ours:
         if k.endswith("path") or k.endswith("file"):
             check_eq(os.path.basename(ours[k]), os.path.basename(theirs[k]),

@@ -404,10 +404,10 @@ def test_bad_input(fx):
     expect_error("OperationInvalid", c.call, p, POOL, "StorageVolCreateXML", "su",
                  vol_xml("q.qcow2", MiB, "qcow2", backing=("/nonexistent.qcow2", "qcow2")), 0)
     expect_error("XmlError", connect, ctx, "StoragePoolDefineXML", "su", "<pool type='dir'>", 0)
-    # Two pools on one folder.
+    # Two pools on one folder: libvirt's words, naming the pool that has it.
     msg = expect_error("OperationFailed", connect, ctx, "StoragePoolDefineXML", "su",
                        pool_xml("twin", target), 0)
-    check(target in msg, msg)
+    check("Storage source conflict with pool: 'bad'" in msg, msg)
     # A pool whose target is a file.
     filepath = os.path.join(outside, "x")
     q = connect(ctx, "StoragePoolDefineXML", "su", pool_xml("onfile", filepath), 0)
