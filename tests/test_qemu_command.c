@@ -398,6 +398,8 @@ main(void)
         { "usb-ich9", 0 },
         { "cputune", 0 },
         { "qemu-commandline", 0 },
+        { "disk-shareable", 0 },
+        { "disk-shareable-qcow2", 0 },
         { "ubuntu_20_04", T_KVM | T_TAP | T_VNC },
         { "centos7u2-1", T_KVM | T_TAP | T_VNC },
     };

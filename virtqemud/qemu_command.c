@@ -657,6 +657,12 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
     if (d->readonly && !cdrom && (d->target_bus == DISK_BUS_IDE || d->target_bus == DISK_BUS_SATA))
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                          "readonly ide disks are not supported");
+    /* A writable disk shared between guests: QEMU must let another process
+     * write the image (share-rw), and only a raw image can be shared so. */
+    if (d->shareable && !d->readonly && !cdrom && d->driver_type && !STREQ(d->driver_type, "raw"))
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "shared access for disk '%s' requires use of supported storage format",
+                         target);
 
     if (path) {
         const char *proto = "file";
@@ -679,10 +685,11 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
         drive = T(c, ",drive=libvirt-%zu-format", i + 1);
     }
 
-    dev_extra = T(c, "%s,id=%s%s%s%s", drive, d->alias,
+    dev_extra = T(c, "%s,id=%s%s%s%s%s", drive, d->alias,
                   bootindex > 0 ? T(c, ",bootindex=%d", bootindex) : "",
                   cache ? (cache->write_cache ? ",write-cache=on" : ",write-cache=off") : "",
-                  d->serial ? T(c, ",serial=%s", E(c, d->serial)) : "");
+                  d->serial ? T(c, ",serial=%s", E(c, d->serial)) : "",
+                  d->shareable && !d->readonly && !cdrom ? ",share-rw=on" : "");
 
     switch (d->target_bus) {
     case DISK_BUS_VIRTIO:
