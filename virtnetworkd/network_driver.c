@@ -630,8 +630,9 @@ check_conflicts(NetworkDriver *drv, const NetworkDef *def, bool active_only, Err
     return 0;
 }
 
-int
-network_start(Network *net, Error *error)
+/* Starts @net from @src (its definition, or the XML of a create over it). */
+static int
+network_start_from(Network *net, const NetworkDef *src, Error *error)
 {
     NetworkDriver *drv = net->drv;
     auto_cleanup(network_def_freep) NetworkDef *live = NULL;
@@ -642,7 +643,7 @@ network_start(Network *net, Error *error)
     if (net->active)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: network is already active");
-    live = network_def_copy(net->def);
+    live = network_def_copy(src);
     def = live;
     r = check_conflicts(drv, def, true, error);
     if (r < 0)
@@ -697,6 +698,12 @@ network_start(Network *net, Error *error)
     log_info("network '%s' started on bridge '%s'", def->name, def->bridge);
     emit_event(net, NETWORK_EVENT_STARTED);
     return 0;
+}
+
+int
+network_start(Network *net, Error *error)
+{
+    return network_start_from(net, net->def, error);
 }
 
 int
@@ -856,9 +863,18 @@ network_driver_create_xml(NetworkDriver *drv, const char *xml, Network **ret, Er
             return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
                              "Requested operation is not valid: network '%s' is already "
                              "active", def->name);
-        return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
-                         "network '%s' already exists with uuid %s", def->name,
-                         uuid_format(&net->def->uuid, uuid));
+        if (!uuid_equal(&net->def->uuid, &def->uuid))
+            return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
+                             "network '%s' already exists with uuid %s", def->name,
+                             uuid_format(&net->def->uuid, uuid));
+        /* As libvirt: the inactive definition of the same name and uuid is
+         * started with the given XML as its live definition; it stays the
+         * persistent one. */
+        r = network_start_from(net, def, error);
+        if (r < 0)
+            return r;
+        *ret = net;
+        return 0;
     }
     net = network_add(drv, steal_ptr(def));
     r = network_start(net, error);

@@ -333,6 +333,30 @@ def test_bad_input(fx):
     expect_error("NoNetwork", n.connect, "NetworkLookupByName", "s", "late")
 
 
+def test_create_over_definition(fx):
+    """CreateXML of a network whose inactive definition has its name and
+    uuid starts it (the definition stays); active, or another uuid, is
+    refused with libvirt's codes."""
+    n = nd(fx)
+    xml = NAT_XML.replace("nat1", "over1").replace("vtest0", "vtest5").replace(
+        "10.123.45", "10.123.46")
+    path = n.connect("NetworkDefineXML", "s", xml)
+    full = n.net(path, "GetXMLDesc", "u", 0)
+    check_eq(n.connect("NetworkCreateXML", "s", full), path, "create over the definition")
+    check_eq(n.prop(path, "Active"), True, "active after the create")
+    check_eq(n.prop(path, "Persistent"), True, "still persistent")
+    check(link_exists("vtest5"), "its bridge")
+    expect_error("OperationInvalid", n.connect, "NetworkCreateXML", "s", full)
+    n.net(path, "Destroy")
+    check_eq(n.prop(path, "Active"), False, "inactive after destroy")
+    check_eq(n.connect("NetworkLookupByName", "s", "over1"), path, "still defined")
+    other = full.replace(n.prop(path, "UUID"), "0f0f0f0f-1111-4222-8333-444455556666")
+    msg = expect_error("OperationFailed", n.connect, "NetworkCreateXML", "s", other)
+    check("already exists with uuid" in msg, msg)
+    check(not link_exists("vtest5"), "bridge after the refused create")
+    n.net(path, "Undefine")
+
+
 def test_undefine(fx):
     n = nd(fx)
     ev = n.events()
