@@ -31,42 +31,16 @@ pin_generated(DomainDef *def)
                      (unsigned) (i & 0xff));
 }
 
-static int
-rt_parse_domain(const char *xml, void **ret, Error *error)
-{
-    DomainDef *def = NULL;
-    int r = domain_def_parse(xml, &def, error);
-
-    *ret = def;
-    return r;
-}
-
-/* Live data kept, passwords kept. */
-static char *
-rt_format_domain(void *def)
-{
-    return domain_def_format(def, -1, DOMAIN_DEF_FORMAT_SECURE);
-}
-
-static void
-rt_free_domain(void *def)
-{
-    domain_def_free(def);
-}
-
 static void
 rt_pin_domain(void *def)
 {
     pin_generated(def);
 }
 
-static const RtOps domain_ops = {
-    .dir = DATA_DIR,
-    .parse = rt_parse_domain,
-    .format = rt_format_domain,
-    .free = rt_free_domain,
-    .pin = rt_pin_domain,
-};
+/* Live data kept, passwords kept. */
+RT_DEFINE_OPS(domain_ops, DomainDef, domain_def_parse(xml, def, error),
+              domain_def_format(d, -1, DOMAIN_DEF_FORMAT_SECURE), domain_def_free,
+              .dir = DATA_DIR, .pin = rt_pin_domain);
 
 #define TEST_ROUND_TRIP(name) rt_round_trip(&domain_ops, name)
 #define TEST_PARSE_FAILS(name, code) rt_parse_fails(&domain_ops, name, code)

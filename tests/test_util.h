@@ -114,6 +114,33 @@ typedef struct RtOps {
     const char *fail_prefix;  /* may be NULL: failing cases are PREFIXNAME.xml/.err */
 } RtOps;
 
+/* Defines @var, the RtOps of definitions of type @Type: @parse_call is
+ * the parse with `xml`, `def` (a Type ** to fill) and `error` in scope,
+ * @format_call the format of `d` (a Type *), @free_fn the free; the rest
+ * initializes the other fields (.dir, .pin, .fail_prefix). */
+#define RT_DEFINE_OPS(var, Type, parse_call, format_call, free_fn, ...) \
+    static int \
+    var##_parse(const char *xml, void **ret, Error *error) \
+    { \
+        Type *def_ = NULL, **def = &def_; \
+        int r_ = (parse_call); \
+        *ret = def_; \
+        return r_; \
+    } \
+    static char * \
+    var##_format(void *obj_) \
+    { \
+        Type *d = obj_; \
+        return (format_call); \
+    } \
+    static void \
+    var##_free(void *obj_) \
+    { \
+        free_fn(obj_); \
+    } \
+    static const RtOps var = { .parse = var##_parse, .format = var##_format, \
+                               .free = var##_free, __VA_ARGS__ }
+
 static inline bool
 rt_regenerate(void)
 {

@@ -16,50 +16,19 @@
 
 #define DATA_DIR TEST_DATA_DIR "/network_def"
 
-static int
-rt_parse_network(const char *xml, void **ret, Error *error)
-{
-    NetworkDef *def = NULL;
-    int r = network_def_parse(xml, &def, error);
-
-    *ret = def;
-    return r;
-}
-
-static char *
-rt_format_network(void *def)
-{
-    return network_def_format(def, 0);
-}
-
-static void
-rt_free_network(void *def)
-{
-    network_def_free(def);
-}
-
 static void
 rt_pin_uuid(void *def)
 {
     uuid_parse("00000000-0000-4000-8000-000000000001", &((NetworkDef *) def)->uuid);
 }
 
-static const RtOps network_ops = {
-    .dir = DATA_DIR,
-    .parse = rt_parse_network,
-    .format = rt_format_network,
-    .free = rt_free_network,
-    .fail_prefix = "fail-",
-};
-
+RT_DEFINE_OPS(network_ops, NetworkDef, network_def_parse(xml, def, error),
+              network_def_format(d, 0), network_def_free, .dir = DATA_DIR,
+              .fail_prefix = "fail-");
 /* For a definition without a UUID: the generated one is pinned. */
-static const RtOps network_ops_pinned = {
-    .dir = DATA_DIR,
-    .parse = rt_parse_network,
-    .format = rt_format_network,
-    .free = rt_free_network,
-    .pin = rt_pin_uuid,
-};
+RT_DEFINE_OPS(network_ops_pinned, NetworkDef, network_def_parse(xml, def, error),
+              network_def_format(d, 0), network_def_free, .dir = DATA_DIR,
+              .pin = rt_pin_uuid);
 
 static void
 test_round_trip(const char *name, bool pin_uuid)

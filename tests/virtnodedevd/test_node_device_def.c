@@ -14,34 +14,8 @@
 
 #define DATA_DIR TEST_DATA_DIR "/node_device_def"
 
-static int
-rt_parse_nodedev(const char *xml, void **ret, Error *error)
-{
-    NodeDeviceDef *def = NULL;
-    int r = node_device_def_parse(xml, &def, error);
-
-    *ret = def;
-    return r;
-}
-
-static char *
-rt_format_nodedev(void *def)
-{
-    return node_device_def_format(def);
-}
-
-static void
-rt_free_nodedev(void *def)
-{
-    node_device_def_free(def);
-}
-
-static const RtOps nodedev_ops = {
-    .dir = DATA_DIR,
-    .parse = rt_parse_nodedev,
-    .format = rt_format_nodedev,
-    .free = rt_free_nodedev,
-};
+RT_DEFINE_OPS(nodedev_ops, NodeDeviceDef, node_device_def_parse(xml, def, error),
+              node_device_def_format(d), node_device_def_free, .dir = DATA_DIR);
 
 static void
 test_parse_fails(const char *name, int code, const char *xml)

@@ -4,34 +4,9 @@
 #include "test_util.h"
 #include "storage_pool_def.h"
 
-static int
-parse(const char *xml, void **ret, Error *error)
-{
-    StoragePoolDef *def = NULL;
-    int r = storage_pool_def_parse(xml, &def, error);
-
-    *ret = def;
-    return r;
-}
-
-static char *
-format(void *def)
-{
-    return storage_pool_def_format(def);
-}
-
-static void
-free_def(void *def)
-{
-    storage_pool_def_free(def);
-}
-
-static const RtOps ops = {
-    .dir = TEST_DATA_DIR "/storage_pool_def",
-    .parse = parse,
-    .format = format,
-    .free = free_def,
-};
+RT_DEFINE_OPS(ops, StoragePoolDef, storage_pool_def_parse(xml, def, error),
+              storage_pool_def_format(d), storage_pool_def_free,
+              .dir = TEST_DATA_DIR "/storage_pool_def");
 
 static void
 check_clean(const char *in, const char *out)

@@ -4,34 +4,9 @@
 #include "test_util.h"
 #include "storage_vol_def.h"
 
-static int
-parse(const char *xml, void **ret, Error *error)
-{
-    StorageVolDef *def = NULL;
-    int r = storage_vol_def_parse(xml, 0, &def, error);
-
-    *ret = def;
-    return r;
-}
-
-static char *
-format(void *def)
-{
-    return storage_vol_def_format(def);
-}
-
-static void
-free_def(void *def)
-{
-    storage_vol_def_free(def);
-}
-
-static const RtOps ops = {
-    .dir = TEST_DATA_DIR "/storage_vol_def",
-    .parse = parse,
-    .format = format,
-    .free = free_def,
-};
+RT_DEFINE_OPS(ops, StorageVolDef, storage_vol_def_parse(xml, 0, def, error),
+              storage_vol_def_format(d), storage_vol_def_free,
+              .dir = TEST_DATA_DIR "/storage_vol_def");
 
 static void
 test_values(void)
