@@ -314,6 +314,36 @@ online_cpus(const char *sysroot, unsigned **ret, size_t *ret_n, Error *error)
     return 0;
 }
 
+int
+node_get_cpu_map(const char *sysroot, bool **ret_map, size_t *ret_ncpus, unsigned *ret_online,
+                 Error *error)
+{
+    auto_cleanup(free_ptr) char *data = NULL;
+    auto_cleanup(free_ptr) unsigned *present = NULL, *online = NULL;
+    size_t n_present = 0, n_online = 0, ncpus = 0;
+    bool *map;
+    int r;
+
+    r = online_cpus(sysroot, &online, &n_online, error);
+    if (r < 0)
+        return r;
+    if (read_sys(sysroot, "sys/devices/system/cpu/present", &data) == 0 &&
+        parse_cpulist(data, &present, &n_present) == 0)
+        for (size_t i = 0; i < n_present; i++)
+            if (present[i] + 1 > ncpus)
+                ncpus = present[i] + 1;
+    for (size_t i = 0; i < n_online; i++)
+        if (online[i] + 1 > ncpus)
+            ncpus = online[i] + 1;
+    map = xcalloc(ncpus + 1, sizeof(bool));
+    for (size_t i = 0; i < n_online; i++)
+        map[online[i]] = true;
+    *ret_map = map;
+    *ret_ncpus = ncpus;
+    *ret_online = (unsigned) n_online;
+    return 0;
+}
+
 static bool
 cpu_is_online(const unsigned *online, size_t n, unsigned id)
 {

@@ -20,6 +20,11 @@ typedef struct NodeInfo {    /* libvirt's virNodeInfo */
 } NodeInfo;
 
 int node_get_info(const char *sysroot, NodeInfo *ret, Error *error);
+/* libvirt's virNodeGetCPUMap: *ret_ncpus is the highest present CPU id plus
+ * one, *ret_map (a new array of that many) says which are online, and
+ * *ret_online how many. */
+int node_get_cpu_map(const char *sysroot, bool **ret_map, size_t *ret_ncpus,
+                     unsigned *ret_online, Error *error);
 
 /* libvirt's keys, values in nanoseconds: "kernel", "user", "idle", "iowait"
  * (from /proc/stat; USER_HZ ticks converted). cpu_num -1 = all. Unknown cpu:

@@ -306,6 +306,35 @@ h_is_secure(Call *call, void *args, void *ret_, Error *error)
 /* ---- node --------------------------------------------------------------- */
 
 static int
+h_node_get_cpu_map(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_node_get_cpu_map_args *args = args_;
+    remote_node_get_cpu_map_ret *ret = ret_;
+    auto_cleanup(free_ptr) bool *map = NULL;
+    size_t ncpus = 0;
+    unsigned online = 0;
+    int r;
+
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNodeGetCPUMap", args->flags);
+    r = node_get_cpu_map("/", &map, &ncpus, &online, error);
+    if (r < 0)
+        return r;
+    if (args->need_map) {
+        ret->cpumap.cpumap_len = (u_int) ((ncpus + 7) / 8);
+        ret->cpumap.cpumap_val = xcalloc(ret->cpumap.cpumap_len + 1, 1);
+        for (size_t c = 0; c < ncpus; c++)
+            if (map[c])
+                ret->cpumap.cpumap_val[c / 8] |= (char) (1 << (c % 8));
+    }
+    if (args->need_online)
+        ret->online = online;
+    ret->ret = (int) ncpus;
+    return 0;
+}
+
+static int
 h_node_get_info(Call *call, void *args, void *ret_, Error *error)
 {
     remote_node_get_info_ret *ret = ret_;
@@ -467,6 +496,7 @@ const ProcDef connect_procs[] = {
             PROC_RO),
     PROC_R(REMOTE_PROC_CONNECT_IS_SECURE, connect_is_secure, h_is_secure, PROC_RO),
     PROC_R(REMOTE_PROC_NODE_GET_INFO, node_get_info, h_node_get_info, PROC_RO),
+    PROC_AR(REMOTE_PROC_NODE_GET_CPU_MAP, node_get_cpu_map, h_node_get_cpu_map, PROC_RO),
     PROC_R(REMOTE_PROC_NODE_GET_FREE_MEMORY, node_get_free_memory, h_node_free_memory, PROC_RO),
     PROC_AR(REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, node_get_cells_free_memory,
             h_node_cells_free_memory, PROC_RO),

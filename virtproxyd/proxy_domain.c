@@ -1020,6 +1020,53 @@ vcpus_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     return 0;
 }
 
+/* libvirt's cpumaps: @ncpumaps rows of @maplen bytes, bit c of row v set
+ * when vCPU v may run on host CPU c; num is how many rows are filled. */
+static int
+vcpu_pin_info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_vcpu_pin_info_args *args = call->args;
+    remote_domain_get_vcpu_pin_info_ret *ret = ret_;
+    size_t maplen = (size_t) args->maplen;
+    int v = 0, r;
+
+    ret->cpumaps.cpumaps_len = (u_int) ((size_t) args->ncpumaps * maplen);
+    ret->cpumaps.cpumaps_val = xcalloc(ret->cpumaps.cpumaps_len + 1, 1);
+    r = sd_bus_message_enter_container(reply, 'a', "ab");
+    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'a', "b")) > 0) {
+        int on, c = 0;
+
+        while ((r = sd_bus_message_read(reply, "b", &on)) > 0) {
+            if (v < args->ncpumaps && (size_t) c < maplen * 8 && on)
+                ret->cpumaps.cpumaps_val[v * maplen + c / 8] |= (char) (1 << (c % 8));
+            c++;
+        }
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r >= 0) {
+            v++;
+            r = 1;
+        }
+    }
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the vCPU pinning of a domain");
+    ret->num = v < args->ncpumaps ? v : args->ncpumaps;
+    return 0;
+}
+
+static int
+h_get_vcpu_pin_info(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_vcpu_pin_info_args *args = args_;
+
+    if (args->ncpumaps < 1 || args->ncpumaps > REMOTE_VCPUINFO_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s", "ncpumaps > REMOTE_VCPUINFO_MAX");
+    if (args->maplen < 1 || (size_t) args->ncpumaps * args->maplen > REMOTE_CPUMAPS_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "maxinfo * maplen > REMOTE_CPUMAPS_MAX");
+    return dom_call(call, args, "GetVcpuPinInfo", vcpu_pin_info_reply, error, "u", args->flags);
+}
+
 static int
 h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
 {
@@ -1178,6 +1225,8 @@ const ProcDef domain_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_GET_OS_TYPE, domain_get_os_type, h_get_os_type, RO),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_VCPUS, domain_get_vcpus, h_get_vcpus, RO),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, domain_get_vcpus_flags, h_get_vcpus_flags, RO),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, domain_get_vcpu_pin_info, h_get_vcpu_pin_info,
+            RO),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, domain_get_max_vcpus, h_get_max_vcpus, RO),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, domain_get_max_memory, h_get_max_memory, RO),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, domain_set_max_memory, h_set_max_memory, 0),

@@ -101,6 +101,46 @@ vcpu_pin(const DomainDef *def, size_t vcpu)
     return def->vcpu_cpuset;
 }
 
+int
+qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **ret_maps,
+                              size_t *ret_nvcpus, Error *error)
+{
+    const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG;
+    const DomainDef *def;
+    auto_cleanup(free_ptr) bool *maps = NULL;
+    size_t nvcpus;
+
+    if (flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function GetVcpuPinInfo", flags & ~known);
+    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are "
+                         "mutually exclusive");
+    if ((flags & DOMAIN_AFFECT_LIVE) && !qemu_domain_is_active(dom))
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not running");
+    def = (flags & DOMAIN_AFFECT_CONFIG) || !dom->live ? dom->def : dom->live;
+    nvcpus = def->vcpus;
+    maps = xcalloc(nvcpus * ncpus + 1, sizeof(bool));
+    for (size_t v = 0; v < nvcpus; v++) {
+        const char *pin = vcpu_pin(def, v);
+        cpu_set_t set;
+
+        /* No pin: every host CPU, as libvirt shows it. */
+        if (!pin || cpuset_parse(pin, &set, NULL) < 0) {
+            for (size_t c = 0; c < ncpus; c++)
+                maps[v * ncpus + c] = true;
+            continue;
+        }
+        for (size_t c = 0; c < ncpus && c < CPU_SETSIZE; c++)
+            maps[v * ncpus + c] = CPU_ISSET(c, &set);
+    }
+    *ret_maps = steal_ptr(maps);
+    *ret_nvcpus = nvcpus;
+    return 0;
+}
+
 /* ---- cgroups ----------------------------------------------------------- */
 
 /* Where the cpu controller is, and our own place in it. */

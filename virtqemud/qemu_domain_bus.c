@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bus_object.h"
 #include "bus_util.h"
@@ -230,6 +231,45 @@ bus_get_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return sd_bus_reply_method_return(m, "u", qemu_domain_get_vcpus(dom, flags));
 }
 
+/* One array of booleans per vCPU, one boolean per host CPU (libvirt-dbus's
+ * shape of virDomainGetVcpuPinInfo). */
+static int
+bus_get_vcpu_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    auto_cleanup(free_ptr) bool *maps = NULL;
+    Error error = ERROR_INIT;
+    sd_bus_message *reply = NULL;
+    size_t nvcpus = 0;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    if (ncpus < 1)
+        ncpus = 1;
+    r = qemu_domain_get_vcpu_pin_info(userdata, flags, (size_t) ncpus, &maps, &nvcpus, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_open_container(reply, 'a', "ab");
+    for (size_t v = 0; r >= 0 && v < nvcpus; v++) {
+        r = sd_bus_message_open_container(reply, 'a', "b");
+        for (long c = 0; r >= 0 && c < ncpus; c++)
+            r = sd_bus_message_append(reply, "b", (int) maps[v * (size_t) ncpus + c]);
+        if (r >= 0)
+            r = sd_bus_message_close_container(reply);
+    }
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    if (r >= 0)
+        r = sd_bus_send(NULL, reply, NULL);
+    sd_bus_message_unref(reply);
+    return r;
+}
+
 static int
 bus_memory_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
@@ -426,6 +466,9 @@ static const sd_bus_vtable domain_vtable[] = {
                             bus_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("u", stats, "u", flags),
                             SD_BUS_RESULT("a{sv}", records), bus_get_stats,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetVcpuPinInfo", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("aab", vcpuPinInfo), bus_get_vcpu_pin_info,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetVcpus", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("u", vcpus),
                             bus_get_vcpus, SD_BUS_VTABLE_UNPRIVILEGED),

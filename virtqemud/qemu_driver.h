@@ -206,6 +206,11 @@ bool qemu_domain_is_active(const Domain *dom);
 char *qemu_domain_get_xml(const Domain *dom, unsigned flags);
 void qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason);
 unsigned qemu_domain_get_vcpus(const Domain *dom, unsigned flags);
+/* The CPU affinity of each vCPU over @ncpus host CPUs (virDomainAffectFlags:
+ * the live definition or the persistent one): a new array of *ret_nvcpus
+ * rows of @ncpus booleans; an unpinned vCPU may run anywhere. */
+int qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **ret_maps,
+                                  size_t *ret_nvcpus, Error *error);
 /* CPU time of the QEMU process (user + system), in nanoseconds; 0 inactive. */
 uint64_t qemu_domain_cpu_time(const Domain *dom, uint64_t *ret_user, uint64_t *ret_system);
 /* CPU time of vCPU @i's thread in nanoseconds, or 0. */

@@ -1,0 +1,92 @@
+"""Domain calls answered as Debian's libvirtd answers them, in the same run
+(libvirtd started in a private mount namespace, as bench/proxy_bench.py
+starts it): `virsh vcpupin` without arguments prints each vCPU's affinity,
+from <vcpu cpuset> and <cputune><vcpupin>, the same through virtproxyd and
+through libvirtd; so do `virsh nodecpumap` and virNodeGetCPUMap."""
+
+import os
+import shutil
+import sys
+import uuid as uuidlib
+
+import harness
+from harness import check, check_eq
+import proxyfx
+from proxyfx import virsh
+
+sys.path.insert(0, os.path.join(harness.SRCDIR, "bench"))
+
+NCPUS = os.sysconf("SC_NPROCESSORS_CONF")
+LAST = NCPUS - 1
+
+DOMAINS = {
+    "pin-none": "<vcpu>2</vcpu>",
+    "pin-cpuset": "<vcpu cpuset='%d'>2</vcpu>" % LAST,
+    "pin-vcpupin": ("<vcpu>3</vcpu><cputune><vcpupin vcpu='1' cpuset='0'/>"
+                    "<vcpupin vcpu='2' cpuset='0-%d'/></cputune>" % LAST),
+}
+
+
+def domain_xml(name, vcpu):
+    return """<domain type='qemu'><name>%s</name><uuid>%s</uuid>
+  <memory unit='MiB'>64</memory>%s
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>""" % (
+        name, uuidlib.uuid4(), vcpu)
+
+
+def answers(uri, root):
+    import libvirt
+    c = libvirt.open(uri)
+    out = {"nodecpumap": virsh(uri, "nodecpumap")[0], "getCPUMap": c.getCPUMap()}
+    try:
+        for name, vcpu in DOMAINS.items():
+            path = os.path.join(root, name + ".xml")
+            with open(path, "w") as f:
+                f.write(domain_xml(name, vcpu))
+            virsh(uri, "define", path)
+            out[name + " virsh"] = virsh(uri, "vcpupin", name)[0]
+            out[name + " config"] = [tuple(row) for row in c.lookupByName(name).vcpuPinInfo(
+                libvirt.VIR_DOMAIN_AFFECT_CONFIG)]
+            try:
+                c.lookupByName(name).vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_LIVE)
+                out[name + " live"] = "ok"
+            except libvirt.libvirtError as e:
+                out[name + " live"] = e.get_error_code()
+    finally:
+        for name in DOMAINS:
+            try:
+                c.lookupByName(name).undefine()
+            except libvirt.libvirtError:
+                pass
+        c.close()
+    return out
+
+
+def test_vcpupin_as_libvirtd(fx):
+    proxy = proxyfx.Proxy(fx, "")
+    proxy.start()
+    ours = answers(proxy.uri, fx.root)
+    check_eq(ours["pin-cpuset config"], [(False,) * LAST + (True,)] * 2, "cpuset pins")
+    check_eq(ours["pin-vcpupin config"][1], (True,) + (False,) * LAST, "vcpupin 1")
+    check_eq(ours["pin-none config"], [(True,) * NCPUS] * 2, "no pins")
+    import libvirt
+    check_eq(ours["pin-none live"], libvirt.VIR_ERR_OPERATION_INVALID, "live of inactive")
+    check_eq(ours["pin-none virsh"].split(), ["0", "0-%d" % LAST, "1", "0-%d" % LAST],
+             "virsh -q vcpupin of an unpinned domain")
+
+    import proxy_bench
+    if not (os.path.exists(proxy_bench.LIBVIRTD) and shutil.which("unshare")):
+        raise harness.Skip("Debian's libvirtd is not installed")
+    lv = proxy_bench.Libvirtd()
+    try:
+        theirs = answers(lv.uri, fx.root)
+    finally:
+        lv.close()
+    for k in ours:
+        check_eq(ours[k], theirs[k], "%s (ours, libvirtd's)" % k)
+    harness.log("vcpupin as libvirtd: %r" % ours)
+
+
+if __name__ == "__main__":
+    harness.main(globals())
