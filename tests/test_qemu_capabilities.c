@@ -212,7 +212,7 @@ test_cache(void)
      * pinned here). */
     if (caps && caps->n_emulators == 1) {
         caps->emulators[0].kvm = false;
-        char *xml = qemu_caps_format_capabilities(caps);
+        char *xml = qemu_caps_format_capabilities(caps, 64055, 64055);
         char *norm = replace_all(xml, bindir, "@BINDIR@");
         xmlDoc *doc = parse_xml(xml, "capabilities");
         xmlFreeDoc(doc);
@@ -317,7 +317,7 @@ test_real_host(void)
     }
     CHECK(emu && emu->kvm == qemu_caps_kvm_available());
 
-    char *xml = qemu_caps_format_capabilities(caps);
+    char *xml = qemu_caps_format_capabilities(caps, 64055, 64055);
     xmlDoc *doc = parse_xml(xml, "capabilities");
     if (doc) {
         CHECK_XPATH(doc, "/capabilities/host/cpu/arch", uts.machine);
@@ -328,6 +328,8 @@ test_real_host(void)
         CHECK_XPATH(doc, "/capabilities/guest/arch[@name='x86_64']/domain[@type='qemu']/@type",
                     "qemu");
         CHECK_XPATH(doc, "/capabilities/host/secmodel/model", "none");
+        CHECK_XPATH(doc, "/capabilities/host/secmodel[model='dac']/baselabel[@type='qemu']",
+                    "+64055:+64055");
         CHECK_XPATH(doc, "/capabilities/host/topology/cells/@num", "1");
         xmlFreeDoc(doc);
     }

@@ -906,7 +906,7 @@ format_guest(Buf *b, const QemuEmulator *emu)
 /* Huge pages, distances and the IOMMU are read from caps->sysroot here:
  * they change at run time, so they are not part of the probe. */
 char *
-qemu_caps_format_capabilities(const QemuHostCaps *caps)
+qemu_caps_format_capabilities(const QemuHostCaps *caps, uid_t qemu_user, gid_t qemu_group)
 {
     const char *sysroot = caps->sysroot ? caps->sysroot : "/";
     Buf b = { 0 };
@@ -931,9 +931,19 @@ qemu_caps_format_capabilities(const QemuHostCaps *caps)
     buf_printf(&b, "    </migration_features>\n");
     if (caps->n_cells)
         format_cells(&b, caps, sysroot);
+    /* libvirt's two models without SELinux or AppArmor: none, and DAC with
+     * the ids QEMU runs as. */
     buf_printf(&b, "    <secmodel>\n");
     buf_printf(&b, "      <model>none</model>\n");
     buf_printf(&b, "      <doi>0</doi>\n");
+    buf_printf(&b, "    </secmodel>\n");
+    buf_printf(&b, "    <secmodel>\n");
+    buf_printf(&b, "      <model>dac</model>\n");
+    buf_printf(&b, "      <doi>0</doi>\n");
+    buf_printf(&b, "      <baselabel type='kvm'>+%u:+%u</baselabel>\n", (unsigned) qemu_user,
+               (unsigned) qemu_group);
+    buf_printf(&b, "      <baselabel type='qemu'>+%u:+%u</baselabel>\n", (unsigned) qemu_user,
+               (unsigned) qemu_group);
     buf_printf(&b, "    </secmodel>\n");
     buf_printf(&b, "  </host>\n\n");
 

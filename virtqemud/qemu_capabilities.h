@@ -3,6 +3,8 @@
  * them and from node_info. */
 #pragma once
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -54,7 +56,9 @@ DEFINE_FREEP(QemuHostCaps, qemu_host_caps_free)
 /* libvirt's <capabilities>: host (uuid, cpu, power_management, iommu,
  * migration_features, topology cells, secmodel none) and one <guest> per
  * emulator arch. Returns a new string. */
-char *qemu_caps_format_capabilities(const QemuHostCaps *caps);
+/* The host's capabilities; QEMU runs as @qemu_user:@qemu_group (DAC). */
+char *qemu_caps_format_capabilities(const QemuHostCaps *caps, uid_t qemu_user,
+                                    gid_t qemu_group);
 
 /* libvirt's <domainCapabilities> for one emulator/arch/machine/virttype;
  * NULL/empty arguments pick the defaults (x86_64, the default machine, kvm if

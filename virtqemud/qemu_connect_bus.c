@@ -272,7 +272,11 @@ caps_ready(QemuDriver *drv, const QemuHostCaps *caps, const Error *caps_error, v
         r = qemu_caps_format_domain_capabilities(caps, call->emulator, call->arch,
                                                  call->machine, call->virttype, &xml, &error);
     } else {
-        xml = qemu_caps_format_capabilities(caps);
+        uid_t user;
+        gid_t group;
+
+        qemu_driver_qemu_ids(drv, &user, &group);
+        xml = qemu_caps_format_capabilities(caps, user, group);
     }
     if (r < 0) {
         error_to_bus(&error, r, &be);

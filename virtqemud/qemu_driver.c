@@ -102,6 +102,13 @@ qemu_driver_set_id(Domain *dom, int id)
         obj_list_set_id(&dom->drv->doms, dom, old);
 }
 
+void
+qemu_driver_qemu_ids(const QemuDriver *drv, uid_t *ret_user, gid_t *ret_group)
+{
+    *ret_user = drv->cfg.user;
+    *ret_group = drv->cfg.group;
+}
+
 size_t
 qemu_driver_count(const QemuDriver *drv)
 {

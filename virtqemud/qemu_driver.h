@@ -206,6 +206,8 @@ bool qemu_domain_is_active(const Domain *dom);
 char *qemu_domain_get_xml(const Domain *dom, unsigned flags);
 void qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason);
 unsigned qemu_domain_get_vcpus(const Domain *dom, unsigned flags);
+/* The user and group QEMU runs as (virtqemud.conf's user and group). */
+void qemu_driver_qemu_ids(const QemuDriver *drv, uid_t *ret_user, gid_t *ret_group);
 /* The CPU affinity of each vCPU over @ncpus host CPUs (virDomainAffectFlags:
  * the live definition or the persistent one): a new array of *ret_nvcpus
  * rows of @ncpus booleans; an unpinned vCPU may run anywhere. */

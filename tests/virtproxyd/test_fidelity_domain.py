@@ -2,7 +2,8 @@
 (libvirtd started in a private mount namespace, as bench/proxy_bench.py
 starts it): `virsh vcpupin` without arguments prints each vCPU's affinity,
 from <vcpu cpuset> and <cputune><vcpupin>, the same through virtproxyd and
-through libvirtd; so do `virsh nodecpumap` and virNodeGetCPUMap."""
+through libvirtd; so do `virsh nodecpumap`, virNodeGetCPUMap and the
+security models of the capabilities."""
 
 import os
 import shutil
@@ -39,6 +40,16 @@ def answers(uri, root):
     import libvirt
     c = libvirt.open(uri)
     out = {"nodecpumap": virsh(uri, "nodecpumap")[0], "getCPUMap": c.getCPUMap()}
+    # The security models of the capabilities, labels by their shape (each
+    # side's QEMU user differs: ours is virtqemud.conf's, root here).
+    import re
+    import xml.etree.ElementTree as ET
+    caps = ET.fromstring(c.getCapabilities())
+    out["secmodels"] = [
+        (m.findtext("model"), m.findtext("doi"),
+         [(b.get("type"), bool(re.fullmatch(r"\+\d+:\+\d+", b.text or "")))
+          for b in m.findall("baselabel")])
+        for m in caps.findall("host/secmodel")]
     try:
         for name, vcpu in DOMAINS.items():
             path = os.path.join(root, name + ".xml")
@@ -72,6 +83,7 @@ def test_vcpupin_as_libvirtd(fx):
     check_eq(ours["pin-none config"], [(True,) * NCPUS] * 2, "no pins")
     import libvirt
     check_eq(ours["pin-none live"], libvirt.VIR_ERR_OPERATION_INVALID, "live of inactive")
+    check_eq([m[0] for m in ours["secmodels"]], ["none", "dac"], "security models")
     check_eq(ours["pin-none virsh"].split(), ["0", "0-%d" % LAST, "1", "0-%d" % LAST],
              "virsh -q vcpupin of an unpinned domain")
 
