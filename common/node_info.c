@@ -550,6 +550,18 @@ node_get_info(const char *sysroot, NodeInfo *ret, Error *error)
     if (r < 0)
         return r;
 
+    /* As libvirt (virHostMemGetInfo): with NUMA the memory is the nodes'
+     * MemTotal added up, which a guest's own NUMA layout can make smaller
+     * than /proc/meminfo's; without, one cell holds /proc/meminfo's. */
+    {
+        uint64_t sum = 0;
+
+        for (size_t c = 0; c < n_cells; c++)
+            sum += cells[c].memory_kib;
+        if (sum > 0)
+            info.memory_kib = sum;
+    }
+
     /* As libvirt: per node, count sockets; per socket, cores; per core,
      * threads; keep the largest of each. Only online CPUs count. */
     info.nodes = (unsigned) n_cells;

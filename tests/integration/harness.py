@@ -440,6 +440,21 @@ def wait_qemu_gone(root, timeout=DEFAULT_TIMEOUT):
     check_eq(qemu_pids(root), [], "qemu processes")
 
 
+def host_memory_kib():
+    """The host's memory as libvirt's nodeinfo counts it: the NUMA nodes'
+    MemTotal added up where the kernel has NUMA sysfs (a VM's NUMA layout
+    can make that less than /proc/meminfo's), else /proc/meminfo's."""
+    def mem_total(path):
+        with open(path) as f:
+            m = re.search(r"MemTotal:\s+(\d+) kB", f.read())
+        return int(m.group(1)) if m else 0
+    base = "/sys/devices/system/node"
+    nodes = [d for d in os.listdir(base) if re.fullmatch(r"node\d+", d)] \
+        if os.path.isdir(base) else []
+    return (sum(mem_total(os.path.join(base, n, "meminfo")) for n in nodes)
+            or mem_total("/proc/meminfo"))
+
+
 def cpu_user_ticks():
     """The host's user time in /proc/stat's ticks as libvirt reports it:
     user plus nice."""

@@ -2,7 +2,8 @@
 (libvirtd started in a private mount namespace, as bench/proxy_bench.py
 starts it): `virsh vcpupin` without arguments prints each vCPU's affinity,
 from <vcpu cpuset> and <cputune><vcpupin>, the same through virtproxyd and
-through libvirtd; so do `virsh nodecpumap`, virNodeGetCPUMap and the
+through libvirtd; so do `virsh nodecpumap`, virNodeGetCPUMap, nodeinfo
+(its memory is the NUMA nodes' added up, as libvirt counts it) and the
 security models of the capabilities."""
 
 import os
@@ -39,7 +40,9 @@ def domain_xml(name, vcpu):
 def answers(uri, root):
     import libvirt
     c = libvirt.open(uri)
-    out = {"nodecpumap": virsh(uri, "nodecpumap")[0], "getCPUMap": c.getCPUMap()}
+    out = {"nodecpumap": virsh(uri, "nodecpumap")[0], "getCPUMap": c.getCPUMap(),
+           # All but the MHz, which may change between two reads.
+           "nodeinfo": [v for i, v in enumerate(c.getInfo()) if i != 3]}
     # The security models of the capabilities, labels by their shape (each
     # side's QEMU user differs: ours is virtqemud.conf's, root here).
     import re
