@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "state_store.h"
 #include "uuid.h"
 #include "virt_constants.h"
 
@@ -362,9 +363,8 @@ typedef enum {
 /* Hard limits on what parse() accepts; a definition over them is refused
  * with VIR_ERR_XML_ERROR before anything is allocated for it. */
 #define DOMAIN_DEF_MAX_XML_BYTES (10 * 1024 * 1024)
-/* A domain's definition is NAME.xml, written through NAME.xml.XXXXXX: both
- * must fit the 255 bytes a file name may have. */
-#define DOMAIN_DEF_MAX_NAME (255 - 11)
+/* A domain's definition is a file of its name: the state store's limit. */
+#define DOMAIN_DEF_MAX_NAME STATE_STORE_MAX_NAME
 
 /* Parses and validates @xml (a whole <domain> document). Generates the UUID
  * and MAC addresses the XML lacks. Refuses DTDs and entities (no entity

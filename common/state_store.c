@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/random.h>
+#include <uv.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -5,12 +5,12 @@
 #pragma once
 
 #include <stdbool.h>
-#include <uv.h>
 
 #include "error.h"
 #include "macros.h"
 
 typedef struct StateStore StateStore;
+typedef struct uv_loop_s uv_loop_t;
 
 /* mkdir -p @dir (0755), and removes what an interrupted write or remove of
  * an earlier run left there (NAME.xml.XXXXXX temporaries, .trash.* files),

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "fileutil.h"
 #include "state_store.h"

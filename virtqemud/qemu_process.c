@@ -754,7 +754,8 @@ start_checks(Domain *dom, const DomainDef *def, const QemuHostCaps *caps, Error 
 
 /* In the parent, between fork and exec: the status file names the process
  * before it can become QEMU, so a restart after a crash at any later moment
- * finds it (state paused, reason starting-up: an unfinished start). */
+ * finds it (the state is already paused, reason starting-up: an unfinished
+ * start). */
 static int
 start_forked(pid_t pid, void *userdata)
 {
@@ -766,7 +767,6 @@ start_forked(pid_t pid, void *userdata)
     r = process_start_time(pid, &dom->start_ticks);
     if (r < 0)
         return r;
-    qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
     r = qemu_process_save_status(dom);
     if (r < 0)
         return r;

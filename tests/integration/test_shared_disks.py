@@ -38,8 +38,7 @@ def test_two_guests_share_disks(fx):
     # Without <shareable/>, the second writer is refused by QEMU's locks:
     # what share-rw is for.
     plain = disks(fx.root).replace("<shareable/>", "")
-    p3 = fx.define("share-c", extra_devices=plain.replace("vdb", "vdc").replace(
-        "ro.img", "ro.img"))
+    p3 = fx.define("share-c", extra_devices=plain)
     err = harness.expect_error("org.libvirt.Error.InternalError", fx.domain, p3, "Create", "u",
                                0)
     check("lock" in err, "QEMU's lock refusal: %r" % err)

@@ -56,6 +56,20 @@ class Proxy(harness.Daemon):
         return self.pid
 
 
+def libvirtd():
+    """Debian's libvirtd, started as bench/proxy_bench.py starts it (a
+    private mount namespace, nothing of the host's state touched), for a
+    test that compares its answers with ours; Skip when it is not there.
+    The caller close()s it."""
+    import sys
+    sys.path.insert(0, os.path.join(harness.SRCDIR, "bench"))
+    import proxy_bench
+    import shutil
+    if not (os.path.exists(proxy_bench.LIBVIRTD) and shutil.which("unshare")):
+        raise harness.Skip("Debian's libvirtd is not installed")
+    return proxy_bench.Libvirtd()
+
+
 def virsh(uri, *args, ro=False, check_rc=True, timeout=120):
     """Runs virsh; returns (stdout, stderr). With check_rc a failure raises."""
     cmd = ["virsh", "-q", "-c", uri] + (["-r"] if ro else []) + list(args)

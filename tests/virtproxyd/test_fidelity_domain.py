@@ -7,8 +7,6 @@ through libvirtd; so do `virsh nodecpumap`, virNodeGetCPUMap, nodeinfo
 security models of the capabilities."""
 
 import os
-import shutil
-import sys
 import uuid as uuidlib
 
 import harness
@@ -16,7 +14,6 @@ from harness import check, check_eq
 import proxyfx
 from proxyfx import virsh
 
-sys.path.insert(0, os.path.join(harness.SRCDIR, "bench"))
 
 NCPUS = os.sysconf("SC_NPROCESSORS_CONF")
 LAST = NCPUS - 1
@@ -90,10 +87,7 @@ def test_vcpupin_as_libvirtd(fx):
     check_eq(ours["pin-none virsh"].split(), ["0", "0-%d" % LAST, "1", "0-%d" % LAST],
              "virsh -q vcpupin of an unpinned domain")
 
-    import proxy_bench
-    if not (os.path.exists(proxy_bench.LIBVIRTD) and shutil.which("unshare")):
-        raise harness.Skip("Debian's libvirtd is not installed")
-    lv = proxy_bench.Libvirtd()
+    lv = proxyfx.libvirtd()
     try:
         theirs = answers(lv.uri, fx.root)
     finally:
