@@ -121,8 +121,7 @@ struct Call {
 typedef int (*ProcHandler)(Call *call, void *args, void *ret, Error *error);
 
 enum {
-    PROC_RO = 1 << 0,        /* allowed on a read-only connection */
-    PROC_NO_OPEN = 1 << 1,   /* allowed before CONNECT_OPEN */
+    PROC_NO_OPEN = 1 << 0,   /* allowed before CONNECT_OPEN */
 };
 
 struct ProcDef {
@@ -174,7 +173,10 @@ extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */
 extern const ProcDef nodedev_procs[];  /* proxy_nodedev.c */
+/* proxy_procnames.c: libvirt's API name of a procedure (NULL if unknown),
+ * and whether a read-only client is refused it. */
 const char *proxy_proc_api_name(int proc);
+bool proxy_proc_writes(int proc);
 
 /* The libvirt-style messages. */
 int proxy_error_no_support(Error *error, int proc);
@@ -234,19 +236,28 @@ int proxy_domain_find(Proxy *proxy, const remote_nonnull_domain *dom, MirrorObje
 Proxy *call_proxy(const Call *call);
 
 /* Table entries: a procedure with args and ret structs, args only, ret
- * only, or neither (named as in remote_protocol.x). */
-#define PROC_AR(num, name, h, fl) \
+ * only, or neither (named as in remote_protocol.x). Whether a read-only
+ * client may call it is proxy_proc_writes()'s answer, not the table's. */
+#define PROC_AR_FL(num, name, h, fl) \
     { .proc = (num), .args_proc = (xdrproc_t) xdr_remote_##name##_args, \
       .args_size = sizeof(remote_##name##_args), \
       .ret_proc = (xdrproc_t) xdr_remote_##name##_ret, .ret_size = sizeof(remote_##name##_ret), \
       .handler = (h), .flags = (fl) }
-#define PROC_A(num, name, h, fl) \
+#define PROC_A_FL(num, name, h, fl) \
     { .proc = (num), .args_proc = (xdrproc_t) xdr_remote_##name##_args, \
       .args_size = sizeof(remote_##name##_args), .handler = (h), .flags = (fl) }
-#define PROC_R(num, name, h, fl) \
+#define PROC_R_FL(num, name, h, fl) \
     { .proc = (num), .ret_proc = (xdrproc_t) xdr_remote_##name##_ret, \
       .ret_size = sizeof(remote_##name##_ret), .handler = (h), .flags = (fl) }
-#define PROC_0(num, h, fl) { .proc = (num), .handler = (h), .flags = (fl) }
+#define PROC_AR(num, name, h) PROC_AR_FL(num, name, h, 0)
+#define PROC_A(num, name, h) PROC_A_FL(num, name, h, 0)
+#define PROC_R(num, name, h) PROC_R_FL(num, name, h, 0)
+#define PROC_0(num, h) { .proc = (num), .handler = (h) }
+/* The few a client calls before CONNECT_OPEN. */
+#define PROC_AR_BEFORE_OPEN(num, name, h) PROC_AR_FL(num, name, h, PROC_NO_OPEN)
+#define PROC_A_BEFORE_OPEN(num, name, h) PROC_A_FL(num, name, h, PROC_NO_OPEN)
+#define PROC_R_BEFORE_OPEN(num, name, h) PROC_R_FL(num, name, h, PROC_NO_OPEN)
+#define PROC_0_BEFORE_OPEN(num, h) { .proc = (num), .handler = (h), .flags = PROC_NO_OPEN }
 
 /* Reads a "v" holding one basic value of @type from a Properties.Get reply. */
 int proxy_bus_read_variant(sd_bus_message *reply, char type, void *ret);

@@ -103,17 +103,23 @@ dispatch_call(Client *c, const RpcMessage *msg)
         error_set(&error, -EINVAL, VIR_ERR_RPC, "file descriptor passing is not supported");
         goto fail;
     }
+    /* libvirt's order: an unknown procedure, a connection not open, a
+     * read-only client calling what writes, and only then one not served. */
     def = dispatch_find(hdr->proc);
-    if (!def || !def->handler) {
+    if (!proxy_proc_api_name(hdr->proc) && !def) {
         proxy_error_no_support(&error, hdr->proc);
         goto fail;
     }
-    if (!c->opened && !(def->flags & PROC_NO_OPEN)) {
+    if (!c->opened && !(def && (def->flags & PROC_NO_OPEN))) {
         error_set(&error, -ENOTCONN, VIR_ERR_INTERNAL_ERROR, "connection not open");
         goto fail;
     }
-    if (c->readonly && !(def->flags & PROC_RO)) {
+    if (c->readonly && proxy_proc_writes(hdr->proc)) {
         proxy_error_read_only(&error, proxy_proc_api_name(hdr->proc));
+        goto fail;
+    }
+    if (!def || !def->handler) {
+        proxy_error_no_support(&error, hdr->proc);
         goto fail;
     }
 

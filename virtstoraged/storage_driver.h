@@ -28,6 +28,7 @@ typedef struct StorageDriver StorageDriver;
 typedef struct StoragePool StoragePool;
 typedef struct StorageVol StorageVol;
 typedef struct StateStore StateStore;
+typedef struct StorageStream StorageStream;
 
 
 struct StorageVol {
@@ -37,6 +38,7 @@ struct StorageVol {
     bool building;           /* being created: invisible until its job ends */
     const char *busy;        /* NULL, or what runs on it ("being wiped"): a literal */
     unsigned readers;        /* clones reading it as their source */
+    StorageStream *stream;   /* the upload or download it is busy with */
 };
 
 struct StoragePool {
@@ -176,6 +178,10 @@ int storage_vol_get_xml(StorageVol *vol, unsigned flags, char **ret_xml, Error *
 /* Re-reads the file's size, allocation, format and backing store. */
 int storage_vol_probe(StorageVol *vol, Error *error);
 
+/* Ends at once the stream @vol is busy with when its peer has closed its end
+ * (an aborted transfer), so that the caller finds the volume free; the peer
+ * closes before it confirms the abort to its client (storage_stream.c). */
+void storage_stream_settle(StorageVol *vol);
 /* Marks @vol busy for a stream (storage_stream.c) and releases it. */
 int storage_vol_begin_busy(StorageVol *vol, const char *what, Error *error);
 void storage_vol_end_busy(StorageVol *vol);

@@ -164,6 +164,8 @@ storage_pool_check_active(StoragePool *pool, Error *error)
 static int
 check_no_jobs(StoragePool *pool, Error *error)
 {
+    for (size_t i = 0; pool->jobs && i < pool->n_vols; i++)
+        storage_stream_settle(pool->vols[i]);
     if (pool->jobs)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "storage pool '%s' has asynchronous jobs running", pool->def->name);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -23,7 +24,7 @@
 
 #define STREAM_CHUNK (256 * 1024)
 
-typedef struct Stream {
+struct StorageStream {
     uv_async_t async;        /* first: the close callback frees the Stream */
     uv_thread_t thread;
     StorageVol *vol;         /* borrowed: busy until the stream ends */
@@ -34,9 +35,11 @@ typedef struct Stream {
     uint64_t offset;
     uint64_t max;            /* upload: most bytes accepted; download: N */
     uint64_t done;           /* bytes moved */
+    bool finished;           /* the loop has ended it (stream_finish) */
     int r;
     Error error;
-} Stream;
+};
+typedef struct StorageStream Stream;
 
 static int
 send_all(int fd, const void *buf, size_t len)
@@ -193,17 +196,22 @@ stream_closed(uv_handle_t *h)
     free(s);
 }
 
+/* The loop's part of the end, once the thread is done or about to be:
+ * joins it, releases the volume, and only then sends the status line and
+ * closes the socket. */
 static void
-stream_ended(uv_async_t *a)
+stream_finish(Stream *s)
 {
-    Stream *s = (Stream *) a;
-
+    if (s->finished)
+        return;
+    s->finished = true;
     uv_thread_join(&s->thread);
     if (s->r < 0)
         log_warn("%s", s->error.message);
     else
         log_debug("%s of %" PRIu64 " bytes of volume '%s' done", s->upload ? "upload" : "download",
                   s->done, s->vol->def->name);
+    s->vol->stream = NULL;
     storage_vol_end_busy(s->vol);
     /* The status line comes once the volume is free: a client that reads
      * "OK" may use the volume at once. */
@@ -212,6 +220,24 @@ stream_ended(uv_async_t *a)
     shutdown(s->sock_fd, SHUT_RDWR);
     close(s->sock_fd);
     uv_close((uv_handle_t *) &s->async, stream_closed);
+}
+
+static void
+stream_ended(uv_async_t *a)
+{
+    stream_finish((Stream *) a);
+}
+
+void
+storage_stream_settle(StorageVol *vol)
+{
+    struct pollfd p = { .fd = vol->stream ? vol->stream->sock_fd : -1 };
+
+    /* POLLHUP: the peer closed (an upload's normal end, a shutdown of the
+     * peer's write side alone, gives only POLLRDHUP). The thread then ends
+     * promptly: its send fails with EPIPE or its read sees EOF. */
+    if (vol->stream && poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+        stream_finish(vol->stream);
 }
 
 static int
@@ -232,6 +258,7 @@ stream_start(StorageVol *vol, bool upload, uint64_t offset, uint64_t length, uns
     r = storage_pool_check_active(vol->pool, error);
     if (r < 0)
         return r;
+    storage_stream_settle(vol);
     if (vol->busy || vol->building || vol->readers)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "storage volume '%s' is busy with another operation", vol->def->name);
@@ -276,6 +303,8 @@ stream_start(StorageVol *vol, bool upload, uint64_t offset, uint64_t length, uns
     r = storage_vol_begin_busy(vol, upload ? "upload" : "download", error);
     if (r >= 0) {
         r = uv_thread_create(&s->thread, stream_thread, s);
+        if (r >= 0)
+            vol->stream = s;
         if (r < 0) {
             storage_vol_end_busy(vol);
             r = error_set(error, r, VIR_ERR_INTERNAL_ERROR, "cannot start a thread: %s",

@@ -441,6 +441,7 @@ storage_vol_list(StoragePool *pool, unsigned flags, StorageVol ***ret, size_t *r
 static int
 check_idle(StorageVol *vol, bool as_source, Error *error)
 {
+    storage_stream_settle(vol);
     if (vol->busy || vol->building || (!as_source && vol->readers))
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "storage volume '%s' is busy with another operation", vol->def->name);

@@ -176,5 +176,62 @@ def test_facade_serves_what_it_routes(fx):
                  "SchedulerType on %s" % c.dest)
 
 
+def _read_only_answers(sock):
+    """(code, message) of each probe procedure called on the read-only
+    socket @sock, with well-formed arguments naming a domain that does not
+    exist: the read-only check comes before the lookup."""
+    import struct
+    import uuid as uuidlib
+    dom = (proxyfx.xdr_string("nowhere") + uuidlib.uuid4().bytes + struct.pack(">i", -1))
+    probes = {
+        "virDomainAttachDevice": (8, dom + proxyfx.xdr_string("<disk/>")),
+        "virDomainCreate": (9, dom),
+        "virDomainManagedSave": (182, dom + struct.pack(">I", 0)),
+        "virNodeDeviceGetAutostart": (433, proxyfx.xdr_string("nodev")),
+    }
+    c = proxyfx.RawClient(path=sock)
+    try:
+        c.open()
+        out = {}
+        for api, (proc, payload) in probes.items():
+            m = c.call(proc, payload)
+            out[api] = proxyfx.error_message(m[5]) if m[4] != proxyfx.OK else "ok"
+        return out
+    finally:
+        c.close()
+
+
+def test_read_only_refused_first(fx):
+    """On the read-only socket every procedure that libvirt counts as
+    writing is refused as read-only before anything else: one this proxy
+    does not serve as well as one it does, and virNodeDeviceGetAutostart,
+    which libvirt 9.0 refuses too. A reading procedure not served answers
+    that it is not supported. Debian's libvirtd answers the same."""
+    import libvirt
+    ours = _read_only_answers(fx.proxy.sock_ro)
+    for api, answer in ours.items():
+        check_eq(answer, (libvirt.VIR_ERR_OPERATION_DENIED,
+                          "operation forbidden: read only access prevents %s" % api),
+                 "%s on the read-only socket" % api)
+    c = proxyfx.RawClient(path=fx.proxy.sock_ro)
+    try:
+        c.open()
+        import struct
+        m = c.call(194, proxyfx.xdr_string("g") + b"\0" * 16 + struct.pack(">i", -1) +
+                   proxyfx.xdr_string("vda") + struct.pack(">I", 0))
+        check_eq(proxyfx.error_message(m[5])[0], libvirt.VIR_ERR_NO_SUPPORT,
+                 "virDomainGetBlockInfo (reads, not served) on the read-only socket")
+    finally:
+        c.close()
+
+    lv = proxyfx.libvirtd()
+    try:
+        theirs = _read_only_answers(os.path.join(lv.dir, "sock", "libvirt-sock-ro"))
+    finally:
+        lv.close()
+    check_eq(ours, theirs, "the read-only answers (ours, libvirtd's)")
+    harness.log("read-only answers as libvirtd: %r" % theirs)
+
+
 if __name__ == "__main__":
     harness.main(globals())
