@@ -209,11 +209,14 @@ exec %s -f "$1/libvirtd.conf" --listen
 class Libvirtd:
     """Debian's libvirtd in a private mount namespace (see the top)."""
 
-    def __init__(self):
+    def __init__(self, qemu_conf=""):
+        """@qemu_conf: lines added to its qemu.conf."""
         self.dir = tempfile.mkdtemp(prefix="bench-libvirtd.")
         self.port = free_port()
         etc = os.path.join(self.dir, "etc")
         shutil.copytree("/etc/libvirt", etc, symlinks=True)
+        with open(os.path.join(etc, "qemu.conf"), "a") as f:
+            f.write(qemu_conf)
         autostart = os.path.join(etc, "qemu", "networks", "autostart")
         if os.path.isdir(autostart):
             for f in os.listdir(autostart):

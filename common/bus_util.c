@@ -37,6 +37,17 @@ reply_paths(sd_bus_message *m, char *const *paths, void *const *objects, size_t 
 }
 
 int
+bus_reply_method_error(sd_bus_message *m, const Error *error, int r)
+{
+    sd_bus_error be = SD_BUS_ERROR_NULL;
+
+    error_to_bus(error, r, &be);
+    r = sd_bus_reply_method_error(m, &be);
+    sd_bus_error_free(&be);
+    return r;
+}
+
+int
 bus_reply_paths(sd_bus_message *m, char *const *paths, size_t n)
 {
     return reply_paths(m, paths, NULL, n, 0);

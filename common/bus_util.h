@@ -12,6 +12,10 @@
  * returns what the handler returns. */
 int bus_reply_error(sd_bus_error *bus_error, Error *error, int r);
 
+/* For an asynchronous handler's completion: replies to @m with @error
+ * (@r when @error carries no errno). */
+int bus_reply_method_error(sd_bus_message *m, const Error *error, int r);
+
 /* Replies "ao" with @paths. */
 int bus_reply_paths(sd_bus_message *m, char *const *paths, size_t n);
 

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "qemu_monitor.h"
+#include "virt_constants.h"
 #include "test_util.h"
 
 #define WATCHDOG_MS 30000
@@ -957,6 +958,39 @@ test_parsers(void)
     CHECK(qmp_parse_balloon(ret, &actual, &err) < 0);
     error_clear(&err);
     json_decref(ret);
+
+    {
+        QmpMemoryStat st[DOMAIN_MEMORY_STAT_NR];
+        /* libvirt's order and units; the stat not collected is left out. */
+        static const QmpMemoryStat want[] = {
+            { DOMAIN_MEMORY_STAT_SWAP_IN, 4 }, { DOMAIN_MEMORY_STAT_SWAP_OUT, 0 },
+            { DOMAIN_MEMORY_STAT_MAJOR_FAULT, 0 }, { DOMAIN_MEMORY_STAT_MINOR_FAULT, 586 },
+            { DOMAIN_MEMORY_STAT_UNUSED, 67328 }, { DOMAIN_MEMORY_STAT_AVAILABLE, 94800 },
+            { DOMAIN_MEMORY_STAT_USABLE, 72844 },
+            { DOMAIN_MEMORY_STAT_LAST_UPDATE, 1796228699 },
+            { DOMAIN_MEMORY_STAT_DISK_CACHES, 2660 },
+            { DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC, 0 },
+        };
+        size_t got;
+
+        ret = load_return("qom-get-guest-stats");
+        got = qmp_parse_guest_stats(ret, st, DOMAIN_MEMORY_STAT_NR);
+        CHECK_INT_EQ(got, sizeof(want) / sizeof(want[0]));
+        for (size_t i = 0; i < got && i < sizeof(want) / sizeof(want[0]); i++) {
+            CHECK_INT_EQ(st[i].tag, want[i].tag);
+            CHECK_INT_EQ(st[i].value, want[i].value);
+        }
+        CHECK_INT_EQ(qmp_parse_guest_stats(ret, st, 3), 3);
+        json_decref(ret);
+        /* A guest that reported nothing yet: only QEMU's last-update 0. */
+        ret = json_pack("{s:{s:f},s:i}", "stats", "stat-swap-in", 18446744073709551615.0,
+                        "last-update", 0);
+        CHECK_INT_EQ(qmp_parse_guest_stats(ret, st, DOMAIN_MEMORY_STAT_NR), 1);
+        json_decref(ret);
+        ret = json_object();
+        CHECK_INT_EQ(qmp_parse_guest_stats(ret, st, DOMAIN_MEMORY_STAT_NR), 0);
+        json_decref(ret);
+    }
 
     ret = load_return("query-cpus-fast");
     CHECK_INT_EQ(qmp_parse_cpus_fast(ret, &vcpus, &n, NULL), 0);

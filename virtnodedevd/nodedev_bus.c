@@ -227,12 +227,9 @@ op_done(NodeDev *dev, const Error *error, void *userdata)
 {
     sd_bus_message *m = userdata;
 
-    if (error) {
-        sd_bus_error be = SD_BUS_ERROR_NULL;
-        error_to_bus(error, -EIO, &be);
-        sd_bus_reply_method_error(m, &be);
-        sd_bus_error_free(&be);
-    } else {
+    if (error)
+        bus_reply_method_error(m, error, -EIO);
+    else {
         sd_bus_reply_method_return(m, NULL);
     }
     sd_bus_message_unref(m);

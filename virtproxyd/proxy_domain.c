@@ -972,51 +972,53 @@ h_get_max_memory(Call *call, void *args, void *ret_, Error *error)
     return dom_call(call, args, "GetStats", max_memory_reply, error, "uu", DOMAIN_STATS_BALLOON, 0);
 }
 
-/* virDomainGetVcpus: the per-vcpu info from the stats' vcpu.N.* records,
- * and a CPU map allowing every host CPU (no pinning here). */
+/* virDomainGetVcpus from org.virtstack.DomainState.GetVcpuInfo: a row
+ * (number, state, CPU time, host CPU, affinity) per running vCPU; the
+ * affinity fills @maplen bytes a vCPU of the cpumaps. */
 static int
 vcpus_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
 {
     remote_domain_get_vcpus_args *args = call->args;
     remote_domain_get_vcpus_ret *ret = ret_;
-    remote_typed_param *p = NULL;
-    u_int n = 0;
-    size_t count;
-    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    size_t maplen = (size_t) args->maplen, max = (size_t) args->maxinfo, n = 0;
     int r;
 
-    r = read_typed_params(reply, &p, &n);
+    ret->info.info_val = xcalloc(max + 1, sizeof(remote_vcpu_info));
+    if (maplen > 0) {
+        ret->cpumaps.cpumaps_len = (u_int) (max * maplen);
+        ret->cpumaps.cpumaps_val = xcalloc(max * maplen + 1, 1);
+    }
+    r = sd_bus_message_enter_container(reply, 'a', "(uitiab)");
+    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'r', "uitiab")) > 0) {
+        remote_vcpu_info vi = { 0 };
+        uint32_t number;
+        int32_t state, cpu;
+        uint64_t time;
+        int on;
+
+        r = sd_bus_message_read(reply, "uiti", &number, &state, &time, &cpu);
+        if (r >= 0)
+            r = sd_bus_message_enter_container(reply, 'a', "b");
+        for (size_t c = 0; r > 0 && (r = sd_bus_message_read(reply, "b", &on)) > 0; c++)
+            if (n < max && c < maplen * 8 && on)
+                ret->cpumaps.cpumaps_val[n * maplen + c / 8] |= (char) (1 << (c % 8));
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r >= 0 && n < max) {
+            vi.number = number;
+            vi.state = state;
+            vi.cpu_time = time;
+            vi.cpu = cpu;
+            ret->info.info_val[n++] = vi;
+        }
+        if (r >= 0)
+            r = 1;
+    }
     if (r < 0)
-        return r;
-    if (!param_find(p, n, "vcpu.0.state")) {
-        remote_typed_param_list_free(p, n);
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "cannot retrieve vcpu information for inactive domain");
-    }
-    count = param_u64(p, n, "vcpu.current", 0);
-    if (count > (size_t) args->maxinfo)
-        count = args->maxinfo;
-    ret->info.info_val = xcalloc(count + 1, sizeof(remote_vcpu_info));
-    for (size_t i = 0; i < count; i++) {
-        char key[48];
-        remote_vcpu_info *vi = &ret->info.info_val[i];
-        vi->number = i;
-        snprintf(key, sizeof(key), "vcpu.%zu.state", i);
-        vi->state = param_u64(p, n, key, 1);
-        snprintf(key, sizeof(key), "vcpu.%zu.time", i);
-        vi->cpu_time = param_u64(p, n, key, 0);
-        vi->cpu = -1; /* not tracked */
-    }
-    ret->info.info_len = count;
-    if (args->maplen > 0) {
-        size_t len = (size_t) args->maxinfo * args->maplen;
-        ret->cpumaps.cpumaps_val = xcalloc(len + 1, 1);
-        ret->cpumaps.cpumaps_len = len;
-        for (size_t v = 0; v < (size_t) args->maxinfo; v++)
-            for (long c = 0; c < ncpus && c < args->maplen * 8; c++)
-                ret->cpumaps.cpumaps_val[v * args->maplen + c / 8] |= 1 << (c % 8);
-    }
-    remote_typed_param_list_free(p, n);
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the vCPUs of a domain");
+    ret->info.info_len = (u_int) n;
     return 0;
 }
 
@@ -1071,6 +1073,8 @@ static int
 h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_get_vcpus_args *args = args_;
+    MirrorObject *obj;
+    int r;
 
     if (args->maxinfo < 0 || args->maxinfo > REMOTE_VCPUINFO_MAX)
         return error_set(error, -EINVAL, VIR_ERR_RPC, "%s", "maxinfo > REMOTE_VCPUINFO_MAX");
@@ -1078,7 +1082,11 @@ h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
         (args->maplen > 0 && (size_t) args->maxinfo * args->maplen > REMOTE_CPUMAPS_MAX))
         return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
                          "maxinfo * maplen > REMOTE_CPUMAPS_MAX");
-    return dom_call(call, args, "GetStats", vcpus_reply, error, "uu", DOMAIN_STATS_VCPU, 0);
+    r = args_domain(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, STATE_IFACE, "GetVcpuInfo", vcpus_reply,
+                          error, "u", 0);
 }
 
 /* ---- connect get all domain stats: one GetStats per domain -------------- */

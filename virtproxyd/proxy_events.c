@@ -261,6 +261,39 @@ domain_lifecycle(Proxy *proxy, MirrorService *svc, const char *path, int event, 
     xdr_free((xdrproc_t) xdr_remote_domain_event_lifecycle_msg, (char *) &msg.msg);
 }
 
+/* The guest's balloon reached @actual KiB (org.libvirt.Domain.BalloonChange). */
+static void
+domain_balloon(Proxy *proxy, MirrorService *svc, const char *path, uint64_t actual)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_balloon_change_msg msg;
+
+    if (!obj)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.msg.dom);
+    msg.msg.actual = actual;
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != DOMAIN_EVENT_ID_BALLOON_CHANGE ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            if (reg->family == EVENT_FAMILY_DOMAIN) {
+                msg.callbackID = reg->callback_id;
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE,
+                                  (xdrproc_t) xdr_remote_domain_event_callback_balloon_change_msg,
+                                  &msg);
+            } else if (reg->family == EVENT_FAMILY_DOMAIN_LEGACY) {
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_BALLOON_CHANGE,
+                                  (xdrproc_t) xdr_remote_domain_event_balloon_change_msg,
+                                  &msg.msg);
+            }
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_balloon_change_msg, (char *) &msg.msg);
+}
+
 /* Networks and pools are {name, uuid}: the same wire shape, so one sender
  * serves both (the msg structs differ only in their type names). */
 static void
@@ -371,6 +404,13 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
     /* A pool's Refresh signal is on the pool object, not on Connect. */
     if (svc->id == MIRROR_SVC_STORAGE)
         proxy_storage_signal(svc, m, userdata);
+    if (svc->id == MIRROR_SVC_QEMU && sd_bus_message_is_signal(m, "org.libvirt.Domain",
+                                                               "BalloonChange")) {
+        uint64_t actual;
+        if (sd_bus_message_read(m, "t", &actual) >= 0)
+            domain_balloon(proxy, svc, sd_bus_message_get_path(m), actual);
+        return;
+    }
     if (!sd_bus_message_is_signal(m, "org.libvirt.Connect", NULL))
         return;
     if (STREQ(member, "NetworkEvent")) {

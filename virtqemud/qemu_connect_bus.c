@@ -46,12 +46,9 @@ qemu_bus_call_done(Domain *dom, const Error *error, void *userdata)
 {
     BusCall *call = userdata;
 
-    if (error) {
-        sd_bus_error be = SD_BUS_ERROR_NULL;
-        error_to_bus(error, -EIO, &be);
-        sd_bus_reply_method_error(call->m, &be);
-        sd_bus_error_free(&be);
-    } else if (call->kind == REPLY_PATH) {
+    if (error)
+        bus_reply_method_error(call->m, error, -EIO);
+    else if (call->kind == REPLY_PATH) {
         sd_bus_reply_method_return(call->m, "o", dom->path);
     } else {
         sd_bus_reply_method_return(call->m, NULL);
@@ -261,7 +258,6 @@ caps_ready(QemuDriver *drv, const QemuHostCaps *caps, const Error *caps_error, v
     CapsCall *call = userdata;
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) char *xml = NULL;
-    sd_bus_error be = SD_BUS_ERROR_NULL;
     int r = 0;
 
     if (!caps) {
@@ -279,9 +275,7 @@ caps_ready(QemuDriver *drv, const QemuHostCaps *caps, const Error *caps_error, v
         xml = qemu_caps_format_capabilities(caps, user, group);
     }
     if (r < 0) {
-        error_to_bus(&error, r, &be);
-        sd_bus_reply_method_error(call->m, &be);
-        sd_bus_error_free(&be);
+        bus_reply_method_error(call->m, &error, r);
     } else {
         sd_bus_reply_method_return(call->m, "s", xml);
     }

@@ -270,26 +270,101 @@ bus_get_vcpu_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
     return r;
 }
 
+static void
+memory_stats_done(Domain *dom, const QmpMemoryStat *stats, size_t n, const Error *error,
+                  void *userdata)
+{
+    sd_bus_message *m = userdata, *reply = NULL;
+    int r;
+
+    if (error) {
+        bus_reply_method_error(m, error, -EIO);
+        sd_bus_message_unref(m);
+        return;
+    }
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_open_container(reply, 'a', "{it}");
+    for (size_t i = 0; r >= 0 && i < n; i++)
+        r = sd_bus_message_append(reply, "{it}", stats[i].tag, stats[i].value);
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    if (r >= 0)
+        r = sd_bus_send(NULL, reply, NULL);
+    if (r < 0)
+        sd_bus_reply_method_errno(m, r, NULL);
+    sd_bus_message_unref(reply);
+    sd_bus_message_unref(m);
+}
+
+/* Asynchronous: the balloon is asked (query-balloon, then the guest's
+ * statistics), and the reply comes with its answer. */
 static int
 bus_memory_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    Domain *dom = userdata;
-    sd_bus_message *reply = NULL;
+    Error error = ERROR_INIT;
     uint32_t flags;
     int r;
 
     r = sd_bus_message_read(m, "u", &flags);
     if (r < 0)
         return r;
-    if (!qemu_domain_is_active(dom))
-        return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "OperationInvalid",
-                                "Requested operation is not valid: domain is not running");
-    /* virDomainMemoryStatTags: ACTUAL_BALLOON 6, RSS 7 (KiB). The balloon size
-     * is kept current by QEMU's BALLOON_CHANGE events: no query needed. */
+    if (flags)
+        return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
+                                 "unsupported flags (0x%x) in function MemoryStats", flags);
+    sd_bus_message_ref(m);
+    r = qemu_domain_memory_stats(userdata, memory_stats_done, m, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+/* virDomainGetVcpus: per running vCPU its number, state, CPU time, the host
+ * CPU it last ran on and its affinity (a boolean per host CPU). */
+static int
+bus_get_vcpu_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    auto_cleanup(free_ptr) VcpuInfo *info = NULL;
+    auto_cleanup(free_ptr) bool *maps = NULL;
+    Error error = ERROR_INIT;
+    sd_bus_message *reply = NULL;
+    uint32_t flags;
+    size_t n;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    if (flags)
+        return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
+                                 "unsupported flags (0x%x) in function GetVcpuInfo", flags);
+    if (ncpus < 1)
+        ncpus = 1;
+    r = qemu_domain_get_vcpu_info(userdata, (size_t) ncpus, &info, &maps, &n, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
-        r = sd_bus_message_append(reply, "a{it}", 2, 6, dom->balloon_kib, 7,
-                                  qemu_domain_rss_kib(dom));
+        r = sd_bus_message_open_container(reply, 'a', "(uitiab)");
+    for (size_t i = 0; r >= 0 && i < n; i++) {
+        r = sd_bus_message_open_container(reply, 'r', "uitiab");
+        if (r >= 0)
+            r = sd_bus_message_append(reply, "uiti", (uint32_t) i, info[i].state,
+                                      info[i].cpu_time, info[i].cpu);
+        if (r >= 0)
+            r = sd_bus_message_open_container(reply, 'a', "b");
+        for (long c = 0; r >= 0 && c < ncpus; c++)
+            r = sd_bus_message_append(reply, "b", (int) maps[i * (size_t) ncpus + c]);
+        if (r >= 0)
+            r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+            r = sd_bus_message_close_container(reply);
+    }
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
     if (r >= 0)
         r = sd_bus_send(NULL, reply, NULL);
     sd_bus_message_unref(reply);
@@ -367,7 +442,7 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         for (size_t i = 0; r >= 0 && active && i < current; i++) {
             char key[48];
             snprintf(key, sizeof(key), "vcpu.%zu.state", i);
-            r = append_stat(reply, key, "i", 1); /* VIR_VCPU_RUNNING */
+            r = append_stat(reply, key, "i", VCPU_STATE_RUNNING);
             if (r >= 0) {
                 snprintf(key, sizeof(key), "vcpu.%zu.time", i);
                 r = append_stat(reply, key, "t", qemu_domain_vcpu_time(dom, i));
@@ -505,6 +580,9 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_PROPERTY("Vcpus", "u", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("MaxMemory", "t", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("Memory", "t", prop_get, 0, EMITS),
+    SD_BUS_METHOD_WITH_ARGS("GetVcpuInfo", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("a(uitiab)", vcpus), bus_get_vcpu_info,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,
 };
 

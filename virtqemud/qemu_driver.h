@@ -14,6 +14,7 @@
 
 #include "domain_def.h"
 #include "error.h"
+#include "qemu_monitor.h"
 #include "virt_constants.h"
 
 typedef struct QemuDriver QemuDriver;
@@ -104,7 +105,6 @@ struct Domain {
     bool start_recovered;    /* a start cut short by our crash, finished after the restart */
     Error start_error;       /* why a start is failing, once known */
     off_t log_offset;        /* where this start's output begins in the log */
-    uint64_t pending_memory_kib;
 
     /* Borrowed from other daemons while active (qemu_resources.c). */
     int *net_fds;            /* per live interface: its tap fd until QEMU has it, or -1 */
@@ -219,6 +219,25 @@ uint64_t qemu_domain_cpu_time(const Domain *dom, uint64_t *ret_user, uint64_t *r
 uint64_t qemu_domain_vcpu_time(const Domain *dom, size_t i);
 /* The QEMU process's resident set size in KiB, or 0. */
 uint64_t qemu_domain_rss_kib(const Domain *dom);
+
+/* virDomainMemoryStats of a running guest, as libvirt gathers them: the
+ * balloon's actual size (query-balloon), what the guest reported to it
+ * (guest-stats), then the RSS. @cb runs once, from the loop, with the
+ * statistics (borrowed) or with @error when the guest stopped meanwhile. */
+typedef void (*MemoryStatsCb)(Domain *dom, const QmpMemoryStat *stats, size_t n,
+                              const Error *error, void *userdata);
+int qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *error);
+
+/* What virDomainGetVcpus tells of one running vCPU. */
+typedef struct VcpuInfo {
+    int state;           /* VCPU_STATE_* */
+    uint64_t cpu_time;   /* nanoseconds */
+    int cpu;             /* the host CPU it last ran on, or -1 */
+} VcpuInfo;
+/* A new array of the running vCPUs (the current count), each with its
+ * host CPU affinity (@ncpus booleans a row, in *ret_maps). */
+int qemu_domain_get_vcpu_info(Domain *dom, size_t ncpus, VcpuInfo **ret_info,
+                              bool **ret_maps, size_t *ret_n, Error *error);
 
 void domain_ref(Domain *dom);
 void domain_unref(Domain *dom);

@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "macros.h"
+#include "virt_constants.h"
 
 #define QMP_READ_CHUNK (64 * 1024)
 
@@ -777,6 +778,65 @@ qmp_parse_balloon(json_t *ret, uint64_t *ret_actual_bytes, Error *error)
                          "query-balloon reply was missing balloon data");
     *ret_actual_bytes = (uint64_t) json_integer_value(actual);
     return 0;
+}
+
+/* A count or size: an integer, or a whole real below 2^64 when the message
+ * held a number too big for an integer and was read with reals. */
+static bool
+json_get_u64(json_t *v, uint64_t *ret)
+{
+    double d;
+
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *ret = (uint64_t) json_integer_value(v);
+        return true;
+    }
+    if (!json_is_real(v))
+        return false;
+    d = json_real_value(v);
+    if (!(d >= 0 && d < 18446744073709551616.0) || d != (double) (uint64_t) d)
+        return false;
+    *ret = (uint64_t) d;
+    return true;
+}
+
+size_t
+qmp_parse_guest_stats(json_t *ret, QmpMemoryStat *stats, size_t max)
+{
+    static const struct {
+        const char *key;   /* in "stats", or the top level for last-update */
+        int tag;
+        unsigned divisor;
+    } fields[] = {
+        { "stat-swap-in", DOMAIN_MEMORY_STAT_SWAP_IN, 1024 },
+        { "stat-swap-out", DOMAIN_MEMORY_STAT_SWAP_OUT, 1024 },
+        { "stat-major-faults", DOMAIN_MEMORY_STAT_MAJOR_FAULT, 1 },
+        { "stat-minor-faults", DOMAIN_MEMORY_STAT_MINOR_FAULT, 1 },
+        { "stat-free-memory", DOMAIN_MEMORY_STAT_UNUSED, 1024 },
+        { "stat-total-memory", DOMAIN_MEMORY_STAT_AVAILABLE, 1024 },
+        { "stat-available-memory", DOMAIN_MEMORY_STAT_USABLE, 1024 },
+        { "last-update", DOMAIN_MEMORY_STAT_LAST_UPDATE, 1 },
+        { "stat-disk-caches", DOMAIN_MEMORY_STAT_DISK_CACHES, 1024 },
+        { "stat-htlb-pgalloc", DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC, 1 },
+        { "stat-htlb-pgfail", DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL, 1 },
+    };
+    json_t *guest = json_object_get(ret, "stats");
+    size_t n = 0;
+
+    if (!json_is_object(guest))
+        return 0;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]) && n < max; i++) {
+        json_t *from = fields[i].tag == DOMAIN_MEMORY_STAT_LAST_UPDATE ? ret : guest;
+        uint64_t v;
+
+        /* Not collected: QEMU sends 2^64-1 (2^64 once read as a real). */
+        if (!json_get_u64(json_object_get(from, fields[i].key), &v))
+            continue;
+        stats[n].tag = fields[i].tag;
+        stats[n].value = v / fields[i].divisor;
+        n++;
+    }
+    return n;
 }
 
 int

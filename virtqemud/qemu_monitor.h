@@ -112,6 +112,19 @@ int qmp_parse_chardev_ptys(json_t *ret, char ***ret_labels, char ***ret_ptys);
 /* query-balloon: {"actual": bytes}. */
 int qmp_parse_balloon(json_t *ret, uint64_t *ret_actual_bytes, Error *error);
 
+/* One memory statistic: a virDomainMemoryStatTags tag and its value. */
+typedef struct QmpMemoryStat {
+    int tag;
+    uint64_t value;
+} QmpMemoryStat;
+
+/* qom-get of a balloon's "guest-stats": {"stats": {"stat-swap-in": bytes,
+ * ...}, "last-update": seconds}. Fills @stats (room for @max) with what the
+ * guest reported, in libvirt's order and units (KiB for sizes, counts as
+ * they are); a statistic the guest does not collect (QEMU's all-ones) is
+ * left out. Returns how many were filled. */
+size_t qmp_parse_guest_stats(json_t *ret, QmpMemoryStat *stats, size_t max);
+
 typedef struct QmpVcpu {
     int cpu_index;      /* "cpu-index" */
     int64_t thread_id;  /* "thread-id" (the host TID); -1 if absent */

@@ -114,14 +114,6 @@ qemu_domain_reset(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, 
     return qemu_job_modify(dom, "system_reset", NULL, NULL, cb, userdata, error);
 }
 
-static void
-set_memory_done(Domain *dom)
-{
-    dom->live->current_memory_kib = dom->pending_memory_kib;
-    dom->balloon_kib = dom->pending_memory_kib;
-    qemu_process_save_status(dom);
-    qemu_driver_emit_changed(dom);
-}
 
 int
 qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
@@ -182,8 +174,9 @@ qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb c
             cb(dom, NULL, userdata);
         return 0;
     }
-    dom->pending_memory_kib = kib;
+    /* The guest's current memory follows the balloon as QEMU reports it
+     * (BALLOON_CHANGE), as in libvirt: the target is not what it has. */
     return qemu_job_modify(dom, "balloon", json_pack("{s:I}", "value", (json_int_t) kib * 1024),
-                          set_memory_done, cb, userdata, error);
+                          NULL, cb, userdata, error);
 }
 

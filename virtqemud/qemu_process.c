@@ -432,6 +432,8 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         json_t *actual = data ? json_object_get(data, "actual") : NULL;
         if (json_is_integer(actual)) {
             dom->balloon_kib = (uint64_t) json_integer_value(actual) / 1024;
+            dom->live->current_memory_kib = dom->balloon_kib;
+            qemu_process_save_status(dom);
             if (dom->drv->cfg.hooks.balloon_changed)
                 dom->drv->cfg.hooks.balloon_changed(dom, dom->balloon_kib,
                                                     dom->drv->cfg.hooks_userdata);

@@ -1,6 +1,8 @@
-/* What /proc says about a running guest: CPU time, vCPU threads, RSS. */
+/* What a running guest uses: CPU time, vCPU threads and RSS from /proc, and
+ * memory statistics from the balloon. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,3 +99,176 @@ qemu_domain_rss_kib(const Domain *dom)
     return kib;
 }
 
+
+/* ---- vCPUs ----------------------------------------------------------------- */
+
+/* Field @field (1-based, as proc(5) numbers them) of a /proc stat line,
+ * counted after the command name, which may hold spaces. */
+static int
+proc_stat_field(const char *line, int field, unsigned long long *ret)
+{
+    const char *p = strrchr(line, ')');
+
+    if (!p || field < 3)
+        return -EIO;
+    p++;
+    for (int i = 3; i <= field; i++) {
+        char *end;
+
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return -EIO;
+        if (i == field) {
+            *ret = strtoull(p, &end, 10);
+            return end == p ? -EIO : 0;
+        }
+        p = strchr(p, ' ');
+        if (!p)
+            return -EIO;
+    }
+    return -EIO;
+}
+
+int
+qemu_domain_get_vcpu_info(Domain *dom, size_t ncpus, VcpuInfo **ret_info, bool **ret_maps,
+                          size_t *ret_n, Error *error)
+{
+    const DomainDef *def = dom->live ? dom->live : dom->def;
+    size_t n = def->vcpus_current ? def->vcpus_current : def->vcpus;
+    VcpuInfo *info;
+    bool *maps;
+
+    if (!qemu_domain_is_active(dom))
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "cannot retrieve vcpu information for inactive domain");
+    info = xcalloc(n ? n : 1, sizeof(*info));
+    maps = xcalloc(n * ncpus + 1, sizeof(*maps));
+    for (size_t i = 0; i < n; i++) {
+        pid_t tid = i < dom->n_vcpu_tids ? (pid_t) dom->vcpu_tids[i] : 0;
+        char path[96], line[1024];
+        unsigned long long cpu;
+        cpu_set_t set;
+        ssize_t len = -1;
+        int fd;
+
+        info[i].state = VCPU_STATE_RUNNING;
+        info[i].cpu_time = qemu_domain_vcpu_time(dom, i);
+        info[i].cpu = -1;
+        if (tid <= 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int) dom->pid, (int) tid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            len = read(fd, line, sizeof(line) - 1);
+            close(fd);
+        }
+        if (len > 0) {
+            line[len] = '\0';
+            if (proc_stat_field(line, 39, &cpu) == 0)
+                info[i].cpu = (int) cpu;
+        }
+        CPU_ZERO(&set);
+        if (sched_getaffinity(tid, sizeof(set), &set) == 0)
+            for (size_t c = 0; c < ncpus && c < CPU_SETSIZE; c++)
+                maps[i * ncpus + c] = CPU_ISSET(c, &set);
+    }
+    *ret_info = info;
+    *ret_maps = maps;
+    *ret_n = n;
+    return 0;
+}
+
+/* ---- memory statistics ------------------------------------------------------ */
+
+typedef struct MemoryStatsCall {
+    Domain *dom;             /* a reference */
+    MemoryStatsCb cb;
+    void *userdata;
+    QmpMemoryStat stats[DOMAIN_MEMORY_STAT_NR];
+    size_t n;
+} MemoryStatsCall;
+
+static void
+memory_stats_finish(MemoryStatsCall *call)
+{
+    Domain *dom = call->dom;
+    Error error = ERROR_INIT;
+
+    if (!qemu_domain_is_active(dom)) {
+        error_set(&error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                  "Requested operation is not valid: domain is not running");
+        call->cb(dom, NULL, 0, &error, call->userdata);
+        error_clear(&error);
+    } else {
+        if (call->n < DOMAIN_MEMORY_STAT_NR) {
+            call->stats[call->n].tag = DOMAIN_MEMORY_STAT_RSS;
+            call->stats[call->n++].value = qemu_domain_rss_kib(dom);
+        }
+        call->cb(dom, call->stats, call->n, NULL, call->userdata);
+    }
+    domain_unref(dom);
+    free(call);
+}
+
+/* What the guest told the balloon; a failure only leaves them out. */
+static void
+guest_stats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    MemoryStatsCall *call = userdata;
+
+    if (!error)
+        call->n += qmp_parse_guest_stats(ret, call->stats + call->n,
+                                         DOMAIN_MEMORY_STAT_NR - call->n);
+    memory_stats_finish(call);
+}
+
+static void
+balloon_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    MemoryStatsCall *call = userdata;
+    Domain *dom = call->dom;
+    uint64_t bytes;
+    char *qom;
+    int r;
+
+    if (error || qmp_parse_balloon(ret, &bytes, NULL) < 0 || !dom->mon || !dom->live ||
+        !dom->live->memballoon.alias) {
+        memory_stats_finish(call);
+        return;
+    }
+    call->stats[call->n].tag = DOMAIN_MEMORY_STAT_ACTUAL_BALLOON;
+    call->stats[call->n++].value = bytes / 1024;
+    qom = xasprintf("/machine/peripheral/%s", dom->live->memballoon.alias);
+    r = qmp_command(dom->mon, "qom-get",
+                    json_pack("{s:s,s:s}", "path", qom, "property", "guest-stats"),
+                    guest_stats_reply, call, NULL);
+    free(qom);
+    if (r < 0)
+        memory_stats_finish(call);
+}
+
+int
+qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *error)
+{
+    MemoryStatsCall *call;
+    int r;
+
+    r = qemu_job_check_active(dom, error);
+    if (r < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    domain_ref(dom);
+    if (!dom->live || !STREQ_NULL(dom->live->memballoon.model, "virtio")) {
+        /* No balloon: the RSS alone, as libvirt answers. */
+        memory_stats_finish(call);
+        return 0;
+    }
+    r = qmp_command(dom->mon, "query-balloon", NULL, balloon_reply, call, NULL);
+    if (r < 0)
+        memory_stats_finish(call);
+    return 0;
+}

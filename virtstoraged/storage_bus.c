@@ -122,12 +122,9 @@ call_done(StorageVol *vol, const Error *error, void *userdata)
 {
     BusCall *call = userdata;
 
-    if (error) {
-        sd_bus_error be = SD_BUS_ERROR_NULL;
-        error_to_bus(error, -EIO, &be);
-        sd_bus_reply_method_error(call->m, &be);
-        sd_bus_error_free(&be);
-    } else if (call->reply_path) {
+    if (error)
+        bus_reply_method_error(call->m, error, -EIO);
+    else if (call->reply_path) {
         sd_bus_reply_method_return(call->m, "o", vol->bus_path);
     } else {
         sd_bus_reply_method_return(call->m, NULL);

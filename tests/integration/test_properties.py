@@ -44,17 +44,21 @@ def test_only_what_changed_is_announced(fx):
     fx.domain(path, "Suspend")
     fx.domain(path, "Resume")
     fx.domain(path, "SetMemory", "tu", 64 * 1024, 0)
-    # The replies come after the signals; one more call flushes the queue.
-    state_props(fx, path)
+    # Memory is what the balloon reached, as QEMU reports it on the way, not
+    # the target: it gets there once the guest's balloon driver has given
+    # the memory back.
+    props.wait(lambda s: s.path == path and s.args[0] == STATE_IFACE and
+               s.args[1].get("Memory") == 64 * 1024, what="Memory reaching 64 MiB")
 
     dom_changes = changes(props, path, DOMAIN_IFACE)
     check_eq(dom_changes, [], "org.libvirt.Domain changes while only the state moved")
     st = changes(props, path, STATE_IFACE)
-    check_eq(len(st), 3, "three announcements (suspend, resume, balloon): %r" % st)
+    check(len(st) >= 3, "announcements (suspend, resume, balloon): %r" % st)
     # Running/booted (1) to paused/user (1): the reason number stays.
     check_eq(st[0], {"State": ST_PAUSED}, "suspend announces State alone")
     check_eq(st[1], {"State": ST_RUNNING, "Reason": 5}, "resume announces State and Reason")
-    check_eq(st[2], {"Memory": 64 * 1024}, "SetMemory announces Memory alone")
+    check(all(list(c) == ["Memory"] for c in st[2:]), "the balloon announces Memory alone: %r"
+          % st[2:])
     check_eq(state_props(fx, path)["Memory"], 64 * 1024, "Memory after SetMemory")
 
     # Setting Autostart to what it is announces nothing; changing it, itself.

@@ -3,9 +3,12 @@ config file on the harness's private bus, run Debian's virsh against it,
 and speak the raw RPC protocol for the hostile-client cases."""
 
 import os
+import re
+import select
 import socket
 import struct
 import subprocess
+import time
 
 import harness
 from harness import Failure
@@ -56,18 +59,22 @@ class Proxy(harness.Daemon):
         return self.pid
 
 
-def libvirtd():
+def libvirtd(qemu_conf=""):
     """Debian's libvirtd, started as bench/proxy_bench.py starts it (a
     private mount namespace, nothing of the host's state touched), for a
     test that compares its answers with ours; Skip when it is not there.
-    The caller close()s it."""
+    The caller close()s it. @qemu_conf: lines for its qemu.conf; with
+    GUEST_QEMU_CONF it runs guests here (no virtlogd, no cgroups)."""
     import sys
     sys.path.insert(0, os.path.join(harness.SRCDIR, "bench"))
     import proxy_bench
     import shutil
     if not (os.path.exists(proxy_bench.LIBVIRTD) and shutil.which("unshare")):
         raise harness.Skip("Debian's libvirtd is not installed")
-    return proxy_bench.Libvirtd()
+    return proxy_bench.Libvirtd(qemu_conf)
+
+
+GUEST_QEMU_CONF = 'stdio_handler = "file"\ncgroup_controllers = []\n'
 
 
 def virsh(uri, *args, ro=False, check_rc=True, timeout=120):
@@ -88,6 +95,36 @@ def virsh_fails(uri, *args, ro=False):
     if r.returncode == 0:
         raise Failure("%s succeeded; output:\n%s" % (" ".join(cmd), r.stdout))
     return r.stderr
+
+
+class EventWatcher:
+    """`virsh event --all --loop`, its output read as it comes."""
+
+    def __init__(self, uri):
+        self.proc = subprocess.Popen(
+            ["stdbuf", "-oL", "virsh", "-c", uri, "event", "--all", "--loop", "--timeout", "300"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.lines = []
+        self.partial = b""
+
+    def wait(self, pattern, timeout=harness.BOOT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while not any(re.search(pattern, ln) for ln in self.lines):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Failure("no event %r; got %r" % (pattern, self.lines))
+            # Raw reads: a buffered readline() would hide lines from select().
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if r:
+                data = os.read(self.proc.stdout.fileno(), 65536)
+                if not data:
+                    raise Failure("virsh event exited; got %r" % self.lines)
+                *done, self.partial = (self.partial + data).split(b"\n")
+                self.lines += [ln.decode(errors="replace").rstrip() for ln in done]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
 
 
 # ---- the raw protocol --------------------------------------------------------

@@ -4,7 +4,10 @@ starts it): `virsh vcpupin` without arguments prints each vCPU's affinity,
 from <vcpu cpuset> and <cputune><vcpupin>, the same through virtproxyd and
 through libvirtd; so do `virsh nodecpumap`, virNodeGetCPUMap, nodeinfo
 (its memory is the NUMA nodes' added up, as libvirt counts it) and the
-security models of the capabilities."""
+security models of the capabilities. Of a running guest, `virsh dommemstat`
+reports what the balloon reached and what the guest told it, dominfo's
+memory follows the balloon, and `virsh vcpuinfo` shows the host CPU each
+vCPU last ran on and its affinity, as libvirtd reports them."""
 
 import os
 import uuid as uuidlib
@@ -74,9 +77,16 @@ def answers(uri, root):
     return out
 
 
+def _proxy(fx):
+    """The test's virtproxyd, started by the first test that needs it."""
+    if not getattr(fx, "proxy", None):
+        fx.proxy = proxyfx.Proxy(fx, "")
+        fx.proxy.start()
+    return fx.proxy
+
+
 def test_vcpupin_as_libvirtd(fx):
-    proxy = proxyfx.Proxy(fx, "")
-    proxy.start()
+    proxy = _proxy(fx)
     ours = answers(proxy.uri, fx.root)
     check_eq(ours["pin-cpuset config"], [(False,) * LAST + (True,)] * 2, "cpuset pins")
     check_eq(ours["pin-vcpupin config"][1], (True,) + (False,) * LAST, "vcpupin 1")
@@ -95,6 +105,68 @@ def test_vcpupin_as_libvirtd(fx):
     for k in ours:
         check_eq(ours[k], theirs[k], "%s (ours, libvirtd's)" % k)
     harness.log("vcpupin as libvirtd: %r" % ours)
+
+
+def running_answers(uri, root):
+    """What a running guest reports of its memory and vCPUs, before and
+    after its balloon goes from 128 MiB to 64 MiB; the figures that differ
+    from one run to the next (faults, times) by their shape."""
+    import libvirt
+    import re
+    import xml.etree.ElementTree as ET
+    name = "balloon-guest"
+    c = libvirt.open(uri)
+    ev = proxyfx.EventWatcher(uri)
+    out = {}
+    try:
+        d = c.createXML(harness.domain_xml(name, root, serial="none", vcpus=2), 0)
+        ev.wait(r"lifecycle.*'%s'.*Started" % name)
+        out["info memory at start"] = d.info()[2]
+        d.setMemory(64 * 1024)
+        # The balloon reaches the target once the guest's driver gives the
+        # memory back; the guest reported its statistics when that driver
+        # started, before.
+        ev.wait(r"balloon-change.*'%s'.*: %d" % (name, 64 * 1024))
+        stats = d.memoryStats()
+        out["memoryStats keys"] = sorted(stats)
+        out["actual"] = stats["actual"]
+        out["rss is a size"] = stats["rss"] > 0
+        out["info memory"] = d.info()[2]
+        live = ET.fromstring(d.XMLDesc(0))
+        out["live currentMemory"] = int(live.findtext("currentMemory"))
+        mem = virsh(uri, "dommemstat", name)[0]
+        out["dommemstat names"] = [ln.split()[0] for ln in mem.splitlines() if ln.strip()]
+        info, maps = d.vcpus()
+        out["vcpus"] = [(n, state, 0 <= cpu < NCPUS, t > 0) for n, state, t, cpu in info]
+        out["vcpu maps"] = maps
+        text = virsh(uri, "vcpuinfo", name)[0]
+        out["vcpuinfo"] = re.sub(r"CPU time:\s+\S+", "CPU time: T",
+                                 re.sub(r"(?<!V)CPU:\s+\d+", "CPU: N", text)).split()
+        d.destroy()
+    finally:
+        ev.stop()
+        c.close()
+    return out
+
+
+def test_running_guest_as_libvirtd(fx):
+    proxy = _proxy(fx)
+    ours = running_answers(proxy.uri, fx.root)
+    check_eq(ours["actual"], 64 * 1024, "dommemstat actual after the balloon moved")
+    check_eq(ours["info memory"], 64 * 1024, "dominfo's memory follows the balloon")
+    check_eq(ours["live currentMemory"], 64 * 1024, "the live XML's currentMemory")
+    for key in ("last_update", "unused", "available", "usable", "rss"):
+        check(key in ours["memoryStats keys"], "%s in dommemstat: %r" % (key, ours))
+    check_eq([v[:3] for v in ours["vcpus"]], [(0, 1, True), (1, 1, True)], "vcpuinfo rows")
+
+    lv = proxyfx.libvirtd(proxyfx.GUEST_QEMU_CONF)
+    try:
+        theirs = running_answers(lv.uri, fx.root)
+    finally:
+        lv.close()
+    for k in ours:
+        check_eq(ours[k], theirs[k], "%s (ours, libvirtd's)" % k)
+    harness.log("running guest as libvirtd: %r" % ours)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ driver."""
 
 import os
 import re
-import select
 import socket
 import struct
 import subprocess
@@ -64,42 +63,12 @@ def test_tcp(fx):
     c.close()
 
 
-class EventWatcher:
-    """`virsh event --all --loop`, its output read as it comes."""
-
-    def __init__(self, uri):
-        self.proc = subprocess.Popen(
-            ["stdbuf", "-oL", "virsh", "-c", uri, "event", "--all", "--loop", "--timeout", "300"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.lines = []
-        self.partial = b""
-
-    def wait(self, pattern, timeout=harness.BOOT_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while not any(re.search(pattern, ln) for ln in self.lines):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Failure("no event %r; got %r" % (pattern, self.lines))
-            # Raw reads: a buffered readline() would hide lines from select().
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                data = os.read(self.proc.stdout.fileno(), 65536)
-                if not data:
-                    raise Failure("virsh event exited; got %r" % self.lines)
-                *done, self.partial = (self.partial + data).split(b"\n")
-                self.lines += [ln.decode(errors="replace").rstrip() for ln in done]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
 def domstate(fx):
     return virsh(fx.proxy.uri, "domstate", GUEST)[0].strip()
 
 
 def test_guest_life(fx):
-    ev = EventWatcher(fx.proxy.uri)
+    ev = proxyfx.EventWatcher(fx.proxy.uri)
     try:
         guest_life(fx, ev)
     finally:
