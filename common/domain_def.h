@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bandwidth.h"
 #include "error.h"
 #include "state_store.h"
 #include "uuid.h"
@@ -130,6 +131,7 @@ typedef struct DomainNet {
     char *model;         /* "virtio", "e1000", "rtl8139" */
     char *target_dev;    /* live: "vnet0" / "tap..." */
     char *link_state;    /* "up" / "down" */
+    Bandwidth bandwidth;
     unsigned mtu;
     int boot_order;
     DeviceAddress address;

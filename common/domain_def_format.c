@@ -323,6 +323,7 @@ format_net(XmlWriter *w, const DomainNet *n, unsigned flags)
         xml_writer_attr(w, n->type == NET_TYPE_NETWORK ? "network" : "bridge", n->source);
         xml_writer_end(w);
     }
+    bandwidth_format(w, &n->bandwidth);
     /* libvirt keeps a user-chosen target dev of an ethernet interface in the
      * inactive XML; any other is chosen at start. */
     if (n->target_dev &&

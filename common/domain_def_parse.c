@@ -353,6 +353,9 @@ parse_net(const xmlNode *node, DomainNet *n, Error *error)
     if (n->type == NET_TYPE_BRIDGE && !n->source)
         return xml_error(error, "No <source> 'bridge' attribute specified with <interface "
                                 "type='bridge'/>");
+    r = bandwidth_parse(node, n->type == NET_TYPE_NETWORK, &n->bandwidth, error);
+    if (r < 0)
+        return r;
     n->target_dev = xml_prop(xml_child(node, "target"), "dev");
     n->model = xml_prop(xml_child(node, "model"), "type");
     n->link_state = xml_prop(xml_child(node, "link"), "state");

@@ -66,6 +66,7 @@
     X(VIR_ERR_NO_DOMAIN_METADATA, 80, "NoDomainMetadata") \
     X(VIR_ERR_OVERFLOW, 82, "Overflow") \
     X(VIR_ERR_OPERATION_UNSUPPORTED, 84, "OperationUnsupported") \
+    X(VIR_ERR_AGENT_UNRESPONSIVE, 86, "AgentUnresponsive") \
     X(VIR_ERR_RESOURCE_BUSY, 87, "ResourceBusy") \
     X(VIR_ERR_ACCESS_DENIED, 88, "AccessDenied") \
     X(VIR_ERR_DBUS_SERVICE, 89, "DbusService") \

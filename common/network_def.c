@@ -594,6 +594,9 @@ parse_root(xmlNode *root, NetworkDef *def, Error *error)
         if (r < 0)
             return r;
     }
+    r = bandwidth_parse(root, false, &def->bandwidth, error);
+    if (r < 0)
+        return r;
 
     xml_foreach_child(c, root) {
         if (!xml_node_is(c, "ip"))
@@ -743,6 +746,7 @@ network_def_format(const NetworkDef *def, unsigned connections)
         xml_writer_end(&w);
     }
 
+    bandwidth_format(&w, &def->bandwidth);
     for (size_t i = 0; i < def->n_ips; i++) {
         const NetworkIp *ip = &def->ips[i];
 
@@ -1054,7 +1058,7 @@ network_def_update(NetworkDef *def, unsigned command, unsigned section, int pare
     if (section != NETWORK_SECTION_IP_DHCP_HOST && section != NETWORK_SECTION_DNS_HOST)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_NO_SUPPORT,
                          "can't update unrecognized section of network (%u)", section);
-    r = xml_parse_document(xml, NETWORK_XML_MAX, NULL, &doc, error);
+    r = xml_parse_document_as(xml, NETWORK_XML_MAX, NULL, "network_update_xml", &doc, error);
     if (r < 0)
         return r;
     if (section == NETWORK_SECTION_IP_DHCP_HOST)

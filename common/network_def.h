@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bandwidth.h"
 #include "error.h"
 #include "macros.h"
 #include "uuid.h"
@@ -97,6 +98,7 @@ typedef struct NetworkDef {
     NetworkDnsForwarder *dns_forwarders;
     size_t n_dns_forwarders;
     bool has_dns;                 /* a <dns> element was there */
+    Bandwidth bandwidth;          /* what the network's ports share */
 } NetworkDef;
 
 void network_def_free(NetworkDef *def);

@@ -124,6 +124,21 @@ storage_pool_def_free(StoragePoolDef *def)
     free(def);
 }
 
+/* libvirt's virStoragePoolType names: another is not a pool type at all. */
+static const char *const libvirt_pool_types[] = {
+    "dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd",
+    "sheepdog", "gluster", "zfs", "vstorage", NULL,
+};
+
+static bool
+str_in_list(const char *s, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (STREQ(s, list[i]))
+            return true;
+    return false;
+}
+
 static int
 parse_pool(xmlNode *root, StoragePoolDef *def, Error *error)
 {
@@ -134,6 +149,10 @@ parse_pool(xmlNode *root, StoragePoolDef *def, Error *error)
 
     if (!type)
         return error_set(error, -EINVAL, VIR_ERR_XML_ERROR, "storage pool missing type attribute");
+    if (!str_in_list(type, libvirt_pool_types))
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: Invalid value for attribute 'type' in element 'pool': "
+                         "'%s'.", type);
     if (!STREQ(type, "dir"))
         return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                          "unsupported configuration: storage pool type '%s' is not supported",

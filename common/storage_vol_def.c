@@ -99,8 +99,8 @@ parse_format(xmlNode *parent, StorageVolFormat *ret, Error *error)
         return 0;
     f = storage_vol_format_from_string(type);
     if (f < 0)
-        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
-                         "unknown volume format type '%s'", type);
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: unknown volume format type %s", type);
     *ret = f;
     return 1;
 }

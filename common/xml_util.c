@@ -15,8 +15,10 @@
 /* What the SAX hooks and the error handler record while one document is
  * parsed; reached through ctxt->_private. */
 typedef struct ParseState {
-    int line;          /* line of the first error, 0 if none */
-    char *message;     /* libxml2's first error message, newline stripped */
+    int line;          /* line of the first fatal error, 0 if none */
+    char *message;     /* libxml2's first fatal error message, newline stripped */
+    char *context;     /* the text of the line it is on */
+    size_t column;     /* where on that line the parser stopped */
     bool has_dtd;      /* a DOCTYPE or entity declaration was seen */
     int dtd_line;
 } ParseState;
@@ -55,35 +57,91 @@ sax_resolve_entity(void *ctx, const xmlChar *public_id, const xmlChar *system_id
     return NULL;
 }
 
+/* libvirt reports the first fatal error with the line it is on and a
+ * pointer under the place the parser stopped; later errors are its
+ * consequences, and non-fatal ones do not stop the parse. */
 static void
 parse_structured_error(void *user_data, xmlError *err)
 {
     xmlParserCtxt *ctxt = user_data;
+    const xmlChar *cur, *base, *end;
     ParseState *st;
     size_t n;
 
-    if (!ctxt || !err || err->level < XML_ERR_ERROR)
+    if (!ctxt || !err || err->level != XML_ERR_FATAL || !ctxt->input)
         return;
     st = ctxt->_private;
-    if (!st)
+    if (!st || st->message)
         return;
-    /* libxml2 reports one malformation as a cascade on one line ("error
-     * parsing attribute name", "attributes construct error", "Couldn't find
-     * end of Start Tag listen line 9"): the last of the first line's cascade
-     * is the summary a person understands. Later lines are consequences. */
-    if (st->message && err->line != st->line)
-        return;
-    free(st->message);
     st->line = err->line;
     st->message = xstrdup(err->message ? err->message : "unknown error");
     n = strlen(st->message);
     while (n > 0 && (st->message[n - 1] == '\n' || st->message[n - 1] == ' '))
         st->message[--n] = '\0';
+    base = ctxt->input->base;
+    cur = ctxt->input->cur;
+    /* Back over line ends to the line the error is on, then to its start. */
+    while (cur > base && (*cur == '\n' || *cur == '\r'))
+        cur--;
+    while (cur > base && *cur != '\n' && *cur != '\r')
+        cur--;
+    if (*cur == '\n' || *cur == '\r')
+        cur++;
+    st->column = (size_t) (ctxt->input->cur - cur);
+    for (end = cur; *end && *end != '\n' && *end != '\r'; end++)
+        ;
+    st->context = xstrndup((const char *) cur, (size_t) (end - cur));
+}
+
+/* The name libvirt gives a document in its parse errors, by root element. */
+static const char *
+document_name(const char *root_name)
+{
+    static const char *const names[][2] = {
+        { "domain", "(domain_definition)" },
+        { "network", "(network_definition)" },
+        { "pool", "(storage_pool_definition)" },
+        { "volume", "(storage_volume_definition)" },
+        { "device", "(node_device_definition)" },
+        { "secret", "(definition_of_secret)" },
+        { "filter", "(nwfilter_definition)" },
+        { "interface", "(interface_definition)" },
+    };
+
+    for (size_t i = 0; root_name && i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(root_name, names[i][0]) == 0)
+            return names[i][1];
+    return "(xml_document)";
+}
+
+/* libvirt's VIR_ERR_XML_DETAIL message: "(domain_definition):1: Couldn't
+ * find end of Start Tag domain line 1\n<domain\n-------^". */
+static int
+parse_error(const ParseState *st, const char *name, Error *error)
+{
+    const char *ctx = st->context ? st->context : "";
+    size_t len = strlen(ctx), col = st->column < len ? st->column : len;
+    auto_cleanup(free_ptr) char *pointer = xmalloc(col + 2);
+
+    for (size_t i = 0; i < col; i++)
+        pointer[i] = ctx[i] == '\t' ? '\t' : '-';
+    pointer[col] = '^';
+    pointer[col + 1] = '\0';
+    return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL, "%s:%d: %s\n%s\n%s", name, st->line,
+                     st->message, ctx, pointer);
 }
 
 int
 xml_parse_document(const char *xml, size_t max_bytes, const char *root_name,
                    xmlDoc **ret_doc, Error *error)
+{
+    return xml_parse_document_as(xml, max_bytes, root_name, document_name(root_name), ret_doc,
+                                 error);
+}
+
+int
+xml_parse_document_as(const char *xml, size_t max_bytes, const char *root_name,
+                      const char *doc_name, xmlDoc **ret_doc, Error *error)
 {
     ParseState st = { 0 };
     xmlParserCtxt *ctxt = NULL;
@@ -119,17 +177,16 @@ xml_parse_document(const char *xml, size_t max_bytes, const char *root_name,
 
     /* No NOENT, DTDLOAD, DTDATTR or XINCLUDE: nothing is substituted or
      * fetched. NONET for good measure. */
-    doc = xmlCtxtReadMemory(ctxt, xml, (int) len, "domain.xml", NULL,
+    doc = xmlCtxtReadMemory(ctxt, xml, (int) len, doc_name, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
 
     if (st.has_dtd) {
         r = error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                       "XML error: at line %d: DTD and entity declarations are not allowed",
                       st.dtd_line);
-    } else if (!doc || !ctxt->wellFormed || st.message) {
+    } else if (!doc || !ctxt->wellFormed) {
         if (st.message)
-            r = error_set(error, -EINVAL, VIR_ERR_XML_ERROR, "XML error: at line %d: %s",
-                          st.line, st.message);
+            r = parse_error(&st, doc_name, error);
         else
             r = error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                           "XML error: document is not well formed");
@@ -142,6 +199,7 @@ xml_parse_document(const char *xml, size_t max_bytes, const char *root_name,
     }
 
     free(st.message);
+    free(st.context);
     ctxt->_private = NULL;
     xmlFreeParserCtxt(ctxt);
     if (r < 0) {

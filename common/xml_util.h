@@ -19,11 +19,18 @@
 
 /* Parses @xml (NUL-terminated, at most @max_bytes long, else refused before
  * parsing) and checks the root element is <@root_name> (when not NULL).
- * Returns 0 and a new document in @ret_doc, or a negative errno with
- * VIR_ERR_XML_ERROR: "XML error: at line 9: Couldn't find end of Start Tag
- * listen line 9". */
+ * Returns 0 and a new document in @ret_doc, or a negative errno: a document
+ * that is not well formed gets libvirt's VIR_ERR_XML_DETAIL, naming the
+ * document as libvirt does, the line, libxml2's first fatal error, the text
+ * of that line and a pointer under the place: "(domain_definition):1:
+ * Couldn't find end of Start Tag domain line 1\n<domain\n-------^"; the
+ * other refusals are VIR_ERR_XML_ERROR. */
 int xml_parse_document(const char *xml, size_t max_bytes, const char *root_name,
                        xmlDoc **ret_doc, Error *error);
+/* As xml_parse_document, with the name libvirt gives the document in its
+ * parse errors ("network_update_xml"). */
+int xml_parse_document_as(const char *xml, size_t max_bytes, const char *root_name,
+                          const char *doc_name, xmlDoc **ret_doc, Error *error);
 DEFINE_FREEP(xmlDoc, xmlFreeDoc)
 
 /* True when @node is an element named @name in no namespace. */

@@ -340,8 +340,11 @@ main(void)
     TEST_ROUND_TRIP("seed-ubuntu_20_04");
     TEST_ROUND_TRIP("seed-centos7u2-1");
     TEST_ROUND_TRIP("seed-cputune");
+    TEST_ROUND_TRIP("interface-bandwidth");
+    TEST_PARSE_FAILS("fail-bandwidth-floor-bridge", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-bandwidth-no-average", VIR_ERR_XML_DETAIL);
     TEST_ROUND_TRIP("seed-qemu-commandline");
-    TEST_PARSE_FAILS("seed-bad-graphics-unclosed", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("seed-bad-graphics-unclosed", VIR_ERR_XML_DETAIL);
     TEST_PARSE_FAILS("seed-cputune-fragment", VIR_ERR_XML_ERROR);
     TEST_ROUND_TRIP("channel-guest-agent");
     TEST_ROUND_TRIP("chardev-types");
@@ -387,7 +390,7 @@ main(void)
     TEST_ROUND_TRIP("vcpu-placement-auto");
     TEST_ROUND_TRIP("video-sound");
     TEST_ROUND_TRIP("hostdev-pci");
-    TEST_PARSE_FAILS("fail-not-well-formed", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-not-well-formed", VIR_ERR_XML_DETAIL);
     TEST_PARSE_FAILS("fail-entity-bomb", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-external-entity", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-doctype", VIR_ERR_XML_ERROR);
@@ -421,7 +424,7 @@ main(void)
     TEST_PARSE_FAILS("fail-disk-no-target", VIR_ERR_NO_TARGET);
     TEST_PARSE_FAILS("fail-interface-type-direct", VIR_ERR_CONFIG_UNSUPPORTED);
     TEST_PARSE_FAILS("fail-vcpupin-out-of-range", VIR_ERR_XML_ERROR);
-    TEST_PARSE_FAILS("fail-empty-document", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-empty-document", VIR_ERR_XML_DETAIL);
     TEST_PARSE_FAILS("fail-hostdev-twice", VIR_ERR_XML_ERROR);
 
     test_uuid_generated();

@@ -992,6 +992,24 @@ test_parsers(void)
         json_decref(ret);
     }
 
+    {
+        QmpBlockStats bs;
+
+        ret = load_return("query-blockstats");
+        CHECK_INT_EQ(qmp_parse_blockstats(ret, "libvirt-1-format", &bs), 1);
+        CHECK_INT_EQ(bs.rd_bytes, 1183744);
+        CHECK_INT_EQ(bs.wr_operations, 1);
+        CHECK_INT_EQ(bs.flush_operations, 2);
+        CHECK_INT_EQ(bs.rd_total_time_ns, 39157270);
+        CHECK_INT_EQ(bs.flush_total_time_ns, 1800);
+        CHECK_INT_EQ(qmp_parse_blockstats(ret, "libvirt-2-format", &bs), 1);
+        CHECK_INT_EQ(bs.rd_operations, 1);
+        /* The storage node under a format node is not a device. */
+        CHECK_INT_EQ(qmp_parse_blockstats(ret, "libvirt-1-storage", &bs), 0);
+        CHECK_INT_EQ(qmp_parse_blockstats(ret, "libvirt-3-format", &bs), 0);
+        json_decref(ret);
+    }
+
     ret = load_return("query-cpus-fast");
     CHECK_INT_EQ(qmp_parse_cpus_fast(ret, &vcpus, &n, NULL), 0);
     CHECK_INT_EQ(n, 2);

@@ -27,10 +27,18 @@ test_parse_limits(void)
         "<d>&b;</d>";
 
     CHECK_INT_EQ(xml_parse_document("<a><b></a>", 100, NULL, &doc, &error), -EINVAL);
-    CHECK_INT_EQ(error.code, VIR_ERR_XML_ERROR);
-    CHECK(error.message && strstr(error.message, "XML error: at line 1"));
+    /* libvirt's detail: the document's name, the line, libxml2's first fatal
+     * error, the line's text and a pointer under the place. */
+    CHECK_INT_EQ(error.code, VIR_ERR_XML_DETAIL);
+    CHECK_STR_EQ(error.message, "(xml_document):1: Opening and ending tag mismatch: b line 1 "
+                                "and a\n<a><b></a>\n----------^");
     error_clear(&error);
     CHECK(doc == NULL);
+    CHECK_INT_EQ(xml_parse_document("<domain>\n  <name>x</name>\n  <disk device=disk/>\n",
+                                    100, "domain", &doc, &error), -EINVAL);
+    CHECK_STR_EQ(error.message, "(domain_definition):3: AttValue: \" or ' expected\n"
+                                "  <disk device=disk/>\n---------------^");
+    error_clear(&error);
     /* Over the size limit: refused before parsing. */
     CHECK(xml_parse_document("<aaaa/>", 5, NULL, &doc, &error) < 0);
     CHECK_INT_EQ(error.code, VIR_ERR_XML_ERROR);

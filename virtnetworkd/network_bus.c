@@ -363,13 +363,14 @@ bus_port_create(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     NetworkPort *port = NULL;
     char uuid[UUID_STRING_LEN];
     unsigned mtu = 0;
+    uint64_t floor;
     int r;
 
-    r = sd_bus_message_read(m, "sss", &domain_uuid, &domain_name, &mac);
+    r = sd_bus_message_read(m, "ssst", &domain_uuid, &domain_name, &mac, &floor);
     if (r < 0)
         return r;
-    r = network_port_create(userdata, domain_uuid, domain_name, mac, &port, &bridge, &mtu,
-                            &error);
+    r = network_port_create(userdata, domain_uuid, domain_name, mac, floor, &port, &bridge,
+                            &mtu, &error);
     if (r < 0)
         return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "ssu", uuid_format(&port->uuid, uuid), bridge,
@@ -395,7 +396,8 @@ bus_port_delete(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 static const sd_bus_vtable ports_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_METHOD_WITH_ARGS("PortCreate",
-                            SD_BUS_ARGS("s", domain_uuid, "s", domain_name, "s", mac),
+                            SD_BUS_ARGS("s", domain_uuid, "s", domain_name, "s", mac, "t",
+                                        floor),
                             SD_BUS_RESULT("s", port_uuid, "s", bridge, "u", mtu),
                             bus_port_create, 0),
     SD_BUS_METHOD_WITH_ARGS("PortDelete", SD_BUS_ARGS("s", port_uuid), SD_BUS_NO_RESULT,

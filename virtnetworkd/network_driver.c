@@ -273,6 +273,8 @@ status_format(Network *net)
         xml_writer_attr(&w, "domain-uuid", net->ports[i].domain_uuid);
         xml_writer_attr(&w, "domain-name", net->ports[i].domain_name);
         xml_writer_attr(&w, "mac", net->ports[i].mac);
+        if (net->ports[i].floor)
+            xml_writer_attrf(&w, "floor", "%llu", (unsigned long long) net->ports[i].floor);
         xml_writer_end(&w);
     }
     xml_writer_raw(&w, xml);
@@ -1034,10 +1036,45 @@ network_get_leases(Network *net, const char *mac, NetworkLease **ret, size_t *re
 
 /* ---- ports -------------------------------------------------------------- */
 
+/* libvirt's check of a new port's floor against the network's inbound QoS
+ * (networkCheckBandwidth), with its words. */
+static int
+check_floor(const Network *net, const char *mac, uint64_t floor, Error *error)
+{
+    const NetworkDef *def = net->live;
+    const BandwidthRate *in = &def->bandwidth.in;
+    uint64_t sum = floor, limit;
+
+    if (!floor)
+        return 0;
+    if (def->forward != NETWORK_FORWARD_NAT && def->forward != NETWORK_FORWARD_ROUTE &&
+        def->forward != NETWORK_FORWARD_OPEN && def->forward != NETWORK_FORWARD_NONE)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: Invalid use of 'floor' on interface with "
+                         "MAC address %s - 'floor' is only supported for interface type "
+                         "'network' with forward type 'nat', 'route', 'open' or none", mac);
+    if (!in->set || !in->average)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: Invalid use of 'floor' on interface with "
+                         "MAC address %s - network '%s' has no inbound QoS set", mac,
+                         def->name);
+    for (size_t i = 0; i < net->n_ports; i++)
+        sum += net->ports[i].floor;
+    limit = in->peak ? in->peak : in->average;
+    if (sum > limit)
+        return error_set(error, -ENOSPC, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: Cannot plug '%s' interface into "
+                         "'%s' because new combined inbound floor=%llu would overcommit "
+                         "%s=%llu on network '%s'", mac, def->bridge,
+                         (unsigned long long) sum, in->peak ? "peak" : "average",
+                         (unsigned long long) limit, def->name);
+    return 0;
+}
+
 int
 network_port_create(Network *net, const char *domain_uuid, const char *domain_name,
-                    const char *mac, NetworkPort **ret_port, const char **ret_bridge,
-                    unsigned *ret_mtu, Error *error)
+                    const char *mac, uint64_t floor, NetworkPort **ret_port,
+                    const char **ret_bridge, unsigned *ret_mtu, Error *error)
 {
     NetworkPort *port;
     unsigned mtu = 0;
@@ -1065,6 +1102,11 @@ network_port_create(Network *net, const char *domain_uuid, const char *domain_na
         buf[17] = '\0';
         norm = xstrdup(buf);
     }
+    r = check_floor(net, norm ? norm : "", floor, error);
+    if (r < 0) {
+        free(norm);
+        return r;
+    }
     r = netlink_link_get(net->live->bridge, &mtu, NULL, error);
     if (r < 0) {
         free(norm);
@@ -1080,6 +1122,7 @@ network_port_create(Network *net, const char *domain_uuid, const char *domain_na
     port->domain_uuid = xstrdup(domain_uuid);
     port->domain_name = xstrdup(domain_name);
     port->mac = norm ? norm : xstrdup("");
+    port->floor = floor;
     r = status_save(net, error);
     if (r < 0) {
         net->n_ports--;
@@ -1162,6 +1205,12 @@ status_parse(const char *xml, NetworkDef **ret_def, pid_t *ret_pid, NetworkPort 
         p->domain_uuid = xml_prop(c, "domain-uuid");
         p->domain_name = xml_prop(c, "domain-name");
         p->mac = xml_prop(c, "mac");
+        {
+            auto_cleanup(free_ptr) char *floor = xml_prop(c, "floor");
+            unsigned long long v;
+            if (floor && xml_parse_ull(floor, 10, ULLONG_MAX, &v) == 0)
+                p->floor = v;
+        }
         if (!p->domain_uuid)
             p->domain_uuid = xstrdup("");
         if (!p->domain_name)

@@ -35,6 +35,7 @@ typedef struct NetworkPort {
     char *domain_uuid;
     char *domain_name;
     char *mac;
+    uint64_t floor;       /* the inbound rate it is guaranteed, KiB/s; 0 none */
 } NetworkPort;
 
 typedef struct Network {
@@ -125,10 +126,14 @@ const char *network_bridge_name(Network *net);
 
 /* A port for a guest's interface. Fails with VIR_ERR_OPERATION_INVALID
  * "Requested operation is not valid: network 'NAME' is not active" when the
- * network is stopped. Returns the port (borrowed), the bridge to attach the
- * tap to (borrowed) and its MTU. */
+ * network is stopped. @floor (KiB/s, 0 for none) is the interface's
+ * guaranteed inbound rate: refused as libvirt refuses it, on a network
+ * whose forward mode or missing inbound QoS cannot give it
+ * (VIR_ERR_OPERATION_UNSUPPORTED) or whose inbound rate the floors would
+ * overcommit (VIR_ERR_OPERATION_INVALID). Returns the port (borrowed), the
+ * bridge to attach the tap to (borrowed) and its MTU. */
 int network_port_create(Network *net, const char *domain_uuid, const char *domain_name,
-                        const char *mac, NetworkPort **ret_port, const char **ret_bridge,
-                        unsigned *ret_mtu, Error *error);
+                        const char *mac, uint64_t floor, NetworkPort **ret_port,
+                        const char **ret_bridge, unsigned *ret_mtu, Error *error);
 /* VIR_ERR_NO_NETWORK_PORT when there is no such port. */
 int network_port_delete(Network *net, const char *port_uuid, Error *error);

@@ -972,6 +972,213 @@ h_get_max_memory(Call *call, void *args, void *ret_, Error *error)
     return dom_call(call, args, "GetStats", max_memory_reply, error, "uu", DOMAIN_STATS_BALLOON, 0);
 }
 
+/* ---- disk and interface statistics: GetStats' block and net groups ---- */
+
+enum { BS_RD_REQS, BS_RD_BYTES, BS_RD_TIMES, BS_WR_REQS, BS_WR_BYTES, BS_WR_TIMES,
+       BS_FL_REQS, BS_FL_TIMES, BS_COUNT };
+
+static const char *
+param_str(const remote_typed_param *p, size_t n, const char *field)
+{
+    const remote_typed_param *tp = param_find(p, n, field);
+
+    return tp && tp->value.type == REMOTE_TYPED_PARAM_STRING
+           ? tp->value.remote_typed_param_value_u.s : NULL;
+}
+
+static int
+check_stats_active(const remote_typed_param *p, size_t n, Error *error)
+{
+    if (param_u64(p, n, "state.state", DOMAIN_STATE_SHUTOFF) == DOMAIN_STATE_SHUTOFF)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not running");
+    return 0;
+}
+
+/* The counters of the disk named @path (its target or its source), or of
+ * all disks added up when @path is empty, as libvirt gathers them. */
+static int
+block_stats_gather(sd_bus_message *reply, const char *path, uint64_t out[BS_COUNT],
+                   Error *error)
+{
+    static const char *const keys[BS_COUNT] = { "rd.reqs", "rd.bytes", "rd.times", "wr.reqs",
+                                                "wr.bytes", "wr.times", "fl.reqs", "fl.times" };
+    remote_typed_param *p = NULL;
+    u_int n = 0;
+    size_t count;
+    bool matched = false;
+    char key[64];
+    int r;
+
+    r = read_typed_params(reply, &p, &n);
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the statistics of a domain");
+    memset(out, 0, sizeof(uint64_t) * BS_COUNT);
+    r = check_stats_active(p, n, error);
+    count = param_u64(p, n, "block.count", 0);
+    for (size_t i = 0; r >= 0 && i < count; i++) {
+        const char *name, *src;
+
+        snprintf(key, sizeof(key), "block.%zu.name", i);
+        name = param_str(p, n, key);
+        snprintf(key, sizeof(key), "block.%zu.path", i);
+        src = param_str(p, n, key);
+        if (*path && !STREQ_NULL(name, path) && !STREQ_NULL(src, path))
+            continue;
+        matched = true;
+        snprintf(key, sizeof(key), "block.%zu.rd.reqs", i);
+        if (!param_find(p, n, key)) {
+            if (*path)
+                r = error_set(error, -EIO, VIR_ERR_INTERNAL_ERROR,
+                              "internal error: cannot find statistics for device '%s'",
+                              name ? name : path);
+            continue;
+        }
+        for (size_t k = 0; k < BS_COUNT; k++) {
+            snprintf(key, sizeof(key), "block.%zu.%s", i, keys[k]);
+            out[k] += param_u64(p, n, key, 0);
+        }
+        if (*path)
+            break;
+    }
+    if (r >= 0 && *path && !matched)
+        r = error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "invalid argument: invalid path: %s",
+                      path);
+    remote_typed_param_list_free(p, n);
+    return r;
+}
+
+static int
+block_stats_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_block_stats_args *args = call->args;
+    remote_domain_block_stats_ret *ret = ret_;
+    uint64_t s[BS_COUNT];
+    int r = block_stats_gather(reply, args->path, s, error);
+
+    if (r < 0)
+        return r;
+    ret->rd_req = (int64_t) s[BS_RD_REQS];
+    ret->rd_bytes = (int64_t) s[BS_RD_BYTES];
+    ret->wr_req = (int64_t) s[BS_WR_REQS];
+    ret->wr_bytes = (int64_t) s[BS_WR_BYTES];
+    ret->errs = -1; /* QEMU does not count errors */
+    return 0;
+}
+
+static int
+h_block_stats(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "GetStats", block_stats_reply, error, "uu",
+                    DOMAIN_STATS_STATE | DOMAIN_STATS_BLOCK, 0);
+}
+
+/* virDomainBlockStatsFlags: libvirt's typed fields in its order; asked
+ * with nparams 0, how many there are. */
+static int
+block_stats_flags_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    static const struct {
+        const char *field;
+        int stat;
+    } fields[] = {
+        { "wr_bytes", BS_WR_BYTES }, { "wr_operations", BS_WR_REQS },
+        { "rd_bytes", BS_RD_BYTES }, { "rd_operations", BS_RD_REQS },
+        { "flush_operations", BS_FL_REQS }, { "wr_total_times", BS_WR_TIMES },
+        { "rd_total_times", BS_RD_TIMES }, { "flush_total_times", BS_FL_TIMES },
+    };
+    const size_t nfields = sizeof(fields) / sizeof(fields[0]);
+    remote_domain_block_stats_flags_args *args = call->args;
+    remote_domain_block_stats_flags_ret *ret = ret_;
+    size_t want = (size_t) args->nparams < nfields ? (size_t) args->nparams : nfields;
+    uint64_t s[BS_COUNT];
+    int r = block_stats_gather(reply, args->path, s, error);
+
+    if (r < 0)
+        return r;
+    if (args->nparams == 0) {
+        ret->nparams = (int) nfields;
+        return 0;
+    }
+    ret->params.params_val = xcalloc(want + 1, sizeof(remote_typed_param));
+    for (size_t i = 0; i < want; i++) {
+        remote_typed_param *tp = &ret->params.params_val[i];
+        tp->field = xstrdup(fields[i].field);
+        tp->value.type = REMOTE_TYPED_PARAM_LLONG;
+        tp->value.remote_typed_param_value_u.l = (int64_t) s[fields[i].stat];
+    }
+    ret->params.params_len = (u_int) want;
+    ret->nparams = (int) want;
+    return 0;
+}
+
+static int
+h_block_stats_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_block_stats_flags_args *args = args_;
+
+    if (args->nparams < 0 || args->nparams > REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s", "nparams too large");
+    if (args->flags & ~(unsigned) TYPED_PARAM_STRING_OKAY)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainBlockStatsFlags",
+                         args->flags & ~(unsigned) TYPED_PARAM_STRING_OKAY);
+    return dom_call(call, args, "GetStats", block_stats_flags_reply, error, "uu",
+                    DOMAIN_STATS_STATE | DOMAIN_STATS_BLOCK, 0);
+}
+
+/* virDomainInterfaceStats of the interface whose host device is @device. */
+static int
+interface_stats_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    static const char *const keys[] = { "rx.bytes", "rx.pkts", "rx.errs", "rx.drop",
+                                        "tx.bytes", "tx.pkts", "tx.errs", "tx.drop" };
+    remote_domain_interface_stats_args *args = call->args;
+    remote_domain_interface_stats_ret *ret = ret_;
+    int64_t *out[] = { &ret->rx_bytes, &ret->rx_packets, &ret->rx_errs, &ret->rx_drop,
+                       &ret->tx_bytes, &ret->tx_packets, &ret->tx_errs, &ret->tx_drop };
+    remote_typed_param *p = NULL;
+    u_int n = 0;
+    size_t count;
+    char key[64];
+    int r;
+
+    r = read_typed_params(reply, &p, &n);
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the statistics of a domain");
+    r = check_stats_active(p, n, error);
+    count = param_u64(p, n, "net.count", 0);
+    for (size_t i = 0; r >= 0 && i < count; i++) {
+        snprintf(key, sizeof(key), "net.%zu.name", i);
+        if (!STREQ_NULL(param_str(p, n, key), args->device))
+            continue;
+        snprintf(key, sizeof(key), "net.%zu.rx.bytes", i);
+        if (!param_find(p, n, key)) {
+            r = error_set(error, -EIO, VIR_ERR_INTERNAL_ERROR,
+                          "internal error: /proc/net/dev: Interface not found");
+            break;
+        }
+        for (size_t k = 0; k < 8; k++) {
+            snprintf(key, sizeof(key), "net.%zu.%s", i, keys[k]);
+            *out[k] = (int64_t) param_u64(p, n, key, 0);
+        }
+        remote_typed_param_list_free(p, n);
+        return 0;
+    }
+    if (r >= 0)
+        r = error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                      "invalid argument: '%s' is not a known interface", args->device);
+    remote_typed_param_list_free(p, n);
+    return r;
+}
+
+static int
+h_interface_stats(Call *call, void *args, void *ret, Error *error)
+{
+    return dom_call(call, args, "GetStats", interface_stats_reply, error, "uu",
+                    DOMAIN_STATS_STATE | DOMAIN_STATS_INTERFACE, 0);
+}
+
 /* virDomainGetVcpus from org.virtstack.DomainState.GetVcpuInfo: a row
  * (number, state, CPU time, host CPU, affinity) per running vCPU; the
  * affinity fills @maplen bytes a vCPU of the cpumaps. */
@@ -1236,6 +1443,9 @@ const ProcDef domain_procs[] = {
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY, domain_set_memory, h_set_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, domain_set_memory_flags, h_set_memory_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_MEMORY_STATS, domain_memory_stats, h_memory_stats),
+    PROC_AR(REMOTE_PROC_DOMAIN_BLOCK_STATS, domain_block_stats, h_block_stats),
+    PROC_AR(REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, domain_block_stats_flags, h_block_stats_flags),
+    PROC_AR(REMOTE_PROC_DOMAIN_INTERFACE_STATS, domain_interface_stats, h_interface_stats),
     PROC_AR(REMOTE_PROC_DOMAIN_IS_ACTIVE, domain_is_active, h_is_active),
     PROC_AR(REMOTE_PROC_DOMAIN_IS_PERSISTENT, domain_is_persistent, h_is_persistent),
     PROC_AR(REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, domain_has_managed_save_image,

@@ -141,7 +141,8 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 #define XML_FLAGS_SECRET (DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE)
 #define XML_FLAGS_KNOWN (DOMAIN_XML_SECURE | DOMAIN_XML_INACTIVE | DOMAIN_XML_UPDATE_CPU | \
                          DOMAIN_XML_MIGRATABLE)
-#define VCPU_FLAGS_KNOWN (DOMAIN_VCPU_LIVE | DOMAIN_VCPU_CONFIG | DOMAIN_VCPU_MAXIMUM)
+#define VCPU_FLAGS_KNOWN \
+    (DOMAIN_VCPU_LIVE | DOMAIN_VCPU_CONFIG | DOMAIN_VCPU_MAXIMUM | DOMAIN_VCPU_GUEST)
 
 static int
 reply_xml_desc(sd_bus_message *m, Domain *dom, uint32_t flags)
@@ -225,6 +226,17 @@ bus_get_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return sd_bus_error_setf(bus_error, ERROR_BUS_PREFIX "InvalidArg",
                                  "unsupported flags (0x%x) in function GetVcpus",
                                  flags & ~VCPU_FLAGS_KNOWN);
+    if (flags & DOMAIN_VCPU_GUEST) {
+        /* The count the guest agent reports, in libvirt's order of checks. */
+        Error error = ERROR_INIT;
+
+        if (!qemu_domain_is_active(dom))
+            return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "InvalidArg",
+                                    "invalid argument: vCPU count provided by the guest agent "
+                                    "can only be requested for live domains");
+        r = qemu_domain_agent_available(dom, &error);
+        return bus_reply_error(bus_error, &error, r);
+    }
     if ((flags & DOMAIN_VCPU_LIVE) && !qemu_domain_is_active(dom))
         return sd_bus_error_set(bus_error, ERROR_BUS_PREFIX "OperationInvalid",
                                 "Requested operation is not valid: domain is not running");
@@ -395,21 +407,80 @@ append_stat(sd_bus_message *reply, const char *key, const char *type, ...)
 }
 
 static int
-bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+append_net_stats(sd_bus_message *reply, Domain *dom)
 {
-    Domain *dom = userdata;
+    const DomainDef *def = dom->live;
+    int r = append_stat(reply, "net.count", "u", (uint32_t) def->n_nets);
+
+    for (size_t i = 0; r >= 0 && i < def->n_nets; i++) {
+        const char *names[] = { "rx.bytes", "rx.pkts", "rx.errs", "rx.drop",
+                                "tx.bytes", "tx.pkts", "tx.errs", "tx.drop" };
+        NetStats ns;
+        uint64_t values[8];
+        char key[64];
+
+        if (!def->nets[i].target_dev)
+            continue;
+        snprintf(key, sizeof(key), "net.%zu.name", i);
+        r = append_stat(reply, key, "s", def->nets[i].target_dev);
+        /* Counters the host does not give are left out, as libvirt does. */
+        if (r < 0 || qemu_domain_net_stats(dom, i, &ns) < 0)
+            continue;
+        memcpy(values, (uint64_t[]) { ns.rx_bytes, ns.rx_packets, ns.rx_errs, ns.rx_drop,
+                                      ns.tx_bytes, ns.tx_packets, ns.tx_errs, ns.tx_drop },
+               sizeof(values));
+        for (size_t k = 0; r >= 0 && k < 8; k++) {
+            snprintf(key, sizeof(key), "net.%zu.%s", i, names[k]);
+            r = append_stat(reply, key, "t", values[k]);
+        }
+    }
+    return r;
+}
+
+static int
+append_block_stats(sd_bus_message *reply, const DomainDef *def, const QmpBlockStats *bs,
+                   const bool *found, size_t nbs)
+{
+    int r = append_stat(reply, "block.count", "u", (uint32_t) def->n_disks);
+
+    for (size_t i = 0; r >= 0 && i < def->n_disks; i++) {
+        const DomainDisk *d = &def->disks[i];
+        char key[64];
+
+        snprintf(key, sizeof(key), "block.%zu.name", i);
+        r = append_stat(reply, key, "s", d->target_dev ? d->target_dev : "");
+        if (r >= 0 && d->source) {
+            snprintf(key, sizeof(key), "block.%zu.path", i);
+            r = append_stat(reply, key, "s", d->source);
+        }
+        if (r >= 0 && i < nbs && found[i]) {
+            const char *names[] = { "rd.reqs", "rd.bytes", "rd.times", "wr.reqs",
+                                    "wr.bytes", "wr.times", "fl.reqs", "fl.times" };
+            const uint64_t values[] = {
+                bs[i].rd_operations, bs[i].rd_bytes, bs[i].rd_total_time_ns,
+                bs[i].wr_operations, bs[i].wr_bytes, bs[i].wr_total_time_ns,
+                bs[i].flush_operations, bs[i].flush_total_time_ns,
+            };
+            for (size_t k = 0; r >= 0 && k < 8; k++) {
+                snprintf(key, sizeof(key), "block.%zu.%s", i, names[k]);
+                r = append_stat(reply, key, "t", values[k]);
+            }
+        }
+    }
+    return r;
+}
+
+/* The records of libvirt's stats groups in @stats, in libvirt's order;
+ * @bs: the disks' counters when the guest runs (may be NULL). */
+static int
+send_stats(sd_bus_message *m, Domain *dom, uint32_t stats, const QmpBlockStats *bs,
+           const bool *found, size_t nbs)
+{
     const DomainDef *def = dom->live ? dom->live : dom->def;
     sd_bus_message *reply = NULL;
-    uint32_t stats, flags;
     bool active = qemu_domain_is_active(dom);
     int r;
 
-    r = sd_bus_message_read(m, "uu", &stats, &flags);
-    if (r < 0)
-        return r;
-    if (stats == 0)
-        stats = DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
-                DOMAIN_STATS_VCPU;
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
         r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -449,12 +520,64 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
             }
         }
     }
+    if (r >= 0 && (stats & DOMAIN_STATS_INTERFACE) && active)
+        r = append_net_stats(reply, dom);
+    if (r >= 0 && (stats & DOMAIN_STATS_BLOCK))
+        r = append_block_stats(reply, def, bs, found, bs ? nbs : 0);
     if (r >= 0)
         r = sd_bus_message_close_container(reply);
     if (r >= 0)
         r = sd_bus_send(NULL, reply, NULL);
     sd_bus_message_unref(reply);
     return r;
+}
+
+typedef struct StatsCall {
+    sd_bus_message *m;
+    uint32_t stats;
+} StatsCall;
+
+static void
+block_stats_done(Domain *dom, const QmpBlockStats *bs, const bool *found, size_t n,
+                 void *userdata)
+{
+    StatsCall *call = userdata;
+    int r = send_stats(call->m, dom, call->stats, bs, found, n);
+
+    if (r < 0)
+        sd_bus_reply_method_errno(call->m, r, NULL);
+    sd_bus_message_unref(call->m);
+    free(call);
+}
+
+/* Synchronous, but for a running guest's disks, whose counters QEMU is
+ * asked for first. */
+static int
+bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Domain *dom = userdata;
+    uint32_t stats, flags;
+    int r;
+
+    r = sd_bus_message_read(m, "uu", &stats, &flags);
+    if (r < 0)
+        return r;
+    if (stats == 0)
+        stats = DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
+                DOMAIN_STATS_VCPU | DOMAIN_STATS_INTERFACE | DOMAIN_STATS_BLOCK;
+    if ((stats & DOMAIN_STATS_BLOCK) && qemu_domain_is_active(dom) && dom->mon) {
+        StatsCall *call = xcalloc(1, sizeof(*call));
+        Error error = ERROR_INIT;
+
+        call->m = sd_bus_message_ref(m);
+        call->stats = stats;
+        if (qemu_domain_block_stats(dom, block_stats_done, call, &error) >= 0)
+            return 1;
+        error_clear(&error);
+        sd_bus_message_unref(m);
+        free(call);
+    }
+    return send_stats(m, dom, stats, NULL, NULL, 0);
 }
 
 /* ---- properties -------------------------------------------------------- */

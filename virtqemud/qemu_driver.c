@@ -421,6 +421,22 @@ qemu_domain_get_vcpus(const Domain *dom, unsigned flags)
     return def->vcpus_current ? def->vcpus_current : def->vcpus;
 }
 
+int
+qemu_domain_agent_available(const Domain *dom, Error *error)
+{
+    const DomainDef *def = dom->live ? dom->live : dom->def;
+
+    /* This daemon does not talk to the guest agent yet: a configured agent
+     * is never connected. */
+    for (size_t i = 0; i < def->n_channels; i++)
+        if (STREQ_NULL(def->channels[i].target_name, "org.qemu.guest_agent.0"))
+            return error_set(error, -EIO, VIR_ERR_AGENT_UNRESPONSIVE,
+                             "Guest agent is not responding: QEMU guest agent is not "
+                             "connected");
+    return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                     "argument unsupported: QEMU guest agent is not configured");
+}
+
 /* ---- load at startup --------------------------------------------------- */
 
 static void

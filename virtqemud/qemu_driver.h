@@ -206,6 +206,9 @@ bool qemu_domain_is_active(const Domain *dom);
 char *qemu_domain_get_xml(const Domain *dom, unsigned flags);
 void qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason);
 unsigned qemu_domain_get_vcpus(const Domain *dom, unsigned flags);
+/* 0 when the guest agent answers; else libvirt's refusal: not configured
+ * (ARGUMENT_UNSUPPORTED) or not connected (AGENT_UNRESPONSIVE). */
+int qemu_domain_agent_available(const Domain *dom, Error *error);
 /* The user and group QEMU runs as (virtqemud.conf's user and group). */
 void qemu_driver_qemu_ids(const QemuDriver *drv, uid_t *ret_user, gid_t *ret_group);
 /* The CPU affinity of each vCPU over @ncpus host CPUs (virDomainAffectFlags:
@@ -227,6 +230,23 @@ uint64_t qemu_domain_rss_kib(const Domain *dom);
 typedef void (*MemoryStatsCb)(Domain *dom, const QmpMemoryStat *stats, size_t n,
                               const Error *error, void *userdata);
 int qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *error);
+
+/* A running guest's interface @i as the guest sees it (a tap's receive is
+ * the guest's transmit, as libvirt reports it). Returns 0, or -ENOENT when
+ * it has no host device (user networking) or the host does not tell. */
+typedef struct NetStats {
+    uint64_t rx_bytes, rx_packets, rx_errs, rx_drop;
+    uint64_t tx_bytes, tx_packets, tx_errs, tx_drop;
+} NetStats;
+int qemu_domain_net_stats(const Domain *dom, size_t i, NetStats *stats);
+
+/* The I/O counters of a running guest's disks (query-blockstats): @cb runs
+ * once from the loop with a row per disk of the live definition, and
+ * @found[i] false for a disk QEMU did not report (or all, when the query
+ * failed: statistics are then simply absent, as in libvirt). */
+typedef void (*BlockStatsCb)(Domain *dom, const QmpBlockStats *stats, const bool *found,
+                             size_t n, void *userdata);
+int qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *error);
 
 /* What virDomainGetVcpus tells of one running vCPU. */
 typedef struct VcpuInfo {

@@ -840,6 +840,42 @@ qmp_parse_guest_stats(json_t *ret, QmpMemoryStat *stats, size_t max)
 }
 
 int
+qmp_parse_blockstats(json_t *ret, const char *node_name, QmpBlockStats *stats)
+{
+    size_t i;
+    json_t *entry;
+
+    if (!json_is_array(ret))
+        return 0;
+    json_array_foreach(ret, i, entry) {
+        const char *node = json_string_value(json_object_get(entry, "node-name"));
+        json_t *st = json_object_get(entry, "stats");
+        const struct {
+            const char *key;
+            uint64_t *value;
+        } fields[] = {
+            { "rd_bytes", &stats->rd_bytes },
+            { "wr_bytes", &stats->wr_bytes },
+            { "rd_operations", &stats->rd_operations },
+            { "wr_operations", &stats->wr_operations },
+            { "flush_operations", &stats->flush_operations },
+            { "rd_total_time_ns", &stats->rd_total_time_ns },
+            { "wr_total_time_ns", &stats->wr_total_time_ns },
+            { "flush_total_time_ns", &stats->flush_total_time_ns },
+        };
+
+        if (!node || strcmp(node, node_name) != 0 || !json_is_object(st))
+            continue;
+        memset(stats, 0, sizeof(*stats));
+        for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+            if (!json_get_u64(json_object_get(st, fields[k].key), fields[k].value))
+                *fields[k].value = 0;
+        return 1;
+    }
+    return 0;
+}
+
+int
 qmp_parse_cpus_fast(json_t *ret, QmpVcpu **ret_vcpus, size_t *ret_n, Error *error)
 {
     QmpVcpu *vcpus;

@@ -125,6 +125,17 @@ typedef struct QmpMemoryStat {
  * left out. Returns how many were filled. */
 size_t qmp_parse_guest_stats(json_t *ret, QmpMemoryStat *stats, size_t max);
 
+/* One disk's I/O counters from query-blockstats (QEMU's names). */
+typedef struct QmpBlockStats {
+    uint64_t rd_bytes, wr_bytes;
+    uint64_t rd_operations, wr_operations, flush_operations;
+    uint64_t rd_total_time_ns, wr_total_time_ns, flush_total_time_ns;
+} QmpBlockStats;
+
+/* query-blockstats: the counters of the device whose root node is
+ * @node_name. Returns 1 when found, 0 when absent. */
+int qmp_parse_blockstats(json_t *ret, const char *node_name, QmpBlockStats *stats);
+
 typedef struct QmpVcpu {
     int cpu_index;      /* "cpu-index" */
     int64_t thread_id;  /* "thread-id" (the host TID); -1 if absent */

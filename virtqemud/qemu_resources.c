@@ -183,8 +183,10 @@ network_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
         dom->port_nets[i] = xstrdup(path);
         r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NETWORK_BUS, path,
                                      "org.virtstack.NetworkPorts", "PortCreate", port_created,
-                                     dom, "sss", uuid_format(&dom->def->uuid, uuid),
-                                     dom->def->name, net->mac);
+                                     dom, "ssst", uuid_format(&dom->def->uuid, uuid),
+                                     dom->def->name, net->mac,
+                                     bandwidth_has_floor(&net->bandwidth)
+                                     ? net->bandwidth.in.floor : (uint64_t) 0);
     }
     if (r < 0) {
         error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);

@@ -272,3 +272,109 @@ qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *e
         memory_stats_finish(call);
     return 0;
 }
+
+/* ---- interfaces ------------------------------------------------------------ */
+
+static int
+read_sys_counter(const char *ifname, const char *name, uint64_t *ret)
+{
+    char path[160], buf[32];
+    unsigned long long v;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    buf[n] = '\0';
+    if (sscanf(buf, "%llu", &v) != 1)
+        return -EIO;
+    *ret = v;
+    return 0;
+}
+
+int
+qemu_domain_net_stats(const Domain *dom, size_t i, NetStats *stats)
+{
+    const DomainNet *net;
+    /* The host's counters, stored the other way round: what the tap
+     * receives the guest sent. */
+    const struct {
+        const char *name;
+        uint64_t *value;
+    } fields[] = {
+        { "tx_bytes", &stats->rx_bytes }, { "tx_packets", &stats->rx_packets },
+        { "tx_errors", &stats->rx_errs }, { "tx_dropped", &stats->rx_drop },
+        { "rx_bytes", &stats->tx_bytes }, { "rx_packets", &stats->tx_packets },
+        { "rx_errors", &stats->tx_errs }, { "rx_dropped", &stats->tx_drop },
+    };
+
+    if (!dom->live || i >= dom->live->n_nets)
+        return -ENOENT;
+    net = &dom->live->nets[i];
+    if (!net->target_dev || strchr(net->target_dev, '/') || net->target_dev[0] == '.')
+        return -ENOENT;
+    for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+        int r = read_sys_counter(net->target_dev, fields[k].name, fields[k].value);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* ---- disks ------------------------------------------------------------------ */
+
+typedef struct BlockStatsCall {
+    Domain *dom;             /* a reference */
+    BlockStatsCb cb;
+    void *userdata;
+} BlockStatsCall;
+
+static void
+blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    BlockStatsCall *call = userdata;
+    Domain *dom = call->dom;
+    size_t n = dom->live ? dom->live->n_disks : 0;
+    QmpBlockStats *stats = xcalloc(n + 1, sizeof(*stats));
+    bool *found = xcalloc(n + 1, sizeof(*found));
+
+    for (size_t i = 0; !error && i < n; i++) {
+        /* Disk i's root node, as the command line names it. */
+        char node[48];
+        snprintf(node, sizeof(node), "libvirt-%zu-format", i + 1);
+        found[i] = qmp_parse_blockstats(ret, node, &stats[i]) == 1;
+    }
+    call->cb(dom, stats, found, n, call->userdata);
+    free(stats);
+    free(found);
+    domain_unref(dom);
+    free(call);
+}
+
+int
+qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *error)
+{
+    BlockStatsCall *call;
+    int r;
+
+    r = qemu_job_check_active(dom, error);
+    if (r < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    domain_ref(dom);
+    r = qmp_command(dom->mon, "query-blockstats", NULL, blockstats_reply, call, error);
+    if (r < 0) {
+        domain_unref(dom);
+        free(call);
+    }
+    return r;
+}

@@ -566,19 +566,17 @@ storage_pool_undefine(StoragePool *pool, Error *error)
     StorageDriver *drv = pool->drv;
     int r;
 
-    if (!pool->persistent)
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "cannot undefine transient storage pool '%s'", pool->def->name);
+    /* A transient pool is always active: refused here too, as in libvirt. */
+    if (pool->active)
+        return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: storage pool '%s' is still active",
+                         pool->def->name);
     r = state_store_remove(drv->config, pool->def->name, error);
     if (r < 0)
         return r;
     pool->persistent = false;
-    pool->autostart = false;
-    storage_pool_def_free(steal_ptr(pool->next_def));
-    STORAGE_HOOK(drv, pool_changed, pool);
     STORAGE_HOOK(drv, pool_event, pool, STORAGE_POOL_EVENT_UNDEFINED);
-    if (!pool->active)
-        pool_remove(pool);
+    pool_remove(pool);
     return 0;
 }
 
@@ -615,10 +613,10 @@ storage_pool_set_autostart(StoragePool *pool, bool on, Error *error)
 {
     int r;
 
+    /* libvirt's words: a transient pool has no configuration file. */
     if (!pool->persistent)
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "cannot set autostart for transient storage pool '%s'",
-                         pool->def->name);
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "internal error: pool has no config file");
     if (pool->autostart == on)
         return 0;
     r = state_store_set_autostart(pool->drv->config, pool->def->name, on, error);

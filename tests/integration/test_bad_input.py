@@ -62,7 +62,7 @@ def test_malformed_xml(fx):
                   "malformed XML %r: unexpected error %s" % (bad[:30], e))
         else:
             raise harness.Failure("malformed XML %r was accepted" % bad[:30])
-    expect_error("XmlError", fx.connect, "DomainDefineXML", "s", "<domain type='qemu'><name>x</name")
+    expect_error("XmlDetail", fx.connect, "DomainDefineXML", "s", "<domain type='qemu'><name>x</name")
     # Valid XML that is not a domain, and a domain without a name.
     for bad in ["<network><name>n</name></network>",
                 "<domain type='qemu'><memory>131072</memory><os><type>hvm</type></os></domain>"]:

@@ -157,8 +157,9 @@ test_update(void)
     check_update(def, 9, NETWORK_SECTION_DNS_HOST, -1, "<host/>",
                  "unrecognized network update command code 9");
     check_update(def, NETWORK_UPDATE_COMMAND_ADD_LAST, NETWORK_SECTION_DNS_HOST, -1,
-                 "<host ip='10.1.1.1'><hostname>x", "XML error: at line 1: Premature end "
-                 "of data in tag hostname line 1");
+                 "<host ip='10.1.1.1'><hostname>x", "network_update_xml:1: Premature end "
+                 "of data in tag hostname line 1\n<host ip='10.1.1.1'><hostname>x\n"
+                 "-------------------------------^");
 
     out = network_def_format(def, 2);
     test_compare_file("update", DATA_DIR "/update-result.xml", out);
@@ -188,6 +189,7 @@ main(void)
     test_round_trip("seed-network-default", false);
     test_round_trip("nat-full", false);
     test_round_trip("route", false);
+    test_round_trip("bandwidth", false);
     test_round_trip("isolated", false);
     test_round_trip("open", false);
     test_round_trip("host-bridge", false);
@@ -195,7 +197,7 @@ main(void)
     test_round_trip("defaults", false);
     test_round_trip("generated-uuid", true);
 
-    test_parse_fails("not-well-formed", VIR_ERR_XML_ERROR);
+    test_parse_fails("not-well-formed", VIR_ERR_XML_DETAIL);
     test_parse_fails("missing-name", VIR_ERR_NO_NAME);
     test_parse_fails("name-slash", VIR_ERR_XML_DETAIL);
     test_parse_fails("name-dotdot", VIR_ERR_XML_DETAIL);

@@ -147,9 +147,31 @@ def test_guest_on_network(fx):
         pty.run("ip addr flush dev eth0; udhcpc -i eth0 -n -q -t 10 -s /s "
                 "&& ip -4 -o addr show eth0; echo F-$((7+1))",
                 rb"inet 10\.123\.46\.50/24[\s\S]*F-8", 60)
+
+        # The interface's counters as the guest sees them: it has sent
+        # (DHCP, ping) and received; the tap's own counters are the other
+        # way round.
+        stats = fx.domain(path, "GetStats", "uu", harness.STATS_INTERFACE, 0)
+        check_eq(stats.get("net.count"), 1, "net.count")
+        check_eq(stats.get("net.0.name"), tap, "net.0.name")
+        with open("/sys/class/net/%s/statistics/rx_packets" % tap) as f:
+            tap_rx = int(f.read())
+        check(0 < stats.get("net.0.tx.pkts", 0) <= tap_rx, "guest tx.pkts %r, tap rx %d"
+              % (stats.get("net.0.tx.pkts"), tap_rx))
+        check(stats.get("net.0.rx.pkts", 0) > 0, "guest rx.pkts: %r" % stats)
     finally:
         pty.close()
     fx.domain(path, "Destroy", "u", 0)
+
+    # A floor on a network without inbound QoS: refused at start, as libvirt
+    # refuses it, and nothing is left running.
+    floor_xml = fx.domain_xml("floorguest", serial="none", extra_devices=(
+        "<interface type='network'><source network='gnet'/><bandwidth>"
+        "<inbound average='1000' floor='100'/></bandwidth></interface>"))
+    msg = harness.expect_error("OperationUnsupported", fx.connect, "DomainCreateXML", "su",
+                               floor_xml, 0)
+    check("network 'gnet' has no inbound QoS set" in msg, msg)
+    check_eq(harness.qemu_pids(fx.root), [], "QEMU after the refused start")
     c.call(npath, NETWORK, "Destroy")
 
 

@@ -181,9 +181,9 @@ def test_nat_start_destroy(fx):
     check_eq(n.net(path, "GetDHCPLeases", "su", "", 0), [], "leases")
 
     # A port, as virtqemud asks for it.
-    port, bridge, mtu = n.c.call(path, PORTS, "PortCreate", "sss",
+    port, bridge, mtu = n.c.call(path, PORTS, "PortCreate", "ssst",
                                  "a1b2c3d4-0000-4000-8000-000000000001", "g1",
-                                 "52:54:00:12:34:56")
+                                 "52:54:00:12:34:56", 0)
     check_eq((bridge, mtu), ("vtest0", 1500), "PortCreate bridge and mtu")
     check("connections='1'" in n.net(path, "GetXMLDesc", "u", 0), "live XML connections")
     n.c.call(path, PORTS, "PortDelete", "s", port)
@@ -196,8 +196,8 @@ def test_nat_start_destroy(fx):
     check_eq(nft_table(), "", "nft table left after destroy")
     check_eq(files_under(fx.root, "run/libvirt/network"), [], "status files left")
     check_eq(files_under(fx.root, "var/lib/libvirt/dnsmasq"), [], "dnsmasq files left")
-    msg = expect_error("OperationInvalid", n.c.call, path, PORTS, "PortCreate", "sss",
-                       "a1b2c3d4-0000-4000-8000-000000000001", "g1", "52:54:00:12:34:56")
+    msg = expect_error("OperationInvalid", n.c.call, path, PORTS, "PortCreate", "ssst",
+                       "a1b2c3d4-0000-4000-8000-000000000001", "g1", "52:54:00:12:34:56", 0)
     check_eq(msg, "Requested operation is not valid: network 'nat1' is not active",
              "PortCreate on a stopped network")
     expect_error("OperationInvalid", n.net, path, "Destroy")
@@ -261,8 +261,8 @@ def test_restart_adoption(fx):
     path = n.connect("NetworkLookupByName", "s", "nat1")
     n.net(path, "Create")
     pid = dnsmasq_pids(fx.root)[0]
-    port, _, _ = n.c.call(path, PORTS, "PortCreate", "sss",
-                          "a1b2c3d4-0000-4000-8000-000000000002", "g2", "52:54:00:12:34:57")
+    port, _, _ = n.c.call(path, PORTS, "PortCreate", "ssst",
+                          "a1b2c3d4-0000-4000-8000-000000000002", "g2", "52:54:00:12:34:57", 0)
     table = nft_table()
     n.daemon.kill(signal.SIGKILL)
     check(link_exists("vtest0") and harness.pid_alive(pid), "network died with the daemon")
@@ -304,7 +304,7 @@ def test_bad_input(fx):
     check("overlaps" in msg, msg)
     refused("XmlDetail", "<network><name>a/b</name></network>")
     refused("XmlDetail", "<network><name>..</name></network>")
-    refused("XmlError", "<network><name>x</name>")
+    refused("XmlDetail", "<network><name>x</name>")
     refused("ConfigUnsupported", "<network><name>x</name><ip address='10.50.0.1' prefix='24'>"
             "<dhcp><range start='10.50.1.2' end='10.50.1.9'/></dhcp></ip></network>")
     refused("ConfigUnsupported", "<network><name>x</name><ip address='10.50.0.1' prefix='24'>"
@@ -355,6 +355,36 @@ def test_create_over_definition(fx):
     check("already exists with uuid" in msg, msg)
     check(not link_exists("vtest5"), "bridge after the refused create")
     n.net(path, "Undefine")
+
+
+def test_port_floor(fx):
+    """An interface's guaranteed inbound rate (floor) is refused as libvirt
+    refuses it: on a network without inbound QoS, and past the network's
+    inbound rate (what the ports already hold counts, across a restart)."""
+    n = nd(fx)
+    guest = ("a1b2c3d4-0000-4000-8000-000000000003", "g3")
+    xml = NAT_XML.replace("nat1", "floor1").replace("vtest0", "vtest6").replace(
+        "10.123.45", "10.123.47")
+    path = n.connect("NetworkCreateXML", "s", xml)
+    msg = expect_error("OperationUnsupported", n.c.call, path, PORTS, "PortCreate", "ssst",
+                       *guest, "52:54:00:12:34:58", 100)
+    check_eq(msg, "Operation not supported: Invalid use of 'floor' on interface with MAC "
+             "address 52:54:00:12:34:58 - network 'floor1' has no inbound QoS set",
+             "a floor on a network without inbound QoS")
+    n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:58", 0)
+    n.net(path, "Destroy")
+
+    shaped = xml.replace("<ip ", "<bandwidth><inbound average='1000'/></bandwidth><ip ", 1)
+    path = n.connect("NetworkCreateXML", "s", shaped)
+    check("<inbound average='1000'/>" in n.net(path, "GetXMLDesc", "u", 0), "live bandwidth")
+    n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:58", 600)
+    n.daemon.kill(signal.SIGKILL)
+    n.daemon.start()
+    msg = expect_error("OperationInvalid", n.c.call, path, PORTS, "PortCreate", "ssst",
+                       *guest, "52:54:00:12:34:59", 500)
+    check("new combined inbound floor=1100 would overcommit average=1000" in msg, msg)
+    n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:59", 400)
+    n.net(path, "Destroy")
 
 
 def test_undefine(fx):

@@ -60,7 +60,7 @@ main(void)
     TEST_ROUND_TRIP("scsi_0_0_0_0");
     TEST_ROUND_TRIP("block_sr0");
 
-    test_parse_fails("not-xml", VIR_ERR_XML_ERROR, "<device><name>x</name>");
+    test_parse_fails("not-xml", VIR_ERR_XML_DETAIL, "<device><name>x</name>");
     test_parse_fails("no-caps", VIR_ERR_XML_ERROR, "<device><name>x</name></device>");
     test_parse_fails("unknown-cap", VIR_ERR_XML_ERROR,
                      "<device><name>x</name><capability type='floppy'/></device>");

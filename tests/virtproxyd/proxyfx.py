@@ -74,7 +74,9 @@ def libvirtd(qemu_conf=""):
     return proxy_bench.Libvirtd(qemu_conf)
 
 
-GUEST_QEMU_CONF = 'stdio_handler = "file"\ncgroup_controllers = []\n'
+GUEST_QEMU_CONF = ('stdio_handler = "file"\ncgroup_controllers = []\n'
+                   # its guests may open the test's files, under a private folder
+                   'user = "root"\ngroup = "root"\n')
 
 
 def virsh(uri, *args, ro=False, check_rc=True, timeout=120):

@@ -125,8 +125,8 @@ def test_error_keeps_name_and_message(fx):
     direct = expect_error("NoDomain", fx.connect, "DomainLookupByName", "s", "nosuch")
     msg = expect_error("NoDomain", fc.connect, "DomainLookupByName", "s", "nosuch")
     check_eq(msg, direct, "the error message through org.libvirt")
-    direct = expect_error("XmlError", fx.connect, "DomainDefineXML", "s", "<domain")
-    msg = expect_error("XmlError", fc.connect, "DomainDefineXML", "s", "<domain")
+    direct = expect_error("XmlDetail", fx.connect, "DomainDefineXML", "s", "<domain")
+    msg = expect_error("XmlDetail", fc.connect, "DomainDefineXML", "s", "<domain")
     check_eq(msg, direct, "the XML error message through org.libvirt")
     expect_error("org.freedesktop.DBus.Error.UnknownObject", fc.call,
                  ROOT + "/nosuchkind/x", "org.libvirt.Foo", "Bar")

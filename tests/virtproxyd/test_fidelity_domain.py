@@ -5,7 +5,8 @@ from <vcpu cpuset> and <cputune><vcpupin>, the same through virtproxyd and
 through libvirtd; so do `virsh nodecpumap`, virNodeGetCPUMap, nodeinfo
 (its memory is the NUMA nodes' added up, as libvirt counts it) and the
 security models of the capabilities. Of a running guest, `virsh dommemstat`
-reports what the balloon reached and what the guest told it, dominfo's
+reports what the balloon reached and what the guest told it, domblkstat
+and the block statistics count a disk's reads, dominfo's
 memory follows the balloon, and `virsh vcpuinfo` shows the host CPU each
 vCPU last ran on and its affinity, as libvirtd reports them."""
 
@@ -119,7 +120,12 @@ def running_answers(uri, root):
     ev = proxyfx.EventWatcher(uri)
     out = {}
     try:
-        d = c.createXML(harness.domain_xml(name, root, serial="none", vcpus=2), 0)
+        disk = os.path.join(root, name + ".img")
+        with open(disk, "wb") as f:
+            f.truncate(4 << 20)
+        d = c.createXML(harness.domain_xml(name, root, serial="none", vcpus=2, extra_devices=(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+            "<source file='%s'/><target dev='vda' bus='virtio'/></disk>" % disk)), 0)
         ev.wait(r"lifecycle.*'%s'.*Started" % name)
         out["info memory at start"] = d.info()[2]
         d.setMemory(64 * 1024)
@@ -142,6 +148,18 @@ def running_answers(uri, root):
         text = virsh(uri, "vcpuinfo", name)[0]
         out["vcpuinfo"] = re.sub(r"CPU time:\s+\S+", "CPU time: T",
                                  re.sub(r"(?<!V)CPU:\s+\d+", "CPU: N", text)).split()
+        # The guest's kernel read the disk's partition table at boot.
+        rd_req, rd_bytes, wr_req, wr_bytes, errs = d.blockStats("vda")
+        out["blockStats"] = (rd_req > 0, rd_bytes > 0, wr_req >= 0, wr_bytes >= 0, errs)
+        out["blockStats by path"] = d.blockStats(disk)[:2] == (rd_req, rd_bytes)
+        flags = d.blockStatsFlags("vda", 0)
+        out["blockStatsFlags keys"] = sorted(flags)
+        out["blockStatsFlags reads"] = flags["rd_operations"] == rd_req
+        out["domblkstat"] = [ln.split()[1] for ln in
+                             virsh(uri, "domblkstat", name, "vda")[0].splitlines() if ln.strip()]
+        stats = c.domainListGetStats([d], libvirt.VIR_DOMAIN_STATS_BLOCK)[0][1]
+        out["block stats"] = (stats["block.count"], stats["block.0.name"], stats["block.0.path"],
+                              stats["block.0.rd.reqs"] == rd_req)
         d.destroy()
     finally:
         ev.stop()

@@ -247,7 +247,10 @@ def test_transient_pool(fx):
     check_eq(c.get(p, POOL, "Persistent"), False, "transient")
     check(not os.path.exists(os.path.join(fx.root, "etc", "libvirt", "storage", "tmp.xml")),
           "no definition file")
-    expect_error("OperationInvalid", c.set, p, POOL, "Autostart", True)
+    # libvirt 9.0's answer: a transient pool "has no config file".
+    expect_error("InternalError", c.set, p, POOL, "Autostart", True)
+    # A transient pool is active, and an active pool is not undefined.
+    expect_error("OperationInvalid", c.call, p, POOL, "Undefine")
     c.call(p, POOL, "Destroy")
     expect_error("NoStoragePool", connect, ctx, "StoragePoolLookupByName", "s", "tmp")
     events.flush()
@@ -392,10 +395,10 @@ def test_bad_input(fx):
                  vol_xml("big.img", 100, unit="E"), 0)
     expect_error("Overflow", c.call, p, POOL, "StorageVolCreateXML", "su",
                  vol_xml("big.img", 2 ** 64), 0)
-    msg = expect_error("XmlError", c.call, p, POOL, "StorageVolCreateXML", "su",
+    msg = expect_error("ConfigUnsupported", c.call, p, POOL, "StorageVolCreateXML", "su",
                        vol_xml("f.img", MiB, fmt="vmdk9"), 0)
     check("vmdk9" in msg, msg)
-    expect_error("XmlError", c.call, p, POOL, "StorageVolCreateXML", "su", "<volume><name>", 0)
+    expect_error("XmlDetail", c.call, p, POOL, "StorageVolCreateXML", "su", "<volume><name>", 0)
     expect_error("StorageVolExist", c.call, p, POOL, "StorageVolCreateXML", "su",
                  vol_xml("a.img", MiB), 0)
     expect_error("NoSupport", c.call, p, POOL, "StorageVolCreateXML", "su",
@@ -403,7 +406,7 @@ def test_bad_input(fx):
     # qemu-img fails (the backing file does not exist): nothing left.
     expect_error("OperationInvalid", c.call, p, POOL, "StorageVolCreateXML", "su",
                  vol_xml("q.qcow2", MiB, "qcow2", backing=("/nonexistent.qcow2", "qcow2")), 0)
-    expect_error("XmlError", connect, ctx, "StoragePoolDefineXML", "su", "<pool type='dir'>", 0)
+    expect_error("XmlDetail", connect, ctx, "StoragePoolDefineXML", "su", "<pool type='dir'>", 0)
     # Two pools on one folder: libvirt's words, naming the pool that has it.
     msg = expect_error("OperationFailed", connect, ctx, "StoragePoolDefineXML", "su",
                        pool_xml("twin", target), 0)

@@ -52,7 +52,7 @@ main(void)
     rt_round_trip(&ops, "dir-minimal");
     rt_round_trip(&ops, "dir-live-ignored");
 
-    rt_parse_fails(&ops, "malformed", VIR_ERR_XML_ERROR);
+    rt_parse_fails(&ops, "malformed", VIR_ERR_XML_DETAIL);
     rt_parse_fails(&ops, "wrong-root", VIR_ERR_XML_ERROR);
     rt_parse_fails(&ops, "type-logical", VIR_ERR_CONFIG_UNSUPPORTED);
     rt_parse_fails(&ops, "no-name", VIR_ERR_NO_NAME);

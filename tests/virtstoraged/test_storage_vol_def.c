@@ -65,14 +65,14 @@ main(void)
     rt_round_trip(&ops, "allocation-empty");
     rt_round_trip(&ops, "allocation-blank");
 
-    rt_parse_fails(&ops, "malformed", VIR_ERR_XML_ERROR);
+    rt_parse_fails(&ops, "malformed", VIR_ERR_XML_DETAIL);
     rt_parse_fails(&ops, "capacity-overflow", VIR_ERR_OVERFLOW);
     rt_parse_fails(&ops, "capacity-huge-number", VIR_ERR_OVERFLOW);
     rt_parse_fails(&ops, "capacity-bad-unit", VIR_ERR_INVALID_ARG);
     rt_parse_fails(&ops, "capacity-negative", VIR_ERR_XML_ERROR);
     rt_parse_fails(&ops, "no-capacity", VIR_ERR_XML_ERROR);
     rt_parse_fails(&ops, "no-name", VIR_ERR_NO_NAME);
-    rt_parse_fails(&ops, "format-unknown", VIR_ERR_XML_ERROR);
+    rt_parse_fails(&ops, "format-unknown", VIR_ERR_CONFIG_UNSUPPORTED);
     rt_parse_fails(&ops, "allocation-over", VIR_ERR_XML_ERROR);
     rt_parse_fails(&ops, "backing-relative", VIR_ERR_XML_ERROR);
     rt_parse_fails(&ops, "type-block", VIR_ERR_CONFIG_UNSUPPORTED);

@@ -1,0 +1,159 @@
+"""Refusals carry libvirt's error codes: a matrix of calls that libvirt
+refuses (wrong state, unknown names, bad flags, bad XML, transient objects)
+made through virtproxyd with python3-libvirt, and the same calls made to
+Debian's libvirtd in the same run; each must fail with the same code."""
+
+import os
+import re
+import uuid as uuidlib
+
+import harness
+from harness import check, check_eq
+import proxyfx
+
+
+def attempt(f):
+    import libvirt
+    try:
+        r = f()
+        return ("ok", None)
+    except libvirt.libvirtError as e:
+        return (e.get_error_code(), e.get_error_message())
+
+def matrix(uri, root):
+    import libvirt
+    c = libvirt.open(uri)
+    out = {}
+    pdir = os.path.join(root, "errpool")
+    os.makedirs(pdir, exist_ok=True)
+    disk = os.path.join(root, "errdisk.img")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
+    xml = harness.domain_xml("errdom", root, serial="none", extra_devices=(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>" % disk))
+    d = c.defineXML(xml)
+    T = lambda k, f: out.__setitem__(k, attempt(f))
+    T("destroy inactive", lambda: d.destroy())
+    T("suspend inactive", lambda: d.suspend())
+    T("resume inactive", lambda: d.resume())
+    T("shutdown inactive", lambda: d.shutdown())
+    T("reboot inactive", lambda: d.reboot(0))
+    T("reset inactive", lambda: d.reset(0))
+    T("memstats inactive", lambda: d.memoryStats())
+    T("vcpus inactive", lambda: d.vcpus())
+    T("blockstats inactive", lambda: d.blockStats("vda"))
+    T("ifstats inactive", lambda: d.interfaceStats("vnet0"))
+    T("setmem live inactive", lambda: d.setMemoryFlags(65536, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    T("setmem above max", lambda: d.setMemoryFlags(1 << 30, libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+    T("setmaxmem live inactive", lambda: d.setMemoryFlags(65536, libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_MEM_MAXIMUM))
+    T("xml bad flags", lambda: d.XMLDesc(1 << 20))
+    T("undefine bad flags", lambda: d.undefineFlags(1 << 20))
+    T("create bad flags", lambda: d.createWithFlags(1 << 20))
+    T("lookup name", lambda: c.lookupByName("nope"))
+    T("lookup uuid", lambda: c.lookupByUUIDString(str(uuidlib.uuid4())))
+    T("lookup id", lambda: c.lookupByID(9999))
+    T("define malformed", lambda: c.defineXML("<domain"))
+    T("define no name", lambda: c.defineXML("<domain type='qemu'><memory>1024</memory><os><type>hvm</type></os></domain>"))
+    T("define same name other uuid", lambda: c.defineXML(xml.replace(re.search(r"<uuid>(.*)</uuid>", xml).group(1), str(uuidlib.uuid4()))))
+    T("define bad type", lambda: c.defineXML(xml.replace("type='qemu'", "type='xen'", 1)))
+    T("define bad memory", lambda: c.defineXML(xml.replace("<memory unit='MiB'>128</memory>", "<memory unit='MiB'>abc</memory>")))
+    d.create()
+    T("create running", lambda: d.create())
+    T("resume running", lambda: d.resume())
+    T("setmaxmem live running", lambda: d.setMemoryFlags(65536, libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_MEM_MAXIMUM))
+    T("setmem live above max", lambda: d.setMemoryFlags(1 << 30, libvirt.VIR_DOMAIN_AFFECT_LIVE))
+    T("blockstats running no disk", lambda: d.blockStats("vdz"))
+    T("ifstats running no if", lambda: d.interfaceStats("nope0"))
+    T("blockstats running ok", lambda: d.blockStats("vda"))
+    T("blockstats by path ok", lambda: d.blockStats(disk))
+    T("blockstatsflags running no disk", lambda: d.blockStatsFlags("vdz", 0))
+    T("blockstatsflags bad flags", lambda: d.blockStatsFlags("vda", 1 << 20))
+    T("getvcpus guest flag", lambda: d.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_GUEST))
+    attempt(lambda: d.destroy())
+    tx = harness.domain_xml("errtrans", root, serial="none")
+    t = c.createXML(tx, 0)
+    T("autostart transient", lambda: t.setAutostart(1))
+    T("undefine transient", lambda: t.undefine())
+    T("setmem config transient", lambda: t.setMemoryFlags(65536, libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+    T("createxml dup name", lambda: c.createXML(tx.replace(re.search(r"<uuid>(.*)</uuid>", tx).group(1), str(uuidlib.uuid4())), 0))
+    attempt(lambda: t.destroy())
+    # pools
+    pxml = "<pool type='dir'><name>errpool</name><target><path>%s</path></target></pool>" % pdir
+    p = c.storagePoolDefineXML(pxml, 0)
+    T("pool destroy inactive", lambda: p.destroy())
+    T("pool refresh inactive", lambda: p.refresh(0))
+    T("pool listvols inactive", lambda: p.listVolumes())
+    T("pool numvols inactive", lambda: p.numOfVolumes())
+    T("pool vol create inactive", lambda: p.createXML("<volume><name>v</name><capacity>1</capacity></volume>", 0))
+    T("pool lookup vol inactive", lambda: p.storageVolLookupByName("v"))
+    T("pool lookup name", lambda: c.storagePoolLookupByName("nope"))
+    T("pool lookup uuid", lambda: c.storagePoolLookupByUUIDString(str(uuidlib.uuid4())))
+    T("pool define malformed", lambda: c.storagePoolDefineXML("<pool", 0))
+    T("pool define bad type", lambda: c.storagePoolDefineXML(pxml.replace("'dir'", "'bogus'"), 0))
+    T("pool build bad flags", lambda: p.build(1 << 20))
+    p.create(0)
+    T("pool create active", lambda: p.create(0))
+    T("pool undefine active", lambda: p.undefine())
+    T("pool delete active", lambda: p.delete(0))
+    T("vol lookup name", lambda: p.storageVolLookupByName("nope"))
+    T("vol lookup path", lambda: c.storageVolLookupByPath("/nonexistent/x"))
+    T("vol lookup key", lambda: c.storageVolLookupByKey("/nonexistent/x"))
+    v = p.createXML("<volume><name>v1</name><capacity unit='M'>1</capacity></volume>", 0)
+    T("vol create dup", lambda: p.createXML("<volume><name>v1</name><capacity unit='M'>1</capacity></volume>", 0))
+    T("vol create malformed", lambda: p.createXML("<volume", 0))
+    T("vol create bad format", lambda: p.createXML("<volume><name>v2</name><capacity>1</capacity><target><format type='bogus'/></target></volume>", 0))
+    T("vol resize shrink", lambda: v.resize(1024, 0))
+    T("vol resize bad flags", lambda: v.resize(1 << 30, 1 << 20))
+    T("vol wipe bad alg", lambda: v.wipePattern(99, 0))
+    T("vol delete bad flags", lambda: v.delete(1 << 20))
+    attempt(lambda: v.delete(0))
+    attempt(lambda: p.destroy())
+    T("pool define same target", lambda: c.storagePoolDefineXML(
+        pxml.replace("<name>errpool", "<name>errpool2"), 0))
+    T("pool create same target", lambda: c.storagePoolCreateXML(
+        pxml.replace("<name>errpool", "<name>errpool2"), 0))
+    tdir = os.path.join(root, "errtpool")
+    os.makedirs(tdir, exist_ok=True)
+    tp = c.storagePoolCreateXML(pxml.replace("<name>errpool", "<name>errtpool").replace(
+        pdir, tdir), 0)
+    T("pool autostart transient", lambda: tp.setAutostart(1))
+    T("pool undefine transient", lambda: tp.undefine())
+    attempt(lambda: tp.destroy())
+    attempt(lambda: p.undefine())
+    attempt(lambda: d.undefine())
+    T("net lookup name", lambda: c.networkLookupByName("nope"))
+    T("net lookup uuid", lambda: c.networkLookupByUUIDString(str(uuidlib.uuid4())))
+    T("net define malformed", lambda: c.networkDefineXML("<network"))
+    c.close()
+    return out
+
+def test_start(fx):
+    for name, bus_name in (("virtstoraged", "org.libvirt.storage"),
+                           ("virtnetworkd", "org.libvirt.network")):
+        d = harness.Daemon(fx.root, fx.bus, name=name, bus_name=bus_name)
+        fx.daemons.append(d)
+        d.start()
+    fx.proxy = proxyfx.Proxy(fx, "")
+    fx.proxy.start()
+
+
+def test_refusals_as_libvirtd(fx):
+    import libvirt
+    ours = matrix(fx.proxy.uri, os.path.join(fx.root, "ours"))
+    for k, (code, msg) in ours.items():
+        check(code != "ok" or k.endswith(" ok"), "%s succeeded" % k)
+        check(code == "ok" or not k.endswith(" ok"), "%s failed: %s" % (k, msg))
+        check(code != libvirt.VIR_ERR_NO_SUPPORT, "%s is not supported: %s" % (k, msg))
+    lv = proxyfx.libvirtd(proxyfx.GUEST_QEMU_CONF)
+    try:
+        theirs = matrix(lv.uri, os.path.join(fx.root, "theirs"))
+    finally:
+        lv.close()
+    diff = {k: (ours[k], theirs.get(k)) for k in ours if ours[k][0] != theirs.get(k, (None,))[0]}
+    harness.log("refusals: %r" % ours)
+    check_eq(diff, {}, "refusals whose code differs (ours, libvirtd's)")
+
+
+if __name__ == "__main__":
+    harness.main(globals())
