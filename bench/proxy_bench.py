@@ -202,6 +202,7 @@ for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
     mount -t tmpfs -o mode=0755 tmpfs "$d"
 done
 mount --bind "$1/etc" /etc/libvirt
+if [ "$2" = netns ]; then ip link set lo up; fi
 exec %s -f "$1/libvirtd.conf" --listen
 """ % LIBVIRTD
 
@@ -209,8 +210,10 @@ exec %s -f "$1/libvirtd.conf" --listen
 class Libvirtd:
     """Debian's libvirtd in a private mount namespace (see the top)."""
 
-    def __init__(self, qemu_conf=""):
-        """@qemu_conf: lines added to its qemu.conf."""
+    def __init__(self, qemu_conf="", netns=False):
+        """@qemu_conf: lines added to its qemu.conf. @netns: in a network
+        namespace of its own too (its networks touch nothing of the
+        host's); it is then reached on its unix socket."""
         self.dir = tempfile.mkdtemp(prefix="bench-libvirtd.")
         self.port = free_port()
         etc = os.path.join(self.dir, "etc")
@@ -233,11 +236,13 @@ class Libvirtd:
         with open(script, "w") as f:
             f.write(NS_SCRIPT)
         self.out = open(os.path.join(self.dir, "stderr"), "w")
-        self.proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private",
-                                      "sh", script, self.dir],
+        self.proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private"] +
+                                     (["--net"] if netns else []) +
+                                     ["sh", script, self.dir, "netns" if netns else ""],
                                      stdin=subprocess.DEVNULL, stdout=self.out,
                                      stderr=subprocess.STDOUT)
-        self.uri = "qemu+tcp://127.0.0.1:%d/system" % self.port
+        self.uri = ("qemu+unix:///system?socket=%s/libvirt-sock" % sock if netns
+                    else "qemu+tcp://127.0.0.1:%d/system" % self.port)
         self.label = "libvirtd"
         self._wait_ready(os.path.join(sock, "libvirt-sock"))
 

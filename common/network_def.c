@@ -475,8 +475,8 @@ parse_forward(xmlNode *node, NetworkDef *def, Error *error)
             if (STREQ(mode, forward_modes[i]))
                 found = i;
         if (found < 0 || found == NETWORK_FORWARD_NONE)
-            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
-                             "unknown forwarding type '%s'", mode);
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "unsupported configuration: unknown forwarding type '%s'", mode);
         def->forward = found;
     }
     def->forward_dev = xml_prop(node, "dev");
@@ -814,9 +814,8 @@ network_def_check_conflict(const NetworkDef *def, const NetworkDef *other, Error
         return 0;
     if (def->bridge && other->bridge && STREQ(def->bridge, other->bridge) &&
         !strstr(def->bridge, "%d"))
-        return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
-                         "bridge name '%s' already in use by network '%s'", def->bridge,
-                         other->name);
+        return error_set(error, -EEXIST, VIR_ERR_INTERNAL_ERROR,
+                         "internal error: bridge name '%s' already in use.", def->bridge);
     for (size_t i = 0; i < def->n_ips; i++) {
         for (size_t j = 0; j < other->n_ips; j++) {
             const NetworkIp *a = &def->ips[i], *b = &other->ips[j];

@@ -126,8 +126,8 @@ void network_def_fill_defaults(NetworkDef *def);
 bool network_def_owns_bridge(const NetworkDef *def);
 
 /* Refuses @def when @other (a different network) uses the same bridge name
- * ("bridge name 'virbr5' already in use by network 'other'",
- * VIR_ERR_OPERATION_INVALID) or one of its IP subnets overlaps one of
+ * (libvirt's "internal error: bridge name 'virbr5' already in use.",
+ * VIR_ERR_INTERNAL_ERROR) or one of its IP subnets overlaps one of
  * @other's ("IP subnet '10.1.0.0/24' of network 'b' overlaps IP subnet
  * '10.1.0.0/16' of network 'a'", VIR_ERR_OPERATION_INVALID). */
 int network_def_check_conflict(const NetworkDef *def, const NetworkDef *other, Error *error);

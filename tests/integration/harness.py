@@ -801,6 +801,27 @@ def require_host():
     guest_images()
 
 
+def run_in_new_netns(prefix):
+    """Re-runs the calling script in a network namespace of its own (made
+    with `ip netns add PREFIX-PID`, its loopback up, removed at the end) and
+    exits with its status; returns at once when already inside. Skips
+    without root."""
+    if os.environ.get("VIRTSTACK_NETNS"):
+        return
+    ns = "%s-%d" % (prefix, os.getpid())
+    if os.geteuid() != 0 or subprocess.run(["ip", "netns", "add", ns]).returncode != 0:
+        print("SKIP: cannot create a network namespace (needs root and iproute2)")
+        sys.exit(SKIP)
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+        env = dict(os.environ, VIRTSTACK_NETNS=ns)
+        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable] + sys.argv,
+                            env=env).returncode
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
+    sys.exit(rc)
+
+
 def main(namespace, start_daemon=True):
     tests = sorted((f for n, f in namespace.items() if n.startswith("test_") and callable(f)),
                    key=lambda f: f.__code__.co_firstlineno)

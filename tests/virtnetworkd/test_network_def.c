@@ -72,8 +72,8 @@ test_conflicts(void)
     Error error = ERROR_INIT;
 
     CHECK_INT_EQ(network_def_check_conflict(b, a, &error), -EEXIST);
-    CHECK_STR_EQ(error.message, "bridge name 'virbr5' already in use by network 'a'");
-    CHECK_INT_EQ(error.code, VIR_ERR_OPERATION_INVALID);
+    CHECK_STR_EQ(error.message, "internal error: bridge name 'virbr5' already in use.");
+    CHECK_INT_EQ(error.code, VIR_ERR_INTERNAL_ERROR);
     error_clear(&error);
     CHECK_INT_EQ(network_def_check_conflict(c, a, &error), -EEXIST);
     CHECK_STR_EQ(error.message, "IP subnet '10.1.2.0/24' of network 'c' overlaps IP subnet "
@@ -202,7 +202,7 @@ main(void)
     test_parse_fails("name-slash", VIR_ERR_XML_DETAIL);
     test_parse_fails("name-dotdot", VIR_ERR_XML_DETAIL);
     test_parse_fails("bad-uuid", VIR_ERR_INTERNAL_ERROR);
-    test_parse_fails("bad-forward", VIR_ERR_XML_ERROR);
+    test_parse_fails("bad-forward", VIR_ERR_CONFIG_UNSUPPORTED);
     test_parse_fails("bad-bridge-name", VIR_ERR_XML_ERROR);
     test_parse_fails("bad-mac", VIR_ERR_XML_ERROR);
     test_parse_fails("multicast-mac", VIR_ERR_XML_ERROR);

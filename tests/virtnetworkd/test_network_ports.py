@@ -8,23 +8,10 @@ QEMU holding the tap is what is checked."""
 
 import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
-if not os.environ.get("VNET_NETNS"):
-    ns = "vnp-%d" % os.getpid()
-    if os.geteuid() != 0 or subprocess.run(["ip", "netns", "add", ns]).returncode != 0:
-        print("SKIP: cannot create a network namespace (needs root and iproute2)")
-        sys.exit(77)
-    try:
-        env = dict(os.environ, VNET_NETNS=ns)
-        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable] + sys.argv,
-                            env=env).returncode
-    finally:
-        subprocess.run(["ip", "netns", "del", ns])
-    sys.exit(rc)
-
 import harness
+harness.run_in_new_netns("vnp")
 from harness import check, check_eq, expect_error, qemu_pids
 
 NET_BUS = "org.libvirt.network"

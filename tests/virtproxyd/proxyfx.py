@@ -59,19 +59,20 @@ class Proxy(harness.Daemon):
         return self.pid
 
 
-def libvirtd(qemu_conf=""):
+def libvirtd(qemu_conf="", netns=False):
     """Debian's libvirtd, started as bench/proxy_bench.py starts it (a
     private mount namespace, nothing of the host's state touched), for a
     test that compares its answers with ours; Skip when it is not there.
     The caller close()s it. @qemu_conf: lines for its qemu.conf; with
-    GUEST_QEMU_CONF it runs guests here (no virtlogd, no cgroups)."""
+    GUEST_QEMU_CONF it runs guests here (no virtlogd, no cgroups); with
+    @netns it has a network namespace of its own, for networks."""
     import sys
     sys.path.insert(0, os.path.join(harness.SRCDIR, "bench"))
     import proxy_bench
     import shutil
     if not (os.path.exists(proxy_bench.LIBVIRTD) and shutil.which("unshare")):
         raise harness.Skip("Debian's libvirtd is not installed")
-    return proxy_bench.Libvirtd(qemu_conf)
+    return proxy_bench.Libvirtd(qemu_conf, netns)
 
 
 GUEST_QEMU_CONF = ('stdio_handler = "file"\ncgroup_controllers = []\n'

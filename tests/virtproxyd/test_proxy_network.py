@@ -16,27 +16,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
-if not os.environ.get("PXNET_NETNS"):
-    # Re-run this script inside a fresh network namespace.
-    ns = "pxn-%d" % os.getpid()
-    if os.geteuid() != 0 or subprocess.run(["ip", "netns", "add", ns]).returncode != 0:
-        print("SKIP: cannot create a network namespace (needs root and iproute2)")
-        sys.exit(77)
-    try:
-        env = dict(os.environ, PXNET_NETNS=ns)
-        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable] + sys.argv,
-                            env=env).returncode
-    finally:
-        subprocess.run(["ip", "netns", "del", ns])
-    sys.exit(rc)
+import harness
+harness.run_in_new_netns("pxn")
 
-import harness  # noqa: E402
-from harness import check, check_eq, Failure  # noqa: E402
-import proxyfx  # noqa: E402
-from proxyfx import virsh, virsh_fails  # noqa: E402
+from harness import check, check_eq, Failure
+import proxyfx
+from proxyfx import virsh, virsh_fails
 
 NET = "pxnet"
 UUID = "7d3f0c52-8a41-4e6b-9c1d-2f5e6a7b8c90"
