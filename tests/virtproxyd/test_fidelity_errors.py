@@ -16,7 +16,7 @@ def attempt(f):
     import libvirt
     try:
         r = f()
-        return ("ok", None)
+        return ("ok", r if isinstance(r, (bool, int, str)) else None)
     except libvirt.libvirtError as e:
         return (e.get_error_code(), e.get_error_message())
 
@@ -58,6 +58,18 @@ def matrix(uri, root):
     T("define same name other uuid", lambda: c.defineXML(xml.replace(re.search(r"<uuid>(.*)</uuid>", xml).group(1), str(uuidlib.uuid4()))))
     T("define bad type", lambda: c.defineXML(xml.replace("type='qemu'", "type='xen'", 1)))
     T("define bad memory", lambda: c.defineXML(xml.replace("<memory unit='MiB'>128</memory>", "<memory unit='MiB'>abc</memory>")))
+    # CreateXML over the inactive definition starts the given XML; the
+    # persistent definition stays as it was.
+    given = xml.replace("<name>", "<description>given-live</description><name>", 1)
+    uuid = re.search(r"<uuid>(.*)</uuid>", xml).group(1)
+    T("createxml over definition ok", lambda: c.createXML(given, 0).name())
+    T("persistent after createxml ok", lambda: d.isPersistent())
+    T("live xml is the given ok", lambda: "given-live" in d.XMLDesc(0))
+    T("inactive xml stays ok", lambda: "given-live" not in d.XMLDesc(
+        libvirt.VIR_DOMAIN_XML_INACTIVE))
+    T("createxml running", lambda: c.createXML(given, 0))
+    attempt(lambda: d.destroy())
+    T("createxml other uuid", lambda: c.createXML(given.replace(uuid, str(uuidlib.uuid4())), 0))
     d.create()
     T("create running", lambda: d.create())
     T("resume running", lambda: d.resume())
@@ -150,7 +162,9 @@ def test_refusals_as_libvirtd(fx):
         theirs = matrix(lv.uri, os.path.join(fx.root, "theirs"))
     finally:
         lv.close()
-    diff = {k: (ours[k], theirs.get(k)) for k in ours if ours[k][0] != theirs.get(k, (None,))[0]}
+    diff = {k: (ours[k], theirs.get(k)) for k in ours
+            if ours[k][0] != theirs.get(k, (None,))[0] or
+            (ours[k][0] == "ok" and ours[k] != theirs.get(k))}
     harness.log("refusals: %r" % ours)
     check_eq(diff, {}, "refusals whose code differs (ours, libvirtd's)")
 
