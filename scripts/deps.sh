@@ -9,6 +9,7 @@ PACKAGES="
   dbus qemu-system-x86 qemu-utils
   busybox-static linux-image-cloud-amd64 cpio gzip
   libvirt-clients libvirt-dev libvirt-dbus python3 python3-libvirt python3-dbus
+  libvirt-daemon-system libvirt-daemon-driver-qemu iptables
   iproute2 procps
   dnsmasq-base nftables
   rpcsvc-proto libtirpc-dev
