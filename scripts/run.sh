@@ -108,7 +108,16 @@ else
     # A private bus; its address is printed once it listens.
     fifo=$root/bus.address
     mkfifo "$fifo"
-    dbus-daemon --config-file="$src/tests/integration/bus.conf" --nofork --nosyslog \
+    # The test bus's rules and the build's generated policy.
+    cat >"$root/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <include>$src/tests/integration/bus.conf</include>
+  <includedir>$builddir/dbus-policy</includedir>
+</busconfig>
+EOF
+    dbus-daemon --config-file="$root/bus.conf" --nofork --nosyslog \
         --address="unix:path=$root/bus" --print-address=3 3>"$fifo" \
         >"$root/dbus-daemon.log" 2>&1 &
     bus_pid=$!

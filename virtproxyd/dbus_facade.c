@@ -173,96 +173,13 @@ static const struct {
     { "org.virtstack.Qemu", OWNER_QEMU },
 };
 
-/* What a read-only libvirt connection may call: the split of libvirt's
- * read-only connections and of dbus-policy/org.libvirt.qemu.conf, extended
- * to networks, storage and node devices. Anything else changes something and
- * is forwarded only for root. Domain and DomainSnapshot GetXMLDesc are
- * listed but checked for VIR_DOMAIN_XML_SECURE too (method_is_read_only). */
-static const char *const read_only_methods[] = {
-    "org.freedesktop.DBus.Introspectable.Introspect",
-    "org.freedesktop.DBus.Peer.Ping",
-    "org.freedesktop.DBus.Peer.GetMachineId",
-    "org.freedesktop.DBus.Properties.Get",
-    "org.freedesktop.DBus.Properties.GetAll",
-    "org.freedesktop.DBus.ObjectManager.GetManagedObjects",
-
-    "org.libvirt.Connect.BaselineCPU",
-    "org.libvirt.Connect.CompareCPU",
-    "org.libvirt.Connect.DomainLookupByID",
-    "org.libvirt.Connect.DomainLookupByName",
-    "org.libvirt.Connect.DomainLookupByUUID",
-    "org.libvirt.Connect.GetAllDomainStats",
-    "org.libvirt.Connect.GetCapabilities",
-    "org.libvirt.Connect.GetCPUModelNames",
-    "org.libvirt.Connect.GetDomainCapabilities",
-    "org.libvirt.Connect.GetSysinfo",
-    "org.libvirt.Connect.ListDomains",
-    "org.libvirt.Connect.ListNetworks",
-    "org.libvirt.Connect.ListNodeDevices",
-    "org.libvirt.Connect.ListStoragePools",
-    "org.libvirt.Connect.NetworkLookupByName",
-    "org.libvirt.Connect.NetworkLookupByUUID",
-    "org.libvirt.Connect.NodeDeviceLookupByName",
-    "org.libvirt.Connect.NodeDeviceLookupSCSIHostByWWN",
-    "org.libvirt.Connect.NodeGetCPUMap",
-    "org.libvirt.Connect.NodeGetCPUStats",
-    "org.libvirt.Connect.NodeGetFreeMemory",
-    "org.libvirt.Connect.NodeGetMemoryParameters",
-    "org.libvirt.Connect.NodeGetMemoryStats",
-    "org.libvirt.Connect.NodeGetSecurityModel",
-    "org.libvirt.Connect.StoragePoolLookupByName",
-    "org.libvirt.Connect.StoragePoolLookupByUUID",
-    "org.libvirt.Connect.StorageVolLookupByKey",
-    "org.libvirt.Connect.StorageVolLookupByPath",
-
-    "org.libvirt.Domain.GetBlockIOParameters",
-    "org.libvirt.Domain.GetBlockIOTune",
-    "org.libvirt.Domain.GetBlockJobInfo",
-    "org.libvirt.Domain.GetControlInfo",
-    "org.libvirt.Domain.GetDiskErrors",
-    "org.libvirt.Domain.GetEmulatorPinInfo",
-    "org.libvirt.Domain.GetInterfaceParameters",
-    "org.libvirt.Domain.GetIOThreadInfo",
-    "org.libvirt.Domain.GetJobInfo",
-    "org.libvirt.Domain.GetJobStats",
-    "org.libvirt.Domain.GetMemoryParameters",
-    "org.libvirt.Domain.GetMetadata",
-    "org.libvirt.Domain.GetNumaParameters",
-    "org.libvirt.Domain.GetPerfEvents",
-    "org.libvirt.Domain.GetSchedulerParameters",
-    "org.libvirt.Domain.GetSecurityLabelList",
-    "org.libvirt.Domain.GetState",
-    "org.libvirt.Domain.GetStats",
-    "org.libvirt.Domain.GetVcpuPinInfo",
-    "org.libvirt.Domain.GetVcpus",
-    "org.libvirt.Domain.GetXMLDesc",
-    "org.libvirt.Domain.HasManagedSaveImage",
-    "org.libvirt.Domain.ListDomainSnapshots",
-    "org.libvirt.Domain.MemoryStats",
-    "org.libvirt.Domain.MigrateGetCompressionCache",
-    "org.libvirt.Domain.MigrateGetMaxSpeed",
-    "org.libvirt.Domain.SnapshotCurrent",
-    "org.libvirt.Domain.SnapshotLookupByName",
-
-    "org.libvirt.DomainSnapshot.GetParent",
-    "org.libvirt.DomainSnapshot.GetXMLDesc",
-    "org.libvirt.DomainSnapshot.IsCurrent",
-    "org.libvirt.DomainSnapshot.ListChildren",
-
-    "org.libvirt.Network.GetDHCPLeases",
-    "org.libvirt.Network.GetXMLDesc",
-
-    "org.libvirt.StoragePool.GetInfo",
-    "org.libvirt.StoragePool.GetXMLDesc",
-    "org.libvirt.StoragePool.ListStorageVolumes",
-    "org.libvirt.StoragePool.StorageVolLookupByName",
-
-    "org.libvirt.StorageVol.GetInfo",
-    "org.libvirt.StorageVol.GetXMLDesc",
-
-    "org.libvirt.NodeDevice.GetXMLDesc",
-    "org.libvirt.NodeDevice.ListCaps",
-};
+/* What a caller other than root may call: the methods annotated
+ * org.virtstack.ReadOnly in the api/ files, as the daemons' bus policy allows
+ * them (read_only_methods.h is generated from the same annotations).
+ * Anything else changes something and is forwarded only for root. Domain
+ * and DomainSnapshot GetXMLDesc are listed but checked for
+ * VIR_DOMAIN_XML_SECURE too (method_is_read_only). */
+#include "read_only_methods.h"
 
 /* SECURE (the same bit as VIR_DOMAIN_SNAPSHOT_XML_SECURE) and MIGRATABLE:
  * libvirt refuses both on a read-only connection. */

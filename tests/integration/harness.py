@@ -625,16 +625,30 @@ def xml_uuid(xml):
 
 # ---------------------------------------------------------------- bus, daemons
 
+def write_bus_config(root):
+    """ROOT/bus.conf: BUS_CONF and the build's dbus-policy/ folder (the
+    daemons' policy is generated at build time). Returns its path."""
+    path = os.path.join(root, "bus.conf")
+    with open(path, "w") as f:
+        f.write('<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"\n'
+                ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+                "<busconfig>\n  <include>%s</include>\n  <includedir>%s</includedir>\n"
+                "</busconfig>\n" % (BUS_CONF, os.path.join(BUILDDIR, "dbus-policy")))
+    return path
+
+
 class Bus:
-    """A private dbus-daemon on ROOT/bus with tests/integration/bus.conf."""
+    """A private dbus-daemon on ROOT/bus with tests/integration/bus.conf and
+    the build's bus policy."""
 
     def __init__(self, root):
         self.root = root
         self.socket = os.path.join(root, "bus")
+        conf = write_bus_config(root)
         r, w = os.pipe()
         with open(os.path.join(root, "dbus-daemon.log"), "ab") as logf:
             self.proc = subprocess.Popen(
-                ["dbus-daemon", "--config-file=" + BUS_CONF, "--nofork", "--nosyslog",
+                ["dbus-daemon", "--config-file=" + conf, "--nofork", "--nosyslog",
                  "--address=unix:path=" + self.socket, "--print-address=%d" % w],
                 pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
         os.close(w)

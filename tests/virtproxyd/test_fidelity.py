@@ -9,6 +9,7 @@ the facade's own, and one on org.libvirt.qemu is virtqemud's: the bus policy
 lets everyone call GetXMLDesc there."""
 
 import os
+import re
 import subprocess
 
 import harness
@@ -174,6 +175,40 @@ def test_facade_serves_what_it_routes(fx):
     for c in (fx.client, facade):
         check_eq(list(c.get(path, DOMAIN, "SchedulerType")), ["posix", 9],
                  "SchedulerType on %s" % c.dest)
+
+
+def test_bus_policy_from_the_annotations(fx):
+    """The daemons' bus policy is generated from the org.virtstack.ReadOnly
+    annotations of api/*.xml: on the daemon's own name a caller other than
+    root may call each annotated method and no other; the facade answers
+    the same from its table made from the same annotations."""
+    import xml.etree.ElementTree as ET
+    path = fx.client.connect("DomainLookupByName", "s", GUEST)
+    annotated = set()
+    for name in os.listdir(os.path.join(harness.SRCDIR, "api")):
+        if not name.endswith(".xml"):
+            continue
+        for iface in ET.parse(os.path.join(harness.SRCDIR, "api", name)).iter("interface"):
+            for m in iface.iter("method"):
+                if any(a.get("name") == "org.virtstack.ReadOnly" for a in m.iter("annotation")):
+                    annotated.add((iface.get("name"), m.get("name")))
+    check(("org.libvirt.Domain", "GetState") in annotated, "GetState is annotated")
+    check(("org.libvirt.Domain", "Destroy") not in annotated, "Destroy is not")
+    for dest in ("org.libvirt.qemu", "org.libvirt"):
+        err, _ = _call_as(NOBODY, fx, dest, path, DOMAIN, "GetState", "u", 0)
+        check_eq(err, None, "nobody's GetState on %s" % dest)
+        err, msg = _call_as(NOBODY, fx, dest, path, DOMAIN, "Destroy", "u", 0)
+        check(err in ("org.freedesktop.DBus.Error.AccessDenied",
+                      "org.libvirt.Error.OperationDenied", "org.libvirt.Error.AccessDenied"),
+              "nobody's Destroy on %s: %s %s" % (dest, err, msg))
+    check_eq(fx.client.dom_prop(path, "Active"), False, "the domain after the refused Destroys")
+    policy = os.path.join(harness.BUILDDIR, "dbus-policy", "org.libvirt.qemu.conf")
+    with open(policy) as f:
+        text = f.read()
+    allowed = {(i, m) for i, m in
+               re.findall(r'send_interface="([\w.]+)" send_member="(\w+)"', text)
+               if not i.startswith("org.freedesktop.DBus")}
+    check_eq(allowed, annotated, "the generated policy's methods")
 
 
 def _read_only_answers(sock):
