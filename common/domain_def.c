@@ -77,6 +77,87 @@ static const char *const chr_type_names[] = {
     [CHR_TYPE_SPICEVMC] = "spicevmc",
 };
 
+static const char *const controller_type_names[] = {
+    [CONTROLLER_IDE] = "ide",
+    [CONTROLLER_FDC] = "fdc",
+    [CONTROLLER_SCSI] = "scsi",
+    [CONTROLLER_SATA] = "sata",
+    [CONTROLLER_VIRTIO_SERIAL] = "virtio-serial",
+    [CONTROLLER_CCID] = "ccid",
+    [CONTROLLER_USB] = "usb",
+    [CONTROLLER_PCI] = "pci",
+    [CONTROLLER_XENBUS] = "xenbus",
+    [CONTROLLER_ISA] = "isa",
+};
+
+static const struct {
+    ControllerType type;
+    const char *name;
+} controller_models[] = {
+    [CONTROLLER_MODEL_PCI_ROOT] = { CONTROLLER_PCI, "pci-root" },
+    [CONTROLLER_MODEL_PCIE_ROOT] = { CONTROLLER_PCI, "pcie-root" },
+    [CONTROLLER_MODEL_PCI_BRIDGE] = { CONTROLLER_PCI, "pci-bridge" },
+    [CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE] = { CONTROLLER_PCI, "dmi-to-pci-bridge" },
+    [CONTROLLER_MODEL_PCIE_TO_PCI_BRIDGE] = { CONTROLLER_PCI, "pcie-to-pci-bridge" },
+    [CONTROLLER_MODEL_PCIE_ROOT_PORT] = { CONTROLLER_PCI, "pcie-root-port" },
+    [CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT] = { CONTROLLER_PCI, "pcie-switch-upstream-port" },
+    [CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT] = { CONTROLLER_PCI,
+                                                       "pcie-switch-downstream-port" },
+    [CONTROLLER_MODEL_PCI_EXPANDER_BUS] = { CONTROLLER_PCI, "pci-expander-bus" },
+    [CONTROLLER_MODEL_PCIE_EXPANDER_BUS] = { CONTROLLER_PCI, "pcie-expander-bus" },
+    [CONTROLLER_MODEL_SCSI_AUTO] = { CONTROLLER_SCSI, "auto" },
+    [CONTROLLER_MODEL_BUSLOGIC] = { CONTROLLER_SCSI, "buslogic" },
+    [CONTROLLER_MODEL_LSILOGIC] = { CONTROLLER_SCSI, "lsilogic" },
+    [CONTROLLER_MODEL_LSISAS1068] = { CONTROLLER_SCSI, "lsisas1068" },
+    [CONTROLLER_MODEL_VMPVSCSI] = { CONTROLLER_SCSI, "vmpvscsi" },
+    [CONTROLLER_MODEL_IBMVSCSI] = { CONTROLLER_SCSI, "ibmvscsi" },
+    [CONTROLLER_MODEL_VIRTIO_SCSI] = { CONTROLLER_SCSI, "virtio-scsi" },
+    [CONTROLLER_MODEL_LSISAS1078] = { CONTROLLER_SCSI, "lsisas1078" },
+    [CONTROLLER_MODEL_SCSI_VIRTIO_TRANSITIONAL] = { CONTROLLER_SCSI, "virtio-transitional" },
+    [CONTROLLER_MODEL_SCSI_VIRTIO_NON_TRANSITIONAL] = { CONTROLLER_SCSI,
+                                                        "virtio-non-transitional" },
+    [CONTROLLER_MODEL_NCR53C90] = { CONTROLLER_SCSI, "ncr53c90" },
+    [CONTROLLER_MODEL_DC390] = { CONTROLLER_SCSI, "dc390" },
+    [CONTROLLER_MODEL_AM53C974] = { CONTROLLER_SCSI, "am53c974" },
+    [CONTROLLER_MODEL_PIIX3_UHCI] = { CONTROLLER_USB, "piix3-uhci" },
+    [CONTROLLER_MODEL_PIIX4_UHCI] = { CONTROLLER_USB, "piix4-uhci" },
+    [CONTROLLER_MODEL_EHCI] = { CONTROLLER_USB, "ehci" },
+    [CONTROLLER_MODEL_ICH9_EHCI1] = { CONTROLLER_USB, "ich9-ehci1" },
+    [CONTROLLER_MODEL_ICH9_UHCI1] = { CONTROLLER_USB, "ich9-uhci1" },
+    [CONTROLLER_MODEL_ICH9_UHCI2] = { CONTROLLER_USB, "ich9-uhci2" },
+    [CONTROLLER_MODEL_ICH9_UHCI3] = { CONTROLLER_USB, "ich9-uhci3" },
+    [CONTROLLER_MODEL_VT82C686B_UHCI] = { CONTROLLER_USB, "vt82c686b-uhci" },
+    [CONTROLLER_MODEL_PCI_OHCI] = { CONTROLLER_USB, "pci-ohci" },
+    [CONTROLLER_MODEL_NEC_XHCI] = { CONTROLLER_USB, "nec-xhci" },
+    [CONTROLLER_MODEL_QUSB1] = { CONTROLLER_USB, "qusb1" },
+    [CONTROLLER_MODEL_QUSB2] = { CONTROLLER_USB, "qusb2" },
+    [CONTROLLER_MODEL_QEMU_XHCI] = { CONTROLLER_USB, "qemu-xhci" },
+    [CONTROLLER_MODEL_USB_NONE] = { CONTROLLER_USB, "none" },
+    [CONTROLLER_MODEL_PIIX3] = { CONTROLLER_IDE, "piix3" },
+    [CONTROLLER_MODEL_PIIX4] = { CONTROLLER_IDE, "piix4" },
+    [CONTROLLER_MODEL_ICH6] = { CONTROLLER_IDE, "ich6" },
+    [CONTROLLER_MODEL_VIRTIO_SERIAL_VIRTIO] = { CONTROLLER_VIRTIO_SERIAL, "virtio" },
+    [CONTROLLER_MODEL_VIRTIO_SERIAL_TRANSITIONAL] = { CONTROLLER_VIRTIO_SERIAL,
+                                                      "virtio-transitional" },
+    [CONTROLLER_MODEL_VIRTIO_SERIAL_NON_TRANSITIONAL] = { CONTROLLER_VIRTIO_SERIAL,
+                                                          "virtio-non-transitional" },
+};
+
+const char *
+controller_model_to_string(ControllerModel m)
+{
+    return (size_t) m < ARRAY_SIZE(controller_models) ? controller_models[m].name : NULL;
+}
+
+int
+controller_model_from_string(ControllerType type, const char *s)
+{
+    for (size_t i = 1; s && i < ARRAY_SIZE(controller_models); i++)
+        if (controller_models[i].type == type && STREQ(controller_models[i].name, s))
+            return (int) i;
+    return -1;
+}
+
 static const char *const chr_device_names[] = {
     [CHR_DEVICE_SERIAL] = "serial",
     [CHR_DEVICE_CONSOLE] = "console",
@@ -93,106 +174,31 @@ static const char *const address_type_names[] = {
     [DEVICE_ADDRESS_ISA] = "isa",
 };
 
-const char *
-domain_lifecycle_action_to_string(DomainLifecycleAction a)
-{
-    return TABLE_TO_STRING(lifecycle_names, a);
-}
+/* An enumeration's to-string and from-string, from its table of names. */
+#define ENUM_STRINGS(prefix, type, table) \
+    const char *prefix##_to_string(type v) \
+    { \
+        return TABLE_TO_STRING(table, v); \
+    } \
+    int prefix##_from_string(const char *s) \
+    { \
+        return table_lookup(table, ARRAY_SIZE(table), s); \
+    }
 
-int
-domain_lifecycle_action_from_string(const char *s)
-{
-    return table_lookup(lifecycle_names, ARRAY_SIZE(lifecycle_names), s);
-}
-
-const char *
-domain_virt_type_to_string(DomainVirtType t)
-{
-    return TABLE_TO_STRING(virt_type_names, t);
-}
-
-int
-domain_virt_type_from_string(const char *s)
-{
-    return table_lookup(virt_type_names, ARRAY_SIZE(virt_type_names), s);
-}
-
-const char *
-disk_bus_to_string(DiskBus bus)
-{
-    return TABLE_TO_STRING(disk_bus_names, bus);
-}
-
-int
-disk_bus_from_string(const char *s)
-{
-    return table_lookup(disk_bus_names, ARRAY_SIZE(disk_bus_names), s);
-}
-
-const char *
-disk_type_to_string(DiskType t)
-{
-    return TABLE_TO_STRING(disk_type_names, t);
-}
-
-int
-disk_type_from_string(const char *s)
-{
-    return table_lookup(disk_type_names, ARRAY_SIZE(disk_type_names), s);
-}
-
-const char *
-disk_device_to_string(DiskDevice d)
-{
-    return TABLE_TO_STRING(disk_device_names, d);
-}
-
-int
-disk_device_from_string(const char *s)
-{
-    return table_lookup(disk_device_names, ARRAY_SIZE(disk_device_names), s);
-}
-
-const char *
-net_type_to_string(NetType t)
-{
-    return TABLE_TO_STRING(net_type_names, t);
-}
-
-int
-net_type_from_string(const char *s)
-{
-    return table_lookup(net_type_names, ARRAY_SIZE(net_type_names), s);
-}
-
-const char *
-chr_type_to_string(ChrType t)
-{
-    return TABLE_TO_STRING(chr_type_names, t);
-}
-
-int
-chr_type_from_string(const char *s)
-{
-    return table_lookup(chr_type_names, ARRAY_SIZE(chr_type_names), s);
-}
+ENUM_STRINGS(domain_lifecycle_action, DomainLifecycleAction, lifecycle_names)
+ENUM_STRINGS(domain_virt_type, DomainVirtType, virt_type_names)
+ENUM_STRINGS(disk_bus, DiskBus, disk_bus_names)
+ENUM_STRINGS(controller_type, ControllerType, controller_type_names)
+ENUM_STRINGS(disk_type, DiskType, disk_type_names)
+ENUM_STRINGS(disk_device, DiskDevice, disk_device_names)
+ENUM_STRINGS(net_type, NetType, net_type_names)
+ENUM_STRINGS(chr_type, ChrType, chr_type_names)
+ENUM_STRINGS(device_address_type, DeviceAddressType, address_type_names)
 
 const char *
 chr_device_to_string(ChrDevice d)
 {
     return TABLE_TO_STRING(chr_device_names, d);
-}
-
-const char *
-device_address_type_to_string(DeviceAddressType t)
-{
-    return TABLE_TO_STRING(address_type_names, t);
-}
-
-int
-device_address_type_from_string(const char *s)
-{
-    return table_lookup(address_type_names, ARRAY_SIZE(address_type_names), s);
 }
 
 void
@@ -554,8 +560,6 @@ domain_def_free(DomainDef *def)
         disk_clear(&def->disks[i]);
     free(def->disks);
     for (size_t i = 0; i < def->n_controllers; i++) {
-        free(def->controllers[i].type);
-        free(def->controllers[i].model);
         address_clear(&def->controllers[i].address);
         free(def->controllers[i].alias);
     }

@@ -105,10 +105,81 @@ typedef struct DomainDisk {
     char *alias;         /* live only: "virtio-disk0" */
 } DomainDisk;
 
+/* libvirt's virDomainControllerType, in its order. */
+typedef enum {
+    CONTROLLER_IDE,
+    CONTROLLER_FDC,
+    CONTROLLER_SCSI,
+    CONTROLLER_SATA,
+    CONTROLLER_VIRTIO_SERIAL,
+    CONTROLLER_CCID,
+    CONTROLLER_USB,
+    CONTROLLER_PCI,
+    CONTROLLER_XENBUS,
+    CONTROLLER_ISA,
+    _CONTROLLER_TYPE_MAX,
+} ControllerType;
+
+/* libvirt's controller models, of every type in one enumeration (libvirt
+ * has one per type; the same name may belong to two types, so a name is
+ * read knowing the controller's type). */
+typedef enum {
+    CONTROLLER_MODEL_DEFAULT, /* no model='' */
+    /* pci */
+    CONTROLLER_MODEL_PCI_ROOT,
+    CONTROLLER_MODEL_PCIE_ROOT,
+    CONTROLLER_MODEL_PCI_BRIDGE,
+    CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE,
+    CONTROLLER_MODEL_PCIE_TO_PCI_BRIDGE,
+    CONTROLLER_MODEL_PCIE_ROOT_PORT,
+    CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT,
+    CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT,
+    CONTROLLER_MODEL_PCI_EXPANDER_BUS,
+    CONTROLLER_MODEL_PCIE_EXPANDER_BUS,
+    /* scsi */
+    CONTROLLER_MODEL_SCSI_AUTO,
+    CONTROLLER_MODEL_BUSLOGIC,
+    CONTROLLER_MODEL_LSILOGIC,
+    CONTROLLER_MODEL_LSISAS1068,
+    CONTROLLER_MODEL_VMPVSCSI,
+    CONTROLLER_MODEL_IBMVSCSI,
+    CONTROLLER_MODEL_VIRTIO_SCSI,
+    CONTROLLER_MODEL_LSISAS1078,
+    CONTROLLER_MODEL_SCSI_VIRTIO_TRANSITIONAL,
+    CONTROLLER_MODEL_SCSI_VIRTIO_NON_TRANSITIONAL,
+    CONTROLLER_MODEL_NCR53C90,
+    CONTROLLER_MODEL_DC390,
+    CONTROLLER_MODEL_AM53C974,
+    /* usb */
+    CONTROLLER_MODEL_PIIX3_UHCI,
+    CONTROLLER_MODEL_PIIX4_UHCI,
+    CONTROLLER_MODEL_EHCI,
+    CONTROLLER_MODEL_ICH9_EHCI1,
+    CONTROLLER_MODEL_ICH9_UHCI1,
+    CONTROLLER_MODEL_ICH9_UHCI2,
+    CONTROLLER_MODEL_ICH9_UHCI3,
+    CONTROLLER_MODEL_VT82C686B_UHCI,
+    CONTROLLER_MODEL_PCI_OHCI,
+    CONTROLLER_MODEL_NEC_XHCI,
+    CONTROLLER_MODEL_QUSB1,
+    CONTROLLER_MODEL_QUSB2,
+    CONTROLLER_MODEL_QEMU_XHCI,
+    CONTROLLER_MODEL_USB_NONE,
+    /* ide */
+    CONTROLLER_MODEL_PIIX3,
+    CONTROLLER_MODEL_PIIX4,
+    CONTROLLER_MODEL_ICH6,
+    /* virtio-serial */
+    CONTROLLER_MODEL_VIRTIO_SERIAL_VIRTIO,
+    CONTROLLER_MODEL_VIRTIO_SERIAL_TRANSITIONAL,
+    CONTROLLER_MODEL_VIRTIO_SERIAL_NON_TRANSITIONAL,
+    _CONTROLLER_MODEL_MAX,
+} ControllerModel;
+
 typedef struct DomainController {
-    char *type;   /* "usb", "pci", "ide", "sata", "scsi", "virtio-serial" */
+    ControllerType type;
     int index;
-    char *model;  /* "pci-root", "ich9-ehci1", "virtio-scsi", ... */
+    ControllerModel model;
     int master_startport; /* -1 unset */
     int ports, vectors;   /* 0 unset */
     DeviceAddress address;
@@ -406,6 +477,12 @@ bool domain_def_name_is_valid(const char *name);
 const char *domain_lifecycle_action_to_string(DomainLifecycleAction a);
 const char *domain_virt_type_to_string(DomainVirtType t);
 const char *disk_bus_to_string(DiskBus bus);
+const char *controller_type_to_string(ControllerType t);
+int controller_type_from_string(const char *s);
+/* NULL for CONTROLLER_MODEL_DEFAULT. */
+const char *controller_model_to_string(ControllerModel m);
+/* The model named @s among @type's, or -1. */
+int controller_model_from_string(ControllerType type, const char *s);
 
 /* The reverse mappings return -1 for an unknown or NULL string. */
 int domain_lifecycle_action_from_string(const char *s);

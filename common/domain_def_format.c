@@ -294,9 +294,9 @@ static void
 format_controller(XmlWriter *w, const DomainController *c, unsigned flags)
 {
     xml_writer_start(w, "controller");
-    xml_writer_attr(w, "type", c->type);
+    xml_writer_attr(w, "type", controller_type_to_string(c->type));
     xml_writer_attrf(w, "index", "%d", c->index);
-    xml_writer_attr(w, "model", c->model);
+    xml_writer_attr(w, "model", controller_model_to_string(c->model));
     if (c->ports)
         xml_writer_attrf(w, "ports", "%d", c->ports);
     if (c->vectors)

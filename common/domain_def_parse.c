@@ -298,10 +298,21 @@ parse_controller(const xmlNode *node, DomainController *c, Error *error)
     unsigned v;
     int r;
 
-    c->type = xml_prop(node, "type");
-    if (!c->type)
-        c->type = xstrdup("ide");
-    c->model = xml_prop(node, "model");
+    auto_cleanup(free_ptr) char *type = xml_prop(node, "type");
+    auto_cleanup(free_ptr) char *model = xml_prop(node, "model");
+    int t = type ? controller_type_from_string(type) : CONTROLLER_IDE;
+
+    if (t < 0)
+        return xml_error(error, "Invalid value for attribute 'type' in element 'controller': "
+                                "'%s'.", type);
+    c->type = t;
+    if (model) {
+        int m = controller_model_from_string(c->type, model);
+        if (m < 0)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "unsupported configuration: Unknown model type '%s'", model);
+        c->model = m;
+    }
     c->master_startport = -1;
     if ((r = xml_prop_int(node, "index", 0, INT_MAX, &c->index, error)) < 0 ||
         (r = xml_prop_int(node, "ports", 0, INT_MAX, &c->ports, error)) < 0 ||

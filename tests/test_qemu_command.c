@@ -251,11 +251,11 @@ test_aliases(void)
     for (size_t i = 0; i < def->n_controllers; i++) {
         const DomainController *c = &def->controllers[i];
 
-        if (STREQ(c->type, "usb"))
+        if (c->type == CONTROLLER_USB)
             CHECK_STR_EQ(c->alias, "usb");
-        else if (STREQ(c->type, "ide"))
+        else if (c->type == CONTROLLER_IDE)
             CHECK_STR_EQ(c->alias, "ide");
-        else if (STREQ(c->type, "pci"))
+        else if (c->type == CONTROLLER_PCI)
             CHECK_STR_EQ(c->alias, "pci.0");
     }
     /* The XML's addresses are kept. */

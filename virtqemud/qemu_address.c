@@ -59,16 +59,16 @@ qemu_disk_name_to_index(const char *name)
 }
 
 static DomainController *
-controller_find(DomainDef *def, const char *type, int index)
+controller_find(DomainDef *def, ControllerType type, int index)
 {
     for (size_t i = 0; i < def->n_controllers; i++)
-        if (STREQ_NULL(def->controllers[i].type, type) && def->controllers[i].index == index)
+        if (def->controllers[i].type == type && def->controllers[i].index == index)
             return &def->controllers[i];
     return NULL;
 }
 
 static DomainController *
-controller_add(DomainDef *def, const char *type, int index, const char *model)
+controller_add(DomainDef *def, ControllerType type, int index, ControllerModel model)
 {
     DomainController *c;
 
@@ -76,23 +76,23 @@ controller_add(DomainDef *def, const char *type, int index, const char *model)
                                 (def->n_controllers + 1) * sizeof(*def->controllers));
     c = &def->controllers[def->n_controllers++];
     memset(c, 0, sizeof(*c));
-    c->type = xstrdup(type);
+    c->type = type;
     c->index = index;
-    c->model = model ? xstrdup(model) : NULL;
+    c->model = model;
     c->master_startport = -1;
     c->address.multifunction = -1;
     return c;
 }
 
 static void
-controller_ensure(DomainDef *def, const char *type, int index, const char *model)
+controller_ensure(DomainDef *def, ControllerType type, int index, ControllerModel model)
 {
     DomainController *c = controller_find(def, type, index);
 
     if (!c)
         controller_add(def, type, index, model);
-    else if (!c->model && model)
-        c->model = xstrdup(model);
+    else if (c->model == CONTROLLER_MODEL_DEFAULT)
+        c->model = model;
 }
 
 static bool
@@ -177,11 +177,14 @@ post_parse_disks(DomainDef *def, bool q35, Error *error)
         if (d->address.type != DEVICE_ADDRESS_DRIVE)
             continue;
         if (d->target_bus == DISK_BUS_SCSI)
-            controller_ensure(def, "scsi", d->address.controller, "lsilogic");
+            controller_ensure(def, CONTROLLER_SCSI, d->address.controller,
+                              CONTROLLER_MODEL_LSILOGIC);
         else if (d->target_bus == DISK_BUS_SATA)
-            controller_ensure(def, "sata", d->address.controller, NULL);
+            controller_ensure(def, CONTROLLER_SATA, d->address.controller,
+                              CONTROLLER_MODEL_DEFAULT);
         else if (d->target_bus == DISK_BUS_IDE && !q35)
-            controller_ensure(def, "ide", d->address.controller, NULL);
+            controller_ensure(def, CONTROLLER_IDE, d->address.controller,
+                              CONTROLLER_MODEL_DEFAULT);
     }
     return 0;
 }
@@ -311,31 +314,40 @@ qemu_domain_post_parse(DomainDef *def, Error *error)
         return r;
 
     /* Implicit controllers, as libvirt adds them for x86. */
-    controller_ensure(def, "pci", 0, q35 ? "pcie-root" : "pci-root");
-    if (!controller_find(def, "usb", 0))
-        controller_add(def, "usb", 0, q35 ? "qemu-xhci" : "piix3-uhci");
+    controller_ensure(def, CONTROLLER_PCI, 0,
+                      q35 ? CONTROLLER_MODEL_PCIE_ROOT : CONTROLLER_MODEL_PCI_ROOT);
+    if (!controller_find(def, CONTROLLER_USB, 0))
+        controller_add(def, CONTROLLER_USB, 0,
+                       q35 ? CONTROLLER_MODEL_QEMU_XHCI : CONTROLLER_MODEL_PIIX3_UHCI);
     for (size_t i = 0; i < def->n_controllers; i++) {
         DomainController *c = &def->controllers[i];
 
-        if (STREQ_NULL(c->type, "usb") && !c->model)
-            c->model = xstrdup(q35 ? "qemu-xhci" : "piix3-uhci");
-        if (STREQ_NULL(c->type, "scsi") && !c->model)
-            c->model = xstrdup("lsilogic");
-        if (STREQ_NULL(c->type, "pci") && !c->model && c->index > 0)
-            c->model = xstrdup(q35 ? "pcie-root-port" : "pci-bridge");
+        if (c->model != CONTROLLER_MODEL_DEFAULT)
+            continue;
+        switch (c->type) {
+        case CONTROLLER_USB:
+            c->model = q35 ? CONTROLLER_MODEL_QEMU_XHCI : CONTROLLER_MODEL_PIIX3_UHCI;
+            break;
+        case CONTROLLER_SCSI:
+            c->model = CONTROLLER_MODEL_LSILOGIC;
+            break;
+        case CONTROLLER_PCI:
+            if (c->index > 0)
+                c->model = q35 ? CONTROLLER_MODEL_PCIE_ROOT_PORT : CONTROLLER_MODEL_PCI_BRIDGE;
+            break;
+        default:
+            break;
+        }
     }
-    if (q35)
-        controller_ensure(def, "sata", 0, NULL);
-    else
-        controller_ensure(def, "ide", 0, NULL);
+    controller_ensure(def, q35 ? CONTROLLER_SATA : CONTROLLER_IDE, 0, CONTROLLER_MODEL_DEFAULT);
 
     post_parse_chrs(def);
     for (size_t i = 0; i < def->n_channels; i++)
         if (chr_is_virtio(&def->channels[i]))
-            controller_ensure(def, "virtio-serial", 0, NULL);
+            controller_ensure(def, CONTROLLER_VIRTIO_SERIAL, 0, CONTROLLER_MODEL_DEFAULT);
     for (size_t i = 0; i < def->n_consoles; i++)
         if (chr_is_virtio(&def->consoles[i]))
-            controller_ensure(def, "virtio-serial", 0, NULL);
+            controller_ensure(def, CONTROLLER_VIRTIO_SERIAL, 0, CONTROLLER_MODEL_DEFAULT);
 
     if (!def->memballoon.model)
         def->memballoon.model = xstrdup("virtio");
@@ -412,14 +424,18 @@ pci_next_slot(PciBusMap *m, bool q35, DeviceAddress *a, Error *error)
 static bool
 controller_needs_pci(const DomainController *c)
 {
-    if (STREQ_NULL(c->type, "pci"))
-        return !STREQ_NULL(c->model, "pci-root") && !STREQ_NULL(c->model, "pcie-root");
-    if (STREQ_NULL(c->type, "usb"))
-        return !STREQ_NULL(c->model, "none");
-    if (STREQ_NULL(c->type, "ide") || STREQ_NULL(c->type, "fdc"))
+    switch (c->type) {
+    case CONTROLLER_PCI:
+        return c->model != CONTROLLER_MODEL_PCI_ROOT && c->model != CONTROLLER_MODEL_PCIE_ROOT;
+    case CONTROLLER_USB:
+        return c->model != CONTROLLER_MODEL_USB_NONE;
+    case CONTROLLER_SCSI:
+    case CONTROLLER_SATA:
+    case CONTROLLER_VIRTIO_SERIAL:
+        return true;
+    default:
         return false;
-    return STREQ_NULL(c->type, "scsi") || STREQ_NULL(c->type, "sata")
-        || STREQ_NULL(c->type, "virtio-serial");
+    }
 }
 
 /* The controller QEMU builds into the machine: IDE on pc, SATA 0 on q35. */
@@ -428,13 +444,18 @@ qemu_controller_is_builtin(const DomainDef *def, const DomainController *c)
 {
     bool q35 = qemu_machine_is_q35(def);
 
-    if (STREQ_NULL(c->type, "pci"))
-        return STREQ_NULL(c->model, "pci-root") || STREQ_NULL(c->model, "pcie-root");
-    if (STREQ_NULL(c->type, "ide"))
+    switch (c->type) {
+    case CONTROLLER_PCI:
+        return c->model == CONTROLLER_MODEL_PCI_ROOT || c->model == CONTROLLER_MODEL_PCIE_ROOT;
+    case CONTROLLER_IDE:
         return !q35 && c->index == 0;
-    if (STREQ_NULL(c->type, "sata"))
+    case CONTROLLER_SATA:
         return q35 && c->index == 0;
-    return STREQ_NULL(c->type, "fdc");
+    case CONTROLLER_FDC:
+        return true;
+    default:
+        return false;
+    }
 }
 
 static bool
@@ -462,17 +483,20 @@ balloon_needs_pci(const DomainDef *def)
 }
 
 static int
-ehci_companion_function(const char *model)
+ehci_companion_function(ControllerModel model)
 {
-    if (STREQ_NULL(model, "ich9-ehci1"))
+    switch (model) {
+    case CONTROLLER_MODEL_ICH9_EHCI1:
         return 7;
-    if (STREQ_NULL(model, "ich9-uhci1"))
+    case CONTROLLER_MODEL_ICH9_UHCI1:
         return 0;
-    if (STREQ_NULL(model, "ich9-uhci2"))
+    case CONTROLLER_MODEL_ICH9_UHCI2:
         return 1;
-    if (STREQ_NULL(model, "ich9-uhci3"))
+    case CONTROLLER_MODEL_ICH9_UHCI3:
         return 2;
-    return -1;
+    default:
+        return -1;
+    }
 }
 
 static int
@@ -488,7 +512,7 @@ assign_usb_controller(DomainDef *def, PciBusMap *m, bool q35, DomainController *
     for (size_t i = 0; i < def->n_controllers; i++) {
         DomainController *o = &def->controllers[i];
 
-        if (o == c || !STREQ_NULL(o->type, "usb") || o->index != c->index
+        if (o == c || o->type != CONTROLLER_USB || o->index != c->index
             || o->address.type != DEVICE_ADDRESS_PCI || ehci_companion_function(o->model) < 0)
             continue;
         pci_set(&c->address, o->address.slot, (unsigned) fn);
@@ -519,7 +543,7 @@ assign_pci(DomainDef *def, Error *error)
     for (size_t i = 0; i < def->n_controllers; i++) {
         DomainController *c = &def->controllers[i];
 
-        if (STREQ_NULL(c->type, "pci") && c->index >= 0 && (unsigned) c->index >= m->n_buses
+        if (c->type == CONTROLLER_PCI && c->index >= 0 && (unsigned) c->index >= m->n_buses
             && c->index < PCI_MAX_BUSES)
             m->n_buses = (unsigned) c->index + 1;
     }
@@ -545,12 +569,12 @@ assign_pci(DomainDef *def, Error *error)
 
         if (c->address.type != DEVICE_ADDRESS_NONE)
             continue;
-        if (!q35 && c->index == 0 && STREQ_NULL(c->type, "ide"))
+        if (!q35 && c->index == 0 && c->type == CONTROLLER_IDE)
             pci_set(&c->address, 1, 1);
-        else if (!q35 && c->index == 0 && STREQ_NULL(c->type, "usb")
-                 && STREQ_NULL(c->model, "piix3-uhci"))
+        else if (!q35 && c->index == 0 && c->type == CONTROLLER_USB
+                 && c->model == CONTROLLER_MODEL_PIIX3_UHCI)
             pci_set(&c->address, 1, 2);
-        else if (q35 && c->index == 0 && STREQ_NULL(c->type, "sata"))
+        else if (q35 && c->index == 0 && c->type == CONTROLLER_SATA)
             pci_set(&c->address, 0x1f, 2);
     }
 
@@ -604,7 +628,7 @@ assign_pci(DomainDef *def, Error *error)
     for (size_t i = 0; i < def->n_controllers; i++) {
         DomainController *c = &def->controllers[i];
 
-        if (STREQ_NULL(c->type, "pci") && controller_needs_pci(c)
+        if (c->type == CONTROLLER_PCI && controller_needs_pci(c)
             && c->address.type == DEVICE_ADDRESS_NONE) {
             r = pci_next_slot(m, q35, &c->address, error);
             if (r < 0)
@@ -637,10 +661,10 @@ assign_pci(DomainDef *def, Error *error)
     for (size_t i = 0; i < def->n_controllers; i++) {
         DomainController *c = &def->controllers[i];
 
-        if (STREQ_NULL(c->type, "pci") || !controller_needs_pci(c)
+        if (c->type == CONTROLLER_PCI || !controller_needs_pci(c)
             || c->address.type != DEVICE_ADDRESS_NONE)
             continue;
-        if (STREQ_NULL(c->type, "usb"))
+        if (c->type == CONTROLLER_USB)
             r = assign_usb_controller(def, m, q35, c, error);
         else
             r = pci_next_slot(m, q35, &c->address, error);
@@ -749,23 +773,26 @@ usb_controller_ports(const DomainController *c)
 {
     if (c->ports > 0)
         return (unsigned) c->ports;
-    if (STREQ_NULL(c->model, "piix3-uhci") || STREQ_NULL(c->model, "piix4-uhci"))
-        return 2;
-    if (STREQ_NULL(c->model, "ich9-ehci1") || STREQ_NULL(c->model, "ehci"))
+    switch (c->model) {
+    case CONTROLLER_MODEL_ICH9_EHCI1:
+    case CONTROLLER_MODEL_EHCI:
         return 6;
-    if (STREQ_NULL(c->model, "qemu-xhci") || STREQ_NULL(c->model, "nec-xhci"))
+    case CONTROLLER_MODEL_QEMU_XHCI:
+    case CONTROLLER_MODEL_NEC_XHCI:
         return 15;
-    return 2;
+    default: /* the UHCI models */
+        return 2;
+    }
 }
 
 static void
 assign_usb(DomainDef *def)
 {
-    DomainController *c = controller_find(def, "usb", 0);
+    DomainController *c = controller_find(def, CONTROLLER_USB, 0);
     bool used[32] = { false };
     unsigned n_ports;
 
-    if (!c || STREQ_NULL(c->model, "none"))
+    if (!c || c->model == CONTROLLER_MODEL_USB_NONE)
         return;
     n_ports = usb_controller_ports(c);
     if (n_ports >= ARRAY_SIZE(used))
@@ -829,21 +856,21 @@ alias_set(char **alias, char *value)
 char *
 qemu_controller_alias(const DomainDef *def, const DomainController *c)
 {
-    const char *type = c->type ? c->type : "";
-
-    if (STREQ(type, "pci")) {
+    switch (c->type) {
+    case CONTROLLER_PCI:
         if (c->index == 0)
-            return xstrdup(STREQ_NULL(c->model, "pcie-root") ? "pcie.0" : "pci.0");
+            return xstrdup(c->model == CONTROLLER_MODEL_PCIE_ROOT ? "pcie.0" : "pci.0");
         return xasprintf("pci.%d", c->index);
-    }
-    if (STREQ(type, "usb"))
+    case CONTROLLER_USB:
         return c->index == 0 ? xstrdup("usb") : xasprintf("usb%d", c->index);
-    if (STREQ(type, "ide"))
+    case CONTROLLER_IDE:
         return c->index == 0 ? xstrdup("ide") : xasprintf("ide%d", c->index);
-    if (STREQ(type, "sata"))
+    case CONTROLLER_SATA:
         return (c->index == 0 && qemu_machine_is_q35(def)) ? xstrdup("ide")
                                                            : xasprintf("sata%d", c->index);
-    return xasprintf("%s%d", type, c->index);
+    default:
+        return xasprintf("%s%d", controller_type_to_string(c->type), c->index);
+    }
 }
 
 static char *

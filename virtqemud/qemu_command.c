@@ -117,18 +117,17 @@ qemu_escape_option(const char *value)
 /* ---- lookups ---- */
 
 static const DomainController *
-find_controller(const DomainDef *def, const char *type, unsigned index)
+find_controller(const DomainDef *def, ControllerType type, unsigned index)
 {
     for (size_t i = 0; i < def->n_controllers; i++)
-        if (STREQ_NULL(def->controllers[i].type, type)
-            && def->controllers[i].index == (int) index)
+        if (def->controllers[i].type == type && def->controllers[i].index == (int) index)
             return &def->controllers[i];
     return NULL;
 }
 
 /* The alias QEMU knows controller (@type, @index) by. */
 static const char *
-controller_id(Cmd *c, const DomainDef *def, const char *type, unsigned index)
+controller_id(Cmd *c, const DomainDef *def, ControllerType type, unsigned index)
 {
     const DomainController *ctl = find_controller(def, type, index);
     char *alias;
@@ -153,7 +152,7 @@ pci_addr(Cmd *c, const DomainDef *def, const DeviceAddress *a, const char **ret,
         *ret = "";
         return 0;
     }
-    bus = controller_id(c, def, "pci", a->bus);
+    bus = controller_id(c, def, CONTROLLER_PCI, a->bus);
     if (!bus)
         return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                          "no PCI controller with index '%u' for address %04x:%02x:%02x.%x",
@@ -468,31 +467,32 @@ compute_boot(const DomainDef *def, int *disk_boot, int *net_boot)
 /* ---- controllers ---- */
 
 static const char *
-usb_device_name(const char *model)
+usb_device_name(ControllerModel model)
 {
-    static const struct { const char *model, *dev; } map[] = {
-        { "piix3-uhci", "piix3-usb-uhci" }, { "piix4-uhci", "piix4-usb-uhci" },
-        { "ehci", "usb-ehci" }, { "ich9-ehci1", "ich9-usb-ehci1" },
-        { "ich9-uhci1", "ich9-usb-uhci1" }, { "ich9-uhci2", "ich9-usb-uhci2" },
-        { "ich9-uhci3", "ich9-usb-uhci3" }, { "nec-xhci", "nec-usb-xhci" },
-        { "qemu-xhci", "qemu-xhci" },
+    static const char *const devices[_CONTROLLER_MODEL_MAX] = {
+        [CONTROLLER_MODEL_PIIX3_UHCI] = "piix3-usb-uhci",
+        [CONTROLLER_MODEL_PIIX4_UHCI] = "piix4-usb-uhci",
+        [CONTROLLER_MODEL_EHCI] = "usb-ehci",
+        [CONTROLLER_MODEL_ICH9_EHCI1] = "ich9-usb-ehci1",
+        [CONTROLLER_MODEL_ICH9_UHCI1] = "ich9-usb-uhci1",
+        [CONTROLLER_MODEL_ICH9_UHCI2] = "ich9-usb-uhci2",
+        [CONTROLLER_MODEL_ICH9_UHCI3] = "ich9-usb-uhci3",
+        [CONTROLLER_MODEL_NEC_XHCI] = "nec-usb-xhci",
+        [CONTROLLER_MODEL_QEMU_XHCI] = "qemu-xhci",
     };
-    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-        if (STREQ_NULL(model, map[i].model))
-            return map[i].dev;
-    return NULL;
+    return (size_t) model < ARRAY_SIZE(devices) ? devices[model] : NULL;
 }
 
 static int
 build_controller(Cmd *c, const DomainDef *def, const DomainController *ctl, Error *error)
 {
     const char *addr;
-    const char *type = ctl->type ? ctl->type : "";
+    const char *model = controller_model_to_string(ctl->model);
     int r;
 
     if (qemu_controller_is_builtin(def, ctl))
         return 0;
-    if (STREQ(type, "usb") && STREQ_NULL(ctl->model, "none"))
+    if (ctl->type == CONTROLLER_USB && ctl->model == CONTROLLER_MODEL_USB_NONE)
         return 0;
     r = need_alias(ctl->alias, "controller", error);
     if (r < 0)
@@ -501,24 +501,24 @@ build_controller(Cmd *c, const DomainDef *def, const DomainController *ctl, Erro
     if (r < 0)
         return r;
 
-    if (STREQ(type, "pci")) {
-        if (STREQ_NULL(ctl->model, "pci-bridge"))
+    switch (ctl->type) {
+    case CONTROLLER_PCI:
+        if (ctl->model == CONTROLLER_MODEL_PCI_BRIDGE)
             cmd_opt(c, "-device", "pci-bridge,chassis_nr=%d,id=%s%s", ctl->index, ctl->alias,
                     addr);
-        else if (STREQ_NULL(ctl->model, "pcie-root-port"))
+        else if (ctl->model == CONTROLLER_MODEL_PCIE_ROOT_PORT)
             cmd_opt(c, "-device", "pcie-root-port,port=0x%x,chassis=%d,id=%s%s",
                     0x10 + ctl->index - 1, ctl->index, ctl->alias, addr);
         else
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "PCI controller model '%s' is not supported",
-                             ctl->model ? ctl->model : "");
-    } else if (STREQ(type, "usb")) {
+                             "PCI controller model '%s' is not supported", model ? model : "");
+        break;
+    case CONTROLLER_USB: {
         const char *dev = usb_device_name(ctl->model);
 
         if (!dev)
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "USB controller model '%s' is not supported",
-                             ctl->model ? ctl->model : "");
+                             "USB controller model '%s' is not supported", model ? model : "");
         if (ctl->master_startport >= 0) {
             /* A UHCI companion of the EHCI controller with the same index. */
             const char *master = NULL;
@@ -526,7 +526,7 @@ build_controller(Cmd *c, const DomainDef *def, const DomainController *ctl, Erro
             for (size_t i = 0; i < def->n_controllers; i++) {
                 const DomainController *o = &def->controllers[i];
 
-                if (STREQ_NULL(o->type, "usb") && o->index == ctl->index
+                if (o->type == CONTROLLER_USB && o->index == ctl->index
                     && o->master_startport < 0 && o->alias)
                     master = o->alias;
             }
@@ -539,32 +539,38 @@ build_controller(Cmd *c, const DomainDef *def, const DomainController *ctl, Erro
         } else {
             cmd_opt(c, "-device", "%s,id=%s%s", dev, ctl->alias, addr);
         }
-    } else if (STREQ(type, "scsi")) {
+        break;
+    }
+    case CONTROLLER_SCSI: {
         const char *dev;
 
-        if (STREQ_NULL(ctl->model, "lsilogic"))
+        if (ctl->model == CONTROLLER_MODEL_LSILOGIC)
             dev = "lsi";
-        else if (STREQ_NULL(ctl->model, "virtio-scsi"))
+        else if (ctl->model == CONTROLLER_MODEL_VIRTIO_SCSI)
             dev = "virtio-scsi-pci";
         else
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "SCSI controller model '%s' is not supported",
-                             ctl->model ? ctl->model : "");
+                             "SCSI controller model '%s' is not supported", model ? model : "");
         cmd_opt(c, "-device", "%s,id=%s%s", dev, ctl->alias, addr);
-    } else if (STREQ(type, "sata")) {
+        break;
+    }
+    case CONTROLLER_SATA:
         cmd_opt(c, "-device", "ahci,id=%s%s", ctl->alias, addr);
-    } else if (STREQ(type, "virtio-serial")) {
+        break;
+    case CONTROLLER_VIRTIO_SERIAL:
         cmd_opt(c, "-device", "virtio-serial-pci,id=%s%s%s%s", ctl->alias,
                 ctl->ports > 0 ? T(c, ",max_ports=%d", ctl->ports) : "",
                 ctl->vectors > 0 ? T(c, ",vectors=%d", ctl->vectors) : "", addr);
-    } else if (STREQ(type, "ide")) {
+        break;
+    case CONTROLLER_IDE:
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                          qemu_machine_is_q35(def)
                          ? "IDE controllers are unsupported for this QEMU binary or machine type"
                          : "only one IDE controller is supported");
-    } else {
+    default:
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "controller type '%s' is not supported", type);
+                         "controller type '%s' is not supported",
+                         controller_type_to_string(ctl->type));
     }
     return 0;
 }
@@ -573,28 +579,29 @@ static int
 build_controllers(Cmd *c, const DomainDef *def, Error *error)
 {
     /* libvirt's order of controller types on the command line. */
-    static const char *const order[] = { "pci", "usb", "scsi", "ide", "sata", "fdc",
-                                         "virtio-serial" };
+    static const ControllerType order[] = { CONTROLLER_PCI, CONTROLLER_USB, CONTROLLER_SCSI,
+                                            CONTROLLER_IDE, CONTROLLER_SATA, CONTROLLER_FDC,
+                                            CONTROLLER_VIRTIO_SERIAL };
     int r;
 
+    for (size_t i = 0; i < def->n_controllers; i++) {
+        bool known = false;
+
+        for (size_t t = 0; t < ARRAY_SIZE(order); t++)
+            known |= def->controllers[i].type == order[t];
+        if (!known)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "controller type '%s' is not supported",
+                             controller_type_to_string(def->controllers[i].type));
+    }
     for (size_t t = 0; t < ARRAY_SIZE(order); t++) {
         for (size_t i = 0; i < def->n_controllers; i++) {
-            if (!STREQ_NULL(def->controllers[i].type, order[t]))
+            if (def->controllers[i].type != order[t])
                 continue;
             r = build_controller(c, def, &def->controllers[i], error);
             if (r < 0)
                 return r;
         }
-    }
-    for (size_t i = 0; i < def->n_controllers; i++) {
-        bool known = false;
-
-        for (size_t t = 0; t < ARRAY_SIZE(order); t++)
-            known |= STREQ_NULL(def->controllers[i].type, order[t]);
-        if (!known)
-            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "controller type '%s' is not supported",
-                             def->controllers[i].type ? def->controllers[i].type : "");
     }
     return 0;
 }
@@ -704,7 +711,8 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
     case DISK_BUS_IDE:
     case DISK_BUS_SATA: {
         bool sata = d->target_bus == DISK_BUS_SATA;
-        const char *ctl = controller_id(c, def, sata ? "sata" : "ide", d->address.controller);
+        const char *ctl = controller_id(c, def, sata ? CONTROLLER_SATA : CONTROLLER_IDE,
+                                        d->address.controller);
 
         if (!ctl || (!sata && qemu_machine_is_q35(def)))
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
@@ -720,12 +728,13 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
         break;
     }
     case DISK_BUS_SCSI: {
-        const DomainController *ctl = find_controller(def, "scsi", d->address.controller);
+        const DomainController *ctl = find_controller(def, CONTROLLER_SCSI,
+                                                      d->address.controller);
 
         if (!ctl || !ctl->alias)
             return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                              "no SCSI controller for disk '%s'", target);
-        if (STREQ_NULL(ctl->model, "virtio-scsi"))
+        if (ctl->model == CONTROLLER_MODEL_VIRTIO_SCSI)
             cmd_opt(c, "-device", "%s,bus=%s.0,channel=%u,scsi-id=%u,lun=%u,"
                     "device_id=drive-%s%s", cdrom ? "scsi-cd" : "scsi-hd", ctl->alias,
                     d->address.bus, d->address.target, d->address.unit, d->alias, dev_extra);
@@ -864,7 +873,7 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
 static const char *
 virtio_serial_bus(Cmd *c, const DomainDef *def, const DomainChr *chr)
 {
-    const char *ctl = controller_id(c, def, "virtio-serial", chr->address.controller);
+    const char *ctl = controller_id(c, def, CONTROLLER_VIRTIO_SERIAL, chr->address.controller);
 
     return ctl ? T(c, "%s.%u", ctl, chr->address.bus) : NULL;
 }
@@ -972,9 +981,10 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
                 : STREQ(type, "mouse") ? "usb-mouse"
                 : STREQ(type, "keyboard") ? "usb-kbd" : NULL;
             if (dev) {
-                const char *usb = controller_id(c, def, "usb", 0);
+                const char *usb = controller_id(c, def, CONTROLLER_USB, 0);
 
-                if (!usb || STREQ_NULL(find_controller(def, "usb", 0)->model, "none"))
+                if (!usb ||
+                    find_controller(def, CONTROLLER_USB, 0)->model == CONTROLLER_MODEL_USB_NONE)
                     return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                                      "USB input '%s' needs a USB controller", type);
                 cmd_opt(c, "-device", "%s,id=%s,bus=%s.0%s", dev, in->alias, usb,
@@ -1162,7 +1172,6 @@ static int
 build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
 {
     char uuid[UUID_STRING_LEN];
-    const DomainController *usb0 = find_controller(def, "usb", 0);
     auto_cleanup(free_ptr) int *disk_boot = xcalloc(def->n_disks + 1, sizeof(int));
     auto_cleanup(free_ptr) int *net_boot = xcalloc(def->n_nets + 1, sizeof(int));
     int r;
@@ -1175,7 +1184,6 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
     cmd_opt(c, "-name", "guest=%s,debug-threads=on", E(c, def->name));
     cmd_add(c, "-S");
 
-    (void) usb0;
     cmd_opt(c, "-machine", "%s,usb=off,dump-guest-core=off",
             E(c, def->os_machine ? def->os_machine : "pc"));
     cmd_opt(c, "-accel", "%s", def->virt_type == DOMAIN_VIRT_KVM ? "kvm" : "tcg");
