@@ -90,6 +90,70 @@ static const char *const controller_type_names[] = {
     [CONTROLLER_ISA] = "isa",
 };
 
+static const char *const input_type_names[] = {
+    [INPUT_MOUSE] = "mouse",
+    [INPUT_TABLET] = "tablet",
+    [INPUT_KEYBOARD] = "keyboard",
+    [INPUT_PASSTHROUGH] = "passthrough",
+    [INPUT_EVDEV] = "evdev",
+};
+
+static const char *const input_bus_names[] = {
+    [INPUT_BUS_DEFAULT] = NULL,
+    [INPUT_BUS_PS2] = "ps2",
+    [INPUT_BUS_USB] = "usb",
+    [INPUT_BUS_XEN] = "xen",
+    [INPUT_BUS_PARALLELS] = "parallels",
+    [INPUT_BUS_VIRTIO] = "virtio",
+    [INPUT_BUS_NONE] = "none",
+};
+
+static const char *const graphics_type_names[] = {
+    [GRAPHICS_SDL] = "sdl",
+    [GRAPHICS_VNC] = "vnc",
+    [GRAPHICS_RDP] = "rdp",
+    [GRAPHICS_DESKTOP] = "desktop",
+    [GRAPHICS_SPICE] = "spice",
+    [GRAPHICS_EGL_HEADLESS] = "egl-headless",
+    [GRAPHICS_DBUS] = "dbus",
+};
+
+static const char *const video_model_names[] = {
+    [VIDEO_DEFAULT] = "default",
+    [VIDEO_VGA] = "vga",
+    [VIDEO_CIRRUS] = "cirrus",
+    [VIDEO_VMVGA] = "vmvga",
+    [VIDEO_XEN] = "xen",
+    [VIDEO_VBOX] = "vbox",
+    [VIDEO_QXL] = "qxl",
+    [VIDEO_PARALLELS] = "parallels",
+    [VIDEO_VIRTIO] = "virtio",
+    [VIDEO_GOP] = "gop",
+    [VIDEO_NONE] = "none",
+    [VIDEO_BOCHS] = "bochs",
+    [VIDEO_RAMFB] = "ramfb",
+};
+
+static const char *const sound_model_names[] = {
+    [SOUND_SB16] = "sb16",
+    [SOUND_ES1370] = "es1370",
+    [SOUND_PCSPK] = "pcspk",
+    [SOUND_AC97] = "ac97",
+    [SOUND_ICH6] = "ich6",
+    [SOUND_ICH9] = "ich9",
+    [SOUND_USB] = "usb",
+    [SOUND_ICH7] = "ich7",
+};
+
+static const char *const memballoon_model_names[] = {
+    [MEMBALLOON_ABSENT] = NULL,
+    [MEMBALLOON_VIRTIO] = "virtio",
+    [MEMBALLOON_XEN] = "xen",
+    [MEMBALLOON_NONE] = "none",
+    [MEMBALLOON_VIRTIO_TRANSITIONAL] = "virtio-transitional",
+    [MEMBALLOON_VIRTIO_NON_TRANSITIONAL] = "virtio-non-transitional",
+};
+
 static const struct {
     ControllerType type;
     const char *name;
@@ -189,6 +253,12 @@ ENUM_STRINGS(domain_lifecycle_action, DomainLifecycleAction, lifecycle_names)
 ENUM_STRINGS(domain_virt_type, DomainVirtType, virt_type_names)
 ENUM_STRINGS(disk_bus, DiskBus, disk_bus_names)
 ENUM_STRINGS(controller_type, ControllerType, controller_type_names)
+ENUM_STRINGS(input_type, InputType, input_type_names)
+ENUM_STRINGS(input_bus, InputBus, input_bus_names)
+ENUM_STRINGS(graphics_type, GraphicsType, graphics_type_names)
+ENUM_STRINGS(video_model, VideoModel, video_model_names)
+ENUM_STRINGS(sound_model, SoundModel, sound_model_names)
+ENUM_STRINGS(memballoon_model, MemballoonModel, memballoon_model_names)
 ENUM_STRINGS(disk_type, DiskType, disk_type_names)
 ENUM_STRINGS(disk_device, DiskDevice, disk_device_names)
 ENUM_STRINGS(net_type, NetType, net_type_names)
@@ -585,8 +655,6 @@ domain_def_free(DomainDef *def)
         chr_clear(&def->channels[i]);
     free(def->channels);
     for (size_t i = 0; i < def->n_inputs; i++) {
-        free(def->inputs[i].type);
-        free(def->inputs[i].bus);
         address_clear(&def->inputs[i].address);
         free(def->inputs[i].alias);
     }
@@ -594,7 +662,6 @@ domain_def_free(DomainDef *def)
     for (size_t i = 0; i < def->n_graphics; i++) {
         DomainGraphics *g = &def->graphics[i];
 
-        free(g->type);
         free(g->listen);
         free(g->passwd);
         free(g->keymap);
@@ -602,13 +669,11 @@ domain_def_free(DomainDef *def)
     }
     free(def->graphics);
     for (size_t i = 0; i < def->n_videos; i++) {
-        free(def->videos[i].model);
         address_clear(&def->videos[i].address);
         free(def->videos[i].alias);
     }
     free(def->videos);
     for (size_t i = 0; i < def->n_sounds; i++) {
-        free(def->sounds[i].model);
         address_clear(&def->sounds[i].address);
         free(def->sounds[i].alias);
     }
@@ -627,7 +692,6 @@ domain_def_free(DomainDef *def)
         free(def->redirdevs[i].alias);
     }
     free(def->redirdevs);
-    free(def->memballoon.model);
     address_clear(&def->memballoon.address);
     free(def->memballoon.alias);
     strv_free(def->qemu_args, def->n_qemu_args);

@@ -243,15 +243,48 @@ typedef struct DomainChr {
     char *alias;
 } DomainChr;
 
+/* libvirt's virDomainInputType and virDomainInputBus, in their order. */
+typedef enum {
+    INPUT_MOUSE,
+    INPUT_TABLET,
+    INPUT_KEYBOARD,
+    INPUT_PASSTHROUGH,
+    INPUT_EVDEV,
+    _INPUT_TYPE_MAX,
+} InputType;
+
+typedef enum {
+    INPUT_BUS_DEFAULT, /* no bus='': chosen at post-parse */
+    INPUT_BUS_PS2,
+    INPUT_BUS_USB,
+    INPUT_BUS_XEN,
+    INPUT_BUS_PARALLELS,
+    INPUT_BUS_VIRTIO,
+    INPUT_BUS_NONE,
+    _INPUT_BUS_MAX,
+} InputBus;
+
 typedef struct DomainInput {
-    char *type; /* "tablet", "mouse", "keyboard" */
-    char *bus;  /* "usb", "ps2", "virtio" */
+    InputType type;
+    InputBus bus;
     DeviceAddress address;
     char *alias;
 } DomainInput;
 
+/* libvirt's virDomainGraphicsType, in its order. */
+typedef enum {
+    GRAPHICS_SDL,
+    GRAPHICS_VNC,
+    GRAPHICS_RDP,
+    GRAPHICS_DESKTOP,
+    GRAPHICS_SPICE,
+    GRAPHICS_EGL_HEADLESS,
+    GRAPHICS_DBUS,
+    _GRAPHICS_TYPE_MAX,
+} GraphicsType;
+
 typedef struct DomainGraphics {
-    char *type;       /* "vnc", "spice", "sdl", ... only vnc is started */
+    GraphicsType type; /* only vnc is started */
     int port;         /* -1 for autoport; live: the port chosen */
     bool autoport;
     char *listen;     /* address; NULL when unset */
@@ -260,16 +293,47 @@ typedef struct DomainGraphics {
     char *display;    /* sdl: display=':0.0' */
 } DomainGraphics;
 
+/* libvirt's virDomainVideoType, in its order ("default": no type=''). */
+typedef enum {
+    VIDEO_DEFAULT,
+    VIDEO_VGA,
+    VIDEO_CIRRUS,
+    VIDEO_VMVGA,
+    VIDEO_XEN,
+    VIDEO_VBOX,
+    VIDEO_QXL,
+    VIDEO_PARALLELS,
+    VIDEO_VIRTIO,
+    VIDEO_GOP,
+    VIDEO_NONE,
+    VIDEO_BOCHS,
+    VIDEO_RAMFB,
+    _VIDEO_MODEL_MAX,
+} VideoModel;
+
 typedef struct DomainVideo {
-    char *model;      /* "cirrus", "vga", "qxl", "virtio", "none" */
+    VideoModel model;
     unsigned vram, ram, vgamem, heads; /* 0 unset */
     bool primary;
     DeviceAddress address;
     char *alias;
 } DomainVideo;
 
+/* libvirt's virDomainSoundModel, in its order. */
+typedef enum {
+    SOUND_SB16,
+    SOUND_ES1370,
+    SOUND_PCSPK,
+    SOUND_AC97,
+    SOUND_ICH6,
+    SOUND_ICH9,
+    SOUND_USB,
+    SOUND_ICH7,
+    _SOUND_MODEL_MAX,
+} SoundModel;
+
 typedef struct DomainSound {
-    char *model;      /* "ich6", "ich9", "ac97", "es1370" */
+    SoundModel model;
     DeviceAddress address;
     char *alias;
 } DomainSound;
@@ -292,8 +356,19 @@ typedef struct DomainHostdev {
     char *alias;
 } DomainHostdev;
 
+/* libvirt's virDomainMemballoonModel, after "absent". */
+typedef enum {
+    MEMBALLOON_ABSENT, /* no <memballoon>: virtio is added at post-parse */
+    MEMBALLOON_VIRTIO,
+    MEMBALLOON_XEN,
+    MEMBALLOON_NONE,
+    MEMBALLOON_VIRTIO_TRANSITIONAL,
+    MEMBALLOON_VIRTIO_NON_TRANSITIONAL,
+    _MEMBALLOON_MODEL_MAX,
+} MemballoonModel;
+
 typedef struct DomainMemballoon {
-    char *model;      /* "virtio", "none"; NULL when the element is absent */
+    MemballoonModel model;
     int stats_period; /* -1 unset */
     DeviceAddress address;
     char *alias;
@@ -478,6 +553,18 @@ const char *domain_lifecycle_action_to_string(DomainLifecycleAction a);
 const char *domain_virt_type_to_string(DomainVirtType t);
 const char *disk_bus_to_string(DiskBus bus);
 const char *controller_type_to_string(ControllerType t);
+const char *input_type_to_string(InputType t);
+int input_type_from_string(const char *s);
+const char *input_bus_to_string(InputBus b);
+int input_bus_from_string(const char *s);
+const char *graphics_type_to_string(GraphicsType t);
+int graphics_type_from_string(const char *s);
+const char *video_model_to_string(VideoModel m);
+int video_model_from_string(const char *s);
+const char *sound_model_to_string(SoundModel m);
+int sound_model_from_string(const char *s);
+const char *memballoon_model_to_string(MemballoonModel m);
+int memballoon_model_from_string(const char *s);
 int controller_type_from_string(const char *s);
 /* NULL for CONTROLLER_MODEL_DEFAULT. */
 const char *controller_model_to_string(ControllerModel m);

@@ -400,8 +400,8 @@ format_graphics(XmlWriter *w, const DomainGraphics *g, unsigned flags)
     bool inactive = flags & DOMAIN_DEF_FORMAT_INACTIVE;
 
     xml_writer_start(w, "graphics");
-    xml_writer_attr(w, "type", g->type);
-    if (STREQ(g->type, "vnc") || STREQ(g->type, "spice")) {
+    xml_writer_attr(w, "type", graphics_type_to_string(g->type));
+    if (g->type == GRAPHICS_VNC || g->type == GRAPHICS_SPICE) {
         /* As libvirt: an automatic port is only known while running. */
         if (g->port > 0 && (!g->autoport || !inactive))
             xml_writer_attrf(w, "port", "%d", g->port);
@@ -418,7 +418,7 @@ format_graphics(XmlWriter *w, const DomainGraphics *g, unsigned flags)
             xml_writer_attr(w, "address", g->listen);
             xml_writer_end(w);
         }
-    } else if (STREQ(g->type, "sdl")) {
+    } else if (g->type == GRAPHICS_SDL) {
         xml_writer_attr(w, "display", g->display);
     }
     xml_writer_end(w);
@@ -445,8 +445,8 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         const DomainInput *in = &def->inputs[i];
 
         xml_writer_start(w, "input");
-        xml_writer_attr(w, "type", in->type);
-        xml_writer_attr(w, "bus", in->bus);
+        xml_writer_attr(w, "type", input_type_to_string(in->type));
+        xml_writer_attr(w, "bus", input_bus_to_string(in->bus));
         format_info(w, 0, in->alias, &in->address, flags);
         xml_writer_end(w);
     }
@@ -456,7 +456,7 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         const DomainSound *s = &def->sounds[i];
 
         xml_writer_start(w, "sound");
-        xml_writer_attr(w, "model", s->model);
+        xml_writer_attr(w, "model", sound_model_to_string(s->model));
         format_info(w, 0, s->alias, &s->address, flags);
         xml_writer_end(w);
     }
@@ -464,9 +464,11 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         const DomainVideo *v = &def->videos[i];
 
         xml_writer_start(w, "video");
-        if (v->model || v->ram || v->vram || v->vgamem || v->heads || v->primary) {
+        if (v->model != VIDEO_DEFAULT || v->ram || v->vram || v->vgamem || v->heads ||
+            v->primary) {
             xml_writer_start(w, "model");
-            xml_writer_attr(w, "type", v->model);
+            if (v->model != VIDEO_DEFAULT)
+                xml_writer_attr(w, "type", video_model_to_string(v->model));
             if (v->ram)
                 xml_writer_attrf(w, "ram", "%u", v->ram);
             if (v->vram)
@@ -513,11 +515,11 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         format_info(w, 0, rd->alias, &rd->address, flags);
         xml_writer_end(w);
     }
-    if (def->memballoon.model) {
+    if (def->memballoon.model != MEMBALLOON_ABSENT) {
         const DomainMemballoon *m = &def->memballoon;
 
         xml_writer_start(w, "memballoon");
-        xml_writer_attr(w, "model", m->model);
+        xml_writer_attr(w, "model", memballoon_model_to_string(m->model));
         format_info(w, 0, m->alias, &m->address, flags);
         if (m->stats_period >= 0) {
             xml_writer_start(w, "stats");

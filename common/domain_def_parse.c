@@ -18,6 +18,30 @@
 #define xml_error(error, fmt, ...) \
     error_set(error, -EINVAL, VIR_ERR_XML_ERROR, "XML error: " fmt, ##__VA_ARGS__)
 
+/* Attribute @attr of <@elem> as one of an enumeration's values; absent
+ * gives @absent (or, when @absent < 0, @missing as the error). libvirt's
+ * error for a value it does not know. */
+static int
+parse_enum_prop(const xmlNode *node, const char *attr, int (*from_string)(const char *),
+                int absent, const char *missing, int *ret, Error *error)
+{
+    auto_cleanup(free_ptr) char *v = xml_prop(node, attr);
+    int e;
+
+    if (!v) {
+        if (absent < 0)
+            return xml_error(error, "%s", missing);
+        *ret = absent;
+        return 0;
+    }
+    e = from_string(v);
+    if (e < 0)
+        return xml_error(error, "Invalid value for attribute '%s' in element '%s': '%s'.", attr,
+                         (const char *) node->name, v);
+    *ret = e;
+    return 0;
+}
+
 /* Grows a (ptr, count) array by one zeroed element and returns it. */
 #define ARRAY_APPEND(arr, n) \
     ({ \
@@ -437,11 +461,15 @@ parse_graphics(const xmlNode *node, DomainGraphics *g, Error *error)
     bool autoport;
     int r;
 
-    g->type = xml_prop(node, "type");
-    if (!g->type)
-        return xml_error(error, "missing graphics device type");
+    int type;
+
+    r = parse_enum_prop(node, "type", graphics_type_from_string, -1,
+                        "missing graphics device type", &type, error);
+    if (r < 0)
+        return r;
+    g->type = type;
     g->port = -1;
-    if (STREQ(g->type, "vnc") || STREQ(g->type, "spice")) {
+    if (g->type == GRAPHICS_VNC || g->type == GRAPHICS_SPICE) {
         r = xml_prop_int(node, "port", -1, 65535, &g->port, error);
         if (r < 0)
             return r;
@@ -468,7 +496,7 @@ parse_graphics(const xmlNode *node, DomainGraphics *g, Error *error)
         }
         g->passwd = xml_prop(node, "passwd");
         g->keymap = xml_prop(node, "keymap");
-    } else if (STREQ(g->type, "sdl")) {
+    } else if (g->type == GRAPHICS_SDL) {
         g->display = xml_prop(node, "display");
     }
     return 0;
@@ -500,13 +528,19 @@ parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
                           error);
         } else if (xml_node_is(c, "input")) {
             DomainInput *in = ARRAY_APPEND(def->inputs, def->n_inputs);
+            int type, bus;
 
-            in->type = xml_prop(c, "type");
-            if (!in->type)
-                return xml_error(error, "missing input device type");
-            in->bus = xml_prop(c, "bus");
-            if (!in->bus) /* libvirt's default on x86 */
-                in->bus = xstrdup(STREQ(in->type, "tablet") ? "usb" : "ps2");
+            r = parse_enum_prop(c, "type", input_type_from_string, -1,
+                                "missing input device type", &type, error);
+            if (r >= 0)
+                r = parse_enum_prop(c, "bus", input_bus_from_string, INPUT_BUS_DEFAULT, NULL,
+                                    &bus, error);
+            if (r < 0)
+                return r;
+            in->type = type;
+            /* libvirt's default on x86 */
+            in->bus = bus != INPUT_BUS_DEFAULT ? bus
+                      : type == INPUT_TABLET ? INPUT_BUS_USB : INPUT_BUS_PS2;
             in->alias = parse_alias(c);
             r = parse_address(c, &in->address, error);
         } else if (xml_node_is(c, "graphics")) {
@@ -516,7 +550,13 @@ parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
             xmlNode *model = xml_child(c, "model");
 
             if (model) {
-                v->model = xml_prop(model, "type");
+                int m;
+
+                r = parse_enum_prop(model, "type", video_model_from_string, VIDEO_DEFAULT,
+                                    NULL, &m, error);
+                if (r < 0)
+                    return r;
+                v->model = m;
                 if ((r = xml_prop_uint(model, "ram", 10, UINT_MAX, &v->ram, error)) < 0 ||
                     (r = xml_prop_uint(model, "vram", 10, UINT_MAX, &v->vram, error)) < 0 ||
                     (r = xml_prop_uint(model, "vgamem", 10, UINT_MAX, &v->vgamem, error)) < 0 ||
@@ -528,10 +568,13 @@ parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
             r = parse_address(c, &v->address, error);
         } else if (xml_node_is(c, "sound")) {
             DomainSound *s = ARRAY_APPEND(def->sounds, def->n_sounds);
+            int m;
 
-            s->model = xml_prop(c, "model");
-            if (!s->model)
-                return xml_error(error, "missing sound model");
+            r = parse_enum_prop(c, "model", sound_model_from_string, -1, "missing sound model",
+                                &m, error);
+            if (r < 0)
+                return r;
+            s->model = m;
             s->alias = parse_alias(c);
             r = parse_address(c, &s->address, error);
         } else if (xml_node_is(c, "hostdev")) {
@@ -547,11 +590,15 @@ parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
             DomainMemballoon *m = &def->memballoon;
             xmlNode *stats = xml_child(c, "stats");
 
-            if (m->model) /* only the first one counts */
+            int model;
+
+            if (m->model != MEMBALLOON_ABSENT) /* only the first one counts */
                 continue;
-            m->model = xml_prop(c, "model");
-            if (!m->model)
-                return xml_error(error, "balloon memory must contain model name");
+            r = parse_enum_prop(c, "model", memballoon_model_from_string, -1,
+                                "balloon memory must contain model name", &model, error);
+            if (r < 0)
+                return r;
+            m->model = model;
             m->alias = parse_alias(c);
             m->stats_period = -1;
             if (stats) {

@@ -343,6 +343,11 @@ main(void)
     TEST_ROUND_TRIP("interface-bandwidth");
     TEST_PARSE_FAILS("fail-controller-bad-type", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-controller-bad-model", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-video-bad-model", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-input-bad-bus", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-sound-bad-model", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-graphics-bad-type", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-memballoon-bad-model", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-bandwidth-floor-bridge", VIR_ERR_CONFIG_UNSUPPORTED);
     TEST_PARSE_FAILS("fail-bandwidth-no-average", VIR_ERR_XML_DETAIL);
     TEST_ROUND_TRIP("seed-qemu-commandline");

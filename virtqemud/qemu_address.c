@@ -238,15 +238,15 @@ post_parse_chrs(DomainDef *def)
 }
 
 static void
-inputs_ensure(DomainDef *def, const char *type, const char *bus)
+inputs_ensure(DomainDef *def, InputType type, InputBus bus)
 {
     for (size_t i = 0; i < def->n_inputs; i++)
-        if (STREQ_NULL(def->inputs[i].type, type) && STREQ_NULL(def->inputs[i].bus, bus))
+        if (def->inputs[i].type == type && def->inputs[i].bus == bus)
             return;
     def->inputs = xrealloc(def->inputs, (def->n_inputs + 1) * sizeof(*def->inputs));
     memset(&def->inputs[def->n_inputs], 0, sizeof(def->inputs[0]));
-    def->inputs[def->n_inputs].type = xstrdup(type);
-    def->inputs[def->n_inputs].bus = xstrdup(bus);
+    def->inputs[def->n_inputs].type = type;
+    def->inputs[def->n_inputs].bus = bus;
     def->inputs[def->n_inputs].address.multifunction = -1;
     def->n_inputs++;
 }
@@ -263,21 +263,21 @@ post_parse_video(DomainDef *def)
         DomainVideo *v = &def->videos[i];
 
         /* libvirt 9's default for x86 is still cirrus. */
-        if (!v->model)
-            v->model = xstrdup("cirrus");
-        if (STREQ(v->model, "none"))
+        if (v->model == VIDEO_DEFAULT)
+            v->model = VIDEO_CIRRUS;
+        if (v->model == VIDEO_NONE)
             continue;
         if (i == 0)
             v->primary = true;
-        if (STREQ(v->model, "qxl")) {
+        if (v->model == VIDEO_QXL) {
             if (!v->vram)
                 v->vram = 65536;
             if (!v->ram)
                 v->ram = 65536;
             if (!v->vgamem)
                 v->vgamem = 16384;
-        } else if (STREQ(v->model, "cirrus") || STREQ(v->model, "vga")
-                   || STREQ(v->model, "vmvga")) {
+        } else if (v->model == VIDEO_CIRRUS || v->model == VIDEO_VGA
+                   || v->model == VIDEO_VMVGA) {
             if (!v->vram)
                 v->vram = 16384;
         }
@@ -349,18 +349,11 @@ qemu_domain_post_parse(DomainDef *def, Error *error)
         if (chr_is_virtio(&def->consoles[i]))
             controller_ensure(def, CONTROLLER_VIRTIO_SERIAL, 0, CONTROLLER_MODEL_DEFAULT);
 
-    if (!def->memballoon.model)
-        def->memballoon.model = xstrdup("virtio");
-
-    for (size_t i = 0; i < def->n_inputs; i++) {
-        DomainInput *in = &def->inputs[i];
-
-        if (!in->bus)
-            in->bus = xstrdup(STREQ_NULL(in->type, "tablet") ? "usb" : "ps2");
-    }
+    if (def->memballoon.model == MEMBALLOON_ABSENT)
+        def->memballoon.model = MEMBALLOON_VIRTIO;
     if (def->n_graphics > 0) {
-        inputs_ensure(def, "mouse", "ps2");
-        inputs_ensure(def, "keyboard", "ps2");
+        inputs_ensure(def, INPUT_MOUSE, INPUT_BUS_PS2);
+        inputs_ensure(def, INPUT_KEYBOARD, INPUT_BUS_PS2);
     }
     post_parse_video(def);
     return 0;
@@ -461,25 +454,25 @@ qemu_controller_is_builtin(const DomainDef *def, const DomainController *c)
 static bool
 sound_needs_pci(const DomainSound *s)
 {
-    return !STREQ_NULL(s->model, "pcspk") && !STREQ_NULL(s->model, "sb16");
+    return s->model != SOUND_PCSPK && s->model != SOUND_SB16;
 }
 
 static bool
 input_needs_pci(const DomainInput *in)
 {
-    return STREQ_NULL(in->bus, "virtio");
+    return in->bus == INPUT_BUS_VIRTIO;
 }
 
 static bool
 video_needs_pci(const DomainVideo *v)
 {
-    return !STREQ_NULL(v->model, "none") && !STREQ_NULL(v->model, "ramfb");
+    return v->model != VIDEO_NONE && v->model != VIDEO_RAMFB;
 }
 
 static bool
 balloon_needs_pci(const DomainDef *def)
 {
-    return STREQ_NULL(def->memballoon.model, "virtio");
+    return def->memballoon.model == MEMBALLOON_VIRTIO;
 }
 
 static int
@@ -809,7 +802,7 @@ assign_usb(DomainDef *def)
     for (size_t i = 0; i < def->n_inputs; i++) {
         DomainInput *in = &def->inputs[i];
 
-        if (!STREQ_NULL(in->bus, "usb") || in->address.type != DEVICE_ADDRESS_NONE)
+        if (in->bus != INPUT_BUS_USB || in->address.type != DEVICE_ADDRESS_NONE)
             continue;
         for (unsigned p = 1; p <= n_ports; p++) {
             if (!used[p]) {
@@ -924,6 +917,6 @@ qemu_domain_assign_aliases(DomainDef *def)
         alias_set(&def->sounds[i].alias, xasprintf("sound%zu", i));
     for (size_t i = 0; i < def->n_hostdevs; i++)
         alias_set(&def->hostdevs[i].alias, xasprintf("hostdev%zu", i));
-    if (def->memballoon.model && !STREQ(def->memballoon.model, "none"))
+    if (def->memballoon.model != MEMBALLOON_ABSENT && def->memballoon.model != MEMBALLOON_NONE)
         alias_set(&def->memballoon.alias, xstrdup("balloon0"));
 }

@@ -227,10 +227,10 @@ check_supported(const DomainDef *def, const QemuCommandContext *ctx, Error *erro
                          "virtualization is enabled in the host BIOS, and host configuration "
                          "is setup to load the kvm modules.");
     for (size_t i = 0; i < def->n_graphics; i++) {
-        if (!STREQ_NULL(def->graphics[i].type, "vnc"))
+        if (def->graphics[i].type != GRAPHICS_VNC)
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                              "graphics type '%s' is not supported",
-                             def->graphics[i].type ? def->graphics[i].type : "");
+                             graphics_type_to_string(def->graphics[i].type));
         if (++n_vnc > 1)
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                              "only one graphics device of type 'vnc' is supported");
@@ -965,21 +965,26 @@ static int
 build_inputs(Cmd *c, const DomainDef *def, Error *error)
 {
     for (size_t i = 0; i < def->n_inputs; i++) {
+        /* QEMU's devices: [bus][type] */
+        static const char *const devices[_INPUT_BUS_MAX][_INPUT_TYPE_MAX] = {
+            [INPUT_BUS_USB] = { [INPUT_TABLET] = "usb-tablet", [INPUT_MOUSE] = "usb-mouse",
+                                [INPUT_KEYBOARD] = "usb-kbd" },
+            [INPUT_BUS_VIRTIO] = { [INPUT_TABLET] = "virtio-tablet-pci",
+                                   [INPUT_MOUSE] = "virtio-mouse-pci",
+                                   [INPUT_KEYBOARD] = "virtio-keyboard-pci" },
+        };
         const DomainInput *in = &def->inputs[i];
-        const char *type = in->type ? in->type : "";
-        const char *dev;
+        const char *type = input_type_to_string(in->type);
+        const char *dev = devices[in->bus][in->type];
         const char *addr;
         int r;
 
-        if (STREQ_NULL(in->bus, "ps2"))
+        if (in->bus == INPUT_BUS_PS2)
             continue; /* the i8042 of the machine */
         r = need_alias(in->alias, "input", error);
         if (r < 0)
             return r;
-        if (STREQ_NULL(in->bus, "usb")) {
-            dev = STREQ(type, "tablet") ? "usb-tablet"
-                : STREQ(type, "mouse") ? "usb-mouse"
-                : STREQ(type, "keyboard") ? "usb-kbd" : NULL;
+        if (in->bus == INPUT_BUS_USB) {
             if (dev) {
                 const char *usb = controller_id(c, def, CONTROLLER_USB, 0);
 
@@ -992,10 +997,7 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
                         ? T(c, ",port=%s", E(c, in->address.usb_port)) : "");
                 continue;
             }
-        } else if (STREQ_NULL(in->bus, "virtio")) {
-            dev = STREQ(type, "tablet") ? "virtio-tablet-pci"
-                : STREQ(type, "mouse") ? "virtio-mouse-pci"
-                : STREQ(type, "keyboard") ? "virtio-keyboard-pci" : NULL;
+        } else if (in->bus == INPUT_BUS_VIRTIO) {
             if (dev) {
                 r = pci_addr(c, def, &in->address, &addr, error);
                 if (r < 0)
@@ -1006,7 +1008,7 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
         }
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                          "input '%s' on bus '%s' is not supported", type,
-                         in->bus ? in->bus : "");
+                         input_bus_to_string(in->bus));
     }
     return 0;
 }
@@ -1044,43 +1046,43 @@ build_videos(Cmd *c, const DomainDef *def, Error *error)
 {
     for (size_t i = 0; i < def->n_videos; i++) {
         const DomainVideo *v = &def->videos[i];
-        const char *model = v->model ? v->model : "cirrus";
+        VideoModel model = v->model == VIDEO_DEFAULT ? VIDEO_CIRRUS : v->model;
         const char *addr;
         bool primary = i == 0;
         int r;
 
-        if (STREQ(model, "none"))
+        if (model == VIDEO_NONE)
             continue;
         r = need_alias(v->alias, "video", error);
         if (r >= 0)
             r = pci_addr(c, def, &v->address, &addr, error);
         if (r < 0)
             return r;
-        if (STREQ(model, "cirrus") && primary) {
+        if (model == VIDEO_CIRRUS && primary) {
             cmd_opt(c, "-device", "cirrus-vga,id=%s%s", v->alias, addr);
-        } else if (STREQ(model, "vga") && primary) {
+        } else if (model == VIDEO_VGA && primary) {
             cmd_opt(c, "-device", "VGA,id=%s%s%s", v->alias,
                     v->vram ? T(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
-        } else if (STREQ(model, "qxl")) {
+        } else if (model == VIDEO_QXL) {
             cmd_opt(c, "-device", "%s,id=%s,max_outputs=%u,ram_size=%" PRIu64 ",vram_size=%"
                     PRIu64 ",vram64_size_mb=0,vgamem_mb=%u%s", primary ? "qxl-vga" : "qxl",
                     v->alias, v->heads ? v->heads : 1,
                     (uint64_t) (v->ram ? v->ram : 65536) * 1024,
                     (uint64_t) (v->vram ? v->vram : 65536) * 1024,
                     (v->vgamem ? v->vgamem : 16384) / 1024, addr);
-        } else if (STREQ(model, "virtio")) {
+        } else if (model == VIDEO_VIRTIO) {
             cmd_opt(c, "-device", "%s,id=%s,max_outputs=%u%s",
                     primary ? "virtio-vga" : "virtio-gpu-pci", v->alias,
                     v->heads ? v->heads : 1, addr);
-        } else if (STREQ(model, "bochs")) {
+        } else if (model == VIDEO_BOCHS) {
             cmd_opt(c, "-device", "bochs-display,id=%s%s%s", v->alias,
                     v->vgamem ? T(c, ",vgamem=%u", v->vgamem * 1024) : "", addr);
-        } else if (STREQ(model, "vmvga") && primary) {
+        } else if (model == VIDEO_VMVGA && primary) {
             cmd_opt(c, "-device", "vmware-svga,id=%s%s%s", v->alias,
                     v->vram ? T(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
         } else {
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "video type '%s' is not supported%s", model,
+                             "video type '%s' is not supported%s", video_model_to_string(model),
                              primary ? "" : " as a secondary device");
         }
     }
@@ -1118,7 +1120,6 @@ build_sounds(Cmd *c, const DomainDef *def, Error *error)
 {
     for (size_t i = 0; i < def->n_sounds; i++) {
         const DomainSound *s = &def->sounds[i];
-        const char *model = s->model ? s->model : "";
         const char *addr;
         int r;
 
@@ -1127,19 +1128,25 @@ build_sounds(Cmd *c, const DomainDef *def, Error *error)
             r = pci_addr(c, def, &s->address, &addr, error);
         if (r < 0)
             return r;
-        if (STREQ(model, "ich6") || STREQ(model, "ich7") || STREQ(model, "ich9")) {
-            cmd_opt(c, "-device", "%s,id=%s%s", STREQ(model, "ich9") ? "ich9-intel-hda"
-                                                                     : "intel-hda",
-                    s->alias, addr);
+        switch (s->model) {
+        case SOUND_ICH6:
+        case SOUND_ICH7:
+        case SOUND_ICH9:
+            cmd_opt(c, "-device", "%s,id=%s%s",
+                    s->model == SOUND_ICH9 ? "ich9-intel-hda" : "intel-hda", s->alias, addr);
             cmd_opt(c, "-device", "hda-duplex,id=%s-codec0,bus=%s.0,cad=0,audiodev=audio1",
                     s->alias, s->alias);
-        } else if (STREQ(model, "ac97")) {
+            break;
+        case SOUND_AC97:
             cmd_opt(c, "-device", "AC97,id=%s,audiodev=audio1%s", s->alias, addr);
-        } else if (STREQ(model, "es1370")) {
+            break;
+        case SOUND_ES1370:
             cmd_opt(c, "-device", "ES1370,id=%s,audiodev=audio1%s", s->alias, addr);
-        } else {
+            break;
+        default:
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "sound model '%s' is not supported", model);
+                             "sound model '%s' is not supported",
+                             sound_model_to_string(s->model));
         }
     }
     return 0;
@@ -1152,11 +1159,12 @@ build_balloon(Cmd *c, const DomainDef *def, Error *error)
     const char *addr;
     int r;
 
-    if (!b->model || STREQ(b->model, "none"))
+    if (b->model == MEMBALLOON_ABSENT || b->model == MEMBALLOON_NONE)
         return 0;
-    if (!STREQ(b->model, "virtio"))
+    if (b->model != MEMBALLOON_VIRTIO)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "memballoon model '%s' is not supported", b->model);
+                         "memballoon model '%s' is not supported",
+                         memballoon_model_to_string(b->model));
     r = need_alias(b->alias, "memballoon", error);
     if (r >= 0)
         r = pci_addr(c, def, &b->address, &addr, error);

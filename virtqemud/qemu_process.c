@@ -533,7 +533,7 @@ start_set_passwords(Domain *dom)
     for (size_t i = 0; i < dom->live->n_graphics; i++) {
         const DomainGraphics *g = &dom->live->graphics[i];
 
-        if (g->passwd && strcmp(g->type, "vnc") == 0)
+        if (g->passwd && g->type == GRAPHICS_VNC)
             qmp_command(dom->mon, "set_password",
                         json_pack("{s:s, s:s}", "protocol", "vnc", "password", g->passwd),
                         set_password_reply, dom, NULL);
@@ -821,7 +821,7 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     for (size_t i = 0; i < live->n_graphics; i++) {
         DomainGraphics *g = &live->graphics[i];
         vnc_ports[i] = g->port;
-        if (g->type && strcmp(g->type, "vnc") == 0 && (g->autoport || g->port < 0)) {
+        if (g->type == GRAPHICS_VNC && (g->autoport || g->port < 0)) {
             vnc_ports[i] = vnc_free_port(g->listen);
             if (vnc_ports[i] < 0)
                 return error_set(error, -EADDRINUSE, VIR_ERR_INTERNAL_ERROR,

@@ -262,7 +262,7 @@ qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *e
     call->cb = cb;
     call->userdata = userdata;
     domain_ref(dom);
-    if (!dom->live || !STREQ_NULL(dom->live->memballoon.model, "virtio")) {
+    if (!dom->live || dom->live->memballoon.model != MEMBALLOON_VIRTIO) {
         /* No balloon: the RSS alone, as libvirt answers. */
         memory_stats_finish(call);
         return 0;
