@@ -61,7 +61,7 @@ cmd_opt(Cmd *c, const char *opt, const char *fmt, ...)
 
 /* Escaped for QEMU's option syntax; valid until cmd_clear(). */
 static const char *
-E(Cmd *c, const char *s)
+opt_escape(Cmd *c, const char *s)
 {
     char *e = qemu_escape_option(s ? s : "");
 
@@ -72,7 +72,7 @@ E(Cmd *c, const char *s)
 
 /* A formatted scratch string; valid until cmd_clear(). */
 static const char * _printf_(2, 3)
-T(Cmd *c, const char *fmt, ...)
+scratch_printf(Cmd *c, const char *fmt, ...)
 {
     va_list ap;
     char *s;
@@ -159,9 +159,9 @@ pci_addr(Cmd *c, const DomainDef *def, const DeviceAddress *a, const char **ret,
                          a->bus, a->domain, a->bus, a->slot, a->function);
     multi = a->multifunction == 1 ? ",multifunction=on" : "";
     if (a->function)
-        *ret = T(c, ",bus=%s%s,addr=0x%x.0x%x", bus, multi, a->slot, a->function);
+        *ret = scratch_printf(c, ",bus=%s%s,addr=0x%x.0x%x", bus, multi, a->slot, a->function);
     else
-        *ret = T(c, ",bus=%s%s,addr=0x%x", bus, multi, a->slot);
+        *ret = scratch_printf(c, ",bus=%s%s,addr=0x%x", bus, multi, a->slot);
     return 0;
 }
 
@@ -304,12 +304,12 @@ build_cpu(Cmd *c, const DomainDef *def, Error *error)
                          "CPU mode '%s' is not supported", cpu->mode);
     }
 
-    s = xstrdup(E(c, model));
+    s = xstrdup(opt_escape(c, model));
     len = strlen(s);
     for (size_t i = 0; i < cpu->n_features; i++) {
         const DomainCpuFeature *f = &cpu->features[i];
         const char *on;
-        const char *name = E(c, f->name);
+        const char *name = opt_escape(c, f->name);
 
         if (!f->policy || STREQ(f->policy, "require") || STREQ(f->policy, "force")
             || STREQ(f->policy, "optional"))
@@ -341,8 +341,8 @@ build_smp(Cmd *c, const DomainDef *def)
         dies = def->cpu.dies ? def->cpu.dies : 1;
     }
     cmd_opt(c, "-smp", "%u%s,sockets=%u%s,cores=%u,threads=%u", cur,
-            cur != max ? T(c, ",maxcpus=%u", max) : "", sockets,
-            dies > 1 ? T(c, ",dies=%u", dies) : "", cores, threads);
+            cur != max ? scratch_printf(c, ",maxcpus=%u", max) : "", sockets,
+            dies > 1 ? scratch_printf(c, ",dies=%u", dies) : "", cores, threads);
 }
 
 static int
@@ -355,10 +355,11 @@ build_firmware(Cmd *c, const DomainDef *def, Error *error)
         return 0;
     }
     if (STREQ_NULL(def->os_loader_type, "pflash")) {
-        cmd_opt(c, "-drive", "file=%s,if=pflash,format=raw,unit=0%s", E(c, def->os_loader),
+        cmd_opt(c, "-drive", "file=%s,if=pflash,format=raw,unit=0%s", opt_escape(c, def->os_loader),
                 STREQ_NULL(def->os_loader_readonly, "yes") ? ",readonly=on" : "");
         if (def->os_nvram)
-            cmd_opt(c, "-drive", "file=%s,if=pflash,format=raw,unit=1", E(c, def->os_nvram));
+            cmd_opt(c, "-drive", "file=%s,if=pflash,format=raw,unit=1",
+                    opt_escape(c, def->os_nvram));
     } else {
         cmd_opt(c, "-bios", "%s", def->os_loader);
     }
@@ -384,7 +385,7 @@ build_clock(Cmd *c, const DomainDef *def)
             localtime_r(&now, &tm);
         else
             gmtime_r(&now, &tm);
-        base = T(c, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+        base = scratch_printf(c, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     }
     cmd_opt(c, "-rtc", "base=%s%s", base,
@@ -559,8 +560,8 @@ build_controller(Cmd *c, const DomainDef *def, const DomainController *ctl, Erro
         break;
     case CONTROLLER_VIRTIO_SERIAL:
         cmd_opt(c, "-device", "virtio-serial-pci,id=%s%s%s%s", ctl->alias,
-                ctl->ports > 0 ? T(c, ",max_ports=%d", ctl->ports) : "",
-                ctl->vectors > 0 ? T(c, ",vectors=%d", ctl->vectors) : "", addr);
+                ctl->ports > 0 ? scratch_printf(c, ",max_ports=%d", ctl->ports) : "",
+                ctl->vectors > 0 ? scratch_printf(c, ",vectors=%d", ctl->vectors) : "", addr);
         break;
     case CONTROLLER_IDE:
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
@@ -658,8 +659,9 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
             return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                              "disk cache mode '%s' of disk '%s' is not supported",
                              d->driver_cache, target);
-        cache_opts = T(c, ",cache.direct=%s,cache.no-flush=%s", cache->direct ? "on" : "off",
-                       cache->no_flush ? "on" : "off");
+        cache_opts = scratch_printf(c, ",cache.direct=%s,cache.no-flush=%s",
+                                    cache->direct ? "on" : "off",
+                                    cache->no_flush ? "on" : "off");
     }
     if (d->readonly && !cdrom && (d->target_bus == DISK_BUS_IDE || d->target_bus == DISK_BUS_SATA))
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
@@ -681,21 +683,21 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
             proto = cdrom ? "host_cdrom" : "host_device";
         /* libvirt 9 numbers nodes per disk: libvirt-N-storage under libvirt-N-format. */
         cmd_opt(c, "-blockdev", "driver=%s,filename=%s%s,node-name=libvirt-%zu-storage%s,"
-                "auto-read-only=on,discard=unmap", proto, E(c, path),
+                "auto-read-only=on,discard=unmap", proto, opt_escape(c, path),
                 STREQ_NULL(d->driver_io, "native") ? ",aio=native"
                 : STREQ_NULL(d->driver_io, "io_uring") ? ",aio=io_uring" : "",
                 i + 1, cache_opts);
         cmd_opt(c, "-blockdev", "node-name=libvirt-%zu-format,read-only=%s%s%s,driver=%s,"
                 "file=libvirt-%zu-storage", i + 1, ro ? "on" : "off", cache_opts,
                 STREQ_NULL(d->driver_discard, "unmap") ? ",discard=unmap" : "",
-                E(c, d->driver_type ? d->driver_type : "raw"), i + 1);
-        drive = T(c, ",drive=libvirt-%zu-format", i + 1);
+                opt_escape(c, d->driver_type ? d->driver_type : "raw"), i + 1);
+        drive = scratch_printf(c, ",drive=libvirt-%zu-format", i + 1);
     }
 
-    dev_extra = T(c, "%s,id=%s%s%s%s%s", drive, d->alias,
-                  bootindex > 0 ? T(c, ",bootindex=%d", bootindex) : "",
+    dev_extra = scratch_printf(c, "%s,id=%s%s%s%s%s", drive, d->alias,
+                  bootindex > 0 ? scratch_printf(c, ",bootindex=%d", bootindex) : "",
                   cache ? (cache->write_cache ? ",write-cache=on" : ",write-cache=off") : "",
-                  d->serial ? T(c, ",serial=%s", E(c, d->serial)) : "",
+                  d->serial ? scratch_printf(c, ",serial=%s", opt_escape(c, d->serial)) : "",
                   d->shareable && !d->readonly && !cdrom ? ",share-rw=on" : "");
 
     switch (d->target_bus) {
@@ -806,10 +808,11 @@ build_net(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i,
     /* <link state='down'/> is not a device property: the driver sets it
      * with QMP set_link before the guest runs, as libvirt does. */
     cmd_opt(c, "-device", "%s,netdev=host%s,id=%s,mac=%s%s%s%s",
-            E(c, net_device_name(net->model)), net->alias, net->alias, net->mac,
-            net->mtu && STREQ_NULL(net->model, "virtio") ? T(c, ",host_mtu=%u", net->mtu) : "",
+            opt_escape(c, net_device_name(net->model)), net->alias, net->alias, net->mac,
+            net->mtu && STREQ_NULL(net->model, "virtio")
+            ? scratch_printf(c, ",host_mtu=%u", net->mtu) : "",
             addr,
-            bootindex > 0 ? T(c, ",bootindex=%d", bootindex) : "");
+            bootindex > 0 ? scratch_printf(c, ",bootindex=%d", bootindex) : "");
     return 0;
 }
 
@@ -819,7 +822,7 @@ static int
 build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const DomainChr *chr,
               Error *error)
 {
-    const char *id = T(c, "char%s", chr->alias);
+    const char *id = scratch_printf(c, "char%s", chr->alias);
     bool server;
 
     switch (chr->type) {
@@ -833,7 +836,7 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
         if (!chr->source_path)
             return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                              "file character device '%s' has no path", chr->alias);
-        cmd_opt(c, "-chardev", "file,id=%s,path=%s%s", id, E(c, chr->source_path),
+        cmd_opt(c, "-chardev", "file,id=%s,path=%s%s", id, opt_escape(c, chr->source_path),
                 chr->append ? ",append=on" : "");
         return 0;
     case CHR_TYPE_UNIX: {
@@ -845,11 +848,11 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
             if (chr->device != CHR_DEVICE_CHANNEL || !ctx->channel_dir)
                 return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                                  "unix character device '%s' has no path", chr->alias);
-            path = T(c, "%s/%s", ctx->channel_dir,
+            path = scratch_printf(c, "%s/%s", ctx->channel_dir,
                      chr->target_name ? chr->target_name : chr->alias);
             server = true;
         }
-        cmd_opt(c, "-chardev", "socket,id=%s,path=%s%s", id, E(c, path),
+        cmd_opt(c, "-chardev", "socket,id=%s,path=%s%s", id, opt_escape(c, path),
                 server ? ",server=on,wait=off" : "");
         return 0;
     }
@@ -859,8 +862,8 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
             return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                              "tcp character device '%s' has no service", chr->alias);
         cmd_opt(c, "-chardev", "socket,id=%s,host=%s,port=%s%s", id,
-                E(c, chr->source_host ? chr->source_host : "127.0.0.1"),
-                E(c, chr->source_service), server ? ",server=on,wait=off" : "");
+                opt_escape(c, chr->source_host ? chr->source_host : "127.0.0.1"),
+                opt_escape(c, chr->source_service), server ? ",server=on,wait=off" : "");
         return 0;
     default:
         break;
@@ -875,7 +878,7 @@ virtio_serial_bus(Cmd *c, const DomainDef *def, const DomainChr *chr)
 {
     const char *ctl = controller_id(c, def, CONTROLLER_VIRTIO_SERIAL, chr->address.controller);
 
-    return ctl ? T(c, "%s.%u", ctl, chr->address.bus) : NULL;
+    return ctl ? scratch_printf(c, "%s.%u", ctl, chr->address.bus) : NULL;
 }
 
 static int
@@ -929,7 +932,8 @@ build_chrs(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *e
             return r;
         cmd_opt(c, "-device", "virtserialport,bus=%s,nr=%u,chardev=char%s,id=%s%s", bus,
                 ch->address.port, ch->alias, ch->alias,
-                ch->target_name ? T(c, ",name=%s", E(c, ch->target_name)) : "");
+                ch->target_name ? scratch_printf(c, ",name=%s", opt_escape(c, ch->target_name))
+                                : "");
     }
 
     for (size_t i = 0; i < def->n_consoles; i++) {
@@ -994,7 +998,7 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
                                      "USB input '%s' needs a USB controller", type);
                 cmd_opt(c, "-device", "%s,id=%s,bus=%s.0%s", dev, in->alias, usb,
                         in->address.type == DEVICE_ADDRESS_USB && in->address.usb_port
-                        ? T(c, ",port=%s", E(c, in->address.usb_port)) : "");
+                        ? scratch_printf(c, ",port=%s", opt_escape(c, in->address.usb_port)) : "");
                 continue;
             }
         } else if (in->bus == INPUT_BUS_VIRTIO) {
@@ -1032,7 +1036,7 @@ build_graphics(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Erro
                              "VNC port '%d' is out of range (5900 to 65535)", port);
         /* An IPv6 address is written in brackets. */
         cmd_opt(c, "-vnc", "%s%s%s:%d%s,audiodev=audio1", strchr(listen, ':') ? "[" : "",
-                E(c, listen), strchr(listen, ':') ? "]" : "", port - 5900,
+                opt_escape(c, listen), strchr(listen, ':') ? "]" : "", port - 5900,
                 /* The driver sets the password over QMP; until then none works. */
                 g->passwd ? ",password=on" : "");
         if (g->keymap)
@@ -1062,7 +1066,7 @@ build_videos(Cmd *c, const DomainDef *def, Error *error)
             cmd_opt(c, "-device", "cirrus-vga,id=%s%s", v->alias, addr);
         } else if (model == VIDEO_VGA && primary) {
             cmd_opt(c, "-device", "VGA,id=%s%s%s", v->alias,
-                    v->vram ? T(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
+                    v->vram ? scratch_printf(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
         } else if (model == VIDEO_QXL) {
             cmd_opt(c, "-device", "%s,id=%s,max_outputs=%u,ram_size=%" PRIu64 ",vram_size=%"
                     PRIu64 ",vram64_size_mb=0,vgamem_mb=%u%s", primary ? "qxl-vga" : "qxl",
@@ -1076,10 +1080,10 @@ build_videos(Cmd *c, const DomainDef *def, Error *error)
                     v->heads ? v->heads : 1, addr);
         } else if (model == VIDEO_BOCHS) {
             cmd_opt(c, "-device", "bochs-display,id=%s%s%s", v->alias,
-                    v->vgamem ? T(c, ",vgamem=%u", v->vgamem * 1024) : "", addr);
+                    v->vgamem ? scratch_printf(c, ",vgamem=%u", v->vgamem * 1024) : "", addr);
         } else if (model == VIDEO_VMVGA && primary) {
             cmd_opt(c, "-device", "vmware-svga,id=%s%s%s", v->alias,
-                    v->vram ? T(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
+                    v->vram ? scratch_printf(c, ",vgamem_mb=%u", v->vram / 1024) : "", addr);
         } else {
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                              "video type '%s' is not supported%s", video_model_to_string(model),
@@ -1110,7 +1114,7 @@ build_hostdevs(Cmd *c, const DomainDef *def, Error *error)
             return r;
         cmd_opt(c, "-device", "vfio-pci,host=%04x:%02x:%02x.%x,id=%s%s%s", h->source.domain,
                 h->source.bus, h->source.slot, h->source.function, h->alias,
-                h->boot_order > 0 ? T(c, ",bootindex=%d", h->boot_order) : "", addr);
+                h->boot_order > 0 ? scratch_printf(c, ",bootindex=%d", h->boot_order) : "", addr);
     }
     return 0;
 }
@@ -1189,11 +1193,11 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
                          "domain '%s' has no emulator: qemu_domain_post_parse() was not called",
                          def->name);
     cmd_add(c, def->emulator);
-    cmd_opt(c, "-name", "guest=%s,debug-threads=on", E(c, def->name));
+    cmd_opt(c, "-name", "guest=%s,debug-threads=on", opt_escape(c, def->name));
     cmd_add(c, "-S");
 
     cmd_opt(c, "-machine", "%s,usb=off,dump-guest-core=off",
-            E(c, def->os_machine ? def->os_machine : "pc"));
+            opt_escape(c, def->os_machine ? def->os_machine : "pc"));
     cmd_opt(c, "-accel", "%s", def->virt_type == DOMAIN_VIRT_KVM ? "kvm" : "tcg");
     r = build_cpu(c, def, error);
     if (r >= 0)
@@ -1202,8 +1206,9 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
         return r;
 
     cmd_opt(c, "-m", "size=%" PRIu64 "k%s", def->memory_kib,
-            def->max_memory_kib ? T(c, ",slots=%u,maxmem=%" PRIu64 "k", def->max_memory_slots,
-                                    def->max_memory_kib) : "");
+            def->max_memory_kib ? scratch_printf(c, ",slots=%u,maxmem=%" PRIu64 "k",
+                                                 def->max_memory_slots,
+                                                 def->max_memory_kib) : "");
     build_smp(c, def);
     cmd_opt(c, "-uuid", "%s", uuid_format(&def->uuid, uuid));
     if (def->n_graphics == 0)
@@ -1215,7 +1220,7 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
         cmd_opt(c, "-chardev", "socket,id=charmonitor,fd=%d,server=on,wait=off", ctx->monitor_fd);
     else if (ctx->monitor_path)
         cmd_opt(c, "-chardev", "socket,id=charmonitor,path=%s,server=on,wait=off",
-                E(c, ctx->monitor_path));
+                opt_escape(c, ctx->monitor_path));
     else
         return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
                          "no monitor socket for domain '%s'", def->name);
