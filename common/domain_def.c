@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 static int
@@ -89,6 +90,61 @@ static const char *const controller_type_names[] = {
     [CONTROLLER_XENBUS] = "xenbus",
     [CONTROLLER_ISA] = "isa",
 };
+
+static const char *const net_model_names[] = {
+    [NET_MODEL_UNKNOWN] = NULL,
+    [NET_MODEL_NETFRONT] = "netfront",
+    [NET_MODEL_RTL8139] = "rtl8139",
+    [NET_MODEL_VIRTIO] = "virtio",
+    [NET_MODEL_E1000] = "e1000",
+    [NET_MODEL_E1000E] = "e1000e",
+    [NET_MODEL_VIRTIO_TRANSITIONAL] = "virtio-transitional",
+    [NET_MODEL_VIRTIO_NON_TRANSITIONAL] = "virtio-non-transitional",
+    [NET_MODEL_USB_NET] = "usb-net",
+    [NET_MODEL_SPAPR_VLAN] = "spapr-vlan",
+    [NET_MODEL_LAN9118] = "lan9118",
+    [NET_MODEL_SCM91C111] = "scm91c111",
+    [NET_MODEL_VLANCE] = "vlance",
+    [NET_MODEL_VMXNET] = "vmxnet",
+    [NET_MODEL_VMXNET2] = "vmxnet2",
+    [NET_MODEL_VMXNET3] = "vmxnet3",
+    [NET_MODEL_AM79C970A] = "Am79C970A",
+    [NET_MODEL_AM79C973] = "Am79C973",
+    [NET_MODEL_82540EM] = "82540EM",
+    [NET_MODEL_82545EM] = "82545EM",
+    [NET_MODEL_82543GC] = "82543GC",
+};
+
+const char *
+net_model_name(const DomainNet *n)
+{
+    return n->model == NET_MODEL_UNKNOWN ? n->model_name : TABLE_TO_STRING(net_model_names,
+                                                                             n->model);
+}
+
+int
+domain_net_set_model(DomainNet *n, const char *name, Error *error)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789_-";
+
+    free(steal_ptr(n->model_name));
+    n->model = NET_MODEL_UNKNOWN;
+    if (!name)
+        return 0;
+    /* libvirt matches a known name in any case and keeps another as given. */
+    for (size_t i = 1; i < ARRAY_SIZE(net_model_names); i++) {
+        if (strcasecmp(net_model_names[i], name) == 0) {
+            n->model = i;
+            return 0;
+        }
+    }
+    if (strspn(name, allowed) < strlen(name))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Model name contains invalid characters");
+    n->model_name = xstrdup(name);
+    return 0;
+}
 
 static const char *const input_type_names[] = {
     [INPUT_MOUSE] = "mouse",
@@ -638,7 +694,7 @@ domain_def_free(DomainDef *def)
         DomainNet *n = &def->nets[i];
 
         free(n->source);
-        free(n->model);
+        free(n->model_name);
         free(n->target_dev);
         free(n->link_state);
         address_clear(&n->address);

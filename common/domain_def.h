@@ -194,12 +194,40 @@ typedef enum {
     _NET_TYPE_MAX,
 } NetType;
 
+/* libvirt's virDomainNetModelType, in its order. A model it does not know
+ * is kept by name (NET_MODEL_UNKNOWN with model_name), as libvirt does. */
+typedef enum {
+    NET_MODEL_UNKNOWN, /* no <model>, or model_name */
+    NET_MODEL_NETFRONT,
+    NET_MODEL_RTL8139,
+    NET_MODEL_VIRTIO,
+    NET_MODEL_E1000,
+    NET_MODEL_E1000E,
+    NET_MODEL_VIRTIO_TRANSITIONAL,
+    NET_MODEL_VIRTIO_NON_TRANSITIONAL,
+    NET_MODEL_USB_NET,
+    NET_MODEL_SPAPR_VLAN,
+    NET_MODEL_LAN9118,
+    NET_MODEL_SCM91C111,
+    NET_MODEL_VLANCE,
+    NET_MODEL_VMXNET,
+    NET_MODEL_VMXNET2,
+    NET_MODEL_VMXNET3,
+    NET_MODEL_AM79C970A,
+    NET_MODEL_AM79C973,
+    NET_MODEL_82540EM,
+    NET_MODEL_82545EM,
+    NET_MODEL_82543GC,
+    _NET_MODEL_MAX,
+} NetModel;
+
 typedef struct DomainNet {
     NetType type;
     char mac[18];        /* "52:54:00:xx:xx:xx", generated when absent */
     bool mac_generated;  /* not written back by format: the generated value is */
     char *source;        /* network name or bridge name */
-    char *model;         /* "virtio", "e1000", "rtl8139" */
+    NetModel model;
+    char *model_name;    /* a model libvirt does not know; NULL otherwise */
     char *target_dev;    /* live: "vnet0" / "tap..." */
     char *link_state;    /* "up" / "down" */
     Bandwidth bandwidth;
@@ -553,6 +581,10 @@ const char *domain_lifecycle_action_to_string(DomainLifecycleAction a);
 const char *domain_virt_type_to_string(DomainVirtType t);
 const char *disk_bus_to_string(DiskBus bus);
 const char *controller_type_to_string(ControllerType t);
+/* The model's name (model_name for an unknown one); NULL without <model>. */
+const char *net_model_name(const DomainNet *n);
+/* Sets @n's model from its name (NULL: none), as libvirt reads it. */
+int domain_net_set_model(DomainNet *n, const char *name, Error *error);
 const char *input_type_to_string(InputType t);
 int input_type_from_string(const char *s);
 const char *input_bus_to_string(InputBus b);

@@ -332,9 +332,9 @@ format_net(XmlWriter *w, const DomainNet *n, unsigned flags)
         xml_writer_attr(w, "dev", n->target_dev);
         xml_writer_end(w);
     }
-    if (n->model) {
+    if (net_model_name(n)) {
         xml_writer_start(w, "model");
-        xml_writer_attr(w, "type", n->model);
+        xml_writer_attr(w, "type", net_model_name(n));
         xml_writer_end(w);
     }
     if (n->link_state) {

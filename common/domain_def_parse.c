@@ -392,7 +392,12 @@ parse_net(const xmlNode *node, DomainNet *n, Error *error)
     if (r < 0)
         return r;
     n->target_dev = xml_prop(xml_child(node, "target"), "dev");
-    n->model = xml_prop(xml_child(node, "model"), "type");
+    {
+        auto_cleanup(free_ptr) char *model = xml_prop(xml_child(node, "model"), "type");
+        r = domain_net_set_model(n, model, error);
+        if (r < 0)
+            return r;
+    }
     n->link_state = xml_prop(xml_child(node, "link"), "state");
     if (n->link_state && !STREQ(n->link_state, "up") && !STREQ(n->link_state, "down"))
         return xml_error(error, "unknown interface link state '%s'", n->link_state);

@@ -341,6 +341,8 @@ main(void)
     TEST_ROUND_TRIP("seed-centos7u2-1");
     TEST_ROUND_TRIP("seed-cputune");
     TEST_ROUND_TRIP("interface-bandwidth");
+    TEST_ROUND_TRIP("interface-models");
+    TEST_PARSE_FAILS("fail-interface-model-chars", VIR_ERR_INVALID_ARG);
     TEST_PARSE_FAILS("fail-controller-bad-type", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-controller-bad-model", VIR_ERR_CONFIG_UNSUPPORTED);
     TEST_PARSE_FAILS("fail-video-bad-model", VIR_ERR_XML_ERROR);

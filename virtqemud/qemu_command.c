@@ -771,13 +771,17 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
 /* ---- interfaces ---- */
 
 static const char *
-net_device_name(const char *model)
+net_device_name(const DomainNet *net)
 {
-    if (!model)
-        return "rtl8139"; /* libvirt's default for x86 */
-    if (STREQ(model, "virtio"))
+    switch (net->model) {
+    case NET_MODEL_UNKNOWN:
+        /* libvirt's default for x86; a model it does not know is the device. */
+        return net->model_name ? net->model_name : "rtl8139";
+    case NET_MODEL_VIRTIO:
         return "virtio-net-pci";
-    return model;
+    default:
+        return net_model_name(net);
+    }
 }
 
 static int
@@ -808,8 +812,8 @@ build_net(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i,
     /* <link state='down'/> is not a device property: the driver sets it
      * with QMP set_link before the guest runs, as libvirt does. */
     cmd_opt(c, "-device", "%s,netdev=host%s,id=%s,mac=%s%s%s%s",
-            opt_escape(c, net_device_name(net->model)), net->alias, net->alias, net->mac,
-            net->mtu && STREQ_NULL(net->model, "virtio")
+            opt_escape(c, net_device_name(net)), net->alias, net->alias, net->mac,
+            net->mtu && net->model == NET_MODEL_VIRTIO
             ? scratch_printf(c, ",host_mtu=%u", net->mtu) : "",
             addr,
             bootindex > 0 ? scratch_printf(c, ",bootindex=%d", bootindex) : "");
