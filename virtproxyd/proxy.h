@@ -165,6 +165,12 @@ void call_finish(Call *call, int r, Error *error);
 /* Handles one complete CALL message from @c (header decoded, @payload the
  * XDR body). Never closes the client for a bad call: it answers an error. */
 void dispatch_call(Client *c, const RpcMessage *msg);
+/* What is refused before a handler runs, in libvirt's order: a header no
+ * client sends, descriptors, an unknown procedure, a connection not open,
+ * a read-only client calling what writes, a procedure not served. 0 and
+ * the procedure's row, or a negative errno with libvirt's error. */
+int dispatch_check(const RpcHeader *hdr, size_t nfds, bool opened, bool readonly,
+                   const ProcDef **ret_def, Error *error);
 const ProcDef *dispatch_find(int proc);
 /* procedure tables of the proc files, each ending with .proc = 0 */
 extern const ProcDef connect_procs[];

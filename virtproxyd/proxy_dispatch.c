@@ -74,54 +74,48 @@ reply_error_now(Client *c, const RpcHeader *hdr, Error *error)
         client_send_frame(c, buf, len);
 }
 
+int
+dispatch_check(const RpcHeader *hdr, size_t nfds, bool opened, bool readonly,
+               const ProcDef **ret_def, Error *error)
+{
+    const ProcDef *def;
+
+    if (hdr->prog != REMOTE_PROGRAM || hdr->vers != REMOTE_PROTOCOL_VERSION)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "Cannot find program %u version %u",
+                         hdr->prog, hdr->vers);
+    if (hdr->status != REMOTE_MESSAGE_OK)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "Unexpected message status %d",
+                         hdr->status);
+    /* FD_PASSING is answered 0: no client sends descriptors. */
+    if (hdr->type == REMOTE_MESSAGE_CALL_WITH_FDS && nfds > 0)
+        return error_set(error, -EINVAL, VIR_ERR_RPC,
+                         "file descriptor passing is not supported");
+    /* libvirt's order: an unknown procedure, a connection not open, a
+     * read-only client calling what writes, and only then one not served. */
+    def = dispatch_find(hdr->proc);
+    if (!proxy_proc_api_name(hdr->proc) && !def)
+        return proxy_error_no_support(error, hdr->proc);
+    if (!opened && !(def && (def->flags & PROC_NO_OPEN)))
+        return error_set(error, -ENOTCONN, VIR_ERR_INTERNAL_ERROR, "connection not open");
+    if (readonly && proxy_proc_writes(hdr->proc))
+        return proxy_error_read_only(error, proxy_proc_api_name(hdr->proc));
+    if (!def || !def->handler)
+        return proxy_error_no_support(error, hdr->proc);
+    *ret_def = def;
+    return 0;
+}
+
 void
 dispatch_call(Client *c, const RpcMessage *msg)
 {
     const RpcHeader *hdr = &msg->header;
     Error error = ERROR_INIT;
-    const ProcDef *def;
+    const ProcDef *def = NULL;
     Call *call;
     int r;
 
-    if (hdr->prog != REMOTE_PROGRAM) {
-        error_set(&error, -EINVAL, VIR_ERR_RPC, "Cannot find program %u version %u",
-                  hdr->prog, hdr->vers);
+    if (dispatch_check(hdr, msg->nfds, c->opened, c->readonly, &def, &error) < 0)
         goto fail;
-    }
-    if (hdr->vers != REMOTE_PROTOCOL_VERSION) {
-        error_set(&error, -EINVAL, VIR_ERR_RPC, "Cannot find program %u version %u",
-                  hdr->prog, hdr->vers);
-        goto fail;
-    }
-    if (hdr->status != REMOTE_MESSAGE_OK) {
-        error_set(&error, -EINVAL, VIR_ERR_RPC, "Unexpected message status %d",
-                  hdr->status);
-        goto fail;
-    }
-    if (hdr->type == REMOTE_MESSAGE_CALL_WITH_FDS && msg->nfds > 0) {
-        /* FD_PASSING is answered 0: no client sends descriptors. */
-        error_set(&error, -EINVAL, VIR_ERR_RPC, "file descriptor passing is not supported");
-        goto fail;
-    }
-    /* libvirt's order: an unknown procedure, a connection not open, a
-     * read-only client calling what writes, and only then one not served. */
-    def = dispatch_find(hdr->proc);
-    if (!proxy_proc_api_name(hdr->proc) && !def) {
-        proxy_error_no_support(&error, hdr->proc);
-        goto fail;
-    }
-    if (!c->opened && !(def && (def->flags & PROC_NO_OPEN))) {
-        error_set(&error, -ENOTCONN, VIR_ERR_INTERNAL_ERROR, "connection not open");
-        goto fail;
-    }
-    if (c->readonly && proxy_proc_writes(hdr->proc)) {
-        proxy_error_read_only(&error, proxy_proc_api_name(hdr->proc));
-        goto fail;
-    }
-    if (!def || !def->handler) {
-        proxy_error_no_support(&error, hdr->proc);
-        goto fail;
-    }
 
     call = xcalloc(1, sizeof(*call));
     call->client = client_ref(c);
