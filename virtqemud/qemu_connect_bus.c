@@ -230,7 +230,7 @@ bus_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if (r < 0)
         return r;
     call = qemu_bus_call_new(m, REPLY_PATH);
-    r = qemu_driver_create_xml(qb->drv, xml, flags, qemu_bus_call_done, call, &dom, &error);
+    r = qemu_process_create_xml(qb->drv, xml, flags, qemu_bus_call_done, call, &dom, &error);
     if (r < 0) {
         qemu_bus_call_cancel(call);
         return bus_reply_error(bus_error, &error, r);

@@ -361,7 +361,7 @@ qemu_domain_undefine(Domain *dom, unsigned flags, Error *error)
             dom->def = domain_def_copy(dom->live);
         }
         dom->updated = false;
-        qemu_process_save_status(dom);
+        qemu_status_save(dom);
         qemu_driver_emit_changed(dom);
         return 0;
     }
@@ -509,7 +509,7 @@ qemu_driver_new(const QemuDriverConfig *cfg, QemuDriver **ret, Error *error)
     }
     drv->kvm = qemu_caps_kvm_available();
     load_config(drv);
-    qemu_process_reconnect_all(drv);
+    qemu_status_reconnect_all(drv);
     qemu_driver_start_caps_probe(drv);
     *ret = drv;
     return 0;

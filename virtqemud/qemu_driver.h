@@ -182,7 +182,7 @@ int qemu_domain_set_autostart(Domain *dom, bool autostart, Error *error);
 
 /* Lifecycle. Each either fails at once (negative return, @cb not called) or
  * returns 0 and calls @cb exactly once later. */
-int qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags,
+int qemu_process_create_xml(QemuDriver *drv, const char *xml, unsigned flags,
                            DomainDoneCb cb, void *userdata, Domain **ret, Error *error);
 int qemu_domain_start(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
                       Error *error);

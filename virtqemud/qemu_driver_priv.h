@@ -61,11 +61,11 @@ void qemu_driver_start_caps_probe(QemuDriver *drv);
 Domain *qemu_domain_new(QemuDriver *drv, DomainDef *def);
 
 /* qemu_process.c */
-void qemu_process_reconnect_all(QemuDriver *drv);
+void qemu_status_reconnect_all(QemuDriver *drv);
 /* Stops watching the process and closes the monitor; the guest runs on. */
 void qemu_process_detach(Domain *dom);
 /* Writes the live status file; a failure is logged and returned. */
-int qemu_process_save_status(Domain *dom);
+int qemu_status_save(Domain *dom);
 /* Finishes a start that a crash of ours cut short: @dom's QEMU was found
  * again (paused, maybe before its monitor answered); the start goes on from
  * the monitor, as a job nobody waits for, and ends in a lifecycle event. */

@@ -25,7 +25,7 @@ static void
 suspend_done(Domain *dom)
 {
     qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
-    qemu_process_save_status(dom);
+    qemu_status_save(dom);
     qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
 }
 
@@ -51,7 +51,7 @@ static void
 resume_done(Domain *dom)
 {
     qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-    qemu_process_save_status(dom);
+    qemu_status_save(dom);
     qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
 }
 

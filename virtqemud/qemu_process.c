@@ -340,7 +340,7 @@ fake_reboot_done(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 
     if (!dom->removed && qemu_domain_is_active(dom) && !error) {
         qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
-        qemu_process_save_status(dom);
+        qemu_status_save(dom);
         qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
     }
     domain_unref(dom);
@@ -379,7 +379,7 @@ qemu_process_handle_shutdown(Domain *dom, json_t *data)
         break;
     case DOMAIN_LIFECYCLE_PRESERVE:
         qemu_domain_set_state(dom, DOMAIN_STATE_SHUTDOWN, 0);
-        qemu_process_save_status(dom);
+        qemu_status_save(dom);
         break;
     default:
         dom->shutdown_requested = true;
@@ -410,18 +410,18 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         /* Our own suspend sets the state itself when QEMU replies. */
         if (dom->job == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_RUNNING) {
             qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, 0);
-            qemu_process_save_status(dom);
+            qemu_status_save(dom);
             qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         }
     } else if (strcmp(name, "RESUME") == 0) {
         if (dom->job == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_PAUSED) {
             qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-            qemu_process_save_status(dom);
+            qemu_status_save(dom);
             qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         }
     } else if (strcmp(name, "GUEST_PANICKED") == 0) {
         qemu_domain_set_state(dom, DOMAIN_STATE_CRASHED, DOMAIN_CRASHED_PANICKED);
-        qemu_process_save_status(dom);
+        qemu_status_save(dom);
         qemu_driver_emit_event(dom, DOMAIN_EVENT_CRASHED, DOMAIN_EVENT_CRASHED_PANICKED);
         if (dom->live->on_crash == DOMAIN_LIFECYCLE_DESTROY ||
             dom->live->on_crash == DOMAIN_LIFECYCLE_COREDUMP_DESTROY) {
@@ -433,7 +433,7 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         if (json_is_integer(actual)) {
             dom->balloon_kib = (uint64_t) json_integer_value(actual) / 1024;
             dom->live->current_memory_kib = dom->balloon_kib;
-            qemu_process_save_status(dom);
+            qemu_status_save(dom);
             if (dom->drv->cfg.hooks.balloon_changed)
                 dom->drv->cfg.hooks.balloon_changed(dom, dom->balloon_kib,
                                                     dom->drv->cfg.hooks_userdata);
@@ -609,7 +609,7 @@ start_done(Domain *dom)
     if (dom->state == DOMAIN_STATE_PAUSED)
         qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
     crash_point("started");
-    qemu_process_save_status(dom);
+    qemu_status_save(dom);
     crash_point("saved");
     qemu_job_end(dom, NULL);
     crash_point("replied");
@@ -769,7 +769,7 @@ start_forked(pid_t pid, void *userdata)
     r = process_start_time(pid, &dom->start_ticks);
     if (r < 0)
         return r;
-    r = qemu_process_save_status(dom);
+    r = qemu_status_save(dom);
     if (r < 0)
         return r;
     crash_point("status");
@@ -1022,7 +1022,7 @@ start_with_resources(Domain *dom, const Error *res_error)
     prev_reason = dom->reason;
     dom->monitor_path = xasprintf("%s/domain-%d/monitor.sock", drv->run_dir, dom->id);
     qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
-    r = qemu_process_save_status(dom);
+    r = qemu_status_save(dom);
     if (r < 0)
         error_set_errno(&error, r, VIR_ERR_OPERATION_FAILED,
                         "cannot save the status of domain '%s'", dom->def->name);
@@ -1100,7 +1100,7 @@ qemu_domain_start(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, 
 }
 
 int
-qemu_driver_create_xml(QemuDriver *drv, const char *xml, unsigned flags, DomainDoneCb cb,
+qemu_process_create_xml(QemuDriver *drv, const char *xml, unsigned flags, DomainDoneCb cb,
                        void *userdata, Domain **ret, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *def = NULL;

@@ -43,7 +43,7 @@ domain_state_from_string(const char *s)
 /* <domstatus> as libvirt keeps it in /run/libvirt/qemu/NAME.xml: the state,
  * the process, the monitor, and the running definition. */
 int
-qemu_process_save_status(Domain *dom)
+qemu_status_save(Domain *dom)
 {
     auto_cleanup(free_ptr) char *domxml = NULL, *xml = NULL;
     XmlWriter w = XML_WRITER_INIT;
@@ -132,7 +132,7 @@ reconnect_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userda
     /* The guest may have changed state while nobody watched. */
     if (running && dom->state != DOMAIN_STATE_RUNNING) {
         qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-        qemu_process_save_status(dom);
+        qemu_status_save(dom);
         qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
     } else if (!running && dom->state == DOMAIN_STATE_RUNNING) {
         if (status && strcmp(status, "shutdown") == 0) {
@@ -141,7 +141,7 @@ reconnect_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userda
             return;
         }
         qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, 0);
-        qemu_process_save_status(dom);
+        qemu_status_save(dom);
         qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
     }
 }
@@ -346,7 +346,7 @@ out:
 }
 
 void
-qemu_process_reconnect_all(QemuDriver *drv)
+qemu_status_reconnect_all(QemuDriver *drv)
 {
     auto_cleanup(strv_freep) char **names = NULL;
     Error error = ERROR_INIT;
