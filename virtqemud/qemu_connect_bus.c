@@ -74,10 +74,10 @@ domain_announced_now(const Domain *dom, DomainAnnounced *a)
     a->id = dom->id;
     a->state = dom->state;
     a->reason = dom->reason;
-    a->pid = dom->pid > 0 ? (uint32_t) dom->pid : 0;
+    a->pid = dom->proc.pid > 0 ? (uint32_t) dom->proc.pid : 0;
     a->vcpus = def->vcpus_current ? def->vcpus_current : def->vcpus;
     a->max_memory = def->memory_kib;
-    a->memory = dom->live ? dom->balloon_kib : def->current_memory_kib;
+    a->memory = dom->live ? dom->monitor.balloon_kib : def->current_memory_kib;
 }
 
 static void

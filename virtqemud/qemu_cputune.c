@@ -86,8 +86,8 @@ set_affinity(pid_t tid, const char *cpuset, const char *what, Error *error)
 static bool
 is_vcpu_thread(const Domain *dom, pid_t tid)
 {
-    for (size_t i = 0; i < dom->n_vcpu_tids; i++)
-        if (dom->vcpu_tids[i] == tid)
+    for (size_t i = 0; i < dom->monitor.n_vcpu_tids; i++)
+        if (dom->monitor.vcpu_tids[i] == tid)
             return true;
     return false;
 }
@@ -293,9 +293,9 @@ apply_cgroup(Domain *dom, Error *error)
     r = make_dir(slice, error);
     if (r < 0)
         return r;
-    dom->cgroup_dir = xasprintf("%s/virtstack-%s-%d.scope", slice,
+    dom->proc.cgroup_dir = xasprintf("%s/virtstack-%s-%d.scope", slice,
                                 uuid_format(&dom->def->uuid, uuid), dom->id);
-    r = make_dir(dom->cgroup_dir, error);
+    r = make_dir(dom->proc.cgroup_dir, error);
     if (r < 0)
         return r;
     if (t->shares) {
@@ -303,31 +303,31 @@ apply_cgroup(Domain *dom, Error *error)
             snprintf(buf, sizeof(buf), "%" PRIu64, 1 + ((t->shares - 2) * 9999) / 262142);
         else
             snprintf(buf, sizeof(buf), "%" PRIu64, t->shares);
-        r = write_value(dom->cgroup_dir, v2 ? "cpu.weight" : "cpu.shares", buf, error);
+        r = write_value(dom->proc.cgroup_dir, v2 ? "cpu.weight" : "cpu.shares", buf, error);
         if (r < 0)
             return r;
     }
     if (v2) {
         /* One cgroup for the whole process: the vCPU bandwidth applies to it. */
-        r = move_thread(dom->cgroup_dir, true, dom->pid, error);
+        r = move_thread(dom->proc.cgroup_dir, true, dom->proc.pid, error);
         if (r >= 0)
-            r = set_bandwidth(dom->cgroup_dir, true, t->period, t->quota, t->has_quota, error);
+            r = set_bandwidth(dom->proc.cgroup_dir, true, t->period, t->quota, t->has_quota, error);
         return r;
     }
     /* v1: vcpuN and emulator children, each thread in its own. */
-    for (size_t i = 0; i < dom->n_vcpu_tids; i++) {
-        auto_cleanup(free_ptr) char *dir = xasprintf("%s/vcpu%zu", dom->cgroup_dir, i);
+    for (size_t i = 0; i < dom->monitor.n_vcpu_tids; i++) {
+        auto_cleanup(free_ptr) char *dir = xasprintf("%s/vcpu%zu", dom->proc.cgroup_dir, i);
         r = make_dir(dir, error);
         if (r >= 0)
             r = set_bandwidth(dir, false, t->period, t->quota, t->has_quota, error);
         if (r >= 0)
-            r = move_thread(dir, false, (pid_t) dom->vcpu_tids[i], error);
+            r = move_thread(dir, false, (pid_t) dom->monitor.vcpu_tids[i], error);
         if (r < 0)
             return r;
     }
     {
-        auto_cleanup(free_ptr) char *dir = xasprintf("%s/emulator", dom->cgroup_dir);
-        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->pid);
+        auto_cleanup(free_ptr) char *dir = xasprintf("%s/emulator", dom->proc.cgroup_dir);
+        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->proc.pid);
         DIR *d;
         struct dirent *e;
 
@@ -358,20 +358,20 @@ qemu_cputune_cleanup(Domain *dom)
     DIR *d;
     struct dirent *e;
 
-    if (!dom->cgroup_dir)
+    if (!dom->proc.cgroup_dir)
         return;
-    d = opendir(dom->cgroup_dir);
+    d = opendir(dom->proc.cgroup_dir);
     while (d && (e = readdir(d))) {
         if (e->d_type == DT_DIR && e->d_name[0] != '.') {
-            auto_cleanup(free_ptr) char *sub = xasprintf("%s/%s", dom->cgroup_dir, e->d_name);
+            auto_cleanup(free_ptr) char *sub = xasprintf("%s/%s", dom->proc.cgroup_dir, e->d_name);
             rmdir(sub);
         }
     }
     if (d)
         closedir(d);
-    if (rmdir(dom->cgroup_dir) < 0 && errno != ENOENT)
-        log_warn("cannot remove cgroup '%s': %s", dom->cgroup_dir, strerror(errno));
-    free(steal_ptr(dom->cgroup_dir));
+    if (rmdir(dom->proc.cgroup_dir) < 0 && errno != ENOENT)
+        log_warn("cannot remove cgroup '%s': %s", dom->proc.cgroup_dir, strerror(errno));
+    free(steal_ptr(dom->proc.cgroup_dir));
 }
 
 bool
@@ -391,7 +391,7 @@ qemu_cputune_apply(Domain *dom, Error *error)
     int r = 0;
 
     if (emulator) {
-        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->pid);
+        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->proc.pid);
         DIR *d = opendir(task_dir);
         struct dirent *e;
 
@@ -403,12 +403,12 @@ qemu_cputune_apply(Domain *dom, Error *error)
         if (d)
             closedir(d);
     }
-    for (size_t i = 0; r >= 0 && i < dom->n_vcpu_tids; i++) {
+    for (size_t i = 0; r >= 0 && i < dom->monitor.n_vcpu_tids; i++) {
         const char *pin = vcpu_pin(def, i);
         char what[32];
         snprintf(what, sizeof(what), "vcpu %zu", i);
         if (pin)
-            r = set_affinity((pid_t) dom->vcpu_tids[i], pin, what, error);
+            r = set_affinity((pid_t) dom->monitor.vcpu_tids[i], pin, what, error);
     }
     if (r >= 0 && cputune_wants_cgroup(&def->cputune))
         r = apply_cgroup(dom, error);

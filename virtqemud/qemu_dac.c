@@ -191,8 +191,8 @@ chown_path(Domain *dom, const DacPath *p, Error *error)
         return 0;
     /* Recorded first: a failed chown changed nothing, and restoring it is
      * harmless. */
-    dom->dac_owners = xrealloc(dom->dac_owners, (dom->n_dac_owners + 1) * sizeof(DacOwner));
-    dom->dac_owners[dom->n_dac_owners++] = (DacOwner) { xstrdup(p->path), st.st_uid, st.st_gid };
+    dom->res.dac_owners = xrealloc(dom->res.dac_owners, (dom->res.n_dac_owners + 1) * sizeof(DacOwner));
+    dom->res.dac_owners[dom->res.n_dac_owners++] = (DacOwner) { xstrdup(p->path), st.st_uid, st.st_gid };
     if (chown(p->path, drv->cfg.user, drv->cfg.group) < 0)
         return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
                                "cannot change the owner of '%s' to %u:%u", p->path,
@@ -247,30 +247,30 @@ restore_list(const char *name, DacOwner *owners, size_t n)
 void
 qemu_dac_restore_all(Domain *dom)
 {
-    restore_list(dom->def->name, steal_ptr(dom->dac_owners), dom->n_dac_owners);
-    dom->n_dac_owners = 0;
+    restore_list(dom->def->name, steal_ptr(dom->res.dac_owners), dom->res.n_dac_owners);
+    dom->res.n_dac_owners = 0;
 }
 
 void
 qemu_dac_clear(Domain *dom)
 {
-    for (size_t i = 0; i < dom->n_dac_owners; i++)
-        free(dom->dac_owners[i].path);
-    free(steal_ptr(dom->dac_owners));
-    dom->n_dac_owners = 0;
+    for (size_t i = 0; i < dom->res.n_dac_owners; i++)
+        free(dom->res.dac_owners[i].path);
+    free(steal_ptr(dom->res.dac_owners));
+    dom->res.n_dac_owners = 0;
 }
 
 void
 qemu_dac_format(const Domain *dom, XmlWriter *w)
 {
-    if (dom->n_dac_owners == 0)
+    if (dom->res.n_dac_owners == 0)
         return;
     xml_writer_start(w, "dac");
-    for (size_t i = 0; i < dom->n_dac_owners; i++) {
+    for (size_t i = 0; i < dom->res.n_dac_owners; i++) {
         xml_writer_start(w, "file");
-        xml_writer_attr(w, "path", dom->dac_owners[i].path);
-        xml_writer_attrf(w, "uid", "%u", (unsigned) dom->dac_owners[i].uid);
-        xml_writer_attrf(w, "gid", "%u", (unsigned) dom->dac_owners[i].gid);
+        xml_writer_attr(w, "path", dom->res.dac_owners[i].path);
+        xml_writer_attrf(w, "uid", "%u", (unsigned) dom->res.dac_owners[i].uid);
+        xml_writer_attrf(w, "gid", "%u", (unsigned) dom->res.dac_owners[i].gid);
         xml_writer_end(w);
     }
     xml_writer_end(w);
@@ -306,7 +306,7 @@ void
 qemu_dac_parse(Domain *dom, xmlNode *status_root)
 {
     qemu_dac_clear(dom);
-    dom->dac_owners = parse_list(status_root, &dom->n_dac_owners);
+    dom->res.dac_owners = parse_list(status_root, &dom->res.n_dac_owners);
 }
 
 void

@@ -499,7 +499,7 @@ send_stats(sd_bus_message *m, Domain *dom, uint32_t stats, const QmpBlockStats *
     }
     if (r >= 0 && (stats & DOMAIN_STATS_BALLOON)) {
         r = append_stat(reply, "balloon.current", "t",
-                        active ? dom->balloon_kib : def->current_memory_kib);
+                        active ? dom->monitor.balloon_kib : def->current_memory_kib);
         if (r >= 0)
             r = append_stat(reply, "balloon.maximum", "t", def->memory_kib);
         if (r >= 0 && active)
@@ -565,7 +565,7 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if (stats == 0)
         stats = DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
                 DOMAIN_STATS_VCPU | DOMAIN_STATS_INTERFACE | DOMAIN_STATS_BLOCK;
-    if ((stats & DOMAIN_STATS_BLOCK) && qemu_domain_is_active(dom) && dom->mon) {
+    if ((stats & DOMAIN_STATS_BLOCK) && qemu_domain_is_active(dom) && dom->monitor.conn) {
         StatsCall *call = xcalloc(1, sizeof(*call));
         Error error = ERROR_INIT;
 
@@ -615,13 +615,13 @@ prop_get(sd_bus *bus, const char *path, const char *interface, const char *prope
     if (strcmp(property, "Reason") == 0)
         return sd_bus_message_append(reply, "i", (int32_t) dom->reason);
     if (strcmp(property, "Pid") == 0)
-        return sd_bus_message_append(reply, "u", dom->pid > 0 ? (uint32_t) dom->pid : 0);
+        return sd_bus_message_append(reply, "u", dom->proc.pid > 0 ? (uint32_t) dom->proc.pid : 0);
     if (strcmp(property, "Vcpus") == 0)
         return sd_bus_message_append(reply, "u", qemu_domain_get_vcpus(dom, 0));
     if (strcmp(property, "MaxMemory") == 0)
         return sd_bus_message_append(reply, "t", (dom->live ? dom->live : dom->def)->memory_kib);
     if (strcmp(property, "Memory") == 0)
-        return sd_bus_message_append(reply, "t", dom->live ? dom->balloon_kib
+        return sd_bus_message_append(reply, "t", dom->live ? dom->monitor.balloon_kib
                                                             : dom->def->current_memory_kib);
     return -ENOENT;
 }

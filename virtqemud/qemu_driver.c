@@ -41,8 +41,8 @@ qemu_domain_new(QemuDriver *drv, DomainDef *def)
     dom->id = -1;
     dom->state = DOMAIN_STATE_SHUTOFF;
     dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
-    dom->pid = 0;
-    dom->pidfd = -1;
+    dom->proc.pid = 0;
+    dom->proc.pidfd = -1;
     dom->path = object_path_from_uuid(DOMAIN_PATH_PREFIX, &def->uuid);
     return dom;
 }
@@ -61,10 +61,10 @@ domain_unref(Domain *dom)
     domain_def_free(dom->def);
     domain_def_free(dom->live);
     free(dom->path);
-    free(dom->monitor_path);
-    free(dom->log_path);
-    free(dom->cgroup_dir);
-    free(dom->vcpu_tids);
+    free(dom->monitor.path);
+    free(dom->proc.log_path);
+    free(dom->proc.cgroup_dir);
+    free(dom->monitor.vcpu_tids);
     qemu_dac_clear(dom);
     free(dom);
 }
@@ -305,7 +305,7 @@ qemu_driver_define(QemuDriver *drv, const char *xml, Domain **ret, Error *error)
     r = qemu_driver_check_duplicate(drv, def, &dom, error);
     if (r < 0)
         return r;
-    if (dom && dom->job == DOMAIN_JOB_START && !dom->persistent)
+    if (dom && dom->job.kind == DOMAIN_JOB_START && !dom->persistent)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "domain '%s' is being started", def->name);
     /* Written before anything changes in memory: a failure changes nothing. */
@@ -354,7 +354,7 @@ qemu_domain_undefine(Domain *dom, unsigned flags, Error *error)
     dom->autostart = false;
     dom->persistent = false;
     qemu_driver_emit_event(dom, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
-    if (qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE) {
+    if (qemu_domain_is_active(dom) || dom->job.kind != DOMAIN_JOB_NONE) {
         /* It runs on as a transient domain, with its running definition. */
         if (dom->live) {
             domain_def_free(dom->def);
@@ -547,7 +547,7 @@ qemu_driver_autostart(QemuDriver *drv)
         Domain *dom = qemu_driver_nth(drv, i);
         Error error = ERROR_INIT;
 
-        if (!dom->autostart || qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE)
+        if (!dom->autostart || qemu_domain_is_active(dom) || dom->job.kind != DOMAIN_JOB_NONE)
             continue;
         if (qemu_domain_start(dom, 0, NULL, NULL, &error) < 0) {
             log_error("cannot autostart domain '%s': %s", dom->def->name, error.message);
@@ -562,7 +562,7 @@ qemu_driver_has_active(const QemuDriver *drv)
     for (size_t i = 0; i < qemu_driver_count(drv); i++) {
         const Domain *dom = qemu_driver_nth(drv, i);
 
-        if (qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE)
+        if (qemu_domain_is_active(dom) || dom->job.kind != DOMAIN_JOB_NONE)
             return true;
     }
     return false;

@@ -65,6 +65,63 @@ typedef struct DomainAnnounced {
     uint64_t max_memory, memory;
 } DomainAnnounced;
 
+/* What a running domain's QEMU process is, as virtqemud started or found it
+ * (qemu_process.c, qemu_status.c, qemu_stats.c, qemu_cputune.c). */
+typedef struct DomainProcess {
+    pid_t pid;
+    uint64_t start_ticks;  /* the process's start time: names it even once the pid is reused */
+    int pidfd;
+    ChildWatch *watch;
+    char *log_path;
+    off_t log_offset;      /* where this start's output begins in the log */
+    bool shutdown_requested; /* SHUTDOWN seen or requested: exit is a shutdown */
+    bool fake_reboot;        /* Reboot: reset instead of stopping on SHUTDOWN */
+    int stop_reason;         /* SHUTOFF reason to record when the process exits */
+    int stop_detail;         /* STOPPED detail to emit then */
+    uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
+    uint64_t start_begin_ms;
+    char *cgroup_dir;        /* the domain's cpu cgroup while active, or NULL */
+    bool tune_pending;       /* start: pinning and cgroups wait for the vCPU thread ids */
+} DomainProcess;
+
+/* The QMP connection to it and what it tells (qemu_monitor.c's client). */
+typedef struct DomainMonitor {
+    QmpConn *conn;
+    char *path;            /* the QMP socket */
+    uint64_t balloon_kib;  /* last known balloon size (BALLOON_CHANGE) */
+    int64_t *vcpu_tids;    /* from query-cpus-fast */
+    size_t n_vcpu_tids;
+} DomainMonitor;
+
+/* The operation in progress and who waits for it (qemu_job.c). */
+typedef struct DomainJobState {
+    DomainJob kind;
+    struct DomainWaiter *waiters;
+    bool destroying;         /* SIGTERM sent; waiting for the exit */
+    struct DomainWaiter *destroy_waiters;
+    bool start_paused;
+    bool start_recovered;    /* a start cut short by our crash, finished after the restart */
+    Error start_error;       /* why a start is failing, once known */
+} DomainJobState;
+
+/* What is borrowed from other daemons while active (qemu_resources.c) and
+ * the files chowned to virtqemud.conf's user (qemu_dac.c). */
+typedef struct DomainResources {
+    int *net_fds;            /* per live interface: its tap fd until QEMU has it, or -1 */
+    char **port_ids;         /* per live interface: virtnetworkd's port uuid, or NULL */
+    char **port_nets;        /* per live interface: the network's object path, or NULL */
+    size_t n_ports;
+    struct sd_bus_slot *res_slot; /* the call in flight */
+    char **hostdev_paths;    /* per live hostdev: the node device we had detached, or NULL */
+    size_t n_hostdev_paths;
+    size_t res_disk, res_net, res_hostdev;
+    void (*res_cb)(Domain *dom, const Error *error);
+    struct DacOwner *dac_owners; /* with the owner each had before */
+    size_t n_dac_owners;
+} DomainResources;
+
+/* A domain: its definition, and while active its process, monitor, job
+ * and borrowed resources, each owned by the file named above. */
 struct Domain {
     QemuDriver *drv;       /* borrowed */
     DomainAnnounced announced;
@@ -80,50 +137,10 @@ struct Domain {
     int reason;
     char *path;            /* D-Bus object path */
 
-    /* While active. */
-    pid_t pid;
-    uint64_t start_ticks;  /* the process's start time: names it even once the pid is reused */
-    int pidfd;
-    ChildWatch *watch;
-    QmpConn *mon;
-    char *monitor_path;
-    char *log_path;
-    uint64_t balloon_kib;  /* last known balloon size */
-    int64_t *vcpu_tids;    /* from query-cpus-fast */
-    size_t n_vcpu_tids;
-    bool shutdown_requested; /* SHUTDOWN seen or requested: exit is a shutdown */
-    bool fake_reboot;        /* Reboot: reset instead of stopping on SHUTDOWN */
-    int stop_reason;         /* SHUTOFF reason to record when the process exits */
-    int stop_detail;         /* STOPPED detail to emit then */
-
-    /* The job in progress and who waits for it. */
-    DomainJob job;
-    struct DomainWaiter *waiters;
-    bool destroying;         /* SIGTERM sent; waiting for the exit */
-    struct DomainWaiter *destroy_waiters;
-    bool start_paused;
-    bool start_recovered;    /* a start cut short by our crash, finished after the restart */
-    Error start_error;       /* why a start is failing, once known */
-    off_t log_offset;        /* where this start's output begins in the log */
-
-    /* Borrowed from other daemons while active (qemu_resources.c). */
-    int *net_fds;            /* per live interface: its tap fd until QEMU has it, or -1 */
-    char **port_ids;         /* per live interface: virtnetworkd's port uuid, or NULL */
-    char **port_nets;        /* per live interface: the network's object path, or NULL */
-    size_t n_ports;
-    struct sd_bus_slot *res_slot; /* the call in flight */
-    char **hostdev_paths;    /* per live hostdev: the node device we had detached, or NULL */
-    size_t n_hostdev_paths;
-    size_t res_disk, res_net, res_hostdev;
-    char *cgroup_dir;        /* the domain's cpu cgroup while active (qemu_cputune.c), or NULL */
-    bool tune_pending;       /* start: pinning and cgroups wait for the vCPU thread ids */
-    void (*res_cb)(Domain *dom, const Error *error);
-    uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
-    uint64_t start_begin_ms;
-    /* Files chowned to virtqemud.conf's user while active (qemu_dac.c),
-     * with the owner each had before. */
-    struct DacOwner *dac_owners;
-    size_t n_dac_owners;
+    DomainProcess proc;
+    DomainMonitor monitor;
+    DomainJobState job;
+    DomainResources res;
 };
 
 typedef struct QemuDriverConfig {

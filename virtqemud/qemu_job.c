@@ -24,13 +24,13 @@
 int
 qemu_job_begin(Domain *dom, DomainJob job, DomainDoneCb cb, void *userdata)
 {
-    dom->job = job;
+    dom->job.kind = job;
     if (cb) {
         DomainWaiter *w = xcalloc(1, sizeof(*w));
         w->cb = cb;
         w->userdata = userdata;
-        w->next = dom->waiters;
-        dom->waiters = w;
+        w->next = dom->job.waiters;
+        dom->job.waiters = w;
     }
     domain_ref(dom);
     return 0;
@@ -40,9 +40,9 @@ qemu_job_begin(Domain *dom, DomainJob job, DomainDoneCb cb, void *userdata)
 void
 qemu_job_end(Domain *dom, const Error *error)
 {
-    DomainWaiter *w = steal_ptr(dom->waiters);
+    DomainWaiter *w = steal_ptr(dom->job.waiters);
 
-    dom->job = DOMAIN_JOB_NONE;
+    dom->job.kind = DOMAIN_JOB_NONE;
     while (w) {
         DomainWaiter *next = w->next;
         w->cb(dom, error, w->userdata);
@@ -78,7 +78,7 @@ qemu_job_check_active(Domain *dom, Error *error)
     if (!qemu_domain_is_active(dom))
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is not running");
-    if (!dom->mon)
+    if (!dom->monitor.conn)
         return error_set(error, -EIO, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: monitor of domain '%s' is not "
                          "connected", dom->def->name);
@@ -90,14 +90,14 @@ qemu_job_check_idle(Domain *dom, Error *error)
 {
     static const char *const names[] = { "none", "start", "destroy", "modify" };
 
-    if (dom->destroying)
+    if (dom->job.destroying)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain '%s' is being destroyed",
                          dom->def->name);
-    if (dom->job != DOMAIN_JOB_NONE)
+    if (dom->job.kind != DOMAIN_JOB_NONE)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain '%s' has a %s job in "
-                         "progress", dom->def->name, names[dom->job]);
+                         "progress", dom->def->name, names[dom->job.kind]);
     return 0;
 }
 
@@ -119,11 +119,11 @@ qemu_job_modify(Domain *dom, const char *cmd, json_t *args, ModifyDone done, Dom
     call->dom = dom;
     call->done = done;
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-    r = qmp_command(dom->mon, cmd, args, modify_reply, call, error);
+    r = qmp_command(dom->monitor.conn, cmd, args, modify_reply, call, error);
     if (r < 0) {
         free(call);
-        dom->job = DOMAIN_JOB_NONE;
-        free(steal_ptr(dom->waiters));
+        dom->job.kind = DOMAIN_JOB_NONE;
+        free(steal_ptr(dom->job.waiters));
         domain_unref(dom);
     }
     return r;

@@ -74,7 +74,7 @@ qemu_domain_resume(Domain *dom, DomainDoneCb cb, void *userdata, Error *error)
 static void
 shutdown_sent(Domain *dom)
 {
-    dom->shutdown_requested = true;
+    dom->proc.shutdown_requested = true;
 }
 
 int
@@ -92,7 +92,7 @@ qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdat
 static void
 reboot_sent(Domain *dom)
 {
-    dom->fake_reboot = true;
+    dom->proc.fake_reboot = true;
 }
 
 int

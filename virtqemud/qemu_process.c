@@ -88,8 +88,8 @@ remove_runtime_files(Domain *dom)
     auto_cleanup(free_ptr) char *pidfile = NULL;
 
     state_store_remove(drv->status, dom->def->name, NULL);
-    if (dom->monitor_path)
-        qemu_process_remove_domain_dir(dom->monitor_path);
+    if (dom->monitor.path)
+        qemu_process_remove_domain_dir(dom->monitor.path);
     pidfile = xasprintf("%s/%s.pid", drv->run_dir, dom->def->name);
     unlink(pidfile);
 }
@@ -141,10 +141,10 @@ kill_timer_closed(uv_handle_t *h)
 static void
 stop_kill_timer(Domain *dom)
 {
-    if (dom->kill_timer) {
-        uv_timer_stop(dom->kill_timer);
-        uv_close((uv_handle_t *) dom->kill_timer, kill_timer_closed);
-        dom->kill_timer = NULL;
+    if (dom->proc.kill_timer) {
+        uv_timer_stop(dom->proc.kill_timer);
+        uv_close((uv_handle_t *) dom->proc.kill_timer, kill_timer_closed);
+        dom->proc.kill_timer = NULL;
     }
 }
 
@@ -152,17 +152,17 @@ void
 qemu_process_detach(Domain *dom)
 {
     stop_kill_timer(dom);
-    if (dom->watch) {
-        child_watch_free(dom->watch);
-        dom->watch = NULL;
+    if (dom->proc.watch) {
+        child_watch_free(dom->proc.watch);
+        dom->proc.watch = NULL;
     }
-    if (dom->mon) {
-        qmp_conn_free(dom->mon);
-        dom->mon = NULL;
+    if (dom->monitor.conn) {
+        qmp_conn_free(dom->monitor.conn);
+        dom->monitor.conn = NULL;
     }
-    if (dom->pidfd >= 0) {
-        close(dom->pidfd);
-        dom->pidfd = -1;
+    if (dom->proc.pidfd >= 0) {
+        close(dom->proc.pidfd);
+        dom->proc.pidfd = -1;
     }
 }
 
@@ -172,7 +172,7 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
 {
     QemuDriver *drv = dom->drv;
 
-    dom->pid = 0; /* reaped: the number may be reused from now on */
+    dom->proc.pid = 0; /* reaped: the number may be reused from now on */
     qemu_process_detach(dom);
     qemu_resources_release(dom);
     qemu_resources_clear(dom);
@@ -182,11 +182,11 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
     qemu_driver_set_id(dom, -1);
     dom->state = DOMAIN_STATE_SHUTOFF;
     dom->reason = reason;
-    dom->shutdown_requested = false;
-    dom->fake_reboot = false;
-    dom->stop_reason = 0;
-    free(steal_ptr(dom->vcpu_tids));
-    dom->n_vcpu_tids = 0;
+    dom->proc.shutdown_requested = false;
+    dom->proc.fake_reboot = false;
+    dom->proc.stop_reason = 0;
+    free(steal_ptr(dom->monitor.vcpu_tids));
+    dom->monitor.n_vcpu_tids = 0;
     domain_def_free(steal_ptr(dom->live));
     dom->updated = false;
     if (emit)
@@ -204,47 +204,47 @@ qemu_process_exited(ChildWatch *w, pid_t pid, int status, void *userdata)
     Error error = ERROR_INIT;
 
     domain_ref(dom);
-    dom->watch = NULL; /* freed below; the callback may free its own watch */
+    dom->proc.watch = NULL; /* freed below; the callback may free its own watch */
     child_watch_free(w);
     log_debug("QEMU of domain '%s' (pid %d) exited, status %d", dom->def->name, (int) pid,
               status);
 
-    if (dom->job == DOMAIN_JOB_START) {
-        auto_cleanup(free_ptr) char *tail = log_tail(dom->log_path, dom->log_offset);
-        if (dom->stop_reason == DOMAIN_SHUTOFF_DESTROYED)
+    if (dom->job.kind == DOMAIN_JOB_START) {
+        auto_cleanup(free_ptr) char *tail = log_tail(dom->proc.log_path, dom->proc.log_offset);
+        if (dom->proc.stop_reason == DOMAIN_SHUTOFF_DESTROYED)
             error_set(&error, -ECANCELED, VIR_ERR_OPERATION_ABORTED,
                       "domain '%s' was destroyed while it was starting", dom->def->name);
         /* Killed by us: our reason. Exited by itself (a bad option, a
          * missing file): QEMU's own words, even if our side first saw only
          * its monitor close. */
-        else if (error_is_set(&dom->start_error) && !(status >= 0 && WIFEXITED(status)))
-            error_move(&error, &dom->start_error);
+        else if (error_is_set(&dom->job.start_error) && !(status >= 0 && WIFEXITED(status)))
+            error_move(&error, &dom->job.start_error);
         else
             error_set(&error, -EIO, VIR_ERR_INTERNAL_ERROR,
                       "internal error: QEMU of domain '%s' exited while starting: %s",
                       dom->def->name, tail[0] ? tail : "(no output)");
         /* The caller of a start hears of its failure; after a crash of
          * ours nobody waits, so everyone hears of it as an event. */
-        if (dom->start_recovered)
+        if (dom->job.start_recovered)
             log_warn("domain '%s': the start cut short by a crash failed: %s", dom->def->name,
                      error.message);
-        bool recovered = dom->start_recovered;
+        bool recovered = dom->job.start_recovered;
 
-        dom->start_recovered = false;
+        dom->job.start_recovered = false;
         process_stopped(dom, DOMAIN_SHUTOFF_FAILED,
-                        dom->stop_reason == DOMAIN_SHUTOFF_DESTROYED
+                        dom->proc.stop_reason == DOMAIN_SHUTOFF_DESTROYED
                             ? DOMAIN_EVENT_STOPPED_DESTROYED : DOMAIN_EVENT_STOPPED_FAILED,
                         recovered);
         qemu_job_end(dom, &error);
         error_clear(&error);
     } else {
         int reason = DOMAIN_SHUTOFF_CRASHED, detail = DOMAIN_EVENT_STOPPED_FAILED;
-        if (dom->stop_reason == DOMAIN_SHUTOFF_DESTROYED) {
+        if (dom->proc.stop_reason == DOMAIN_SHUTOFF_DESTROYED) {
             reason = DOMAIN_SHUTOFF_DESTROYED;
             detail = DOMAIN_EVENT_STOPPED_DESTROYED;
-        } else if (dom->stop_reason == DOMAIN_SHUTOFF_CRASHED) {
+        } else if (dom->proc.stop_reason == DOMAIN_SHUTOFF_CRASHED) {
             detail = DOMAIN_EVENT_STOPPED_CRASHED;
-        } else if (dom->shutdown_requested) {
+        } else if (dom->proc.shutdown_requested) {
             reason = DOMAIN_SHUTOFF_SHUTDOWN;
             detail = DOMAIN_EVENT_STOPPED_SHUTDOWN;
         }
@@ -260,20 +260,20 @@ kill_timer_fired(uv_timer_t *t)
     Domain *dom = t->data;
 
     log_warn("QEMU of domain '%s' ignored SIGTERM; sending SIGKILL", dom->def->name);
-    process_kill(dom->pid, dom->pidfd, SIGKILL);
+    process_kill(dom->proc.pid, dom->proc.pidfd, SIGKILL);
 }
 
 /* SIGTERM now, SIGKILL after a grace period; the exit arrives by the pidfd. */
 void
 qemu_process_terminate(Domain *dom, bool graceful)
 {
-    process_kill(dom->pid, dom->pidfd, SIGTERM);
-    if (graceful || dom->kill_timer)
+    process_kill(dom->proc.pid, dom->proc.pidfd, SIGTERM);
+    if (graceful || dom->proc.kill_timer)
         return;
-    dom->kill_timer = xcalloc(1, sizeof(*dom->kill_timer));
-    uv_timer_init(dom->drv->loop, dom->kill_timer);
-    dom->kill_timer->data = dom;
-    uv_timer_start(dom->kill_timer, kill_timer_fired, DESTROY_GRACE_MS, 0);
+    dom->proc.kill_timer = xcalloc(1, sizeof(*dom->proc.kill_timer));
+    uv_timer_init(dom->drv->loop, dom->proc.kill_timer);
+    dom->proc.kill_timer->data = dom;
+    uv_timer_start(dom->proc.kill_timer, kill_timer_fired, DESTROY_GRACE_MS, 0);
 }
 
 int
@@ -286,23 +286,23 @@ qemu_domain_destroy(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function Destroy",
                          flags & ~(unsigned) DOMAIN_DESTROY_GRACEFUL);
-    if (!qemu_domain_is_active(dom) || dom->pid <= 0)
+    if (!qemu_domain_is_active(dom) || dom->proc.pid <= 0)
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is not running");
     /* Not a job: it may cut any job short (a start fails, a QMP command gets
      * an error when the monitor closes). Its waiters hear of the exit. */
-    if (!dom->destroying) {
-        dom->destroying = true;
+    if (!dom->job.destroying) {
+        dom->job.destroying = true;
         domain_ref(dom);
     }
     if (cb) {
         w = xcalloc(1, sizeof(*w));
         w->cb = cb;
         w->userdata = userdata;
-        w->next = dom->destroy_waiters;
-        dom->destroy_waiters = w;
+        w->next = dom->job.destroy_waiters;
+        dom->job.destroy_waiters = w;
     }
-    dom->stop_reason = DOMAIN_SHUTOFF_DESTROYED;
+    dom->proc.stop_reason = DOMAIN_SHUTOFF_DESTROYED;
     qemu_process_terminate(dom, flags & DOMAIN_DESTROY_GRACEFUL);
     return 0;
 }
@@ -310,11 +310,11 @@ qemu_domain_destroy(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata
 static void
 destroy_end(Domain *dom)
 {
-    DomainWaiter *w = steal_ptr(dom->destroy_waiters);
+    DomainWaiter *w = steal_ptr(dom->job.destroy_waiters);
 
-    if (!dom->destroying)
+    if (!dom->job.destroying)
         return;
-    dom->destroying = false;
+    dom->job.destroying = false;
     while (w) {
         DomainWaiter *next = w->next;
         w->cb(dom, NULL, w->userdata);
@@ -360,7 +360,7 @@ qemu_process_handle_shutdown(Domain *dom, json_t *data)
     if (guest)
         detail = json_is_true(guest) ? DOMAIN_EVENT_SHUTDOWN_GUEST : DOMAIN_EVENT_SHUTDOWN_HOST;
     action = guest_reset ? dom->live->on_reboot : dom->live->on_poweroff;
-    if (dom->fake_reboot)
+    if (dom->proc.fake_reboot)
         action = DOMAIN_LIFECYCLE_RESTART;
 
     qemu_domain_set_state(dom, DOMAIN_STATE_SHUTDOWN, 0);
@@ -371,10 +371,10 @@ qemu_process_handle_shutdown(Domain *dom, json_t *data)
     case DOMAIN_LIFECYCLE_RENAME_RESTART:
     case DOMAIN_LIFECYCLE_COREDUMP_RESTART:
         /* libvirt's fake reboot: reset and run again in the same process. */
-        dom->fake_reboot = false;
+        dom->proc.fake_reboot = false;
         domain_ref(dom);
-        qmp_command(dom->mon, "system_reset", NULL, NULL, NULL, NULL);
-        if (qmp_command(dom->mon, "cont", NULL, fake_reboot_done, dom, NULL) < 0)
+        qmp_command(dom->monitor.conn, "system_reset", NULL, NULL, NULL, NULL);
+        if (qmp_command(dom->monitor.conn, "cont", NULL, fake_reboot_done, dom, NULL) < 0)
             domain_unref(dom);
         break;
     case DOMAIN_LIFECYCLE_PRESERVE:
@@ -382,7 +382,7 @@ qemu_process_handle_shutdown(Domain *dom, json_t *data)
         qemu_status_save(dom);
         break;
     default:
-        dom->shutdown_requested = true;
+        dom->proc.shutdown_requested = true;
         qemu_process_terminate(dom, false);
         break;
     }
@@ -399,8 +399,8 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
     if (strcmp(name, "SHUTDOWN") == 0) {
         /* Our own SIGTERM (destroy, or after a guest shutdown) makes QEMU
          * say SHUTDOWN again: that one is not news. */
-        if (dom->destroying || dom->stop_reason ||
-            (dom->shutdown_requested && dom->state == DOMAIN_STATE_SHUTDOWN))
+        if (dom->job.destroying || dom->proc.stop_reason ||
+            (dom->proc.shutdown_requested && dom->state == DOMAIN_STATE_SHUTDOWN))
             return;
         qemu_process_handle_shutdown(dom, data);
     } else if (strcmp(name, "RESET") == 0) {
@@ -408,13 +408,13 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
             dom->drv->cfg.hooks.domain_rebooted(dom, dom->drv->cfg.hooks_userdata);
     } else if (strcmp(name, "STOP") == 0) {
         /* Our own suspend sets the state itself when QEMU replies. */
-        if (dom->job == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_RUNNING) {
+        if (dom->job.kind == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_RUNNING) {
             qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, 0);
             qemu_status_save(dom);
             qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         }
     } else if (strcmp(name, "RESUME") == 0) {
-        if (dom->job == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_PAUSED) {
+        if (dom->job.kind == DOMAIN_JOB_NONE && dom->state == DOMAIN_STATE_PAUSED) {
             qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_UNPAUSED);
             qemu_status_save(dom);
             qemu_driver_emit_event(dom, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
@@ -425,17 +425,17 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         qemu_driver_emit_event(dom, DOMAIN_EVENT_CRASHED, DOMAIN_EVENT_CRASHED_PANICKED);
         if (dom->live->on_crash == DOMAIN_LIFECYCLE_DESTROY ||
             dom->live->on_crash == DOMAIN_LIFECYCLE_COREDUMP_DESTROY) {
-            dom->stop_reason = DOMAIN_SHUTOFF_CRASHED;
+            dom->proc.stop_reason = DOMAIN_SHUTOFF_CRASHED;
             qemu_process_terminate(dom, false);
         }
     } else if (strcmp(name, "BALLOON_CHANGE") == 0) {
         json_t *actual = data ? json_object_get(data, "actual") : NULL;
         if (json_is_integer(actual)) {
-            dom->balloon_kib = (uint64_t) json_integer_value(actual) / 1024;
-            dom->live->current_memory_kib = dom->balloon_kib;
+            dom->monitor.balloon_kib = (uint64_t) json_integer_value(actual) / 1024;
+            dom->live->current_memory_kib = dom->monitor.balloon_kib;
             qemu_status_save(dom);
             if (dom->drv->cfg.hooks.balloon_changed)
-                dom->drv->cfg.hooks.balloon_changed(dom, dom->balloon_kib,
+                dom->drv->cfg.hooks.balloon_changed(dom, dom->monitor.balloon_kib,
                                                     dom->drv->cfg.hooks_userdata);
         }
     }
@@ -447,11 +447,11 @@ monitor_closed(QmpConn *c, void *userdata)
     Domain *dom = userdata;
 
     /* QEMU is exiting, or will be told to: its pidfd says when it is gone. */
-    if (dom->mon == c) {
+    if (dom->monitor.conn == c) {
         qmp_conn_free(c);
-        dom->mon = NULL;
+        dom->monitor.conn = NULL;
     }
-    if (dom->pid > 0 && dom->job != DOMAIN_JOB_DESTROY && !dom->shutdown_requested)
+    if (dom->proc.pid > 0 && dom->job.kind != DOMAIN_JOB_DESTROY && !dom->proc.shutdown_requested)
         log_debug("monitor of domain '%s' closed", dom->def->name);
 }
 
@@ -466,14 +466,14 @@ static void
 start_fail(Domain *dom, const Error *error)
 {
     /* Kill QEMU; the start job ends with @error when its exit is seen. */
-    if (!error_is_set(&dom->start_error))
-        error_set(&dom->start_error, -EIO, error->code, "%s", error->message);
-    if (dom->pid > 0) {
+    if (!error_is_set(&dom->job.start_error))
+        error_set(&dom->job.start_error, -EIO, error->code, "%s", error->message);
+    if (dom->proc.pid > 0) {
         /* A destroy under way stays the reason: the monitor closes or a
          * reply fails because of it. */
-        if (dom->stop_reason != DOMAIN_SHUTOFF_DESTROYED)
-            dom->stop_reason = DOMAIN_SHUTOFF_FAILED;
-        process_kill(dom->pid, dom->pidfd, SIGKILL);
+        if (dom->proc.stop_reason != DOMAIN_SHUTOFF_DESTROYED)
+            dom->proc.stop_reason = DOMAIN_SHUTOFF_FAILED;
+        process_kill(dom->proc.pid, dom->proc.pidfd, SIGKILL);
     }
 }
 
@@ -534,7 +534,7 @@ start_set_passwords(Domain *dom)
         const DomainGraphics *g = &dom->live->graphics[i];
 
         if (g->passwd && g->type == GRAPHICS_VNC)
-            qmp_command(dom->mon, "set_password",
+            qmp_command(dom->monitor.conn, "set_password",
                         json_pack("{s:s, s:s}", "protocol", "vnc", "password", g->passwd),
                         set_password_reply, dom, NULL);
     }
@@ -547,13 +547,13 @@ static void start_status_reply(QmpConn *c, json_t *ret, const Error *error, void
 static void
 start_resume_or_report(Domain *dom)
 {
-    if (!dom->mon)
+    if (!dom->monitor.conn)
         return;
     crash_point("cont");
-    if (dom->start_paused)
-        qmp_command(dom->mon, "query-status", NULL, start_status_reply, dom, NULL);
+    if (dom->job.start_paused)
+        qmp_command(dom->monitor.conn, "query-status", NULL, start_status_reply, dom, NULL);
     else
-        qmp_command(dom->mon, "cont", NULL, start_cont_reply, dom, NULL);
+        qmp_command(dom->monitor.conn, "cont", NULL, start_cont_reply, dom, NULL);
 }
 
 static void
@@ -575,16 +575,16 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
         error_clear(&parse_error);
         return;
     }
-    free(dom->vcpu_tids);
-    dom->vcpu_tids = xcalloc(n, sizeof(*dom->vcpu_tids));
-    dom->n_vcpu_tids = n;
+    free(dom->monitor.vcpu_tids);
+    dom->monitor.vcpu_tids = xcalloc(n, sizeof(*dom->monitor.vcpu_tids));
+    dom->monitor.n_vcpu_tids = n;
     for (size_t i = 0; i < n; i++)
-        dom->vcpu_tids[i] = vcpus[i].thread_id;
+        dom->monitor.vcpu_tids[i] = vcpus[i].thread_id;
     qmp_vcpus_free(vcpus, n);
-    if (dom->tune_pending) {
+    if (dom->proc.tune_pending) {
         /* Pinned and in its cgroups before a vCPU runs; then on. */
         Error tune_error = ERROR_INIT;
-        dom->tune_pending = false;
+        dom->proc.tune_pending = false;
         if (qemu_cputune_apply(dom, &tune_error) < 0) {
             start_fail(dom, &tune_error);
             error_clear(&tune_error);
@@ -597,11 +597,11 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 static void
 start_done(Domain *dom)
 {
-    uint64_t elapsed = uv_now(dom->drv->loop) - dom->start_begin_ms;
+    uint64_t elapsed = uv_now(dom->drv->loop) - dom->proc.start_begin_ms;
 
     log_debug("domain '%s' started in %" PRIu64 " ms", dom->def->name, elapsed);
-    dom->balloon_kib = dom->live->current_memory_kib;
-    dom->start_recovered = false;
+    dom->monitor.balloon_kib = dom->live->current_memory_kib;
+    dom->job.start_recovered = false;
     /* The event before the status that ends the start: a crash between the
      * two makes the restart finish the start again and repeat the event,
      * rather than leave nobody told. */
@@ -621,8 +621,8 @@ start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     Domain *dom = userdata;
 
     crash_point("resumed");
-    if (error || error_is_set(&dom->start_error)) {
-        start_fail(dom, error ? error : &dom->start_error);
+    if (error || error_is_set(&dom->job.start_error)) {
+        start_fail(dom, error ? error : &dom->job.start_error);
         return;
     }
     qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
@@ -635,8 +635,8 @@ start_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     Domain *dom = userdata;
 
     /* Start paused: the last query's reply ends the start. */
-    if (error || error_is_set(&dom->start_error)) {
-        start_fail(dom, error ? error : &dom->start_error);
+    if (error || error_is_set(&dom->job.start_error)) {
+        start_fail(dom, error ? error : &dom->job.start_error);
         return;
     }
     qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
@@ -765,8 +765,8 @@ start_forked(pid_t pid, void *userdata)
     int r;
 
     crash_point("fork");
-    dom->pid = pid;
-    r = process_start_time(pid, &dom->start_ticks);
+    dom->proc.pid = pid;
+    r = process_start_time(pid, &dom->proc.start_ticks);
     if (r < 0)
         return r;
     r = qemu_status_save(dom);
@@ -795,13 +795,13 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     int r;
 
     domain_dir = xasprintf("%s/domain-%d", drv->run_dir, dom->id);
-    free(dom->monitor_path);
-    dom->monitor_path = xasprintf("%s/monitor.sock", domain_dir);
-    qemu_process_remove_domain_dir(dom->monitor_path); /* a stale one from a crash */
+    free(dom->monitor.path);
+    dom->monitor.path = xasprintf("%s/monitor.sock", domain_dir);
+    qemu_process_remove_domain_dir(dom->monitor.path); /* a stale one from a crash */
     if (mkdir(domain_dir, 0700) < 0)
         return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
                                "cannot create folder '%s'", domain_dir);
-    dom->log_path = xasprintf("%s/%s.log", drv->log_dir, live->name);
+    dom->proc.log_path = xasprintf("%s/%s.log", drv->log_dir, live->name);
     if (qemu_dac_enabled(drv)) {
         /* QEMU makes its channel sockets and writes its pid file here as the
          * user; the monitor is our fd and the log our fd. */
@@ -830,32 +830,32 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
         }
     }
 
-    r = monitor_listen(dom->monitor_path, &mon_fd, error);
+    r = monitor_listen(dom->monitor.path, &mon_fd, error);
     if (r < 0)
         return r;
-    ctx.monitor_path = dom->monitor_path;
+    ctx.monitor_path = dom->monitor.path;
     ctx.monitor_fd = mon_fd;
     ctx.pidfile = pidfile;
-    ctx.log_path = dom->log_path;
+    ctx.log_path = dom->proc.log_path;
     ctx.channel_dir = domain_dir;
     ctx.kvm_available = drv->kvm;
     ctx.vnc_ports = vnc_ports;
-    ctx.net_fds = dom->net_fds;
+    ctx.net_fds = dom->res.net_fds;
     r = qemu_command_build(live, &ctx, &argv, &extra_env, error);
     if (r < 0)
         goto fail;
 
-    log_fd = open(dom->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    log_fd = open(dom->proc.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) {
         r = error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "cannot open log file '%s'",
-                            dom->log_path);
+                            dom->proc.log_path);
         goto fail;
     }
     cmdline = qemu_command_to_string(argv, extra_env);
     header = xasprintf("starting up: %s\n", cmdline);
     if (write(log_fd, header, strlen(header)) < 0)
-        log_debug("cannot write to '%s'", dom->log_path);
-    dom->log_offset = fstat(log_fd, &st) == 0 ? st.st_size : 0;
+        log_debug("cannot write to '%s'", dom->proc.log_path);
+    dom->proc.log_offset = fstat(log_fd, &st) == 0 ? st.st_size : 0;
 
     /* libvirt gives QEMU a small, fixed environment. */
     strv_push(&env, xstrdup("LC_ALL=C"));
@@ -869,11 +869,11 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     spec.stdin_fd = -1;
     spec.stdout_fd = log_fd;
     spec.stderr_fd = log_fd;
-    keep = xcalloc(dom->n_ports + 1, sizeof(int));
+    keep = xcalloc(dom->res.n_ports + 1, sizeof(int));
     keep[n_keep++] = mon_fd;
-    for (size_t i = 0; i < dom->n_ports; i++)
-        if (dom->net_fds[i] >= 0)
-            keep[n_keep++] = dom->net_fds[i];
+    for (size_t i = 0; i < dom->res.n_ports; i++)
+        if (dom->res.net_fds[i] >= 0)
+            keep[n_keep++] = dom->res.net_fds[i];
     spec.keep_fds = keep;
     spec.n_keep_fds = n_keep;
     spec.new_session = true;
@@ -886,28 +886,28 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     }
     spec.forked = start_forked;
     spec.forked_userdata = dom;
-    r = child_spawn(&spec, &dom->pid, &dom->pidfd, error);
+    r = child_spawn(&spec, &dom->proc.pid, &dom->proc.pidfd, error);
     if (r < 0) {
-        dom->pid = 0;
+        dom->proc.pid = 0;
         state_store_remove(drv->status, dom->def->name, NULL);
         goto fail;
     }
     crash_point("exec");
-    log_debug("domain '%s': QEMU pid %d", live->name, (int) dom->pid);
+    log_debug("domain '%s': QEMU pid %d", live->name, (int) dom->proc.pid);
 
-    r = child_watch_new(drv->loop, dom->pid, dom->pidfd, qemu_process_exited, dom, &dom->watch, error);
+    r = child_watch_new(drv->loop, dom->proc.pid, dom->proc.pidfd, qemu_process_exited, dom, &dom->proc.watch, error);
     if (r < 0) {
-        dom->pidfd = -1; /* the watch took it, even on failure */
-        process_kill(dom->pid, -1, SIGKILL);
-        waitpid(dom->pid, NULL, 0);
-        dom->pid = 0;
+        dom->proc.pidfd = -1; /* the watch took it, even on failure */
+        process_kill(dom->proc.pid, -1, SIGKILL);
+        waitpid(dom->proc.pid, NULL, 0);
+        dom->proc.pid = 0;
         goto fail;
     }
-    dom->pidfd = dup(dom->pidfd); /* ours, for signals; the watch keeps its own */
+    dom->proc.pidfd = dup(dom->proc.pidfd); /* ours, for signals; the watch keeps its own */
     return 0;
 
 fail:
-    qemu_process_remove_domain_dir(dom->monitor_path);
+    qemu_process_remove_domain_dir(dom->monitor.path);
     return r;
 }
 
@@ -921,17 +921,17 @@ start_monitor(Domain *dom, Error *error)
 {
     int r;
 
-    r = qmp_conn_connect(dom->drv->loop, dom->monitor_path, &qemu_monitor_callbacks, dom,
-                         start_monitor_ready, &dom->mon, error);
+    r = qmp_conn_connect(dom->drv->loop, dom->monitor.path, &qemu_monitor_callbacks, dom,
+                         start_monitor_ready, &dom->monitor.conn, error);
     if (r < 0)
         return r;
     crash_point("monitor");
     start_set_passwords(dom);
     if (domain_has_pty(dom->live))
-        qmp_command(dom->mon, "query-chardev", NULL, start_chardev_reply, dom, NULL);
-    dom->tune_pending = qemu_cputune_needed(dom->live);
-    qmp_command(dom->mon, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
-    if (!dom->tune_pending)
+        qmp_command(dom->monitor.conn, "query-chardev", NULL, start_chardev_reply, dom, NULL);
+    dom->proc.tune_pending = qemu_cputune_needed(dom->live);
+    qmp_command(dom->monitor.conn, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
+    if (!dom->proc.tune_pending)
         start_resume_or_report(dom);
     return 0;
 }
@@ -942,9 +942,9 @@ qemu_process_resume_start(Domain *dom)
     Error error = ERROR_INIT;
 
     log_info("domain '%s': finishing the start that was cut short (QEMU pid %d)",
-             dom->def->name, (int) dom->pid);
-    dom->start_recovered = true;
-    dom->start_begin_ms = uv_now(dom->drv->loop);
+             dom->def->name, (int) dom->proc.pid);
+    dom->job.start_recovered = true;
+    dom->proc.start_begin_ms = uv_now(dom->drv->loop);
     qemu_job_begin(dom, DOMAIN_JOB_START, NULL, NULL);
     if (start_monitor(dom, &error) < 0) {
         log_warn("domain '%s': %s", dom->def->name, error.message);
@@ -965,7 +965,7 @@ lost_timer_fired(uv_timer_t *t)
     Domain *dom = t->data;
 
     uv_close((uv_handle_t *) t, lost_timer_closed);
-    if (dom->live && dom->pid == 0 && !dom->removed)
+    if (dom->live && dom->proc.pid == 0 && !dom->removed)
         process_stopped(dom, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, true);
     domain_unref(dom);
 }
@@ -992,7 +992,7 @@ start_abort(Domain *dom, const Error *error)
     qemu_resources_clear(dom);
     qemu_dac_restore_all(dom);
     domain_def_free(steal_ptr(dom->live));
-    free(steal_ptr(dom->monitor_path));
+    free(steal_ptr(dom->monitor.path));
     if (!dom->persistent && !dom->removed)
         qemu_driver_remove(drv, dom);
     qemu_job_end(dom, error);
@@ -1020,7 +1020,7 @@ start_with_resources(Domain *dom, const Error *res_error)
      * owners, soon a process): the status file says what. */
     prev_state = dom->state;
     prev_reason = dom->reason;
-    dom->monitor_path = xasprintf("%s/domain-%d/monitor.sock", drv->run_dir, dom->id);
+    dom->monitor.path = xasprintf("%s/domain-%d/monitor.sock", drv->run_dir, dom->id);
     qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_STARTING_UP);
     r = qemu_status_save(dom);
     if (r < 0)
@@ -1078,12 +1078,12 @@ process_start(Domain *dom, bool paused, DomainDoneCb cb, void *userdata, Error *
     live = domain_def_copy(dom->def);
     qemu_domain_assign_aliases(live);
     dom->live = live;
-    dom->start_paused = paused;
-    dom->stop_reason = 0;
-    dom->shutdown_requested = false;
-    dom->fake_reboot = false;
-    dom->start_begin_ms = uv_now(dom->drv->loop);
-    error_clear(&dom->start_error);
+    dom->job.start_paused = paused;
+    dom->proc.stop_reason = 0;
+    dom->proc.shutdown_requested = false;
+    dom->proc.fake_reboot = false;
+    dom->proc.start_begin_ms = uv_now(dom->drv->loop);
+    error_clear(&dom->job.start_error);
     qemu_job_begin(dom, DOMAIN_JOB_START, cb, userdata);
     qemu_driver_get_caps(dom->drv, start_with_caps, dom);
     return 0;
@@ -1118,7 +1118,7 @@ qemu_process_create_xml(QemuDriver *drv, const char *xml, unsigned flags, Domain
     if (r < 0)
         return r;
     if (dom) {
-        if (qemu_domain_is_active(dom) || dom->job != DOMAIN_JOB_NONE)
+        if (qemu_domain_is_active(dom) || dom->job.kind != DOMAIN_JOB_NONE)
             return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
                              "Requested operation is not valid: domain '%s' is already "
                              "active", def->name);

@@ -40,7 +40,7 @@ bus_call_error(const sd_bus_error *be, const char *daemon, const char *what, Err
 static void
 acquire_fail(Domain *dom, Error *error)
 {
-    QemuResourcesCb cb = steal_ptr(dom->res_cb);
+    QemuResourcesCb cb = steal_ptr(dom->res.res_cb);
 
     qemu_resources_release(dom);
     cb(dom, error);
@@ -52,12 +52,12 @@ static int
 volume_resolved(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
     Domain *dom = userdata;
-    DomainDisk *disk = &dom->live->disks[dom->res_disk];
+    DomainDisk *disk = &dom->live->disks[dom->res.res_disk];
     Error error = ERROR_INIT;
     const char *path, *format;
     auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     what = xasprintf("cannot resolve volume '%s' of pool '%s' for disk '%s'",
                      disk->source_volume, disk->source_pool,
                      disk->target_dev ? disk->target_dev : "?");
@@ -81,7 +81,7 @@ volume_resolved(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     disk->source = xstrdup(path);
     if (!disk->driver_type && *format)
         disk->driver_type = xstrdup(format);
-    dom->res_disk++;
+    dom->res.res_disk++;
     acquire_next(dom);
     domain_unref(dom);
     return 0;
@@ -100,7 +100,7 @@ attach_tap(Domain *dom, size_t i, const char *bridge, unsigned mtu, Error *error
     r = tap_create(net->target_dev ? net->target_dev : "vnet%d", &name, &fd, error);
     if (r < 0)
         return r;
-    dom->net_fds[i] = fd;
+    dom->res.net_fds[i] = fd;
     free(net->target_dev);
     net->target_dev = xstrdup(name);
     if (mtu == 0 && net->mtu)
@@ -126,14 +126,14 @@ static int
 port_created(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
     Domain *dom = userdata;
-    size_t i = dom->res_net;
+    size_t i = dom->res.res_net;
     DomainNet *net = &dom->live->nets[i];
     Error error = ERROR_INIT;
     const char *port, *bridge;
     uint32_t mtu;
     auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     what = xasprintf("cannot connect interface %s of domain '%s' to network '%s'", net->mac,
                      dom->def->name, net->source);
     if (sd_bus_message_is_method_error(reply, NULL)) {
@@ -144,10 +144,10 @@ port_created(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
         error_set(&error, -EBADMSG, VIR_ERR_INTERNAL_ERROR, "%s: bad reply", what);
         goto fail;
     }
-    dom->port_ids[i] = xstrdup(port);
+    dom->res.port_ids[i] = xstrdup(port);
     if (attach_tap(dom, i, bridge, mtu, &error) < 0)
         goto fail;
-    dom->res_net++;
+    dom->res.res_net++;
     acquire_next(dom);
     domain_unref(dom);
     return 0;
@@ -163,7 +163,7 @@ static int
 network_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
     Domain *dom = userdata;
-    size_t i = dom->res_net;
+    size_t i = dom->res.res_net;
     DomainNet *net = &dom->live->nets[i];
     Error error = ERROR_INIT;
     char uuid[UUID_STRING_LEN];
@@ -171,7 +171,7 @@ network_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     int r;
     auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     what = xasprintf("cannot connect interface %s of domain '%s' to network '%s'", net->mac,
                      dom->def->name, net->source);
     if (sd_bus_message_is_method_error(reply, NULL)) {
@@ -180,8 +180,8 @@ network_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     }
     r = sd_bus_message_read(reply, "o", &path);
     if (r >= 0) {
-        dom->port_nets[i] = xstrdup(path);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NETWORK_BUS, path,
+        dom->res.port_nets[i] = xstrdup(path);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NETWORK_BUS, path,
                                      "org.virtstack.NetworkPorts", "PortCreate", port_created,
                                      dom, "ssst", uuid_format(&dom->def->uuid, uuid),
                                      dom->def->name, net->mac,
@@ -207,23 +207,23 @@ static int
 hostdev_detached(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
     Domain *dom = userdata;
-    DomainHostdev *h = &dom->live->hostdevs[dom->res_hostdev];
+    DomainHostdev *h = &dom->live->hostdevs[dom->res.res_hostdev];
     Error error = ERROR_INIT;
     auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     what = xasprintf("cannot detach host device %04x:%02x:%02x.%x for domain '%s'",
                      h->source.domain, h->source.bus, h->source.slot, h->source.function,
                      dom->def->name);
     if (sd_bus_message_is_method_error(reply, NULL)) {
         bus_call_error(sd_bus_message_get_error(reply), "virtnodedevd", what, &error);
-        free(steal_ptr(dom->hostdev_paths[dom->res_hostdev]));
+        free(steal_ptr(dom->res.hostdev_paths[dom->res.res_hostdev]));
         acquire_fail(dom, &error);
         error_clear(&error);
         domain_unref(dom);
         return 0;
     }
-    dom->res_hostdev++;
+    dom->res.res_hostdev++;
     acquire_next(dom);
     domain_unref(dom);
     return 0;
@@ -233,13 +233,13 @@ static int
 hostdev_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
     Domain *dom = userdata;
-    DomainHostdev *h = &dom->live->hostdevs[dom->res_hostdev];
+    DomainHostdev *h = &dom->live->hostdevs[dom->res.res_hostdev];
     Error error = ERROR_INIT;
     const char *path;
     int r;
     auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     what = xasprintf("cannot find host device %04x:%02x:%02x.%x for domain '%s'",
                      h->source.domain, h->source.bus, h->source.slot, h->source.function,
                      dom->def->name);
@@ -249,8 +249,8 @@ hostdev_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     }
     r = sd_bus_message_read(reply, "o", &path);
     if (r >= 0) {
-        dom->hostdev_paths[dom->res_hostdev] = xstrdup(path);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NODEDEV_BUS, path,
+        dom->res.hostdev_paths[dom->res.res_hostdev] = xstrdup(path);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NODEDEV_BUS, path,
                                      "org.libvirt.NodeDevice", "Detach", hostdev_detached, dom,
                                      "su", "vfio", 0);
     }
@@ -277,12 +277,12 @@ acquire_next(Domain *dom)
     QemuResourcesCb cb;
     int r;
 
-    for (; dom->res_disk < def->n_disks; dom->res_disk++) {
-        DomainDisk *disk = &def->disks[dom->res_disk];
+    for (; dom->res.res_disk < def->n_disks; dom->res.res_disk++) {
+        DomainDisk *disk = &def->disks[dom->res.res_disk];
         if (disk->type != DISK_TYPE_VOLUME)
             continue;
         domain_ref(dom);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, STORAGE_BUS, ROOT_PATH,
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, STORAGE_BUS, ROOT_PATH,
                                      "org.virtstack.Storage", "ResolveVolume", volume_resolved,
                                      dom, "ss", disk->source_pool ? disk->source_pool : "",
                                      disk->source_volume ? disk->source_volume : "");
@@ -295,11 +295,11 @@ acquire_next(Domain *dom)
         }
         return;
     }
-    for (; dom->res_net < def->n_nets; dom->res_net++) {
-        DomainNet *net = &def->nets[dom->res_net];
+    for (; dom->res.res_net < def->n_nets; dom->res.res_net++) {
+        DomainNet *net = &def->nets[dom->res.res_net];
 
         if (net->type == NET_TYPE_BRIDGE) {
-            if (attach_tap(dom, dom->res_net, net->source, 0, &error) < 0) {
+            if (attach_tap(dom, dom->res.res_net, net->source, 0, &error) < 0) {
                 acquire_fail(dom, &error);
                 error_clear(&error);
                 return;
@@ -309,7 +309,7 @@ acquire_next(Domain *dom)
         if (net->type != NET_TYPE_NETWORK)
             continue;
         domain_ref(dom);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NETWORK_BUS, ROOT_PATH,
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NETWORK_BUS, ROOT_PATH,
                                      "org.libvirt.Connect", "NetworkLookupByName",
                                      network_found, dom, "s", net->source ? net->source : "");
         if (r < 0) {
@@ -321,8 +321,8 @@ acquire_next(Domain *dom)
         }
         return;
     }
-    for (; dom->res_hostdev < def->n_hostdevs; dom->res_hostdev++) {
-        DomainHostdev *h = &def->hostdevs[dom->res_hostdev];
+    for (; dom->res.res_hostdev < def->n_hostdevs; dom->res.res_hostdev++) {
+        DomainHostdev *h = &def->hostdevs[dom->res.res_hostdev];
         char name[64];
 
         if (h->raw_xml || !h->managed)
@@ -331,7 +331,7 @@ acquire_next(Domain *dom)
         snprintf(name, sizeof(name), "pci_%04x_%02x_%02x_%x", h->source.domain, h->source.bus,
                  h->source.slot, h->source.function);
         domain_ref(dom);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res_slot, NODEDEV_BUS, ROOT_PATH,
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NODEDEV_BUS, ROOT_PATH,
                                      "org.libvirt.Connect", "NodeDeviceLookupByName",
                                      hostdev_found, dom, "s", name);
         if (r < 0) {
@@ -343,7 +343,7 @@ acquire_next(Domain *dom)
         }
         return;
     }
-    cb = steal_ptr(dom->res_cb);
+    cb = steal_ptr(dom->res.res_cb);
     cb(dom, NULL);
 }
 
@@ -353,18 +353,18 @@ qemu_resources_acquire(Domain *dom, QemuResourcesCb cb)
     size_t n = dom->live->n_nets;
 
     qemu_resources_clear(dom);
-    dom->n_ports = n;
-    dom->net_fds = xcalloc(n + 1, sizeof(int));
+    dom->res.n_ports = n;
+    dom->res.net_fds = xcalloc(n + 1, sizeof(int));
     for (size_t i = 0; i < n; i++)
-        dom->net_fds[i] = -1;
-    dom->port_ids = xcalloc(n + 1, sizeof(char *));
-    dom->port_nets = xcalloc(n + 1, sizeof(char *));
-    dom->n_hostdev_paths = dom->live->n_hostdevs;
-    dom->hostdev_paths = xcalloc(dom->n_hostdev_paths + 1, sizeof(char *));
-    dom->res_cb = cb;
-    dom->res_disk = 0;
-    dom->res_net = 0;
-    dom->res_hostdev = 0;
+        dom->res.net_fds[i] = -1;
+    dom->res.port_ids = xcalloc(n + 1, sizeof(char *));
+    dom->res.port_nets = xcalloc(n + 1, sizeof(char *));
+    dom->res.n_hostdev_paths = dom->live->n_hostdevs;
+    dom->res.hostdev_paths = xcalloc(dom->res.n_hostdev_paths + 1, sizeof(char *));
+    dom->res.res_cb = cb;
+    dom->res.res_disk = 0;
+    dom->res.res_net = 0;
+    dom->res.res_hostdev = 0;
     acquire_next(dom);
 }
 
@@ -372,10 +372,10 @@ qemu_resources_acquire(Domain *dom, QemuResourcesCb cb)
 void
 qemu_resources_close_fds(Domain *dom)
 {
-    for (size_t i = 0; dom->net_fds && i < dom->n_ports; i++) {
-        if (dom->net_fds[i] >= 0)
-            close(dom->net_fds[i]);
-        dom->net_fds[i] = -1;
+    for (size_t i = 0; dom->res.net_fds && i < dom->res.n_ports; i++) {
+        if (dom->res.net_fds[i] >= 0)
+            close(dom->res.net_fds[i]);
+        dom->res.net_fds[i] = -1;
     }
 }
 
@@ -383,25 +383,25 @@ qemu_resources_close_fds(Domain *dom)
 void
 qemu_resources_release(Domain *dom)
 {
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     qemu_resources_close_fds(dom);
-    for (size_t i = 0; dom->port_ids && i < dom->n_ports; i++) {
-        if (!dom->port_ids[i] || !dom->port_nets || !dom->port_nets[i])
+    for (size_t i = 0; dom->res.port_ids && i < dom->res.n_ports; i++) {
+        if (!dom->res.port_ids[i] || !dom->res.port_nets || !dom->res.port_nets[i])
             continue;
         /* Fire and forget: a virtnetworkd that is away drops the port when it
          * finds the guest gone. */
-        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NETWORK_BUS, dom->port_nets[i],
+        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NETWORK_BUS, dom->res.port_nets[i],
                                  "org.virtstack.NetworkPorts", "PortDelete", NULL, NULL, "s",
-                                 dom->port_ids[i]);
-        free(steal_ptr(dom->port_ids[i]));
+                                 dom->res.port_ids[i]);
+        free(steal_ptr(dom->res.port_ids[i]));
     }
     /* The host gets its devices back once QEMU no longer holds them. */
-    for (size_t i = 0; dom->hostdev_paths && i < dom->n_hostdev_paths; i++) {
-        if (!dom->hostdev_paths[i])
+    for (size_t i = 0; dom->res.hostdev_paths && i < dom->res.n_hostdev_paths; i++) {
+        if (!dom->res.hostdev_paths[i])
             continue;
-        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NODEDEV_BUS, dom->hostdev_paths[i],
+        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NODEDEV_BUS, dom->res.hostdev_paths[i],
                                  "org.libvirt.NodeDevice", "ReAttach", NULL, NULL, NULL);
-        free(steal_ptr(dom->hostdev_paths[i]));
+        free(steal_ptr(dom->res.hostdev_paths[i]));
     }
 }
 
@@ -409,19 +409,19 @@ void
 qemu_resources_clear(Domain *dom)
 {
     qemu_resources_close_fds(dom);
-    dom->res_slot = sd_bus_slot_unref(dom->res_slot);
-    for (size_t i = 0; i < dom->n_ports; i++) {
-        if (dom->port_ids)
-            free(dom->port_ids[i]);
-        if (dom->port_nets)
-            free(dom->port_nets[i]);
+    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
+    for (size_t i = 0; i < dom->res.n_ports; i++) {
+        if (dom->res.port_ids)
+            free(dom->res.port_ids[i]);
+        if (dom->res.port_nets)
+            free(dom->res.port_nets[i]);
     }
-    for (size_t i = 0; dom->hostdev_paths && i < dom->n_hostdev_paths; i++)
-        free(dom->hostdev_paths[i]);
-    free(steal_ptr(dom->hostdev_paths));
-    dom->n_hostdev_paths = 0;
-    free(steal_ptr(dom->net_fds));
-    free(steal_ptr(dom->port_ids));
-    free(steal_ptr(dom->port_nets));
-    dom->n_ports = 0;
+    for (size_t i = 0; dom->res.hostdev_paths && i < dom->res.n_hostdev_paths; i++)
+        free(dom->res.hostdev_paths[i]);
+    free(steal_ptr(dom->res.hostdev_paths));
+    dom->res.n_hostdev_paths = 0;
+    free(steal_ptr(dom->res.net_fds));
+    free(steal_ptr(dom->res.port_ids));
+    free(steal_ptr(dom->res.port_nets));
+    dom->res.n_ports = 0;
 }

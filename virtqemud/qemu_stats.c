@@ -53,8 +53,8 @@ qemu_domain_cpu_time(const Domain *dom, uint64_t *ret_user, uint64_t *ret_system
     char path[64];
     uint64_t u = 0, s = 0;
 
-    if (dom->pid > 0) {
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) dom->pid);
+    if (dom->proc.pid > 0) {
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) dom->proc.pid);
         read_proc_stat_times(path, &u, &s);
     }
     if (ret_user)
@@ -70,10 +70,10 @@ qemu_domain_vcpu_time(const Domain *dom, size_t i)
     char path[96];
     uint64_t u = 0, s = 0;
 
-    if (dom->pid <= 0 || i >= dom->n_vcpu_tids || dom->vcpu_tids[i] <= 0)
+    if (dom->proc.pid <= 0 || i >= dom->monitor.n_vcpu_tids || dom->monitor.vcpu_tids[i] <= 0)
         return 0;
-    snprintf(path, sizeof(path), "/proc/%d/task/%" PRId64 "/stat", (int) dom->pid,
-             dom->vcpu_tids[i]);
+    snprintf(path, sizeof(path), "/proc/%d/task/%" PRId64 "/stat", (int) dom->proc.pid,
+             dom->monitor.vcpu_tids[i]);
     if (read_proc_stat_times(path, &u, &s) < 0)
         return 0;
     return u + s;
@@ -86,9 +86,9 @@ qemu_domain_rss_kib(const Domain *dom)
     unsigned long long kib = 0;
     FILE *f;
 
-    if (dom->pid <= 0)
+    if (dom->proc.pid <= 0)
         return 0;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int) dom->pid);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int) dom->proc.pid);
     f = fopen(path, "re");
     if (!f)
         return 0;
@@ -145,7 +145,7 @@ qemu_domain_get_vcpu_info(Domain *dom, size_t ncpus, VcpuInfo **ret_info, bool *
     info = xcalloc(n ? n : 1, sizeof(*info));
     maps = xcalloc(n * ncpus + 1, sizeof(*maps));
     for (size_t i = 0; i < n; i++) {
-        pid_t tid = i < dom->n_vcpu_tids ? (pid_t) dom->vcpu_tids[i] : 0;
+        pid_t tid = i < dom->monitor.n_vcpu_tids ? (pid_t) dom->monitor.vcpu_tids[i] : 0;
         char path[96], line[1024];
         unsigned long long cpu;
         cpu_set_t set;
@@ -157,7 +157,7 @@ qemu_domain_get_vcpu_info(Domain *dom, size_t ncpus, VcpuInfo **ret_info, bool *
         info[i].cpu = -1;
         if (tid <= 0)
             continue;
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int) dom->pid, (int) tid);
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int) dom->proc.pid, (int) tid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
             len = read(fd, line, sizeof(line) - 1);
@@ -232,7 +232,7 @@ balloon_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     char *qom;
     int r;
 
-    if (error || qmp_parse_balloon(ret, &bytes, NULL) < 0 || !dom->mon || !dom->live ||
+    if (error || qmp_parse_balloon(ret, &bytes, NULL) < 0 || !dom->monitor.conn || !dom->live ||
         !dom->live->memballoon.alias) {
         memory_stats_finish(call);
         return;
@@ -240,7 +240,7 @@ balloon_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     call->stats[call->n].tag = DOMAIN_MEMORY_STAT_ACTUAL_BALLOON;
     call->stats[call->n++].value = bytes / 1024;
     qom = xasprintf("/machine/peripheral/%s", dom->live->memballoon.alias);
-    r = qmp_command(dom->mon, "qom-get",
+    r = qmp_command(dom->monitor.conn, "qom-get",
                     json_pack("{s:s,s:s}", "path", qom, "property", "guest-stats"),
                     guest_stats_reply, call, NULL);
     free(qom);
@@ -267,7 +267,7 @@ qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *e
         memory_stats_finish(call);
         return 0;
     }
-    r = qmp_command(dom->mon, "query-balloon", NULL, balloon_reply, call, NULL);
+    r = qmp_command(dom->monitor.conn, "query-balloon", NULL, balloon_reply, call, NULL);
     if (r < 0)
         memory_stats_finish(call);
     return 0;
@@ -371,7 +371,7 @@ qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *err
     call->cb = cb;
     call->userdata = userdata;
     domain_ref(dom);
-    r = qmp_command(dom->mon, "query-blockstats", NULL, blockstats_reply, call, error);
+    r = qmp_command(dom->monitor.conn, "query-blockstats", NULL, blockstats_reply, call, error);
     if (r < 0) {
         domain_unref(dom);
         free(call);

@@ -55,52 +55,52 @@ qemu_status_save(Domain *dom)
     xml_writer_start(&w, "domstatus");
     xml_writer_attr(&w, "state", domain_state_to_string(dom->state));
     xml_writer_attrf(&w, "reason", "%d", dom->reason);
-    xml_writer_attrf(&w, "pid", "%d", (int) dom->pid);
-    xml_writer_attrf(&w, "starttime", "%" PRIu64, dom->start_ticks);
-    if (dom->start_paused)
+    xml_writer_attrf(&w, "pid", "%d", (int) dom->proc.pid);
+    xml_writer_attrf(&w, "starttime", "%" PRIu64, dom->proc.start_ticks);
+    if (dom->job.start_paused)
         xml_writer_attr(&w, "startpaused", "yes");
     xml_writer_attrf(&w, "id", "%d", dom->id);
-    xml_writer_attrf(&w, "balloon", "%" PRIu64, dom->balloon_kib);
+    xml_writer_attrf(&w, "balloon", "%" PRIu64, dom->monitor.balloon_kib);
     xml_writer_start(&w, "monitor");
-    xml_writer_attr(&w, "path", dom->monitor_path);
+    xml_writer_attr(&w, "path", dom->monitor.path);
     xml_writer_end(&w);
-    if (dom->cgroup_dir) {
+    if (dom->proc.cgroup_dir) {
         xml_writer_start(&w, "cgroup");
-        xml_writer_attr(&w, "path", dom->cgroup_dir);
+        xml_writer_attr(&w, "path", dom->proc.cgroup_dir);
         xml_writer_end(&w);
     }
-    if (dom->log_path) {
+    if (dom->proc.log_path) {
         xml_writer_start(&w, "log");
-        xml_writer_attr(&w, "path", dom->log_path);
+        xml_writer_attr(&w, "path", dom->proc.log_path);
         xml_writer_end(&w);
     }
     xml_writer_start(&w, "vcpus");
-    for (size_t i = 0; i < dom->n_vcpu_tids; i++) {
+    for (size_t i = 0; i < dom->monitor.n_vcpu_tids; i++) {
         xml_writer_start(&w, "vcpu");
         xml_writer_attrf(&w, "id", "%zu", i);
-        xml_writer_attrf(&w, "pid", "%" PRId64, dom->vcpu_tids[i]);
+        xml_writer_attrf(&w, "pid", "%" PRId64, dom->monitor.vcpu_tids[i]);
         xml_writer_end(&w);
     }
     xml_writer_end(&w);
     /* Ports to give back, even after a restart of ours. */
     xml_writer_start(&w, "ports");
-    for (size_t i = 0; i < dom->n_ports; i++) {
-        if (!dom->port_ids[i])
+    for (size_t i = 0; i < dom->res.n_ports; i++) {
+        if (!dom->res.port_ids[i])
             continue;
         xml_writer_start(&w, "port");
         xml_writer_attrf(&w, "interface", "%zu", i);
-        xml_writer_attr(&w, "network", dom->port_nets[i]);
-        xml_writer_attr(&w, "uuid", dom->port_ids[i]);
+        xml_writer_attr(&w, "network", dom->res.port_nets[i]);
+        xml_writer_attr(&w, "uuid", dom->res.port_ids[i]);
         xml_writer_end(&w);
     }
     xml_writer_end(&w);
     xml_writer_start(&w, "hostdevs");
-    for (size_t i = 0; i < dom->n_hostdev_paths; i++) {
-        if (!dom->hostdev_paths[i])
+    for (size_t i = 0; i < dom->res.n_hostdev_paths; i++) {
+        if (!dom->res.hostdev_paths[i])
             continue;
         xml_writer_start(&w, "hostdev");
         xml_writer_attrf(&w, "index", "%zu", i);
-        xml_writer_attr(&w, "nodedev", dom->hostdev_paths[i]);
+        xml_writer_attr(&w, "nodedev", dom->res.hostdev_paths[i]);
         xml_writer_end(&w);
     }
     xml_writer_end(&w);
@@ -249,16 +249,16 @@ reconnect_one(QemuDriver *drv, const char *name)
     }
     dom->live = steal_ptr(live);
     qemu_driver_set_id(dom, atoi(id_s));
-    dom->pid = alive ? pid : 0;
-    dom->pidfd = pidfd;
-    dom->start_ticks = ticks;
-    dom->start_paused = paused_s && strcmp(paused_s, "yes") == 0;
+    dom->proc.pid = alive ? pid : 0;
+    dom->proc.pidfd = pidfd;
+    dom->proc.start_ticks = ticks;
+    dom->job.start_paused = paused_s && strcmp(paused_s, "yes") == 0;
     dom->state = domain_state_from_string(state) > 0 ? domain_state_from_string(state) : DOMAIN_STATE_RUNNING;
     dom->reason = reason_s ? atoi(reason_s) : 0;
-    dom->balloon_kib = balloon ? strtoull(balloon, NULL, 10) : dom->live->current_memory_kib;
-    dom->monitor_path = steal_ptr(mon);
-    dom->log_path = logp && *logp ? steal_ptr(logp) : NULL;
-    dom->cgroup_dir = steal_ptr(cgroup);
+    dom->monitor.balloon_kib = balloon ? strtoull(balloon, NULL, 10) : dom->live->current_memory_kib;
+    dom->monitor.path = steal_ptr(mon);
+    dom->proc.log_path = logp && *logp ? steal_ptr(logp) : NULL;
+    dom->proc.cgroup_dir = steal_ptr(cgroup);
     if (dom->def != dom->live && dom->persistent) {
         auto_cleanup(free_ptr) char *a = domain_def_format(dom->def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
         auto_cleanup(free_ptr) char *b = domain_def_format(dom->live, -1, DOMAIN_DEF_FORMAT_INACTIVE);
@@ -268,30 +268,30 @@ reconnect_one(QemuDriver *drv, const char *name)
         auto_cleanup(free_ptr) char *tid = NULL;
         if (v->type != XML_ELEMENT_NODE || !(tid = xml_prop(v, "pid")))
             continue;
-        dom->vcpu_tids = xrealloc(dom->vcpu_tids, (dom->n_vcpu_tids + 1) * sizeof(int64_t));
-        dom->vcpu_tids[dom->n_vcpu_tids++] = strtoll(tid, NULL, 10);
+        dom->monitor.vcpu_tids = xrealloc(dom->monitor.vcpu_tids, (dom->monitor.n_vcpu_tids + 1) * sizeof(int64_t));
+        dom->monitor.vcpu_tids[dom->monitor.n_vcpu_tids++] = strtoll(tid, NULL, 10);
     }
     if (dom->id >= drv->next_id)
         drv->next_id = dom->id + 1;
-    dom->n_ports = dom->live->n_nets;
-    dom->net_fds = xcalloc(dom->n_ports + 1, sizeof(int));
-    dom->port_ids = xcalloc(dom->n_ports + 1, sizeof(char *));
-    dom->port_nets = xcalloc(dom->n_ports + 1, sizeof(char *));
-    for (size_t i = 0; i < dom->n_ports; i++)
-        dom->net_fds[i] = -1;
+    dom->res.n_ports = dom->live->n_nets;
+    dom->res.net_fds = xcalloc(dom->res.n_ports + 1, sizeof(int));
+    dom->res.port_ids = xcalloc(dom->res.n_ports + 1, sizeof(char *));
+    dom->res.port_nets = xcalloc(dom->res.n_ports + 1, sizeof(char *));
+    for (size_t i = 0; i < dom->res.n_ports; i++)
+        dom->res.net_fds[i] = -1;
     for (xmlNode *p = (node = xml_child(root, "ports")) ? node->children : NULL; p; p = p->next) {
         auto_cleanup(free_ptr) char *idx = NULL;
         size_t i;
         if (!xml_node_is(p, "port") || !(idx = xml_prop(p, "interface")))
             continue;
         i = strtoul(idx, NULL, 10);
-        if (i >= dom->n_ports || dom->port_ids[i])
+        if (i >= dom->res.n_ports || dom->res.port_ids[i])
             continue;
-        dom->port_ids[i] = xml_prop(p, "uuid");
-        dom->port_nets[i] = xml_prop(p, "network");
+        dom->res.port_ids[i] = xml_prop(p, "uuid");
+        dom->res.port_nets[i] = xml_prop(p, "network");
     }
-    dom->n_hostdev_paths = dom->live->n_hostdevs;
-    dom->hostdev_paths = xcalloc(dom->n_hostdev_paths + 1, sizeof(char *));
+    dom->res.n_hostdev_paths = dom->live->n_hostdevs;
+    dom->res.hostdev_paths = xcalloc(dom->res.n_hostdev_paths + 1, sizeof(char *));
     for (xmlNode *p = (node = xml_child(root, "hostdevs")) ? node->children : NULL; p;
          p = p->next) {
         auto_cleanup(free_ptr) char *idx = NULL;
@@ -299,8 +299,8 @@ reconnect_one(QemuDriver *drv, const char *name)
         if (!xml_node_is(p, "hostdev") || !(idx = xml_prop(p, "index")))
             continue;
         i = strtoul(idx, NULL, 10);
-        if (i < dom->n_hostdev_paths && !dom->hostdev_paths[i])
-            dom->hostdev_paths[i] = xml_prop(p, "nodedev");
+        if (i < dom->res.n_hostdev_paths && !dom->res.hostdev_paths[i])
+            dom->res.hostdev_paths[i] = xml_prop(p, "nodedev");
     }
 
     qemu_dac_parse(dom, root);
@@ -311,7 +311,7 @@ reconnect_one(QemuDriver *drv, const char *name)
         qemu_process_start_lost(dom);
         goto out;
     }
-    r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->watch, &error);
+    r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->proc.watch, &error);
     if (r < 0)
         log_error("cannot watch QEMU of domain '%s': %s", dom->def->name, error.message);
     error_clear(&error);
@@ -319,14 +319,14 @@ reconnect_one(QemuDriver *drv, const char *name)
         qemu_process_resume_start(dom);
         goto out;
     }
-    r = qmp_conn_connect(drv->loop, dom->monitor_path, &qemu_monitor_callbacks, dom, NULL, &dom->mon,
+    r = qmp_conn_connect(drv->loop, dom->monitor.path, &qemu_monitor_callbacks, dom, NULL, &dom->monitor.conn,
                          &error);
     if (r < 0) {
         log_error("cannot reconnect to the monitor of domain '%s': %s", dom->def->name,
                   error.message);
         error_clear(&error);
     } else {
-        qmp_command(dom->mon, "query-status", NULL, reconnect_status_reply, dom, NULL);
+        qmp_command(dom->monitor.conn, "query-status", NULL, reconnect_status_reply, dom, NULL);
     }
     log_info("reconnected to domain '%s' (id %d, pid %d)", dom->def->name, dom->id, (int) pid);
     goto out;
