@@ -191,8 +191,10 @@ chown_path(Domain *dom, const DacPath *p, Error *error)
         return 0;
     /* Recorded first: a failed chown changed nothing, and restoring it is
      * harmless. */
-    dom->res.dac_owners = xrealloc(dom->res.dac_owners, (dom->res.n_dac_owners + 1) * sizeof(DacOwner));
-    dom->res.dac_owners[dom->res.n_dac_owners++] = (DacOwner) { xstrdup(p->path), st.st_uid, st.st_gid };
+    dom->res.dac_owners = xrealloc(dom->res.dac_owners,
+                                   (dom->res.n_dac_owners + 1) * sizeof(DacOwner));
+    dom->res.dac_owners[dom->res.n_dac_owners++] =
+        (DacOwner) { xstrdup(p->path), st.st_uid, st.st_gid };
     if (chown(p->path, drv->cfg.user, drv->cfg.group) < 0)
         return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
                                "cannot change the owner of '%s' to %u:%u", p->path,

@@ -895,7 +895,8 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
     crash_point("exec");
     log_debug("domain '%s': QEMU pid %d", live->name, (int) dom->proc.pid);
 
-    r = child_watch_new(drv->loop, dom->proc.pid, dom->proc.pidfd, qemu_process_exited, dom, &dom->proc.watch, error);
+    r = child_watch_new(drv->loop, dom->proc.pid, dom->proc.pidfd, qemu_process_exited, dom,
+                        &dom->proc.watch, error);
     if (r < 0) {
         dom->proc.pidfd = -1; /* the watch took it, even on failure */
         process_kill(dom->proc.pid, -1, SIGKILL);

@@ -253,9 +253,11 @@ reconnect_one(QemuDriver *drv, const char *name)
     dom->proc.pidfd = pidfd;
     dom->proc.start_ticks = ticks;
     dom->job.start_paused = paused_s && strcmp(paused_s, "yes") == 0;
-    dom->state = domain_state_from_string(state) > 0 ? domain_state_from_string(state) : DOMAIN_STATE_RUNNING;
+    dom->state = domain_state_from_string(state) > 0 ? domain_state_from_string(state)
+                                                     : DOMAIN_STATE_RUNNING;
     dom->reason = reason_s ? atoi(reason_s) : 0;
-    dom->monitor.balloon_kib = balloon ? strtoull(balloon, NULL, 10) : dom->live->current_memory_kib;
+    dom->monitor.balloon_kib = balloon ? strtoull(balloon, NULL, 10)
+                                       : dom->live->current_memory_kib;
     dom->monitor.path = steal_ptr(mon);
     dom->proc.log_path = logp && *logp ? steal_ptr(logp) : NULL;
     dom->proc.cgroup_dir = steal_ptr(cgroup);
@@ -268,7 +270,8 @@ reconnect_one(QemuDriver *drv, const char *name)
         auto_cleanup(free_ptr) char *tid = NULL;
         if (v->type != XML_ELEMENT_NODE || !(tid = xml_prop(v, "pid")))
             continue;
-        dom->monitor.vcpu_tids = xrealloc(dom->monitor.vcpu_tids, (dom->monitor.n_vcpu_tids + 1) * sizeof(int64_t));
+        dom->monitor.vcpu_tids = xrealloc(dom->monitor.vcpu_tids,
+                                          (dom->monitor.n_vcpu_tids + 1) * sizeof(int64_t));
         dom->monitor.vcpu_tids[dom->monitor.n_vcpu_tids++] = strtoll(tid, NULL, 10);
     }
     if (dom->id >= drv->next_id)
@@ -311,7 +314,8 @@ reconnect_one(QemuDriver *drv, const char *name)
         qemu_process_start_lost(dom);
         goto out;
     }
-    r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->proc.watch, &error);
+    r = child_watch_new(drv->loop, pid, dup(pidfd), qemu_process_exited, dom, &dom->proc.watch,
+                        &error);
     if (r < 0)
         log_error("cannot watch QEMU of domain '%s': %s", dom->def->name, error.message);
     error_clear(&error);
@@ -319,8 +323,8 @@ reconnect_one(QemuDriver *drv, const char *name)
         qemu_process_resume_start(dom);
         goto out;
     }
-    r = qmp_conn_connect(drv->loop, dom->monitor.path, &qemu_monitor_callbacks, dom, NULL, &dom->monitor.conn,
-                         &error);
+    r = qmp_conn_connect(drv->loop, dom->monitor.path, &qemu_monitor_callbacks, dom, NULL,
+                         &dom->monitor.conn, &error);
     if (r < 0) {
         log_error("cannot reconnect to the monitor of domain '%s': %s", dom->def->name,
                   error.message);
