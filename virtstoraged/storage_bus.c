@@ -507,9 +507,9 @@ enumerate_vols(sd_bus *bus, const char *prefix, void *userdata, char ***ret_node
     for (size_t i = 0; i < storage_driver_count(sb->drv); i++) {
         StoragePool *pool = storage_driver_nth(sb->drv, i);
 
-        for (size_t k = 0; pool->active && k < pool->n_vols; k++)
-            if (!pool->vols[k]->building)
-                strv_push(&nodes, xstrdup(pool->vols[k]->bus_path));
+        for (size_t k = 0; pool->active && k < storage_pool_vol_count(pool); k++)
+            if (!storage_pool_vol_nth(pool, k)->building)
+                strv_push(&nodes, xstrdup(storage_pool_vol_nth(pool, k)->bus_path));
     }
     if (!nodes)
         nodes = xcalloc(1, sizeof(*nodes));

@@ -49,8 +49,7 @@ struct StoragePool {
     bool active;
     bool persistent;
     bool autostart;
-    StorageVol **vols;
-    size_t n_vols;
+    ObjList vols;            /* its volumes, by name (and object path), in scan order */
     unsigned jobs;           /* volume jobs and streams running */
 };
 
@@ -60,6 +59,7 @@ struct StorageDriver {
     StateStore *config;      /* <root>/etc/libvirt/storage */
     StateStore *state;       /* <root>/run/libvirt/storage: the active pools */
     ObjList pools;           /* in definition order */
+    ObjList vols;            /* every pool's volumes, by key (as the list's name) and path */
     const struct StorageHooks *hooks;
     void *hooks_userdata;
     bool announce;           /* false while loading */
@@ -182,6 +182,19 @@ int storage_vol_probe(StorageVol *vol, Error *error);
  * (an aborted transfer), so that the caller finds the volume free; the peer
  * closes before it confirms the abort to its client (storage_stream.c). */
 void storage_stream_settle(StorageVol *vol);
+/* A pool's volumes, in order. */
+static inline size_t
+storage_pool_vol_count(const StoragePool *pool)
+{
+    return obj_list_count(&pool->vols);
+}
+
+static inline StorageVol *
+storage_pool_vol_nth(const StoragePool *pool, size_t i)
+{
+    return obj_list_nth(&pool->vols, i);
+}
+
 /* Marks @vol busy for a stream (storage_stream.c) and releases it. */
 int storage_vol_begin_busy(StorageVol *vol, const char *what, Error *error);
 void storage_vol_end_busy(StorageVol *vol);

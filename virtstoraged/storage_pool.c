@@ -27,6 +27,21 @@ static const ObjListKind storage_pool_kind = {
     .path = pool_key_path,
 };
 
+/* A pool's volumes by name, and all the driver's by key. */
+OBJ_LIST_KEY_STR(vol_key_name, StorageVol, o->def->name)
+OBJ_LIST_KEY_STR(vol_key_key, StorageVol, o->def->key)
+OBJ_LIST_KEY_STR(vol_key_path, StorageVol, o->bus_path)
+
+static const ObjListKind pool_vols_kind = {
+    .name = vol_key_name,
+    .path = vol_key_path,
+};
+
+static const ObjListKind driver_vols_kind = {
+    .name = vol_key_key,
+    .path = vol_key_path,
+};
+
 /* ---- the list ------------------------------------------------------------ */
 
 size_t
@@ -49,6 +64,7 @@ pool_new(StorageDriver *drv, StoragePoolDef *def)
     pool->drv = drv;
     pool->def = def;
     pool->bus_path = object_path_from_uuid(POOL_BUS_PREFIX, &def->uuid);
+    obj_list_init(&pool->vols, &pool_vols_kind);
     obj_list_add(&drv->pools, pool);
     return pool;
 }
@@ -59,7 +75,7 @@ pool_free(StoragePool *pool)
     if (!pool)
         return;
     storage_pool_drop_vols(pool, false);
-    free(pool->vols);
+    obj_list_clear(&pool->vols);
     storage_pool_def_free(pool->def);
     storage_pool_def_free(pool->next_def);
     free(pool->bus_path);
@@ -164,8 +180,8 @@ storage_pool_check_active(StoragePool *pool, Error *error)
 static int
 check_no_jobs(StoragePool *pool, Error *error)
 {
-    for (size_t i = 0; pool->jobs && i < pool->n_vols; i++)
-        storage_stream_settle(pool->vols[i]);
+    for (size_t i = 0; pool->jobs && i < storage_pool_vol_count(pool); i++)
+        storage_stream_settle(storage_pool_vol_nth(pool, i));
     if (pool->jobs)
         return error_set(error, -EBUSY, VIR_ERR_OPERATION_INVALID,
                          "storage pool '%s' has asynchronous jobs running", pool->def->name);
@@ -498,8 +514,8 @@ storage_pool_create_xml(StorageDriver *drv, const char *xml, unsigned flags, Sto
         return r;
     }
     STORAGE_HOOK(drv, pool_added, pool);
-    for (size_t i = 0; i < pool->n_vols; i++)
-        STORAGE_HOOK(drv, vol_added, pool->vols[i]);
+    for (size_t i = 0; i < storage_pool_vol_count(pool); i++)
+        STORAGE_HOOK(drv, vol_added, storage_pool_vol_nth(pool, i));
     STORAGE_HOOK(drv, pool_event, pool, STORAGE_POOL_EVENT_STARTED);
     *ret = pool;
     return 0;
@@ -742,6 +758,7 @@ storage_driver_new(const StorageDriverConfig *cfg, StorageDriver **ret, Error *e
     int r;
 
     obj_list_init(&drv->pools, &storage_pool_kind);
+    obj_list_init(&drv->vols, &driver_vols_kind);
     drv->loop = cfg->loop;
     drv->root = xstrdup(cfg->root);
     drv->hooks = cfg->hooks;
@@ -789,6 +806,7 @@ storage_driver_free(StorageDriver *drv)
     for (size_t i = 0; i < storage_driver_count(drv); i++)
         pool_free(storage_driver_nth(drv, i));
     obj_list_clear(&drv->pools);
+    obj_list_clear(&drv->vols);
     state_store_free(drv->config);
     state_store_free(drv->state);
     free(drv->root);

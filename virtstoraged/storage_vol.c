@@ -184,8 +184,8 @@ vol_add(StoragePool *pool, StorageVolDef *def)
     def->target_path = xasprintf("%s/%s", pool->def->target_path, def->name);
     def->key = xstrdup(def->target_path);
     vol->bus_path = object_path_from_name(VOL_BUS_PREFIX, def->key);
-    pool->vols = xrealloc(pool->vols, (pool->n_vols + 1) * sizeof(*pool->vols));
-    pool->vols[pool->n_vols++] = vol;
+    obj_list_add(&pool->vols, vol);
+    obj_list_add(&pool->drv->vols, vol);
     return vol;
 }
 
@@ -195,14 +195,8 @@ vol_remove(StorageVol *vol, bool announce)
 {
     StoragePool *pool = vol->pool;
 
-    for (size_t i = 0; i < pool->n_vols; i++) {
-        if (pool->vols[i] == vol) {
-            memmove(&pool->vols[i], &pool->vols[i + 1],
-                    (pool->n_vols - i - 1) * sizeof(*pool->vols));
-            pool->n_vols--;
-            break;
-        }
-    }
+    obj_list_remove(&pool->vols, vol);
+    obj_list_remove(&pool->drv->vols, vol);
     if (announce && !vol->building)
         STORAGE_HOOK(pool->drv, vol_removed, vol);
     storage_vol_free(vol);
@@ -211,17 +205,14 @@ vol_remove(StorageVol *vol, bool announce)
 void
 storage_pool_drop_vols(StoragePool *pool, bool announce)
 {
-    while (pool->n_vols)
-        vol_remove(pool->vols[pool->n_vols - 1], announce);
+    while (storage_pool_vol_count(pool))
+        vol_remove(storage_pool_vol_nth(pool, storage_pool_vol_count(pool) - 1), announce);
 }
 
 static StorageVol *
 find_in_pool(StoragePool *pool, const char *name)
 {
-    for (size_t i = 0; i < pool->n_vols; i++)
-        if (STREQ(pool->vols[i]->def->name, name))
-            return pool->vols[i];
-    return NULL;
+    return obj_list_find_name(&pool->vols, name);
 }
 
 /* Hidden files and our own temporaries are not volumes. */
@@ -258,8 +249,8 @@ storage_pool_scan(StoragePool *pool, bool announce, Error *error)
         strv_sort(names);
 
     /* Gone: the files removed by hand. A volume being built stays. */
-    for (size_t i = pool->n_vols; i-- > 0;) {
-        StorageVol *vol = pool->vols[i];
+    for (size_t i = storage_pool_vol_count(pool); i-- > 0;) {
+        StorageVol *vol = storage_pool_vol_nth(pool, i);
 
         if (!vol->building && !vol->busy && !vol->readers &&
             !strv_contains(names, vol->def->name))
@@ -322,14 +313,9 @@ storage_vol_lookup_name(StoragePool *pool, const char *name, StorageVol **ret, E
 static StorageVol *
 find_key(StorageDriver *drv, const char *key)
 {
-    for (size_t i = 0; i < storage_driver_count(drv); i++) {
-        StoragePool *pool = storage_driver_nth(drv, i);
+    StorageVol *vol = obj_list_find_name(&drv->vols, key);
 
-        for (size_t k = 0; pool->active && k < pool->n_vols; k++)
-            if (visible(pool->vols[k]) && STREQ(pool->vols[k]->def->key, key))
-                return pool->vols[k];
-    }
-    return NULL;
+    return vol && vol->pool->active && visible(vol) ? vol : NULL;
 }
 
 int
@@ -378,14 +364,9 @@ storage_vol_lookup_path(StorageDriver *drv, const char *path, StorageVol **ret, 
 StorageVol *
 storage_vol_find_by_path(StorageDriver *drv, const char *bus_path)
 {
-    for (size_t i = 0; i < storage_driver_count(drv); i++) {
-        StoragePool *pool = storage_driver_nth(drv, i);
+    StorageVol *vol = obj_list_find_path(&drv->vols, bus_path);
 
-        for (size_t k = 0; k < pool->n_vols; k++)
-            if (visible(pool->vols[k]) && STREQ(pool->vols[k]->bus_path, bus_path))
-                return pool->vols[k];
-    }
-    return NULL;
+    return vol && visible(vol) ? vol : NULL;
 }
 
 int
@@ -426,10 +407,10 @@ storage_vol_list(StoragePool *pool, unsigned flags, StorageVol ***ret, size_t *r
     r = storage_pool_check_active(pool, error);
     if (r < 0)
         return r;
-    list = xcalloc(pool->n_vols + 1, sizeof(*list));
-    for (size_t i = 0; i < pool->n_vols; i++)
-        if (visible(pool->vols[i]))
-            list[n++] = pool->vols[i];
+    list = xcalloc(storage_pool_vol_count(pool) + 1, sizeof(*list));
+    for (size_t i = 0; i < storage_pool_vol_count(pool); i++)
+        if (visible(storage_pool_vol_nth(pool, i)))
+            list[n++] = storage_pool_vol_nth(pool, i);
     qsort(list, n, sizeof(*list), cmp_vol);
     *ret = list;
     *ret_n = n;
