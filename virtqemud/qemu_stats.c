@@ -100,6 +100,24 @@ qemu_domain_rss_kib(const Domain *dom)
 }
 
 
+/* ---- queries ----------------------------------------------------------------- */
+
+/* The state of a query of a running guest, @size bytes whose first member
+ * is the Domain (a reference, taken here); NULL with @error when the
+ * guest does not run. */
+static void *
+query_call_new(Domain *dom, size_t size, Error *error)
+{
+    Domain **call;
+
+    if (qemu_job_check_active(dom, error) < 0)
+        return NULL;
+    call = xcalloc(1, size);
+    *call = dom;
+    domain_ref(dom);
+    return call;
+}
+
 /* ---- vCPUs ----------------------------------------------------------------- */
 
 /* Field @field (1-based, as proc(5) numbers them) of a /proc stat line,
@@ -251,17 +269,13 @@ balloon_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 int
 qemu_domain_memory_stats(Domain *dom, MemoryStatsCb cb, void *userdata, Error *error)
 {
-    MemoryStatsCall *call;
+    MemoryStatsCall *call = query_call_new(dom, sizeof(*call), error);
     int r;
 
-    r = qemu_job_check_active(dom, error);
-    if (r < 0)
-        return r;
-    call = xcalloc(1, sizeof(*call));
-    call->dom = dom;
+    if (!call)
+        return -EINVAL;
     call->cb = cb;
     call->userdata = userdata;
-    domain_ref(dom);
     if (!dom->live || dom->live->memballoon.model != MEMBALLOON_VIRTIO) {
         /* No balloon: the RSS alone, as libvirt answers. */
         memory_stats_finish(call);
@@ -360,17 +374,13 @@ blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 int
 qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *error)
 {
-    BlockStatsCall *call;
+    BlockStatsCall *call = query_call_new(dom, sizeof(*call), error);
     int r;
 
-    r = qemu_job_check_active(dom, error);
-    if (r < 0)
-        return r;
-    call = xcalloc(1, sizeof(*call));
-    call->dom = dom;
+    if (!call)
+        return -EINVAL;
     call->cb = cb;
     call->userdata = userdata;
-    domain_ref(dom);
     r = qmp_command(dom->monitor.conn, "query-blockstats", NULL, blockstats_reply, call, error);
     if (r < 0) {
         domain_unref(dom);
