@@ -570,17 +570,11 @@ process_start_time(pid_t pid, uint64_t *ret_ticks)
     unsigned long long ticks;
     const char *p;
     ssize_t n;
-    int fd;
 
     snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -ESRCH;
-    buf[n] = '\0';
+    n = file_read_small(path, buf, sizeof(buf));
+    if (n < 0)
+        return n == -EIO ? -ESRCH : (int) n;
     /* The command name may hold spaces and parentheses: fields count from
      * the last ')'. starttime is the 20th field after it. */
     p = strrchr(buf, ')');

@@ -391,3 +391,22 @@ strv_sort(char **v)
     if (v)
         qsort(v, strv_length(v), sizeof(char *), cmp_str);
 }
+
+ssize_t
+file_read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, size - 1);
+    if (n < 0)
+        n = -errno;
+    close(fd);
+    if (n == 0)
+        n = -EIO;
+    if (n > 0)
+        buf[n] = '\0';
+    return n;
+}

@@ -45,6 +45,10 @@ char *path_join(const char *a, const char *b);
 int symlink_atomic(const char *target, const char *linkpath, Error *error);
 /* True when @path exists (following links; a dangling link is false). */
 bool file_exists(const char *path);
+/* Reads at most @size - 1 bytes of a small file (/proc, /sys) into @buf in
+ * one read and terminates them. Returns the length (> 0), -errno when it
+ * cannot be opened or read, or -EIO when it is empty. */
+ssize_t file_read_small(const char *path, char *buf, size_t size);
 
 /* NULL-terminated string vectors, used everywhere. strv_free() accepts NULL. */
 void strv_free(char **v);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileutil.h"
 #include "list_filter.h"
 #include "log.h"
 #include "proxy.h"
@@ -882,21 +883,15 @@ proc_cpu_time(uint32_t pid)
     unsigned long long utime, stime;
     const char *p;
     ssize_t n;
-    int fd;
 
     if (!ns_per_tick) {
         long hz = sysconf(_SC_CLK_TCK);
         ns_per_tick = 1000000000ull / (uint64_t) (hz > 0 ? hz : 100);
     }
     snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    n = file_read_small(path, buf, sizeof(buf));
+    if (n < 0)
         return 0;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     /* "pid (comm) state ppid ...": comm may hold anything, so fields are
      * counted from its closing parenthesis; utime and stime are the 14th and
      * 15th fields, the 12th and 13th after the state. */

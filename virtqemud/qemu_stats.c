@@ -27,16 +27,10 @@ read_proc_stat_times(const char *path, uint64_t *ret_user, uint64_t *ret_sys)
 {
     char buf[1024], *p;
     unsigned long long utime, stime;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = file_read_small(path, buf, sizeof(buf));
 
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
+    if (n < 0)
+        return (int) n;
     p = strrchr(buf, ')');
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
                      &stime) != 2)
@@ -167,8 +161,6 @@ qemu_domain_get_vcpu_info(Domain *dom, size_t ncpus, VcpuInfo **ret_info, bool *
         char path[96], line[1024];
         unsigned long long cpu;
         cpu_set_t set;
-        ssize_t len = -1;
-        int fd;
 
         info[i].state = VCPU_STATE_RUNNING;
         info[i].cpu_time = qemu_domain_vcpu_time(dom, i);
@@ -176,16 +168,9 @@ qemu_domain_get_vcpu_info(Domain *dom, size_t ncpus, VcpuInfo **ret_info, bool *
         if (tid <= 0)
             continue;
         snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int) dom->proc.pid, (int) tid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            len = read(fd, line, sizeof(line) - 1);
-            close(fd);
-        }
-        if (len > 0) {
-            line[len] = '\0';
-            if (proc_stat_field(line, 39, &cpu) == 0)
-                info[i].cpu = (int) cpu;
-        }
+        if (file_read_small(path, line, sizeof(line)) > 0 &&
+            proc_stat_field(line, 39, &cpu) == 0)
+            info[i].cpu = (int) cpu;
         CPU_ZERO(&set);
         if (sched_getaffinity(tid, sizeof(set), &set) == 0)
             for (size_t c = 0; c < ncpus && c < CPU_SETSIZE; c++)
@@ -295,17 +280,11 @@ read_sys_counter(const char *ifname, const char *name, uint64_t *ret)
     char path[160], buf[32];
     unsigned long long v;
     ssize_t n;
-    int fd;
 
     snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, name);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
+    n = file_read_small(path, buf, sizeof(buf));
+    if (n < 0)
+        return (int) n;
     if (sscanf(buf, "%llu", &v) != 1)
         return -EIO;
     *ret = v;

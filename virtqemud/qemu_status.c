@@ -152,20 +152,14 @@ pid_is_qemu_of(pid_t pid, const char *name)
 {
     char path[64], buf[8192];
     ssize_t n;
-    int fd;
     auto_cleanup(free_ptr) char *want = xasprintf("guest=%s", name);
     auto_cleanup(free_ptr) char *escaped = qemu_escape_option(name);
     auto_cleanup(free_ptr) char *want2 = xasprintf("guest=%s", escaped);
 
     snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    n = file_read_small(path, buf, sizeof(buf));
+    if (n < 0)
         return false;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
     for (char *p = buf; p < buf + n; p += strlen(p) + 1)
         if (strncmp(p, want, strlen(want)) == 0 || strncmp(p, want2, strlen(want2)) == 0)
             return true;
