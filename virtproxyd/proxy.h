@@ -124,6 +124,36 @@ enum {
     PROC_NO_OPEN = 1 << 0,   /* allowed before CONNECT_OPEN */
 };
 
+/* What a shared handler (proxy_kind.c) reads or filters on. */
+typedef enum {
+    PROP_NONE,
+    PROP_ACTIVE,
+    PROP_INACTIVE,
+    PROP_PERSISTENT,
+    PROP_AUTOSTART,
+} ProcProp;
+
+/* One object kind as the shared handlers see it. */
+typedef struct ProxyKind {
+    MirrorServiceId svc;
+    const char *iface;         /* "org.libvirt.Network" */
+    const char *path_kind;     /* "network": objects at ROOT/network/_<uuid>; NULL: by name */
+    const char *title;         /* "Network": "Network not found: ..." */
+    const char *noun;          /* "network": "... no network with matching name 'x'" */
+    const char *wire_noun;     /* "network": libvirt's "Too many networks ..." */
+    int no_object;             /* VIR_ERR_NO_NETWORK */
+    bool always_active;        /* objects publish no Active: they all are */
+    int list_max;              /* REMOTE_NETWORK_LIST_MAX */
+    const char *list_max_name; /* "REMOTE_NETWORK_LIST_MAX" */
+    unsigned list_flags;       /* every flag ListAll knows */
+    const char *list_all_api;  /* "virConnectListAllNetworks" */
+    size_t wire_size;          /* sizeof(remote_nonnull_network) */
+    /* Fills the wire handle (strings malloc'd, for xdr_free). */
+    void (*to_wire)(const MirrorObject *obj, void *wire);
+    /* Whether @obj passes ListAll's @flags; NULL: every object does. */
+    bool (*matches)(const MirrorObject *obj, unsigned flags);
+} ProxyKind;
+
 struct ProcDef {
     int proc;
     xdrproc_t args_proc;    /* NULL for none */
@@ -132,6 +162,8 @@ struct ProcDef {
     size_t ret_size;
     ProcHandler handler;
     unsigned flags;
+    const ProxyKind *kind;  /* for the shared handlers of proxy_kind.c */
+    ProcProp prop;
 };
 
 /* ---- proxy_client.c ---- */
@@ -233,12 +265,9 @@ int proxy_error_absent(const MirrorService *svc, Error *error);
 void proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata);
 void proxy_events_client_gone(Client *c);
 
-/* ---- shared helpers (proxy_domain.c) ---- */
-/* Fills @ret (strings malloc'd, for xdr_free) from a mirrored domain. */
-void proxy_domain_from_object(const MirrorObject *obj, remote_nonnull_domain *ret);
-/* The mirrored domain a client named, by uuid; NO_DOMAIN error if gone. */
-int proxy_domain_find(Proxy *proxy, const remote_nonnull_domain *dom, MirrorObject **ret,
-                      Error *error);
+/* Fills a remote_nonnull_domain (strings malloc'd, for xdr_free) from a
+ * mirrored domain (proxy_domain.c). */
+void proxy_domain_from_object(const MirrorObject *obj, void *wire);
 Proxy *call_proxy(const Call *call);
 
 /* Table entries: a procedure with args and ret structs, args only, ret
@@ -264,6 +293,37 @@ Proxy *call_proxy(const Call *call);
 #define PROC_A_BEFORE_OPEN(num, name, h) PROC_A_FL(num, name, h, PROC_NO_OPEN)
 #define PROC_R_BEFORE_OPEN(num, name, h) PROC_R_FL(num, name, h, PROC_NO_OPEN)
 #define PROC_0_BEFORE_OPEN(num, h) { .proc = (num), .handler = (h), .flags = PROC_NO_OPEN }
+
+/* The rows the shared handlers answer (proxy_kind.c): a lookup, a list or
+ * count (@prop: PROP_ACTIVE or PROP_INACTIVE objects), or a boolean. */
+#define PROC_KIND(num, name, h, k, p) \
+    { .proc = (num), .args_proc = (xdrproc_t) xdr_remote_##name##_args, \
+      .args_size = sizeof(remote_##name##_args), \
+      .ret_proc = (xdrproc_t) xdr_remote_##name##_ret, .ret_size = sizeof(remote_##name##_ret), \
+      .handler = (h), .kind = (k), .prop = (p) }
+#define PROC_KIND_R(num, name, h, k, p) \
+    { .proc = (num), .ret_proc = (xdrproc_t) xdr_remote_##name##_ret, \
+      .ret_size = sizeof(remote_##name##_ret), .handler = (h), .kind = (k), .prop = (p) }
+#define PROC_LOOKUP_BY_NAME(num, name, k) PROC_KIND(num, name, proxy_kind_lookup_by_name, k, 0)
+#define PROC_LOOKUP_BY_UUID(num, name, k) PROC_KIND(num, name, proxy_kind_lookup_by_uuid, k, 0)
+#define PROC_LIST_ALL(num, name, k) PROC_KIND(num, name, proxy_kind_list_all, k, 0)
+#define PROC_LIST_NAMES(num, name, k, p) PROC_KIND(num, name, proxy_kind_list_names, k, p)
+#define PROC_COUNT(num, name, k, p) PROC_KIND_R(num, name, proxy_kind_count, k, p)
+#define PROC_GET_BOOL(num, name, k, p) PROC_KIND(num, name, proxy_kind_get_bool, k, p)
+
+/* ---- proxy_kind.c ---- */
+int proxy_kind_lookup_by_name(Call *call, void *args, void *ret, Error *error);
+int proxy_kind_lookup_by_uuid(Call *call, void *args, void *ret, Error *error);
+int proxy_kind_list_all(Call *call, void *args, void *ret, Error *error);
+int proxy_kind_list_names(Call *call, void *args, void *ret, Error *error);
+int proxy_kind_count(Call *call, void *args, void *ret, Error *error);
+int proxy_kind_get_bool(Call *call, void *args, void *ret, Error *error);
+/* The kind's service, or NULL with the "not running" error. */
+MirrorService *proxy_kind_present(Call *call, const ProxyKind *kind, Error *error);
+/* The object a wire handle at the start of @wire names (by UUID, or by name
+ * for a kind without one), or the kind's NO_* error. */
+int proxy_kind_find(Call *call, const ProxyKind *kind, const void *wire, MirrorObject **ret,
+                    Error *error);
 
 /* Reads a "v" holding one basic value of @type from a Properties.Get reply. */
 int proxy_bus_read_variant(sd_bus_message *reply, char type, void *ret);

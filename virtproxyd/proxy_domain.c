@@ -67,8 +67,10 @@ dom_state(const MirrorObject *obj, int *reason)
 }
 
 void
-proxy_domain_from_object(const MirrorObject *obj, remote_nonnull_domain *ret)
+proxy_domain_from_object(const MirrorObject *obj, void *wire)
 {
+    remote_nonnull_domain *ret = wire;
+
     ret->name = xstrdup(mirror_get_str(obj, DOM_IFACE, "Name", ""));
     if (obj->has_uuid)
         memcpy(ret->uuid, obj->uuid, sizeof(ret->uuid));
@@ -77,32 +79,45 @@ proxy_domain_from_object(const MirrorObject *obj, remote_nonnull_domain *ret)
     ret->id = dom_id(obj);
 }
 
-int
-proxy_domain_find(Proxy *proxy, const remote_nonnull_domain *dom, MirrorObject **ret,
-                  Error *error)
-{
-    MirrorService *svc;
-    MirrorObject *obj;
+/* virConnectListAllDomainsFlags */
+#define LIST_KNOWN_FLAGS ((LIST_DOMAINS_NO_CHECKPOINT << 1) - 1u)
 
-    svc = qemu_present(proxy, error);
-    if (!svc)
-        return -ENOTCONN;
-    obj = mirror_find_uuid(svc, "domain", (const uint8_t *) dom->uuid);
-    if (!obj || !is_domain(obj)) {
-        char uuid[UUID_STRING_LEN];
-        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
-                         "Domain not found: no domain with matching uuid '%s' (%s)",
-                         uuid_format((const Uuid *) dom->uuid, uuid), dom->name);
-    }
-    *ret = obj;
-    return 0;
+static bool
+domain_matches(const MirrorObject *obj, unsigned flags)
+{
+    /* No managed save images, snapshots or checkpoints exist here. */
+    const DomainListFacts facts = {
+        .active = dom_active(obj),
+        .persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false),
+        .autostart = mirror_get_bool(obj, DOM_IFACE, "Autostart", false),
+        .state = dom_state(obj, NULL),
+    };
+
+    return list_filter_domain(flags, &facts);
 }
+
+static const ProxyKind domain_kind = {
+    .svc = MIRROR_SVC_QEMU,
+    .iface = DOM_IFACE,
+    .path_kind = "domain",
+    .title = "Domain",
+    .noun = "domain",
+    .wire_noun = "domain",
+    .no_object = VIR_ERR_NO_DOMAIN,
+    .list_max = REMOTE_DOMAIN_LIST_MAX,
+    .list_max_name = "REMOTE_DOMAIN_LIST_MAX",
+    .list_flags = LIST_KNOWN_FLAGS,
+    .list_all_api = "virConnectListAllDomains",
+    .wire_size = sizeof(remote_nonnull_domain),
+    .to_wire = proxy_domain_from_object,
+    .matches = domain_matches,
+};
 
 /* The args of every per-domain procedure begin with the domain. */
 static int
 args_domain(Call *call, void *args, MirrorObject **ret, Error *error)
 {
-    return proxy_domain_find(call_proxy(call), args, ret, error);
+    return proxy_kind_find(call, &domain_kind, args, ret, error);
 }
 
 /* ---- lookups and lists (mirror only) ------------------------------------ */
@@ -128,99 +143,6 @@ h_lookup_by_id(Call *call, void *args_, void *ret_, Error *error)
 }
 
 static int
-h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_domain_lookup_by_name_args *args = args_;
-    remote_domain_lookup_by_name_ret *ret = ret_;
-    MirrorService *svc;
-    MirrorObject *obj;
-
-    svc = qemu_present(call_proxy(call), error);
-    if (!svc)
-        return -ENOTCONN;
-    obj = mirror_find_by_name(svc, DOM_IFACE, args->name);
-    if (obj) {
-        proxy_domain_from_object(obj, &ret->dom);
-        return 0;
-    }
-    return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
-                     "Domain not found: no domain with matching name '%s'", args->name);
-}
-
-static int
-h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_domain_lookup_by_uuid_args *args = args_;
-    remote_domain_lookup_by_uuid_ret *ret = ret_;
-    MirrorService *svc;
-    MirrorObject *obj;
-
-    svc = qemu_present(call_proxy(call), error);
-    if (!svc)
-        return -ENOTCONN;
-    obj = mirror_find_uuid(svc, "domain", (const uint8_t *) args->uuid);
-    if (!obj || !is_domain(obj)) {
-        char uuid[UUID_STRING_LEN];
-        return error_set(error, -ENOENT, VIR_ERR_NO_DOMAIN,
-                         "Domain not found: no domain with matching uuid '%s'",
-                         uuid_format((const Uuid *) args->uuid, uuid));
-    }
-    proxy_domain_from_object(obj, &ret->dom);
-    return 0;
-}
-
-/* virConnectListAllDomainsFlags */
-#define LIST_KNOWN_FLAGS ((LIST_DOMAINS_NO_CHECKPOINT << 1) - 1u)
-
-static bool
-domain_matches(const MirrorObject *obj, unsigned flags)
-{
-    /* No managed save images, snapshots or checkpoints exist here. */
-    const DomainListFacts facts = {
-        .active = dom_active(obj),
-        .persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false),
-        .autostart = mirror_get_bool(obj, DOM_IFACE, "Autostart", false),
-        .state = dom_state(obj, NULL),
-    };
-
-    return list_filter_domain(flags, &facts);
-}
-
-static int
-h_list_all(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_all_domains_args *args = args_;
-    remote_connect_list_all_domains_ret *ret = ret_;
-    MirrorService *svc;
-    size_t n = 0;
-
-    if (args->flags & ~LIST_KNOWN_FLAGS)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function virConnectListAllDomains",
-                         args->flags & ~LIST_KNOWN_FLAGS);
-    svc = qemu_present(call_proxy(call), error);
-    if (!svc)
-        return -ENOTCONN;
-    if (args->need_results)
-        ret->domains.domains_val = xcalloc(svc->n_objs + 1, sizeof(remote_nonnull_domain));
-    for (size_t i = 0; i < svc->n_objs; i++) {
-        MirrorObject *obj = svc->objs[i];
-        if (!is_domain(obj) || !domain_matches(obj, args->flags))
-            continue;
-        if (n >= REMOTE_DOMAIN_LIST_MAX)
-            return error_set(error, -E2BIG, VIR_ERR_RPC,
-                             "too many domains '%zu' for limit '%d'", n + 1,
-                             REMOTE_DOMAIN_LIST_MAX);
-        if (args->need_results)
-            proxy_domain_from_object(obj, &ret->domains.domains_val[n]);
-        n++;
-    }
-    ret->domains.domains_len = args->need_results ? n : 0;
-    ret->ret = n;
-    return 0;
-}
-
-static int
 h_list_domains(Call *call, void *args_, void *ret_, Error *error)
 {
     remote_connect_list_domains_args *args = args_;
@@ -242,58 +164,6 @@ h_list_domains(Call *call, void *args_, void *ret_, Error *error)
 }
 
 static int
-h_list_defined(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_defined_domains_args *args = args_;
-    remote_connect_list_defined_domains_ret *ret = ret_;
-    MirrorService *svc;
-    size_t n = 0;
-
-    if (args->maxnames < 0 || args->maxnames > REMOTE_DOMAIN_LIST_MAX)
-        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
-                         "maxnames > REMOTE_DOMAIN_LIST_MAX");
-    svc = qemu_present(call_proxy(call), error);
-    if (!svc)
-        return -ENOTCONN;
-    ret->names.names_val = xcalloc(args->maxnames + 1, sizeof(char *));
-    for (size_t i = 0; i < svc->n_objs && n < (size_t) args->maxnames; i++)
-        if (is_domain(svc->objs[i]) && !dom_active(svc->objs[i]))
-            ret->names.names_val[n++] =
-                xstrdup(mirror_get_str(svc->objs[i], DOM_IFACE, "Name", ""));
-    ret->names.names_len = n;
-    return 0;
-}
-
-static int
-count_domains(Call *call, bool active, int *ret, Error *error)
-{
-    MirrorService *svc;
-    int n = 0;
-
-    svc = qemu_present(call_proxy(call), error);
-    if (!svc)
-        return -ENOTCONN;
-    for (size_t i = 0; i < svc->n_objs; i++)
-        if (is_domain(svc->objs[i]) && dom_active(svc->objs[i]) == active)
-            n++;
-    *ret = n;
-    return 0;
-}
-
-static int
-h_num_of_domains(Call *call, void *args, void *ret_, Error *error)
-{
-    return count_domains(call, true, &((remote_connect_num_of_domains_ret *) ret_)->num, error);
-}
-
-static int
-h_num_of_defined(Call *call, void *args, void *ret_, Error *error)
-{
-    return count_domains(call, false, &((remote_connect_num_of_defined_domains_ret *) ret_)->num,
-                         error);
-}
-
-static int
 h_get_state(Call *call, void *args_, void *ret_, Error *error)
 {
     remote_domain_get_state_args *args = args_;
@@ -308,48 +178,6 @@ h_get_state(Call *call, void *args_, void *ret_, Error *error)
     if (r < 0)
         return r;
     ret->state = dom_state(obj, &ret->reason);
-    return 0;
-}
-
-static int
-h_get_autostart(Call *call, void *args, void *ret_, Error *error)
-{
-    remote_domain_get_autostart_ret *ret = ret_;
-    MirrorObject *obj;
-    int r;
-
-    r = args_domain(call, args, &obj, error);
-    if (r < 0)
-        return r;
-    ret->autostart = mirror_get_bool(obj, DOM_IFACE, "Autostart", false);
-    return 0;
-}
-
-static int
-h_is_active(Call *call, void *args, void *ret_, Error *error)
-{
-    remote_domain_is_active_ret *ret = ret_;
-    MirrorObject *obj;
-    int r;
-
-    r = args_domain(call, args, &obj, error);
-    if (r < 0)
-        return r;
-    ret->active = dom_active(obj);
-    return 0;
-}
-
-static int
-h_is_persistent(Call *call, void *args, void *ret_, Error *error)
-{
-    remote_domain_is_persistent_ret *ret = ret_;
-    MirrorObject *obj;
-    int r;
-
-    r = args_domain(call, args, &obj, error);
-    if (r < 0)
-        return r;
-    ret->persistent = mirror_get_bool(obj, DOM_IFACE, "Persistent", false);
     return 0;
 }
 
@@ -1360,7 +1188,7 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret, Error *error)
     objs = xcalloc(svc->n_objs + args->doms.doms_len + 1, sizeof(*objs));
     if (args->doms.doms_len) {
         for (u_int i = 0; i < args->doms.doms_len; i++) {
-            r = proxy_domain_find(proxy, &args->doms.doms_val[i], &objs[n], error);
+            r = proxy_kind_find(call, &domain_kind, &args->doms.doms_val[i], &objs[n], error);
             if (r < 0) {
                 free(objs);
                 return r;
@@ -1398,16 +1226,22 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret, Error *error)
 }
 
 const ProcDef domain_procs[] = {
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, connect_list_all_domains, h_list_all),
+    PROC_LIST_ALL(REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, connect_list_all_domains, &domain_kind),
+    PROC_LIST_NAMES(REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, connect_list_defined_domains,
+                    &domain_kind, PROP_INACTIVE),
+    PROC_COUNT(REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, connect_num_of_domains, &domain_kind,
+               PROP_ACTIVE),
+    PROC_COUNT(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, connect_num_of_defined_domains,
+               &domain_kind, PROP_INACTIVE),
+    PROC_LOOKUP_BY_NAME(REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, domain_lookup_by_name, &domain_kind),
+    PROC_LOOKUP_BY_UUID(REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, domain_lookup_by_uuid, &domain_kind),
+    PROC_GET_BOOL(REMOTE_PROC_DOMAIN_GET_AUTOSTART, domain_get_autostart, &domain_kind,
+                  PROP_AUTOSTART),
+    PROC_GET_BOOL(REMOTE_PROC_DOMAIN_IS_ACTIVE, domain_is_active, &domain_kind, PROP_ACTIVE),
+    PROC_GET_BOOL(REMOTE_PROC_DOMAIN_IS_PERSISTENT, domain_is_persistent, &domain_kind,
+                  PROP_PERSISTENT),
     PROC_AR(REMOTE_PROC_CONNECT_LIST_DOMAINS, connect_list_domains, h_list_domains),
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, connect_list_defined_domains,
-            h_list_defined),
-    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, connect_num_of_domains, h_num_of_domains),
-    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, connect_num_of_defined_domains,
-           h_num_of_defined),
     PROC_AR(REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, domain_lookup_by_id, h_lookup_by_id),
-    PROC_AR(REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, domain_lookup_by_name, h_lookup_by_name),
-    PROC_AR(REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, domain_lookup_by_uuid, h_lookup_by_uuid),
     PROC_AR(REMOTE_PROC_DOMAIN_DEFINE_XML, domain_define_xml, h_define_xml),
     PROC_AR(REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, domain_define_xml_flags, h_define_xml_flags),
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE, domain_undefine, h_undefine),
@@ -1426,7 +1260,6 @@ const ProcDef domain_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_GET_INFO, domain_get_info, h_get_info),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_STATE, domain_get_state, h_get_state),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_XML_DESC, domain_get_xml_desc, h_get_xml_desc),
-    PROC_AR(REMOTE_PROC_DOMAIN_GET_AUTOSTART, domain_get_autostart, h_get_autostart),
     PROC_A(REMOTE_PROC_DOMAIN_SET_AUTOSTART, domain_set_autostart, h_set_autostart),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_OS_TYPE, domain_get_os_type, h_get_os_type),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_VCPUS, domain_get_vcpus, h_get_vcpus),
@@ -1441,8 +1274,6 @@ const ProcDef domain_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_BLOCK_STATS, domain_block_stats, h_block_stats),
     PROC_AR(REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, domain_block_stats_flags, h_block_stats_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_INTERFACE_STATS, domain_interface_stats, h_interface_stats),
-    PROC_AR(REMOTE_PROC_DOMAIN_IS_ACTIVE, domain_is_active, h_is_active),
-    PROC_AR(REMOTE_PROC_DOMAIN_IS_PERSISTENT, domain_is_persistent, h_is_persistent),
     PROC_AR(REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, domain_has_managed_save_image,
             h_has_managed_save),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, domain_get_security_label,

@@ -13,94 +13,13 @@
 
 #define NET_IFACE "org.libvirt.Network"
 
-static MirrorService *
-network_present(Call *call, Error *error)
-{
-    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_NETWORK);
-
-    if (!svc->owner) {
-        proxy_error_absent(svc, error);
-        return NULL;
-    }
-    return svc;
-}
-
-static bool
-is_network(const MirrorObject *obj)
-{
-    return mirror_has_iface(obj, NET_IFACE);
-}
-
 static void
-network_from_object(const MirrorObject *obj, remote_nonnull_network *ret)
+network_from_object(const MirrorObject *obj, void *wire)
 {
+    remote_nonnull_network *ret = wire;
+
     ret->name = xstrdup(mirror_get_str(obj, NET_IFACE, "Name", ""));
     mirror_path_uuid(obj->path, (uint8_t *) ret->uuid);
-}
-
-static MirrorObject *
-network_by_uuid(MirrorService *svc, const char uuid[16])
-{
-    MirrorObject *obj = mirror_find_uuid(svc, "network", (const uint8_t *) uuid);
-
-    return obj && is_network(obj) ? obj : NULL;
-}
-
-/* The args of every per-network procedure begin with the network. */
-static int
-args_network(Call *call, void *args, MirrorObject **ret, Error *error)
-{
-    remote_nonnull_network *net = args;
-    MirrorService *svc = network_present(call, error);
-    char uuid[UUID_STRING_LEN];
-
-    if (!svc)
-        return -ENOTCONN;
-    *ret = network_by_uuid(svc, net->uuid);
-    if (!*ret)
-        return error_set(error, -ENOENT, VIR_ERR_NO_NETWORK,
-                         "Network not found: no network with matching uuid '%s' (%s)",
-                         uuid_format((const Uuid *) net->uuid, uuid), net->name);
-    return 0;
-}
-
-static int
-h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_network_lookup_by_name_args *args = args_;
-    remote_network_lookup_by_name_ret *ret = ret_;
-    MirrorService *svc = network_present(call, error);
-    MirrorObject *obj;
-
-    if (!svc)
-        return -ENOTCONN;
-    obj = mirror_find_by_name(svc, NET_IFACE, args->name);
-    if (obj) {
-        network_from_object(obj, &ret->net);
-        return 0;
-    }
-    return error_set(error, -ENOENT, VIR_ERR_NO_NETWORK,
-                     "Network not found: no network with matching name '%s'", args->name);
-}
-
-static int
-h_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_network_lookup_by_uuid_args *args = args_;
-    remote_network_lookup_by_uuid_ret *ret = ret_;
-    MirrorService *svc = network_present(call, error);
-    char uuid[UUID_STRING_LEN];
-    MirrorObject *obj;
-
-    if (!svc)
-        return -ENOTCONN;
-    obj = network_by_uuid(svc, args->uuid);
-    if (!obj)
-        return error_set(error, -ENOENT, VIR_ERR_NO_NETWORK,
-                         "Network not found: no network with matching uuid '%s'",
-                         uuid_format((const Uuid *) args->uuid, uuid));
-    network_from_object(obj, &ret->net);
-    return 0;
 }
 
 static bool
@@ -111,140 +30,28 @@ network_matches(const MirrorObject *obj, unsigned flags)
                                mirror_get_bool(obj, NET_IFACE, "Autostart", false));
 }
 
+static const ProxyKind network_kind = {
+    .svc = MIRROR_SVC_NETWORK,
+    .iface = NET_IFACE,
+    .path_kind = "network",
+    .title = "Network",
+    .noun = "network",
+    .wire_noun = "network",
+    .no_object = VIR_ERR_NO_NETWORK,
+    .list_max = REMOTE_NETWORK_LIST_MAX,
+    .list_max_name = "REMOTE_NETWORK_LIST_MAX",
+    .list_flags = (NETWORK_LIST_NO_AUTOSTART << 1) - 1, /* every list flag */
+    .list_all_api = "virConnectListAllNetworks",
+    .wire_size = sizeof(remote_nonnull_network),
+    .to_wire = network_from_object,
+    .matches = network_matches,
+};
+
+/* The args of every per-network procedure begin with the network. */
 static int
-h_list_all(Call *call, void *args_, void *ret_, Error *error)
+args_network(Call *call, void *args, MirrorObject **ret, Error *error)
 {
-    remote_connect_list_all_networks_args *args = args_;
-    remote_connect_list_all_networks_ret *ret = ret_;
-    MirrorService *svc;
-    size_t n = 0;
-
-    const unsigned known = (NETWORK_LIST_NO_AUTOSTART << 1) - 1; /* every list flag */
-
-    if (args->flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function virConnectListAllNetworks",
-                         args->flags & ~known);
-    svc = network_present(call, error);
-    if (!svc)
-        return -ENOTCONN;
-    if (args->need_results)
-        ret->nets.nets_val = xcalloc(svc->n_objs + 1, sizeof(remote_nonnull_network));
-    for (size_t i = 0; i < svc->n_objs && n < REMOTE_NETWORK_LIST_MAX; i++) {
-        if (!is_network(svc->objs[i]) || !network_matches(svc->objs[i], args->flags))
-            continue;
-        if (args->need_results)
-            network_from_object(svc->objs[i], &ret->nets.nets_val[n]);
-        n++;
-    }
-    ret->nets.nets_len = args->need_results ? n : 0;
-    ret->ret = n;
-    return 0;
-}
-
-static int
-list_names(Call *call, int max, bool active, char ***ret_names, u_int *ret_len, Error *error)
-{
-    MirrorService *svc = network_present(call, error);
-    size_t n = 0;
-
-    if (!svc)
-        return -ENOTCONN;
-    if (max < 0 || max > REMOTE_NETWORK_LIST_MAX)
-        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
-                         "maxnames > REMOTE_NETWORK_LIST_MAX");
-    *ret_names = xcalloc(max + 1, sizeof(char *));
-    for (size_t i = 0; i < svc->n_objs && n < (size_t) max; i++)
-        if (is_network(svc->objs[i]) &&
-            mirror_get_bool(svc->objs[i], NET_IFACE, "Active", false) == active)
-            (*ret_names)[n++] = xstrdup(mirror_get_str(svc->objs[i], NET_IFACE, "Name", ""));
-    *ret_len = n;
-    return 0;
-}
-
-static int
-count_networks(Call *call, bool active, int *ret, Error *error)
-{
-    MirrorService *svc = network_present(call, error);
-    int n = 0;
-
-    if (!svc)
-        return -ENOTCONN;
-    for (size_t i = 0; i < svc->n_objs; i++)
-        if (is_network(svc->objs[i]) &&
-            mirror_get_bool(svc->objs[i], NET_IFACE, "Active", false) == active)
-            n++;
-    *ret = n;
-    return 0;
-}
-
-static int
-h_list_networks(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_networks_args *args = args_;
-    remote_connect_list_networks_ret *ret = ret_;
-
-    return list_names(call, args->maxnames, true, &ret->names.names_val, &ret->names.names_len,
-                      error);
-}
-
-static int
-h_list_defined(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_defined_networks_args *args = args_;
-    remote_connect_list_defined_networks_ret *ret = ret_;
-
-    return list_names(call, args->maxnames, false, &ret->names.names_val,
-                      &ret->names.names_len, error);
-}
-
-static int
-h_num_of_networks(Call *call, void *args, void *ret, Error *error)
-{
-    return count_networks(call, true, &((remote_connect_num_of_networks_ret *) ret)->num, error);
-}
-
-static int
-h_num_of_defined(Call *call, void *args, void *ret, Error *error)
-{
-    return count_networks(call, false,
-                          &((remote_connect_num_of_defined_networks_ret *) ret)->num, error);
-}
-
-static int
-h_get_autostart(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_network(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_network_get_autostart_ret *) ret)->autostart =
-            mirror_get_bool(obj, NET_IFACE, "Autostart", false);
-    return r;
-}
-
-static int
-h_is_active(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_network(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_network_is_active_ret *) ret)->active =
-            mirror_get_bool(obj, NET_IFACE, "Active", false);
-    return r;
-}
-
-static int
-h_is_persistent(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_network(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_network_is_persistent_ret *) ret)->persistent =
-            mirror_get_bool(obj, NET_IFACE, "Persistent", false);
-    return r;
+    return proxy_kind_find(call, &network_kind, args, ret, error);
 }
 
 static int
@@ -302,7 +109,7 @@ string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
 static int
 connect_xml_call(Call *call, const char *member, const char *xml, Error *error)
 {
-    MirrorService *svc = network_present(call, error);
+    MirrorService *svc = proxy_kind_present(call, &network_kind, error);
 
     if (!svc)
         return -ENOTCONN;
@@ -512,15 +319,25 @@ h_get_dhcp_leases(Call *call, void *args_, void *ret, Error *error)
 }
 
 const ProcDef network_procs[] = {
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, connect_list_all_networks, h_list_all),
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_NETWORKS, connect_list_networks, h_list_networks),
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, connect_list_defined_networks,
-            h_list_defined),
-    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_NETWORKS, connect_num_of_networks, h_num_of_networks),
-    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS, connect_num_of_defined_networks,
-           h_num_of_defined),
-    PROC_AR(REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, network_lookup_by_name, h_lookup_by_name),
-    PROC_AR(REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, network_lookup_by_uuid, h_lookup_by_uuid),
+    PROC_LIST_ALL(REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, connect_list_all_networks,
+                  &network_kind),
+    PROC_LIST_NAMES(REMOTE_PROC_CONNECT_LIST_NETWORKS, connect_list_networks, &network_kind,
+                    PROP_ACTIVE),
+    PROC_LIST_NAMES(REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, connect_list_defined_networks,
+                    &network_kind, PROP_INACTIVE),
+    PROC_COUNT(REMOTE_PROC_CONNECT_NUM_OF_NETWORKS, connect_num_of_networks, &network_kind,
+               PROP_ACTIVE),
+    PROC_COUNT(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS, connect_num_of_defined_networks,
+               &network_kind, PROP_INACTIVE),
+    PROC_LOOKUP_BY_NAME(REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, network_lookup_by_name,
+                        &network_kind),
+    PROC_LOOKUP_BY_UUID(REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, network_lookup_by_uuid,
+                        &network_kind),
+    PROC_GET_BOOL(REMOTE_PROC_NETWORK_GET_AUTOSTART, network_get_autostart, &network_kind,
+                  PROP_AUTOSTART),
+    PROC_GET_BOOL(REMOTE_PROC_NETWORK_IS_ACTIVE, network_is_active, &network_kind, PROP_ACTIVE),
+    PROC_GET_BOOL(REMOTE_PROC_NETWORK_IS_PERSISTENT, network_is_persistent, &network_kind,
+                  PROP_PERSISTENT),
     PROC_AR(REMOTE_PROC_NETWORK_DEFINE_XML, network_define_xml, h_define_xml),
     PROC_AR(REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, network_define_xml_flags, h_define_xml_flags),
     PROC_AR(REMOTE_PROC_NETWORK_CREATE_XML, network_create_xml, h_create_xml),
@@ -529,10 +346,7 @@ const ProcDef network_procs[] = {
     PROC_A(REMOTE_PROC_NETWORK_UNDEFINE, network_undefine, h_undefine),
     PROC_AR(REMOTE_PROC_NETWORK_GET_XML_DESC, network_get_xml_desc, h_get_xml_desc),
     PROC_AR(REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, network_get_bridge_name, h_get_bridge_name),
-    PROC_AR(REMOTE_PROC_NETWORK_GET_AUTOSTART, network_get_autostart, h_get_autostart),
     PROC_A(REMOTE_PROC_NETWORK_SET_AUTOSTART, network_set_autostart, h_set_autostart),
-    PROC_AR(REMOTE_PROC_NETWORK_IS_ACTIVE, network_is_active, h_is_active),
-    PROC_AR(REMOTE_PROC_NETWORK_IS_PERSISTENT, network_is_persistent, h_is_persistent),
     PROC_AR(REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, network_create_xml_flags, h_create_xml_flags),
     PROC_A(REMOTE_PROC_NETWORK_UPDATE, network_update, h_update),
     PROC_AR(REMOTE_PROC_NETWORK_GET_DHCP_LEASES, network_get_dhcp_leases, h_get_dhcp_leases),

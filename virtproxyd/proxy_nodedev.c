@@ -4,9 +4,8 @@
  * objects (Name, Parent); lists filtered by capability, capabilities, XML,
  * detach, re-attach and reset go to virtnodedevd.
  *
- * A device's path is /org/libvirt/QEMU/nodedev/<name encoded as
- * libvirt-dbus does>, so a name is found without a scan. Devices that
- * virtnodedevd enumerates from the host are all active, transient and
+ * A device is found by its name through the mirror's name index. Devices
+ * that virtnodedevd enumerates from the host are all active, transient and
  * without autostart (libvirt's udev devices are the same). */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +15,6 @@
 #include "proxy.h"
 
 #define NODEDEV_IFACE "org.libvirt.NodeDevice"
-#define NODEDEV_PREFIX MIRROR_ROOT_PATH "/nodedev/"
 
 
 /* virNodeDevCapType's names, in the order of the list flags' bits. */
@@ -26,16 +24,10 @@ static const char *const cap_names[] = {
     "css", "vdpa", "ap_card", "ap_queue", "ap_matrix", "vpd",
 };
 
-static MirrorService *
-nodedev_present(Call *call, Error *error)
+static const char *
+dev_name(const MirrorObject *obj)
 {
-    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_NODEDEV);
-
-    if (!svc->owner) {
-        proxy_error_absent(svc, error);
-        return NULL;
-    }
-    return svc;
+    return mirror_get_str(obj, NODEDEV_IFACE, "Name", "");
 }
 
 static bool
@@ -44,60 +36,49 @@ is_nodedev(const MirrorObject *obj)
     return mirror_has_iface(obj, NODEDEV_IFACE);
 }
 
-static const char *
-dev_name(const MirrorObject *obj)
+static void
+dev_from_object(const MirrorObject *obj, void *wire)
 {
-    return mirror_get_str(obj, NODEDEV_IFACE, "Name", "");
+    ((remote_nonnull_node_device *) wire)->name = xstrdup(dev_name(obj));
 }
 
-/* libvirt-dbus's virtDBusUtilEncodeStr: ASCII letters and digits stay,
- * every other byte becomes _xx. */
-static char *
-nodedev_path(const char *name)
+/* Without capabilities (virtnodedevd filters those): every device is
+ * active, so INACTIVE alone lists none. */
+static bool
+dev_matches(const MirrorObject *obj, unsigned flags)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t len = strlen(NODEDEV_PREFIX);
-    char *out = xmalloc(len + strlen(name) * 3 + 1), *q;
-
-    memcpy(out, NODEDEV_PREFIX, len);
-    q = out + len;
-    for (const unsigned char *p = (const unsigned char *) name; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) {
-            *q++ = *p;
-        } else {
-            *q++ = '_';
-            *q++ = hex[*p >> 4];
-            *q++ = hex[*p & 0xf];
-        }
-    }
-    *q = '\0';
-    return out;
+    return (flags & (NODEDEV_LIST_INACTIVE | (unsigned) NODEDEV_LIST_ACTIVE)) !=
+           NODEDEV_LIST_INACTIVE;
 }
 
-/* The mirrored device called @name; NO_NODE_DEVICE as libvirt words it. */
-static int
-find_dev(Call *call, const char *name, MirrorObject **ret, Error *error)
-{
-    MirrorService *svc = nodedev_present(call, error);
-    auto_cleanup(free_ptr) char *path = NULL;
-    MirrorObject *obj;
+static const ProxyKind nodedev_kind = {
+    .svc = MIRROR_SVC_NODEDEV,
+    .iface = NODEDEV_IFACE,
+    .title = "Node device",
+    .noun = "node device",
+    .wire_noun = "node_device",
+    .no_object = VIR_ERR_NO_NODE_DEVICE,
+    .always_active = true,
+    .list_max = REMOTE_NODE_DEVICE_LIST_MAX,
+    .list_max_name = "REMOTE_NODE_DEVICE_LIST_MAX",
+    .list_flags = NODEDEV_LIST_KNOWN,
+    .list_all_api = "virConnectListAllNodeDevices",
+    .wire_size = sizeof(remote_nonnull_node_device),
+    .to_wire = dev_from_object,
+    .matches = dev_matches,
+};
 
-    if (!svc)
-        return -ENOTCONN;
-    path = nodedev_path(name);
-    obj = mirror_find(svc, path);
-    if (!obj || !is_nodedev(obj))
-        return error_set(error, -ENOENT, VIR_ERR_NO_NODE_DEVICE,
-                         "Node device not found: no node device with matching name '%s'", name);
-    *ret = obj;
-    return 0;
+static MirrorService *
+nodedev_present(Call *call, Error *error)
+{
+    return proxy_kind_present(call, &nodedev_kind, error);
 }
 
 /* The args of every per-device procedure begin with the device's name. */
 static int
 args_dev(Call *call, void *args, MirrorObject **ret, Error *error)
 {
-    return find_dev(call, *(char **) args, ret, error);
+    return proxy_kind_find(call, &nodedev_kind, args, ret, error);
 }
 
 /* The list flag of a capability name; 0 for a name libvirt does not know
@@ -132,19 +113,6 @@ mirror_names(MirrorService *svc, char **names, size_t max)
 }
 
 static int
-h_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_node_device_lookup_by_name_args *args = args_;
-    remote_node_device_lookup_by_name_ret *ret = ret_;
-    MirrorObject *obj;
-    int r = find_dev(call, args->name, &obj, error);
-
-    if (r >= 0)
-        ret->dev.name = xstrdup(dev_name(obj));
-    return r;
-}
-
-static int
 h_get_parent(Call *call, void *args, void *ret_, Error *error)
 {
     remote_node_device_get_parent_ret *ret = ret_;
@@ -161,39 +129,6 @@ h_get_parent(Call *call, void *args, void *ret_, Error *error)
         *ret->parentName = xstrdup(parent);
     }
     return 0;
-}
-
-static int
-h_is_active(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_dev(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_node_device_is_active_ret *) ret)->active = 1;
-    return r;
-}
-
-static int
-h_is_persistent(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_dev(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_node_device_is_persistent_ret *) ret)->persistent = 0;
-    return r;
-}
-
-static int
-h_get_autostart(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_dev(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_node_device_get_autostart_ret *) ret)->autostart = 0;
-    return r;
 }
 
 /* ---- lists -------------------------------------------------------------- */
@@ -263,46 +198,20 @@ list_all_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     return 0;
 }
 
+/* Capabilities are not mirrored: a list filtered by them is virtnodedevd's. */
 static int
 h_list_all(Call *call, void *args_, void *ret_, Error *error)
 {
     remote_connect_list_all_node_devices_args *args = args_;
-    remote_connect_list_all_node_devices_ret *ret = ret_;
-    const uint32_t known = NODEDEV_LIST_KNOWN;
     MirrorService *svc;
-    size_t n;
 
-    if (args->flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function virConnectListAllNodeDevices",
-                         args->flags & ~known);
+    if (!(args->flags & NODEDEV_LIST_CAPS) || (args->flags & ~NODEDEV_LIST_KNOWN))
+        return proxy_kind_list_all(call, args_, ret_, error);
     svc = nodedev_present(call, error);
     if (!svc)
         return -ENOTCONN;
-    /* Capabilities are not mirrored: virtnodedevd filters. */
-    if (args->flags & NODEDEV_LIST_CAPS)
-        return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
-                              "ListNodeDevices", list_all_reply, error, "u", args->flags);
-    /* Every device is active: INACTIVE alone lists none. */
-    if ((args->flags & (NODEDEV_LIST_INACTIVE | (unsigned) NODEDEV_LIST_ACTIVE)) ==
-        NODEDEV_LIST_INACTIVE) {
-        ret->ret = 0;
-        if (args->need_results)
-            ret->devices.devices_val = xcalloc(1, sizeof(remote_nonnull_node_device));
-        return 0;
-    }
-    n = mirror_names(svc, NULL, REMOTE_NODE_DEVICE_LIST_MAX);
-    if (args->need_results) {
-        char **names = xcalloc(n + 1, sizeof(*names));
-        mirror_names(svc, names, n);
-        ret->devices.devices_val = xcalloc(n + 1, sizeof(remote_nonnull_node_device));
-        for (size_t i = 0; i < n; i++)
-            ret->devices.devices_val[i].name = names[i];
-        ret->devices.devices_len = n;
-        free(names);
-    }
-    ret->ret = n;
-    return 0;
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect", "ListNodeDevices",
+                          list_all_reply, error, "u", args->flags);
 }
 
 static int
@@ -593,19 +502,24 @@ h_create_xml(Call *call, void *args_, void *ret, Error *error)
 }
 
 const ProcDef nodedev_procs[] = {
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, connect_list_all_node_devices, h_list_all),
+    PROC_KIND(REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, connect_list_all_node_devices, h_list_all,
+              &nodedev_kind, 0),
     PROC_AR(REMOTE_PROC_NODE_NUM_OF_DEVICES, node_num_of_devices, h_num_of_devices),
     PROC_AR(REMOTE_PROC_NODE_LIST_DEVICES, node_list_devices, h_list_devices),
-    PROC_AR(REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, node_device_lookup_by_name, h_lookup_by_name),
+    PROC_LOOKUP_BY_NAME(REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, node_device_lookup_by_name,
+                        &nodedev_kind),
     PROC_AR(REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN, node_device_lookup_scsi_host_by_wwn,
             h_lookup_scsi_host_by_wwn),
     PROC_AR(REMOTE_PROC_NODE_DEVICE_GET_XML_DESC, node_device_get_xml_desc, h_get_xml_desc),
     PROC_AR(REMOTE_PROC_NODE_DEVICE_GET_PARENT, node_device_get_parent, h_get_parent),
     PROC_AR(REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS, node_device_num_of_caps, h_num_of_caps),
     PROC_AR(REMOTE_PROC_NODE_DEVICE_LIST_CAPS, node_device_list_caps, h_list_caps),
-    PROC_AR(REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, node_device_is_active, h_is_active),
-    PROC_AR(REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, node_device_is_persistent, h_is_persistent),
-    PROC_AR(REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, node_device_get_autostart, h_get_autostart),
+    PROC_GET_BOOL(REMOTE_PROC_NODE_DEVICE_IS_ACTIVE, node_device_is_active, &nodedev_kind,
+                  PROP_ACTIVE),
+    PROC_GET_BOOL(REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT, node_device_is_persistent,
+                  &nodedev_kind, PROP_PERSISTENT),
+    PROC_GET_BOOL(REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART, node_device_get_autostart,
+                  &nodedev_kind, PROP_AUTOSTART),
     PROC_A(REMOTE_PROC_NODE_DEVICE_DETTACH, node_device_dettach, h_dettach),
     PROC_A(REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS, node_device_detach_flags, h_detach_flags),
     PROC_A(REMOTE_PROC_NODE_DEVICE_RE_ATTACH, node_device_re_attach, h_reattach),

@@ -20,6 +20,7 @@
 
 #include "list_filter.h"
 #include "log.h"
+#include "object_path.h"
 #include "proxy.h"
 #include "uuid.h"
 
@@ -30,18 +31,6 @@
 
 /* SPARSE_STREAM, the same bit for uploads and downloads. */
 #define VOL_STREAM_SPARSE STORAGE_VOL_UPLOAD_SPARSE_STREAM
-
-static MirrorService *
-storage_present(Call *call, Error *error)
-{
-    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_STORAGE);
-
-    if (!svc->owner) {
-        proxy_error_absent(svc, error);
-        return NULL;
-    }
-    return svc;
-}
 
 static bool
 is_pool(const MirrorObject *obj)
@@ -68,8 +57,10 @@ pool_active(const MirrorObject *obj)
 }
 
 static void
-pool_from_object(const MirrorObject *obj, remote_nonnull_storage_pool *ret)
+pool_from_object(const MirrorObject *obj, void *wire)
 {
+    remote_nonnull_storage_pool *ret = wire;
+
     ret->name = xstrdup(pool_name(obj));
     mirror_path_uuid(obj->path, (uint8_t *) ret->uuid);
 }
@@ -82,36 +73,43 @@ vol_from_object(const MirrorObject *obj, const char *pool, remote_nonnull_storag
     ret->key = xstrdup(mirror_get_str(obj, VOL_IFACE, "Key", ""));
 }
 
-/* A volume's object path from its key, escaped as libvirt-dbus does:
- * [A-Za-z0-9] kept, any other byte "_xx" (api/org.virtstack.Storage.xml). */
-static char *
-vol_path(const char *key)
+static bool
+pool_matches(const MirrorObject *obj, unsigned flags)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t root = strlen(MIRROR_ROOT_PATH "/storagevol/");
-    char *p = xmalloc(root + 3 * strlen(key) + 1);
-    char *o = p + root;
-
-    memcpy(p, MIRROR_ROOT_PATH "/storagevol/", root);
-    for (const unsigned char *s = (const unsigned char *) key; *s; s++) {
-        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')) {
-            *o++ = *s;
-        } else {
-            *o++ = '_';
-            *o++ = hex[*s >> 4];
-            *o++ = hex[*s & 15];
-        }
-    }
-    *o = '\0';
-    return p;
+    /* Every pool here is a dir pool. */
+    return list_filter_pool(flags, pool_active(obj),
+                            mirror_get_bool(obj, POOL_IFACE, "Persistent", false),
+                            mirror_get_bool(obj, POOL_IFACE, "Autostart", false), LIST_POOLS_DIR);
 }
 
-static MirrorObject *
-pool_by_uuid(MirrorService *svc, const char uuid[16])
-{
-    MirrorObject *obj = mirror_find_uuid(svc, "storagepool", (const uint8_t *) uuid);
+static const ProxyKind pool_kind = {
+    .svc = MIRROR_SVC_STORAGE,
+    .iface = POOL_IFACE,
+    .path_kind = "storagepool",
+    .title = "Storage pool",
+    .noun = "storage pool",
+    .wire_noun = "storage_pool",
+    .no_object = VIR_ERR_NO_STORAGE_POOL,
+    .list_max = REMOTE_STORAGE_POOL_LIST_MAX,
+    .list_max_name = "REMOTE_STORAGE_POOL_LIST_MAX",
+    .list_flags = LIST_POOLS_KNOWN,
+    .list_all_api = "virConnectListAllStoragePools",
+    .wire_size = sizeof(remote_nonnull_storage_pool),
+    .to_wire = pool_from_object,
+    .matches = pool_matches,
+};
 
-    return obj && is_pool(obj) ? obj : NULL;
+static MirrorService *
+storage_present(Call *call, Error *error)
+{
+    return proxy_kind_present(call, &pool_kind, error);
+}
+
+/* The args of every per-pool procedure begin with the pool. */
+static int
+args_pool(Call *call, const void *args, MirrorObject **ret, Error *error)
+{
+    return proxy_kind_find(call, &pool_kind, args, ret, error);
 }
 
 static MirrorObject *
@@ -123,7 +121,8 @@ pool_by_name(MirrorService *svc, const char *name)
 static MirrorObject *
 vol_by_key(MirrorService *svc, const char *key)
 {
-    auto_cleanup(free_ptr) char *path = vol_path(key);
+    auto_cleanup(free_ptr) char *path =
+        object_path_from_name(MIRROR_ROOT_PATH "/storagevol", key);
     MirrorObject *obj = mirror_find(svc, path);
 
     return obj && is_vol(obj) ? obj : NULL;
@@ -141,24 +140,6 @@ error_not_active(Error *error, const char *name)
 {
     return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                      "Requested operation is not valid: storage pool '%s' is not active", name);
-}
-
-/* The args of every per-pool procedure begin with the pool. */
-static int
-args_pool(Call *call, const void *args, MirrorObject **ret, Error *error)
-{
-    const remote_nonnull_storage_pool *pool = args;
-    MirrorService *svc = storage_present(call, error);
-    char uuid[UUID_STRING_LEN];
-
-    if (!svc)
-        return -ENOTCONN;
-    *ret = pool_by_uuid(svc, pool->uuid);
-    if (!*ret)
-        return error_set(error, -ENOENT, VIR_ERR_NO_STORAGE_POOL,
-                         "Storage pool not found: no storage pool with matching uuid '%s' (%s)",
-                         uuid_format((const Uuid *) pool->uuid, uuid), pool->name);
-    return 0;
 }
 
 /* The args of every per-volume procedure begin with the volume; like
@@ -185,152 +166,6 @@ args_vol(Call *call, const void *args, MirrorObject **ret, Error *error)
     return 0;
 }
 
-/* ---- pools from the mirror ---------------------------------------------- */
-
-static bool
-pool_matches(const MirrorObject *obj, unsigned flags)
-{
-    /* Every pool here is a dir pool. */
-    return list_filter_pool(flags, pool_active(obj),
-                            mirror_get_bool(obj, POOL_IFACE, "Persistent", false),
-                            mirror_get_bool(obj, POOL_IFACE, "Autostart", false), LIST_POOLS_DIR);
-}
-
-static int
-h_list_all(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_all_storage_pools_args *args = args_;
-    remote_connect_list_all_storage_pools_ret *ret = ret_;
-    MirrorService *svc;
-    size_t n = 0;
-
-    if (args->flags & ~LIST_POOLS_KNOWN)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function virConnectListAllStoragePools",
-                         args->flags & ~LIST_POOLS_KNOWN);
-    svc = storage_present(call, error);
-    if (!svc)
-        return -ENOTCONN;
-    if (args->need_results)
-        ret->pools.pools_val = xcalloc(svc->n_objs + 1, sizeof(remote_nonnull_storage_pool));
-    for (size_t i = 0; i < svc->n_objs && n < REMOTE_STORAGE_POOL_LIST_MAX; i++) {
-        if (!is_pool(svc->objs[i]) || !pool_matches(svc->objs[i], args->flags))
-            continue;
-        if (args->need_results)
-            pool_from_object(svc->objs[i], &ret->pools.pools_val[n]);
-        n++;
-    }
-    ret->pools.pools_len = args->need_results ? n : 0;
-    ret->ret = n;
-    return 0;
-}
-
-static int
-list_pool_names(Call *call, int max, bool active, remote_nonnull_string **ret_names,
-                u_int *ret_len, Error *error)
-{
-    MirrorService *svc = storage_present(call, error);
-    size_t n = 0;
-
-    if (!svc)
-        return -ENOTCONN;
-    if (max < 0 || max > REMOTE_STORAGE_POOL_LIST_MAX)
-        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
-                         "maxnames > REMOTE_STORAGE_POOL_LIST_MAX");
-    *ret_names = xcalloc(max + 1, sizeof(char *));
-    for (size_t i = 0; i < svc->n_objs && n < (size_t) max; i++)
-        if (is_pool(svc->objs[i]) && pool_active(svc->objs[i]) == active)
-            (*ret_names)[n++] = xstrdup(pool_name(svc->objs[i]));
-    *ret_len = n;
-    return 0;
-}
-
-static int
-count_pools(Call *call, bool active, int *ret, Error *error)
-{
-    MirrorService *svc = storage_present(call, error);
-    int n = 0;
-
-    if (!svc)
-        return -ENOTCONN;
-    for (size_t i = 0; i < svc->n_objs; i++)
-        if (is_pool(svc->objs[i]) && pool_active(svc->objs[i]) == active)
-            n++;
-    *ret = n;
-    return 0;
-}
-
-static int
-h_list_pools(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_storage_pools_args *args = args_;
-    remote_connect_list_storage_pools_ret *ret = ret_;
-
-    return list_pool_names(call, args->maxnames, true, &ret->names.names_val,
-                           &ret->names.names_len, error);
-}
-
-static int
-h_list_defined_pools(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_connect_list_defined_storage_pools_args *args = args_;
-    remote_connect_list_defined_storage_pools_ret *ret = ret_;
-
-    return list_pool_names(call, args->maxnames, false, &ret->names.names_val,
-                           &ret->names.names_len, error);
-}
-
-static int
-h_num_of_pools(Call *call, void *args, void *ret, Error *error)
-{
-    return count_pools(call, true, &((remote_connect_num_of_storage_pools_ret *) ret)->num,
-                       error);
-}
-
-static int
-h_num_of_defined_pools(Call *call, void *args, void *ret, Error *error)
-{
-    return count_pools(call, false,
-                       &((remote_connect_num_of_defined_storage_pools_ret *) ret)->num, error);
-}
-
-static int
-h_pool_lookup_by_name(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_storage_pool_lookup_by_name_args *args = args_;
-    remote_storage_pool_lookup_by_name_ret *ret = ret_;
-    MirrorService *svc = storage_present(call, error);
-    MirrorObject *obj;
-
-    if (!svc)
-        return -ENOTCONN;
-    obj = pool_by_name(svc, args->name);
-    if (!obj)
-        return error_no_pool_name(error, args->name);
-    pool_from_object(obj, &ret->pool);
-    return 0;
-}
-
-static int
-h_pool_lookup_by_uuid(Call *call, void *args_, void *ret_, Error *error)
-{
-    remote_storage_pool_lookup_by_uuid_args *args = args_;
-    remote_storage_pool_lookup_by_uuid_ret *ret = ret_;
-    MirrorService *svc = storage_present(call, error);
-    char uuid[UUID_STRING_LEN];
-    MirrorObject *obj;
-
-    if (!svc)
-        return -ENOTCONN;
-    obj = pool_by_uuid(svc, args->uuid);
-    if (!obj)
-        return error_set(error, -ENOENT, VIR_ERR_NO_STORAGE_POOL,
-                         "Storage pool not found: no storage pool with matching uuid '%s'",
-                         uuid_format((const Uuid *) args->uuid, uuid));
-    pool_from_object(obj, &ret->pool);
-    return 0;
-}
-
 /* libvirt answers from the pool name the volume handle carries. */
 static int
 h_pool_lookup_by_volume(Call *call, void *args_, void *ret_, Error *error)
@@ -347,41 +182,6 @@ h_pool_lookup_by_volume(Call *call, void *args_, void *ret_, Error *error)
         return error_no_pool_name(error, args->vol.pool);
     pool_from_object(obj, &ret->pool);
     return 0;
-}
-
-static int
-h_pool_get_autostart(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_pool(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_storage_pool_get_autostart_ret *) ret)->autostart =
-            mirror_get_bool(obj, POOL_IFACE, "Autostart", false);
-    return r;
-}
-
-static int
-h_pool_is_active(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_pool(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_storage_pool_is_active_ret *) ret)->active = pool_active(obj);
-    return r;
-}
-
-static int
-h_pool_is_persistent(Call *call, void *args, void *ret, Error *error)
-{
-    MirrorObject *obj;
-    int r = args_pool(call, args, &obj, error);
-
-    if (r >= 0)
-        ((remote_storage_pool_is_persistent_ret *) ret)->persistent =
-            mirror_get_bool(obj, POOL_IFACE, "Persistent", false);
-    return r;
 }
 
 /* ---- pools through virtstoraged ----------------------------------------- */
@@ -1138,19 +938,26 @@ proxy_storage_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
 }
 
 const ProcDef storage_procs[] = {
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, connect_list_all_storage_pools,
-            h_list_all),
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, connect_list_storage_pools, h_list_pools),
-    PROC_AR(REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS, connect_list_defined_storage_pools,
-            h_list_defined_pools),
-    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, connect_num_of_storage_pools,
-           h_num_of_pools),
-    PROC_R(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS,
-           connect_num_of_defined_storage_pools, h_num_of_defined_pools),
-    PROC_AR(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, storage_pool_lookup_by_name,
-            h_pool_lookup_by_name),
-    PROC_AR(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, storage_pool_lookup_by_uuid,
-            h_pool_lookup_by_uuid),
+    PROC_LIST_ALL(REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, connect_list_all_storage_pools,
+                  &pool_kind),
+    PROC_LIST_NAMES(REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, connect_list_storage_pools,
+                    &pool_kind, PROP_ACTIVE),
+    PROC_LIST_NAMES(REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS,
+                    connect_list_defined_storage_pools, &pool_kind, PROP_INACTIVE),
+    PROC_COUNT(REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS, connect_num_of_storage_pools,
+               &pool_kind, PROP_ACTIVE),
+    PROC_COUNT(REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS,
+               connect_num_of_defined_storage_pools, &pool_kind, PROP_INACTIVE),
+    PROC_LOOKUP_BY_NAME(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, storage_pool_lookup_by_name,
+                        &pool_kind),
+    PROC_LOOKUP_BY_UUID(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, storage_pool_lookup_by_uuid,
+                        &pool_kind),
+    PROC_GET_BOOL(REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, storage_pool_get_autostart,
+                  &pool_kind, PROP_AUTOSTART),
+    PROC_GET_BOOL(REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, storage_pool_is_active, &pool_kind,
+                  PROP_ACTIVE),
+    PROC_GET_BOOL(REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, storage_pool_is_persistent,
+                  &pool_kind, PROP_PERSISTENT),
     PROC_AR(REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME, storage_pool_lookup_by_volume,
             h_pool_lookup_by_volume),
     PROC_AR(REMOTE_PROC_STORAGE_POOL_DEFINE_XML, storage_pool_define_xml, h_pool_define_xml),
@@ -1164,13 +971,8 @@ const ProcDef storage_procs[] = {
     PROC_AR(REMOTE_PROC_STORAGE_POOL_GET_INFO, storage_pool_get_info, h_pool_get_info),
     PROC_AR(REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, storage_pool_get_xml_desc,
             h_pool_get_xml_desc),
-    PROC_AR(REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, storage_pool_get_autostart,
-            h_pool_get_autostart),
     PROC_A(REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART, storage_pool_set_autostart,
            h_pool_set_autostart),
-    PROC_AR(REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, storage_pool_is_active, h_pool_is_active),
-    PROC_AR(REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, storage_pool_is_persistent,
-            h_pool_is_persistent),
     PROC_AR(REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, storage_pool_list_all_volumes,
             h_pool_list_all_volumes),
     PROC_AR(REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, storage_pool_num_of_volumes,

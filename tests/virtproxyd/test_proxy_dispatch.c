@@ -123,10 +123,51 @@ test_tables(void)
     CHECK(proxy_proc_writes(REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART));
 }
 
+/* Every row answered by a shared handler names its kind and the property
+ * its handler reads, and the kind is complete. */
+static void
+test_kind_rows(void)
+{
+    size_t rows = 0;
+
+    for (int proc = 1; proc < 512; proc++) {
+        const ProcDef *def = dispatch_find(proc);
+        bool counts, bools, other;
+
+        if (!def)
+            continue;
+        counts = def->handler == proxy_kind_list_names || def->handler == proxy_kind_count;
+        bools = def->handler == proxy_kind_get_bool;
+        other = def->handler == proxy_kind_lookup_by_name ||
+                def->handler == proxy_kind_lookup_by_uuid || def->handler == proxy_kind_list_all;
+        if (!counts && !bools && !other)
+            continue;
+        rows++;
+        CHECK(def->kind != NULL);
+        if (!def->kind)
+            continue;
+        CHECK(def->kind->iface && def->kind->title && def->kind->noun && def->kind->wire_noun);
+        CHECK(def->kind->to_wire && def->kind->wire_size && def->kind->list_max > 0);
+        CHECK(def->kind->list_max_name && def->kind->list_all_api && def->kind->list_flags);
+        CHECK(def->kind->no_object > 0);
+        if (counts)
+            CHECK(def->prop == PROP_ACTIVE || def->prop == PROP_INACTIVE);
+        if (bools)
+            CHECK(def->prop == PROP_ACTIVE || def->prop == PROP_PERSISTENT ||
+                  def->prop == PROP_AUTOSTART);
+        if (def->handler == proxy_kind_lookup_by_uuid)
+            CHECK(def->kind->path_kind != NULL);
+    }
+    /* Lookups, lists, counts and booleans of domains, networks, pools and
+     * node devices (whose ListAll asks virtnodedevd for capabilities): 33. */
+    CHECK(rows == 33);
+}
+
 int
 main(void)
 {
     test_order();
     test_tables();
+    test_kind_rows();
     return test_result();
 }
