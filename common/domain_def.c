@@ -285,6 +285,65 @@ static const char *const chr_device_names[] = {
     [CHR_DEVICE_PARALLEL] = "parallel",
 };
 
+static const char *const chr_target_names[] = {
+    [CHR_TARGET_ISA_SERIAL] = "isa-serial",
+    [CHR_TARGET_USB_SERIAL] = "usb-serial",
+    [CHR_TARGET_PCI_SERIAL] = "pci-serial",
+    [CHR_TARGET_SPAPR_VIO_SERIAL] = "spapr-vio-serial",
+    [CHR_TARGET_SYSTEM_SERIAL] = "system-serial",
+    [CHR_TARGET_SCLP_SERIAL] = "sclp-serial",
+    [CHR_TARGET_ISA_DEBUG] = "isa-debug",
+    [CHR_TARGET_SERIAL] = "serial",
+    [CHR_TARGET_XEN] = "xen",
+    [CHR_TARGET_UML] = "uml",
+    [CHR_TARGET_LXC] = "lxc",
+    [CHR_TARGET_OPENVZ] = "openvz",
+    [CHR_TARGET_SCLP] = "sclp",
+    [CHR_TARGET_SCLPLM] = "sclplm",
+    [CHR_TARGET_VIRTIO] = "virtio",
+    [CHR_TARGET_GUESTFWD] = "guestfwd",
+};
+
+static const char *const chr_mode_names[] = {
+    [CHR_MODE_BIND] = "bind",
+    [CHR_MODE_CONNECT] = "connect",
+};
+
+static const char *const disk_cache_names[] = {
+    [DISK_CACHE_DEFAULT] = "default",
+    [DISK_CACHE_NONE] = "none",
+    [DISK_CACHE_WRITETHROUGH] = "writethrough",
+    [DISK_CACHE_WRITEBACK] = "writeback",
+    [DISK_CACHE_DIRECTSYNC] = "directsync",
+    [DISK_CACHE_UNSAFE] = "unsafe",
+};
+
+static const char *const disk_io_names[] = {
+    [DISK_IO_THREADS] = "threads",
+    [DISK_IO_NATIVE] = "native",
+    [DISK_IO_URING] = "io_uring",
+};
+
+static const char *const disk_discard_names[] = {
+    [DISK_DISCARD_UNMAP] = "unmap",
+    [DISK_DISCARD_IGNORE] = "ignore",
+};
+
+static const char *const cpu_mode_names[] = {
+    [CPU_MODE_CUSTOM] = "custom",
+    [CPU_MODE_HOST_MODEL] = "host-model",
+    [CPU_MODE_HOST_PASSTHROUGH] = "host-passthrough",
+    [CPU_MODE_MAXIMUM] = "maximum",
+};
+
+static const char *const clock_offset_names[] = {
+    [CLOCK_OFFSET_UTC] = "utc",
+    [CLOCK_OFFSET_LOCALTIME] = "localtime",
+    [CLOCK_OFFSET_VARIABLE] = "variable",
+    [CLOCK_OFFSET_TIMEZONE] = "timezone",
+    [CLOCK_OFFSET_ABSOLUTE] = "absolute",
+};
+
 static const char *const address_type_names[] = {
     [DEVICE_ADDRESS_NONE] = NULL,
     [DEVICE_ADDRESS_PCI] = "pci",
@@ -320,6 +379,13 @@ ENUM_STRINGS(disk_device, DiskDevice, disk_device_names)
 ENUM_STRINGS(net_type, NetType, net_type_names)
 ENUM_STRINGS(chr_type, ChrType, chr_type_names)
 ENUM_STRINGS(device_address_type, DeviceAddressType, address_type_names)
+ENUM_STRINGS(chr_target_type, ChrTargetType, chr_target_names)
+ENUM_STRINGS(chr_source_mode, ChrSourceMode, chr_mode_names)
+ENUM_STRINGS(disk_cache, DiskCache, disk_cache_names)
+ENUM_STRINGS(disk_io, DiskIo, disk_io_names)
+ENUM_STRINGS(disk_discard, DiskDiscard, disk_discard_names)
+ENUM_STRINGS(cpu_mode, CpuMode, cpu_mode_names)
+ENUM_STRINGS(clock_offset, ClockOffset, clock_offset_names)
 
 const char *
 chr_device_to_string(ChrDevice d)
@@ -593,9 +659,6 @@ disk_clear(DomainDisk *d)
 {
     free(d->driver_name);
     free(d->driver_type);
-    free(d->driver_cache);
-    free(d->driver_io);
-    free(d->driver_discard);
     free(d->source);
     free(d->source_pool);
     free(d->source_volume);
@@ -612,10 +675,8 @@ static void
 chr_clear(DomainChr *c)
 {
     free(c->source_path);
-    free(c->source_mode);
     free(c->source_host);
     free(c->source_service);
-    free(c->target_type);
     free(c->target_name);
     free(c->protocol);
     address_clear(&c->address);
@@ -645,7 +706,6 @@ domain_def_free(DomainDef *def)
         free(def->cputune.vcpupins[i].cpuset);
     free(def->cputune.vcpupins);
     free(def->cputune.emulatorpin);
-    free(def->cpu.mode);
     free(def->cpu.match);
     free(def->cpu.check);
     free(def->cpu.migratable);
@@ -672,7 +732,6 @@ domain_def_free(DomainDef *def)
     free(def->os_firmware);
     strv_free(def->features, def->n_features);
     free(def->features_extra_xml);
-    free(def->clock_offset);
     free(def->clock_adjustment);
     free(def->clock_basis);
     for (size_t i = 0; i < def->n_timers; i++) {

@@ -82,14 +82,41 @@ typedef enum {
     _DISK_BUS_MAX,
 } DiskBus;
 
+/* <driver cache=...>, io=..., discard=...: 0 is "not set". */
+typedef enum {
+    DISK_CACHE_UNSET,
+    DISK_CACHE_DEFAULT,
+    DISK_CACHE_NONE,
+    DISK_CACHE_WRITETHROUGH,
+    DISK_CACHE_WRITEBACK,
+    DISK_CACHE_DIRECTSYNC,
+    DISK_CACHE_UNSAFE,
+    _DISK_CACHE_MAX,
+} DiskCache;
+
+typedef enum {
+    DISK_IO_UNSET,
+    DISK_IO_THREADS,
+    DISK_IO_NATIVE,
+    DISK_IO_URING,
+    _DISK_IO_MAX,
+} DiskIo;
+
+typedef enum {
+    DISK_DISCARD_UNSET,
+    DISK_DISCARD_UNMAP,
+    DISK_DISCARD_IGNORE,
+    _DISK_DISCARD_MAX,
+} DiskDiscard;
+
 typedef struct DomainDisk {
     DiskType type;
     DiskDevice device;
     char *driver_name;   /* "qemu" */
     char *driver_type;   /* "raw", "qcow2", ... NULL when unset */
-    char *driver_cache;  /* "none", "writeback", ... */
-    char *driver_io;     /* "native", "threads" */
-    char *driver_discard;
+    DiskCache driver_cache;
+    DiskIo driver_io;
+    DiskDiscard driver_discard;
     char *source;        /* file or dev path; NULL for an empty cdrom */
     char *source_pool;   /* DISK_TYPE_VOLUME */
     char *source_volume;
@@ -256,14 +283,44 @@ typedef enum {
     _CHR_DEVICE_MAX,
 } ChrDevice;
 
+/* <target type=...> of a serial, console or channel; 0 is "not set". */
+typedef enum {
+    CHR_TARGET_UNSET,
+    CHR_TARGET_ISA_SERIAL,     /* serial */
+    CHR_TARGET_USB_SERIAL,
+    CHR_TARGET_PCI_SERIAL,
+    CHR_TARGET_SPAPR_VIO_SERIAL,
+    CHR_TARGET_SYSTEM_SERIAL,
+    CHR_TARGET_SCLP_SERIAL,
+    CHR_TARGET_ISA_DEBUG,
+    CHR_TARGET_SERIAL,         /* console */
+    CHR_TARGET_XEN,
+    CHR_TARGET_UML,
+    CHR_TARGET_LXC,
+    CHR_TARGET_OPENVZ,
+    CHR_TARGET_SCLP,
+    CHR_TARGET_SCLPLM,
+    CHR_TARGET_VIRTIO,         /* console and channel */
+    CHR_TARGET_GUESTFWD,       /* channel */
+    _CHR_TARGET_MAX,
+} ChrTargetType;
+
+/* <source mode=...> of a unix or tcp chardev; 0 is "not set". */
+typedef enum {
+    CHR_MODE_UNSET,
+    CHR_MODE_BIND,
+    CHR_MODE_CONNECT,
+    _CHR_MODE_MAX,
+} ChrSourceMode;
+
 typedef struct DomainChr {
     ChrDevice device;
     ChrType type;
     char *source_path;   /* file / unix path; live pty path ("/dev/pts/3") */
-    char *source_mode;   /* unix: "bind" / "connect" */
+    ChrSourceMode source_mode;
     char *source_host, *source_service; /* tcp */
     bool append;         /* file: <source append='on'> */
-    char *target_type;   /* "serial", "isa-serial", "virtio", "guestfwd" */
+    ChrTargetType target_type;
     int target_port;     /* -1 unset */
     char *target_name;   /* channel: "org.qemu.guest_agent.0" */
     char *protocol;      /* tcp: <protocol type='raw'/> "raw" / "telnet" */
@@ -425,8 +482,18 @@ typedef struct DomainCpuFeature {
     char *name;
 } DomainCpuFeature;
 
+/* <cpu mode=...>; CPU_MODE_NONE: no <cpu> element. */
+typedef enum {
+    CPU_MODE_NONE,
+    CPU_MODE_CUSTOM,
+    CPU_MODE_HOST_MODEL,
+    CPU_MODE_HOST_PASSTHROUGH,
+    CPU_MODE_MAXIMUM,
+    _CPU_MODE_MAX,
+} CpuMode;
+
 typedef struct DomainCpu {
-    char *mode;            /* "host-passthrough", "host-model", "custom", "maximum"; NULL if no <cpu> */
+    CpuMode mode;
     char *match;           /* "exact", "minimum", "strict" */
     char *check;
     char *migratable;
@@ -437,6 +504,16 @@ typedef struct DomainCpu {
     DomainCpuFeature *features;
     size_t n_features;
 } DomainCpu;
+
+/* <clock offset=...>; absent is utc. */
+typedef enum {
+    CLOCK_OFFSET_UTC,
+    CLOCK_OFFSET_LOCALTIME,
+    CLOCK_OFFSET_VARIABLE,
+    CLOCK_OFFSET_TIMEZONE,
+    CLOCK_OFFSET_ABSOLUTE,
+    _CLOCK_OFFSET_MAX,
+} ClockOffset;
 
 typedef struct DomainTimer {
     char *name;       /* "rtc", "pit", "hpet", "kvmclock", "hypervclock", "tsc" */
@@ -493,7 +570,7 @@ typedef struct DomainDef {
     size_t n_features;
     char *features_extra_xml;    /* raw XML of complex features (hyperv, kvm, ...) */
 
-    char *clock_offset;          /* "utc", "localtime", "variable" */
+    ClockOffset clock_offset;
     char *clock_adjustment;
     char *clock_basis;
     DomainTimer *timers;
@@ -614,6 +691,20 @@ int disk_device_from_string(const char *s);
 const char *net_type_to_string(NetType t);
 int net_type_from_string(const char *s);
 const char *chr_type_to_string(ChrType t);
+const char *chr_target_type_to_string(ChrTargetType t);
+int chr_target_type_from_string(const char *s);
+const char *chr_source_mode_to_string(ChrSourceMode m);
+int chr_source_mode_from_string(const char *s);
+const char *disk_cache_to_string(DiskCache c);
+int disk_cache_from_string(const char *s);
+const char *disk_io_to_string(DiskIo io);
+int disk_io_from_string(const char *s);
+const char *disk_discard_to_string(DiskDiscard d);
+int disk_discard_from_string(const char *s);
+const char *cpu_mode_to_string(CpuMode m);
+int cpu_mode_from_string(const char *s);
+const char *clock_offset_to_string(ClockOffset o);
+int clock_offset_from_string(const char *s);
 int chr_type_from_string(const char *s);
 const char *chr_device_to_string(ChrDevice d); /* element name: "serial", ... */
 const char *device_address_type_to_string(DeviceAddressType t);

@@ -170,7 +170,7 @@ format_cpu(XmlWriter *w, const DomainCpu *cpu)
     if (!cpu->mode)
         return;
     xml_writer_start(w, "cpu");
-    xml_writer_attr(w, "mode", cpu->mode);
+    xml_writer_attr(w, "mode", cpu_mode_to_string(cpu->mode));
     xml_writer_attr(w, "match", cpu->match);
     xml_writer_attr(w, "check", cpu->check);
     xml_writer_attr(w, "migratable", cpu->migratable);
@@ -206,7 +206,7 @@ static void
 format_clock(XmlWriter *w, const DomainDef *def)
 {
     xml_writer_start(w, "clock");
-    xml_writer_attr(w, "offset", def->clock_offset ? def->clock_offset : "utc");
+    xml_writer_attr(w, "offset", clock_offset_to_string(def->clock_offset));
     xml_writer_attr(w, "adjustment", def->clock_adjustment);
     xml_writer_attr(w, "basis", def->clock_basis);
     for (size_t i = 0; i < def->n_timers; i++) {
@@ -234,9 +234,9 @@ format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
         xml_writer_start(w, "driver");
         xml_writer_attr(w, "name", d->driver_name);
         xml_writer_attr(w, "type", d->driver_type);
-        xml_writer_attr(w, "cache", d->driver_cache);
-        xml_writer_attr(w, "io", d->driver_io);
-        xml_writer_attr(w, "discard", d->driver_discard);
+        xml_writer_attr(w, "cache", disk_cache_to_string(d->driver_cache));
+        xml_writer_attr(w, "io", disk_io_to_string(d->driver_io));
+        xml_writer_attr(w, "discard", disk_discard_to_string(d->driver_discard));
         xml_writer_end(w);
     }
     switch (d->type) {
@@ -369,7 +369,7 @@ format_chr(XmlWriter *w, const DomainChr *c, unsigned flags)
         }
     } else if (c->source_path || c->source_mode || c->source_host || c->source_service) {
         xml_writer_start(w, "source");
-        xml_writer_attr(w, "mode", c->source_mode);
+        xml_writer_attr(w, "mode", chr_source_mode_to_string(c->source_mode));
         xml_writer_attr(w, "host", c->source_host);
         xml_writer_attr(w, "service", c->source_service);
         xml_writer_attr(w, "path", c->source_path);
@@ -384,7 +384,7 @@ format_chr(XmlWriter *w, const DomainChr *c, unsigned flags)
     }
     if (c->target_type || c->target_port >= 0 || c->target_name) {
         xml_writer_start(w, "target");
-        xml_writer_attr(w, "type", c->target_type);
+        xml_writer_attr(w, "type", chr_target_type_to_string(c->target_type));
         xml_writer_attr(w, "name", c->target_name);
         if (c->target_port >= 0)
             xml_writer_attrf(w, "port", "%d", c->target_port);

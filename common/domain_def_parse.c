@@ -42,6 +42,26 @@ parse_enum_prop(const xmlNode *node, const char *attr, int (*from_string)(const 
     return 0;
 }
 
+/* An optional attribute libvirt refuses as CONFIG_UNSUPPORTED when unknown,
+ * with its sentence "@what '<value>'@tail"; *ret keeps its value when the
+ * attribute is absent. */
+static int
+parse_enum_unsupported(const xmlNode *node, const char *attr, int (*from_string)(const char *),
+                       const char *what, const char *tail, int *ret, Error *error)
+{
+    auto_cleanup(free_ptr) char *v = xml_prop(node, attr);
+    int e;
+
+    if (!v)
+        return 0;
+    e = from_string(v);
+    if (e < 0)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: %s '%s'%s", what, v, tail);
+    *ret = e;
+    return 0;
+}
+
 /* Grows a (ptr, count) array by one zeroed element and returns it. */
 #define ARRAY_APPEND(arr, n) \
     ({ \
@@ -256,9 +276,18 @@ parse_disk(const xmlNode *node, DomainDisk *d, Error *error)
     if ((n = xml_child(node, "driver"))) {
         d->driver_name = xml_prop(n, "name");
         d->driver_type = xml_prop(n, "type");
-        d->driver_cache = xml_prop(n, "cache");
-        d->driver_io = xml_prop(n, "io");
-        d->driver_discard = xml_prop(n, "discard");
+        int cache = DISK_CACHE_UNSET, io = DISK_IO_UNSET, discard = DISK_DISCARD_UNSET;
+
+        if ((r = parse_enum_prop(n, "cache", disk_cache_from_string, DISK_CACHE_UNSET, NULL,
+                                 &cache, error)) < 0 ||
+            (r = parse_enum_prop(n, "io", disk_io_from_string, DISK_IO_UNSET, NULL, &io,
+                                 error)) < 0 ||
+            (r = parse_enum_prop(n, "discard", disk_discard_from_string, DISK_DISCARD_UNSET,
+                                 NULL, &discard, error)) < 0)
+            return r;
+        d->driver_cache = cache;
+        d->driver_io = io;
+        d->driver_discard = discard;
     }
     if ((n = xml_child(node, "source"))) {
         switch (d->type) {
@@ -435,7 +464,13 @@ parse_chr(const xmlNode *node, ChrDevice device, DomainChr *c, Error *error)
         bool append;
 
         c->source_path = xml_prop(n, "path");
-        c->source_mode = xml_prop(n, "mode");
+        int mode = CHR_MODE_UNSET;
+
+        r = parse_enum_prop(n, "mode", chr_source_mode_from_string, CHR_MODE_UNSET, NULL, &mode,
+                            error);
+        if (r < 0)
+            return r;
+        c->source_mode = mode;
         c->source_host = xml_prop(n, "host");
         c->source_service = xml_prop(n, "service");
         r = xml_prop_bool(n, "append", &append, error);
@@ -447,7 +482,14 @@ parse_chr(const xmlNode *node, ChrDevice device, DomainChr *c, Error *error)
         c->source_path = xml_prop(node, "tty");
     c->protocol = xml_prop(xml_child(node, "protocol"), "type");
     if ((n = xml_child(node, "target"))) {
-        c->target_type = xml_prop(n, "type");
+        int target = CHR_TARGET_UNSET;
+
+        r = parse_enum_unsupported(n, "type", chr_target_type_from_string,
+                                   "unknown target type", " specified for character device",
+                                   &target, error);
+        if (r < 0)
+            return r;
+        c->target_type = target;
         c->target_name = xml_prop(n, "name");
         r = xml_prop_int(n, "port", 0, INT_MAX, &c->target_port, error);
         if (r < 0)
@@ -682,16 +724,18 @@ parse_cputune(const xmlNode *node, DomainCputune *t, Error *error)
 static int
 parse_cpu(const xmlNode *node, DomainCpu *cpu, Error *error)
 {
+    int mode = CPU_MODE_CUSTOM; /* libvirt: a <cpu> without mode is custom */
     xmlNode *n;
     int r;
 
-    cpu->mode = xml_prop(node, "mode");
+    r = parse_enum_unsupported(node, "mode", cpu_mode_from_string, "Invalid mode attribute", "",
+                               &mode, error);
+    if (r < 0)
+        return r;
+    cpu->mode = mode;
     cpu->match = xml_prop(node, "match");
     cpu->check = xml_prop(node, "check");
     cpu->migratable = xml_prop(node, "migratable");
-    if (!cpu->mode)
-        /* libvirt: a <cpu> without mode is custom. */
-        cpu->mode = xstrdup("custom");
     if ((n = xml_child(node, "model"))) {
         cpu->model = xml_content(n);
         cpu->model_fallback = xml_prop(n, "fallback");
@@ -824,13 +868,19 @@ parse_features(xmlNode *node, DomainDef *def)
 static int
 parse_clock(const xmlNode *node, DomainDef *def, Error *error)
 {
-    def->clock_offset = xml_prop(node, "offset");
+    int offset = CLOCK_OFFSET_UTC;
+    int r;
+
+    r = parse_enum_unsupported(node, "offset", clock_offset_from_string,
+                               "unknown clock offset", "", &offset, error);
+    if (r < 0)
+        return r;
+    def->clock_offset = offset;
     def->clock_adjustment = xml_prop(node, "adjustment");
     def->clock_basis = xml_prop(node, "basis");
     xml_foreach_child(c, node) {
         DomainTimer *t;
         bool present;
-        int r;
 
         if (!xml_node_is(c, "timer"))
             continue;

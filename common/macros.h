@@ -40,6 +40,13 @@ streq_null(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
 }
+
+/* @s, or "" for NULL (a message's %s). */
+static inline const char *
+str_or_empty(const char *s)
+{
+    return s ? s : "";
+}
 #define _unused_ __attribute__((unused))
 
 /* The value of a hex digit (either case), or -1. */

@@ -334,9 +334,49 @@ test_helpers(void)
     CHECK(disk_bus_to_string(DISK_BUS_NONE) == NULL);
 }
 
+/* Every named value of an enumeration reads back as itself, and its unset
+ * value (0, where it has one) has no name. */
+#define CHECK_ENUM_ROUND_TRIP(prefix, max, first) \
+    do { \
+        for (int v_ = (first); v_ < (max); v_++) { \
+            const char *name_ = prefix##_to_string(v_); \
+            CHECK(name_ != NULL); \
+            if (name_) \
+                CHECK_INT_EQ(prefix##_from_string(name_), v_); \
+        } \
+        CHECK(prefix##_from_string("no-such-value") < 0); \
+        CHECK(prefix##_from_string(NULL) < 0); \
+    } while (0)
+
+static void
+test_enums(void)
+{
+    CHECK_ENUM_ROUND_TRIP(disk_cache, _DISK_CACHE_MAX, 1);
+    CHECK_ENUM_ROUND_TRIP(disk_io, _DISK_IO_MAX, 1);
+    CHECK_ENUM_ROUND_TRIP(disk_discard, _DISK_DISCARD_MAX, 1);
+    CHECK_ENUM_ROUND_TRIP(chr_target_type, _CHR_TARGET_MAX, 1);
+    CHECK_ENUM_ROUND_TRIP(chr_source_mode, _CHR_MODE_MAX, 1);
+    CHECK_ENUM_ROUND_TRIP(cpu_mode, _CPU_MODE_MAX, 1);
+    CHECK_ENUM_ROUND_TRIP(clock_offset, _CLOCK_OFFSET_MAX, 0);
+    CHECK_ENUM_ROUND_TRIP(graphics_type, _GRAPHICS_TYPE_MAX, 0);
+    CHECK_ENUM_ROUND_TRIP(chr_type, _CHR_TYPE_MAX, 0);
+    CHECK(disk_cache_to_string(DISK_CACHE_UNSET) == NULL);
+    CHECK(chr_target_type_to_string(CHR_TARGET_UNSET) == NULL);
+    CHECK(cpu_mode_to_string(CPU_MODE_NONE) == NULL);
+    CHECK_STR_EQ(chr_target_type_to_string(CHR_TARGET_GUESTFWD), "guestfwd");
+    CHECK_STR_EQ(disk_io_to_string(DISK_IO_URING), "io_uring");
+}
+
 int
 main(void)
 {
+    test_enums();
+    TEST_PARSE_FAILS("fail-disk-bad-cache", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-disk-bad-io", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-chr-bad-mode", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-chr-bad-target", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-cpu-bad-mode", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-clock-bad-offset", VIR_ERR_CONFIG_UNSUPPORTED);
     TEST_ROUND_TRIP("seed-ubuntu_20_04");
     TEST_ROUND_TRIP("seed-centos7u2-1");
     TEST_ROUND_TRIP("seed-cputune");

@@ -98,7 +98,7 @@ controller_ensure(DomainDef *def, ControllerType type, int index, ControllerMode
 static bool
 chr_is_virtio(const DomainChr *c)
 {
-    return STREQ_NULL(c->target_type, "virtio");
+    return c->target_type == CHR_TARGET_VIRTIO;
 }
 
 static void
@@ -106,7 +106,7 @@ chr_copy_source(DomainChr *to, const DomainChr *from)
 {
     to->type = from->type;
     set_str(&to->source_path, from->source_path);
-    set_str(&to->source_mode, from->source_mode);
+    to->source_mode = from->source_mode;
     set_str(&to->source_host, from->source_host);
     set_str(&to->source_service, from->source_service);
     to->append = from->append;
@@ -199,17 +199,17 @@ post_parse_chrs(DomainDef *def)
         if (s->target_port < 0)
             s->target_port = (int) i;
         if (!s->target_type)
-            s->target_type = xstrdup("isa-serial");
+            s->target_type = CHR_TARGET_ISA_SERIAL;
     }
 
     if (def->n_consoles > 0) {
         DomainChr *con = &def->consoles[0];
 
         if (!con->target_type)
-            con->target_type = xstrdup("serial");
+            con->target_type = CHR_TARGET_SERIAL;
         if (con->target_port < 0)
             con->target_port = 0;
-        if (STREQ(con->target_type, "serial")) {
+        if (con->target_type == CHR_TARGET_SERIAL) {
             if (def->n_serials == 0) {
                 DomainChr *s;
 
@@ -218,7 +218,7 @@ post_parse_chrs(DomainDef *def)
                 s = &def->serials[0];
                 s->device = CHR_DEVICE_SERIAL;
                 s->target_port = 0;
-                s->target_type = xstrdup("isa-serial");
+                s->target_type = CHR_TARGET_ISA_SERIAL;
                 s->address.multifunction = -1;
                 chr_copy_source(s, con);
             } else {
@@ -231,7 +231,7 @@ post_parse_chrs(DomainDef *def)
         DomainChr *con = &def->consoles[i];
 
         if (!con->target_type)
-            con->target_type = xstrdup("virtio");
+            con->target_type = CHR_TARGET_VIRTIO;
         if (con->target_port < 0)
             con->target_port = (int) i;
     }
@@ -902,7 +902,7 @@ qemu_domain_assign_aliases(DomainDef *def)
         alias_set(&def->serials[i].alias, xasprintf("serial%zu", i));
     for (size_t i = 0; i < def->n_consoles; i++) {
         /* Console 0 on a serial target is serial 0, named as such. */
-        if (i == 0 && STREQ_NULL(def->consoles[0].target_type, "serial") && def->n_serials > 0)
+        if (i == 0 && def->consoles[0].target_type == CHR_TARGET_SERIAL && def->n_serials > 0)
             alias_set(&def->consoles[i].alias, xstrdup("serial0"));
         else
             alias_set(&def->consoles[i].alias, xasprintf("console%zu", i));

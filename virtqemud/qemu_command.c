@@ -283,15 +283,20 @@ build_cpu(Cmd *c, const DomainDef *def, Error *error)
     size_t len;
     char *s;
 
-    if (!cpu->mode)
+    switch (cpu->mode) {
+    case CPU_MODE_NONE:
         return 0;
-    if (STREQ(cpu->mode, "host-passthrough") || STREQ(cpu->mode, "host-model")) {
+    case CPU_MODE_HOST_PASSTHROUGH:
+    case CPU_MODE_HOST_MODEL:
         /* TCG has no host CPU to pass through; libvirt refuses, we give the
          * guest TCG's "max" model, everything TCG can emulate. */
         model = kvm ? "host" : "max";
-    } else if (STREQ(cpu->mode, "maximum")) {
+        break;
+    case CPU_MODE_MAXIMUM:
         model = "max";
-    } else if (STREQ(cpu->mode, "custom")) {
+        break;
+    case CPU_MODE_CUSTOM:
+    default:
         if (!cpu->model) {
             if (cpu->n_features == 0)
                 return 0;
@@ -299,9 +304,7 @@ build_cpu(Cmd *c, const DomainDef *def, Error *error)
         } else {
             model = cpu->model;
         }
-    } else {
-        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "CPU mode '%s' is not supported", cpu->mode);
+        break;
     }
 
     s = xstrdup(opt_escape(c, model));
@@ -374,9 +377,9 @@ build_clock(Cmd *c, const DomainDef *def)
     const DomainTimer *hpet = find_timer(def, "hpet");
     const char *base = "utc";
 
-    if (STREQ_NULL(def->clock_offset, "localtime")) {
+    if (def->clock_offset == CLOCK_OFFSET_LOCALTIME) {
         base = "localtime";
-    } else if (STREQ_NULL(def->clock_offset, "variable")) {
+    } else if (def->clock_offset == CLOCK_OFFSET_VARIABLE) {
         /* The guest's clock runs @adjustment seconds off its basis. */
         time_t now = time(NULL) + (def->clock_adjustment ? atoll(def->clock_adjustment) : 0);
         struct tm tm;
@@ -609,17 +612,17 @@ build_controllers(Cmd *c, const DomainDef *def, Error *error)
 
 /* ---- disks ---- */
 
+/* What each cache mode means to QEMU's block layer. */
 typedef struct CacheMode {
-    const char *name;
-    bool direct, no_flush, write_cache;
+    bool set, direct, no_flush, write_cache;
 } CacheMode;
 
-static const CacheMode cache_modes[] = {
-    { "none", true, false, true },
-    { "writeback", false, false, true },
-    { "writethrough", false, false, false },
-    { "directsync", true, false, false },
-    { "unsafe", false, true, true },
+static const CacheMode cache_modes[_DISK_CACHE_MAX] = {
+    [DISK_CACHE_NONE] = { true, true, false, true },
+    [DISK_CACHE_WRITEBACK] = { true, false, false, true },
+    [DISK_CACHE_WRITETHROUGH] = { true, false, false, false },
+    [DISK_CACHE_DIRECTSYNC] = { true, true, false, false },
+    [DISK_CACHE_UNSAFE] = { true, false, true, true },
 };
 
 static int
@@ -651,14 +654,8 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
         return error_set(error, -EINVAL, VIR_ERR_NO_SOURCE,
                          "disk '%s' has no source", target);
 
-    if (d->driver_cache && !STREQ(d->driver_cache, "default")) {
-        for (size_t k = 0; k < ARRAY_SIZE(cache_modes); k++)
-            if (STREQ(d->driver_cache, cache_modes[k].name))
-                cache = &cache_modes[k];
-        if (!cache)
-            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "disk cache mode '%s' of disk '%s' is not supported",
-                             d->driver_cache, target);
+    if (cache_modes[d->driver_cache].set) {
+        cache = &cache_modes[d->driver_cache];
         cache_opts = scratch_printf(c, ",cache.direct=%s,cache.no-flush=%s",
                                     cache->direct ? "on" : "off",
                                     cache->no_flush ? "on" : "off");
@@ -684,12 +681,12 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
         /* libvirt 9 numbers nodes per disk: libvirt-N-storage under libvirt-N-format. */
         cmd_opt(c, "-blockdev", "driver=%s,filename=%s%s,node-name=libvirt-%zu-storage%s,"
                 "auto-read-only=on,discard=unmap", proto, opt_escape(c, path),
-                STREQ_NULL(d->driver_io, "native") ? ",aio=native"
-                : STREQ_NULL(d->driver_io, "io_uring") ? ",aio=io_uring" : "",
+                d->driver_io == DISK_IO_NATIVE ? ",aio=native"
+                : d->driver_io == DISK_IO_URING ? ",aio=io_uring" : "",
                 i + 1, cache_opts);
         cmd_opt(c, "-blockdev", "node-name=libvirt-%zu-format,read-only=%s%s%s,driver=%s,"
                 "file=libvirt-%zu-storage", i + 1, ro ? "on" : "off", cache_opts,
-                STREQ_NULL(d->driver_discard, "unmap") ? ",discard=unmap" : "",
+                d->driver_discard == DISK_DISCARD_UNMAP ? ",discard=unmap" : "",
                 opt_escape(c, d->driver_type ? d->driver_type : "raw"), i + 1);
         drive = scratch_printf(c, ",drive=libvirt-%zu-format", i + 1);
     }
@@ -846,7 +843,7 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
     case CHR_TYPE_UNIX: {
         const char *path = chr->source_path;
 
-        server = !chr->source_mode || STREQ(chr->source_mode, "bind");
+        server = chr->source_mode != CHR_MODE_CONNECT;
         if (!path) {
             /* libvirt makes one per channel under its channel folder. */
             if (chr->device != CHR_DEVICE_CHANNEL || !ctx->channel_dir)
@@ -861,7 +858,7 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
         return 0;
     }
     case CHR_TYPE_TCP:
-        server = STREQ_NULL(chr->source_mode, "bind");
+        server = chr->source_mode == CHR_MODE_BIND;
         if (!chr->source_service)
             return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                              "tcp character device '%s' has no service", chr->alias);
@@ -899,20 +896,26 @@ build_chrs(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *e
             r = build_chardev(c, def, ctx, s, error);
         if (r < 0)
             return r;
-        if (!s->target_type || STREQ(s->target_type, "isa-serial")
-            || STREQ(s->target_type, "serial")) {
+        switch (s->target_type) {
+        case CHR_TARGET_UNSET:
+        case CHR_TARGET_ISA_SERIAL:
+        case CHR_TARGET_SERIAL:
             cmd_opt(c, "-device", "isa-serial,chardev=char%s,id=%s,index=%d", s->alias, s->alias,
                     s->target_port >= 0 ? s->target_port : (int) i);
-        } else if (STREQ(s->target_type, "pci-serial")) {
+            break;
+        case CHR_TARGET_PCI_SERIAL:
             r = pci_addr(c, def, &s->address, &addr, error);
             if (r < 0)
                 return r;
             cmd_opt(c, "-device", "pci-serial,chardev=char%s,id=%s%s", s->alias, s->alias, addr);
-        } else if (STREQ(s->target_type, "usb-serial")) {
+            break;
+        case CHR_TARGET_USB_SERIAL:
             cmd_opt(c, "-device", "usb-serial,chardev=char%s,id=%s", s->alias, s->alias);
-        } else {
+            break;
+        default:
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "serial target type '%s' is not supported", s->target_type);
+                             "serial target type '%s' is not supported",
+                             chr_target_type_to_string(s->target_type));
         }
     }
 
@@ -923,10 +926,10 @@ build_chrs(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *e
         r = need_alias(ch->alias, "channel", error);
         if (r < 0)
             return r;
-        if (!STREQ_NULL(ch->target_type, "virtio"))
+        if (ch->target_type != CHR_TARGET_VIRTIO)
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                              "channel target type '%s' is not supported",
-                             ch->target_type ? ch->target_type : "");
+                             str_or_empty(chr_target_type_to_string(ch->target_type)));
         bus = virtio_serial_bus(c, def, ch);
         if (!bus || ch->address.type != DEVICE_ADDRESS_VIRTIO_SERIAL)
             return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
@@ -945,15 +948,15 @@ build_chrs(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *e
         const char *bus;
 
         /* Console 0 on a serial target is serial 0: nothing more to add. */
-        if (STREQ_NULL(con->target_type, "serial") && i == 0 && def->n_serials > 0)
+        if (con->target_type == CHR_TARGET_SERIAL && i == 0 && def->n_serials > 0)
             continue;
         r = need_alias(con->alias, "console", error);
         if (r < 0)
             return r;
-        if (!STREQ_NULL(con->target_type, "virtio"))
+        if (con->target_type != CHR_TARGET_VIRTIO)
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                              "console target type '%s' is not supported",
-                             con->target_type ? con->target_type : "");
+                             str_or_empty(chr_target_type_to_string(con->target_type)));
         bus = virtio_serial_bus(c, def, con);
         if (!bus || con->address.type != DEVICE_ADDRESS_VIRTIO_SERIAL)
             return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
