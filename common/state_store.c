@@ -14,6 +14,7 @@
 
 #include "fileutil.h"
 #include "log.h"
+#include "state_journal.h"
 
 #define STATE_STORE_MAX_XML (16 * 1024 * 1024)
 #define XML_SUFFIX ".xml"
@@ -24,7 +25,20 @@ struct StateStore {
     char *autostart_dir;
     bool volatile_;  /* live state under /run: no fsync (see fileutil.h) */
     uv_loop_t *loop; /* borrowed: where removed files are unlinked off the loop */
+    /* With a loop, saves and removals are journaled (state_journal.h): */
+    StateJournal *journal;
+    bool unsynced;       /* a save or removal since the running checkpoint began */
+    bool checkpointing;  /* a checkpoint is on the worker pool */
+    bool freed;          /* state_store_free() came while it was */
 };
+
+typedef struct Checkpoint {
+    uv_work_t work;
+    StateStore *store;
+    int dirfd;           /* our own duplicate */
+    uint64_t seq;        /* the journal's last record when it began */
+    int result;          /* 0 or a negative errno */
+} Checkpoint;
 
 #define TRASH_PREFIX ".trash."
 
@@ -64,6 +78,24 @@ sweep_leftovers(StateStore *s)
         if (is_leftover(de->d_name) && unlinkat(s->dirfd, de->d_name, 0) == 0)
             log_debug("removed '%s/%s', left by an interrupted write", s->dir, de->d_name);
     closedir(d);
+}
+
+/* A journal record done again, with the disk waited for. */
+static int
+replay_record(JournalOp op, const char *name, const char *data, size_t len, void *userdata,
+              Error *error)
+{
+    StateStore *s = userdata;
+    auto_cleanup(free_ptr) char *file = xasprintf("%s" XML_SUFFIX, name);
+
+    if (op == JOURNAL_SAVE)
+        return file_write_atomic_at(s->dirfd, s->dir, file, data, len, 0600, 0, error);
+    /* Not the autostart link: state_store_remove() took it before the
+     * record, and a link made since belongs to a later definition. */
+    if (unlinkat(s->dirfd, file, 0) < 0 && errno != ENOENT)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
+                               "cannot remove file '%s/%s'", s->dir, file);
+    return 0;
 }
 
 int
@@ -108,6 +140,11 @@ state_store_open(const char *dir, StateStore **ret, Error *error)
         return r;
     }
     sweep_leftovers(s);
+    r = state_journal_replay(s->dirfd, s->dir, replay_record, s, error);
+    if (r < 0) {
+        state_store_free(s);
+        return r;
+    }
     *ret = s;
     return 0;
 }
@@ -117,6 +154,12 @@ state_store_free(StateStore *s)
 {
     if (!s)
         return;
+    if (s->checkpointing) {
+        /* Its end frees the store. */
+        s->freed = true;
+        return;
+    }
+    state_journal_free(s->journal);
     if (s->dirfd >= 0)
         close(s->dirfd);
     free(s->dir);
@@ -162,18 +205,52 @@ state_store_autostart_path(const StateStore *s, const char *name)
     return xasprintf("%s/%s" XML_SUFFIX, s->autostart_dir, name);
 }
 
+static void checkpoint_start(StateStore *s);
+
+/* The journal's answer to a save whose file could not be written after its
+ * record was: a record of what the file held before, so that a replay
+ * leaves the definition as the caller was told it stayed. */
+static void
+journal_undo_save(StateStore *s, const char *name, const char *file)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(free_ptr) char *path = path_join(s->dir, file);
+    auto_cleanup(free_ptr) char *old = NULL;
+    size_t len = 0;
+
+    if (file_read_all(path, STATE_STORE_MAX_XML, &old, &len, &error) == 0)
+        (void) state_journal_append(s->journal, JOURNAL_SAVE, name, old, len, true, &error);
+    else
+        (void) state_journal_append(s->journal, JOURNAL_REMOVE, name, NULL, 0, true, &error);
+}
+
 int
 state_store_save(StateStore *s, const char *name, const char *xml, Error *error)
 {
     auto_cleanup(free_ptr) char *file = NULL;
+    size_t len = strlen(xml);
     int r;
 
     r = check_name(name, error);
     if (r < 0)
         return r;
     file = xasprintf("%s" XML_SUFFIX, name);
-    return file_write_atomic_at(s->dirfd, s->dir, file, xml, strlen(xml), 0600,
-                                s->volatile_ ? FILE_WRITE_NO_SYNC : 0, error);
+    if (s->volatile_ || !s->journal)
+        return file_write_atomic_at(s->dirfd, s->dir, file, xml, len, 0600,
+                                    s->volatile_ ? FILE_WRITE_NO_SYNC : 0, error);
+    /* Durable once journaled; the file follows at once, its fsync later. */
+    r = state_journal_append(s->journal, JOURNAL_SAVE, name, xml, len, true, error);
+    if (r < 0)
+        return r;
+    r = file_write_atomic_at(s->dirfd, s->dir, file, xml, len, 0600, FILE_WRITE_NO_SYNC,
+                             error);
+    if (r < 0) {
+        journal_undo_save(s, name, file);
+        return r;
+    }
+    s->unsynced = true;
+    checkpoint_start(s);
+    return 0;
 }
 
 void
@@ -199,6 +276,68 @@ void
 state_store_set_loop(StateStore *s, uv_loop_t *loop)
 {
     s->loop = loop;
+    if (loop && !s->journal)
+        s->journal = state_journal_new(s->dirfd, s->dir);
+}
+
+/* ---- checkpoints: the files and the folder on disk, the journal emptied ---- */
+
+/* One syncfs for the whole batch: every file written since the checkpoint
+ * began and the folder's renames reach the disk with a single flush, where
+ * an fsync of each would wait for the disk once a file. */
+static void
+checkpoint_sync(uv_work_t *w)
+{
+    Checkpoint *c = w->data;
+
+    if (syncfs(c->dirfd) < 0)
+        c->result = -errno;
+}
+
+static void
+checkpoint_done(uv_work_t *w, int status)
+{
+    Checkpoint *c = w->data;
+    StateStore *s = c->store;
+
+    s->checkpointing = false;
+    if (status == 0 && c->result == 0)
+        state_journal_reset_if(s->journal, c->seq);
+    else
+        log_warn("cannot sync '%s': %s (its journal is kept)", s->dir,
+                    strerror(c->result ? -c->result : EIO));
+    close(c->dirfd);
+    free(c);
+    if (s->freed) {
+        state_store_free(s);
+        return;
+    }
+    checkpoint_start(s);
+}
+
+/* Starts a checkpoint of what was written since the last one, unless one
+ * runs (its end starts the next). */
+static void
+checkpoint_start(StateStore *s)
+{
+    Checkpoint *c;
+
+    if (s->checkpointing || !s->journal || !s->unsynced)
+        return;
+    c = xcalloc(1, sizeof(*c));
+    c->store = s;
+    c->seq = state_journal_seq(s->journal);
+    c->dirfd = dup(s->dirfd);
+    c->work.data = c;
+    s->unsynced = false;
+    if (c->dirfd < 0 || uv_queue_work(s->loop, &c->work, checkpoint_sync, checkpoint_done) < 0) {
+        /* The journal stays, and the next start replays it. */
+        if (c->dirfd >= 0)
+            close(c->dirfd);
+        free(c);
+        return;
+    }
+    s->checkpointing = true;
 }
 
 typedef struct TrashWork {
@@ -282,7 +421,18 @@ state_store_remove(StateStore *s, const char *name, Error *error)
     if (r < 0)
         return r;
     path = xasprintf("%s" XML_SUFFIX, name);
-    return remove_file(s, path, error);
+    if (s->journal && !s->volatile_) {
+        /* In order behind the saves; like libvirt's, a removal is not
+         * waited for on the disk. */
+        r = state_journal_append(s->journal, JOURNAL_REMOVE, name, NULL, 0, false, error);
+        if (r < 0)
+            return r;
+        s->unsynced = true;
+    }
+    r = remove_file(s, path, error);
+    if (r == 0)
+        checkpoint_start(s);
+    return r;
 }
 
 int

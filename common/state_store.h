@@ -12,12 +12,16 @@
 typedef struct StateStore StateStore;
 typedef struct uv_loop_s uv_loop_t;
 
-/* mkdir -p @dir (0755), and removes what an interrupted write or remove of
- * an earlier run left there (NAME.xml.XXXXXX temporaries, .trash.* files),
- * which are never read as definitions. */
+/* mkdir -p @dir (0755), removes what an interrupted write or remove of an
+ * earlier run left there (NAME.xml.XXXXXX temporaries, .trash.* files),
+ * which are never read as definitions, and replays the folder's journal
+ * (state_journal.h) if a daemon stopped before its last checkpoint. */
 int state_store_open(const char *dir, StateStore **ret, Error *error);
-/* From now on removed files are unlinked on @loop's worker pool (see
- * state_store_remove()). */
+/* From now on saves and removals are journaled: a save is durable once its
+ * record is (one fdatasync), its file is written at once without waiting
+ * for the disk, and a checkpoint on @loop's worker pool syncs the folder
+ * and empties the journal; removed files are unlinked on the worker pool
+ * too (see state_store_remove()). Not for a volatile store. */
 void state_store_set_loop(StateStore *s, uv_loop_t *loop);
 void state_store_free(StateStore *s);
 DEFINE_FREEP(StateStore, state_store_free)
