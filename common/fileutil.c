@@ -71,8 +71,8 @@ file_read_all(const char *path, size_t max_size, char **ret_data, size_t *ret_le
     return 0;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+fd_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
 
@@ -167,7 +167,7 @@ file_write_atomic_at(int dirfd, const char *dir, const char *name, const void *d
         r = -errno;
         goto fail;
     }
-    r = write_all(fd, data, len);
+    r = fd_write_all(fd, data, len);
     if (r < 0)
         goto fail;
     if (!(flags & FILE_WRITE_NO_SYNC) && fsync(fd) < 0) {

@@ -11,6 +11,8 @@
 /* Reads a whole file, NUL-terminated (*ret_len excludes the NUL). Refuses
  * files over @max_size bytes (-EFBIG). Errors: VIR_ERR_OPEN_FAILED when the
  * file cannot be opened (-ENOENT if absent), VIR_ERR_READ_FAILED otherwise. */
+/* write() until all of @data is written; 0 or a negative errno. */
+int fd_write_all(int fd, const void *data, size_t len);
 int file_read_all(const char *path, size_t max_size, char **ret_data, size_t *ret_len,
                   Error *error);
 /* Atomic replace: temporary file in the same folder (name.XXXXXX, never

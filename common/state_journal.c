@@ -333,6 +333,12 @@ state_journal_append(StateJournal *j, JournalOp op, const char *name, const char
 }
 
 uint64_t
+state_journal_bytes(const StateJournal *j)
+{
+    return j->fd < 0 ? 0 : (uint64_t) (j->off - JOURNAL_RECORDS);
+}
+
+uint64_t
 state_journal_seq(const StateJournal *j)
 {
     return j->seq;

@@ -52,6 +52,8 @@ void state_journal_free(StateJournal *j);
  * (fdatasync). On failure nothing was appended. */
 int state_journal_append(StateJournal *j, JournalOp op, const char *name, const char *data,
                          size_t len, bool sync, Error *error);
+/* How many bytes the records take. */
+uint64_t state_journal_bytes(const StateJournal *j);
 /* The sequence number of the last record appended. */
 uint64_t state_journal_seq(const StateJournal *j);
 /* Starts again from empty, if the last record is still @seq (nothing was

@@ -28,9 +28,21 @@ struct StateStore {
     /* With a loop, saves and removals are journaled (state_journal.h): */
     StateJournal *journal;
     bool unsynced;       /* a save or removal since the running checkpoint began */
+    uv_timer_t idle;     /* starts the checkpoint once writes pause */
+    bool idle_open;      /* @idle initialised and not yet closed */
     bool checkpointing;  /* a checkpoint is on the worker pool */
     bool freed;          /* state_store_free() came while it was */
+    char **spares;       /* empty hidden files made ahead, for saves (a strv) */
+    size_t n_spares;
+    bool refilling;      /* more are being made on the worker pool */
 };
+
+typedef struct SpareWork {
+    uv_work_t work;
+    StateStore *store;
+    int dirfd;           /* our own duplicate */
+    char **names;        /* made */
+} SpareWork;
 
 typedef struct Checkpoint {
     uv_work_t work;
@@ -41,6 +53,16 @@ typedef struct Checkpoint {
 } Checkpoint;
 
 #define TRASH_PREFIX ".trash."
+#define SPARE_PREFIX ".spare."
+/* Saves take new files from a stock made ahead on the worker pool: making
+ * a file (its inode) is the dearest part of a write here. */
+#define SPARES_LOW 16
+#define SPARES_BATCH 64
+/* A checkpoint waits for this long without writes: its flush of the disk
+ * would otherwise compete with every save's journal record. */
+#define CHECKPOINT_IDLE_MS 100
+/* ... unless the journal holds this much. */
+#define CHECKPOINT_JOURNAL_MAX (16u << 20)
 
 /* Whether @name is a temporary of file_write_atomic_at() (NAME.xml.XXXXXX,
  * six letters or digits) or a removed file not yet unlinked (.trash.*):
@@ -50,7 +72,8 @@ is_leftover(const char *name)
 {
     const char *dot = strrchr(name, '.');
 
-    if (strncmp(name, TRASH_PREFIX, strlen(TRASH_PREFIX)) == 0)
+    if (strncmp(name, TRASH_PREFIX, strlen(TRASH_PREFIX)) == 0 ||
+        strncmp(name, SPARE_PREFIX, strlen(SPARE_PREFIX)) == 0)
         return true;
     if (!dot || strlen(dot + 1) != 6 || dot - name < (ptrdiff_t) strlen(XML_SUFFIX) ||
         strncmp(dot - strlen(XML_SUFFIX), XML_SUFFIX, strlen(XML_SUFFIX)) != 0)
@@ -59,6 +82,19 @@ is_leftover(const char *name)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
             return false;
     return true;
+}
+
+/* A name for a removed or spare file: @prefix and 12 random hex digits. */
+static void
+hidden_name(const char *prefix, char *buf, size_t size)
+{
+    unsigned char rnd[6];
+
+    if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd))
+        for (size_t i = 0; i < sizeof(rnd); i++)
+            rnd[i] = (unsigned char) (rand() & 0xff);
+    snprintf(buf, size, "%s%02x%02x%02x%02x%02x%02x", prefix, rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5]);
 }
 
 /* Removes what a daemon killed while writing left in the folder. */
@@ -149,22 +185,50 @@ state_store_open(const char *dir, StateStore **ret, Error *error)
     return 0;
 }
 
-void
-state_store_free(StateStore *s)
+/* Frees the store once nothing of the loop holds it any more: its idle
+ * timer closed, no checkpoint or spare-making on the worker pool. */
+static void
+store_release(StateStore *s)
 {
-    if (!s)
+    if (s->checkpointing || s->refilling || s->idle_open)
         return;
-    if (s->checkpointing) {
-        /* Its end frees the store. */
-        s->freed = true;
-        return;
-    }
+    for (size_t i = 0; i < s->n_spares; i++)
+        (void) unlinkat(s->dirfd, s->spares[i], 0);
+    strv_free(s->spares);
     state_journal_free(s->journal);
     if (s->dirfd >= 0)
         close(s->dirfd);
     free(s->dir);
     free(s->autostart_dir);
     free(s);
+}
+
+static void
+idle_closed(uv_handle_t *h)
+{
+    StateStore *s = h->data;
+
+    s->idle_open = false;
+    store_release(s);
+}
+
+void
+state_store_free(StateStore *s)
+{
+    if (!s)
+        return;
+    s->freed = true;
+    /* A daemon that stops leaves nothing to replay if it can help it. */
+    if (s->journal && s->unsynced && !s->checkpointing && syncfs(s->dirfd) == 0)
+        state_journal_reset_if(s->journal, state_journal_seq(s->journal));
+    if (s->idle_open && !uv_is_closing((uv_handle_t *) &s->idle)) {
+        uv_close((uv_handle_t *) &s->idle, idle_closed);
+        return;
+    }
+    /* Closed by someone else (a daemon closing every handle at exit): the
+     * loop has run its close by the time stores are freed. */
+    s->idle_open = false;
+    store_release(s);
 }
 
 const char *
@@ -205,7 +269,92 @@ state_store_autostart_path(const StateStore *s, const char *name)
     return xasprintf("%s/%s" XML_SUFFIX, s->autostart_dir, name);
 }
 
+static void checkpoint_soon(StateStore *s);
 static void checkpoint_start(StateStore *s);
+
+static void
+spares_make(uv_work_t *w)
+{
+    SpareWork *sw = w->data;
+    char name[32];
+
+    for (int i = 0; i < SPARES_BATCH; i++) {
+        int fd;
+
+        hidden_name(SPARE_PREFIX, name, sizeof(name));
+        fd = openat(sw->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            continue;
+        close(fd);
+        strv_push(&sw->names, xstrdup(name));
+    }
+}
+
+static void
+spares_made(uv_work_t *w, int status)
+{
+    SpareWork *sw = w->data;
+    StateStore *s = sw->store;
+
+    s->refilling = false;
+    for (size_t i = 0; sw->names && sw->names[i]; i++) {
+        s->spares = xrealloc(s->spares, (s->n_spares + 2) * sizeof(char *));
+        s->spares[s->n_spares++] = steal_ptr(sw->names[i]);
+        s->spares[s->n_spares] = NULL;
+    }
+    close(sw->dirfd);
+    strv_free(sw->names);
+    free(sw);
+    if (s->freed)
+        store_release(s);
+}
+
+/* Keeps the stock of spare files above SPARES_LOW. */
+static void
+spares_refill(StateStore *s)
+{
+    SpareWork *sw;
+
+    if (s->refilling || s->freed || s->n_spares >= SPARES_LOW)
+        return;
+    sw = xcalloc(1, sizeof(*sw));
+    sw->store = s;
+    sw->dirfd = dup(s->dirfd);
+    sw->work.data = sw;
+    if (sw->dirfd < 0 || uv_queue_work(s->loop, &sw->work, spares_make, spares_made) < 0) {
+        if (sw->dirfd >= 0)
+            close(sw->dirfd);
+        free(sw);
+        return;
+    }
+    s->refilling = true;
+}
+
+/* Writes @file through a spare (no fsync: the journal holds the record),
+ * or returns -EAGAIN when there is none to take. */
+static int
+write_through_spare(StateStore *s, const char *file, const char *data, size_t len)
+{
+    auto_cleanup(free_ptr) char *spare = NULL;
+    auto_cleanup(close_fdp) int fd = -1;
+    int r;
+
+    spares_refill(s);
+    if (s->n_spares == 0)
+        return -EAGAIN;
+    spare = steal_ptr(s->spares[--s->n_spares]);
+    fd = openat(s->dirfd, spare, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    r = fd_write_all(fd, data, len);
+    if (r == 0 && close(steal_fd(fd)) < 0)
+        r = -errno;
+    if (r == 0 && renameat(s->dirfd, spare, s->dirfd, file) < 0)
+        r = -errno;
+    if (r < 0)
+        (void) unlinkat(s->dirfd, spare, 0);
+    return r;
+}
 
 /* The journal's answer to a save whose file could not be written after its
  * record was: a record of what the file held before, so that a replay
@@ -242,14 +391,16 @@ state_store_save(StateStore *s, const char *name, const char *xml, Error *error)
     r = state_journal_append(s->journal, JOURNAL_SAVE, name, xml, len, true, error);
     if (r < 0)
         return r;
-    r = file_write_atomic_at(s->dirfd, s->dir, file, xml, len, 0600, FILE_WRITE_NO_SYNC,
-                             error);
+    r = write_through_spare(s, file, xml, len);
+    if (r < 0)
+        r = file_write_atomic_at(s->dirfd, s->dir, file, xml, len, 0600, FILE_WRITE_NO_SYNC,
+                                 error);
     if (r < 0) {
         journal_undo_save(s, name, file);
         return r;
     }
     s->unsynced = true;
-    checkpoint_start(s);
+    checkpoint_soon(s);
     return 0;
 }
 
@@ -272,12 +423,34 @@ state_store_load(StateStore *s, const char *name, char **ret_xml, Error *error)
     return file_read_all(path, STATE_STORE_MAX_XML, ret_xml, NULL, error);
 }
 
+static void
+idle_fired(uv_timer_t *t)
+{
+    checkpoint_start(t->data);
+}
+
+/* The checkpoint, once writes pause for CHECKPOINT_IDLE_MS. */
+static void
+checkpoint_soon(StateStore *s)
+{
+    if (!s->idle_open || s->freed)
+        return;
+    if (state_journal_bytes(s->journal) > CHECKPOINT_JOURNAL_MAX)
+        checkpoint_start(s);
+    else
+        uv_timer_start(&s->idle, idle_fired, CHECKPOINT_IDLE_MS, 0);
+}
+
 void
 state_store_set_loop(StateStore *s, uv_loop_t *loop)
 {
     s->loop = loop;
-    if (loop && !s->journal)
-        s->journal = state_journal_new(s->dirfd, s->dir);
+    if (!loop || s->journal || s->volatile_)
+        return;
+    s->journal = state_journal_new(s->dirfd, s->dir);
+    uv_timer_init(loop, &s->idle);
+    s->idle.data = s;
+    s->idle_open = true;
 }
 
 /* ---- checkpoints: the files and the folder on disk, the journal emptied ---- */
@@ -309,10 +482,10 @@ checkpoint_done(uv_work_t *w, int status)
     close(c->dirfd);
     free(c);
     if (s->freed) {
-        state_store_free(s);
+        store_release(s);
         return;
     }
-    checkpoint_start(s);
+    checkpoint_soon(s);
 }
 
 /* Starts a checkpoint of what was written since the last one, unless one
@@ -371,7 +544,6 @@ static int
 remove_file(StateStore *s, const char *file, Error *error)
 {
     TrashWork *t;
-    unsigned char rnd[6];
 
     if (!s->loop) {
         if (unlinkat(s->dirfd, file, 0) < 0 && errno != ENOENT)
@@ -380,10 +552,7 @@ remove_file(StateStore *s, const char *file, Error *error)
         return 0;
     }
     t = xcalloc(1, sizeof(*t));
-    if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd))
-        memset(rnd, 0, sizeof(rnd));
-    snprintf(t->name, sizeof(t->name), TRASH_PREFIX "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5]);
+    hidden_name(TRASH_PREFIX, t->name, sizeof(t->name));
     if (renameat(s->dirfd, file, s->dirfd, t->name) < 0) {
         int e = errno;
 
@@ -431,7 +600,7 @@ state_store_remove(StateStore *s, const char *name, Error *error)
     }
     r = remove_file(s, path, error);
     if (r == 0)
-        checkpoint_start(s);
+        checkpoint_soon(s);
     return r;
 }
 

@@ -166,7 +166,7 @@ client_send_frame(Client *c, void *buf, size_t len)
     return 0;
 }
 
-/* How long the loop keeps polling after a call. A client that sends its
+/* How long the loop keeps polling after a reply. A client that sends its
  * next call within this time finds us awake: on a virtual machine a
  * sleeping CPU's wakeup costs more than the whole call. The idle handle
  * makes uv_run poll with a zero timeout while it is active. */
@@ -258,6 +258,9 @@ call_finish(Call *call, int r, Error *error)
         if (r >= 0)
             client_send_frame(c, buf, len);
         error_clear(&e2);
+        /* Awake for the client's next call; not while a call waits on a
+         * daemon, whose CPU that polling would take. */
+        proxy_spin_kick(c->proxy);
     }
     if (call->args && call->def->args_proc)
         xdr_free(call->def->args_proc, call->args);
@@ -341,7 +344,6 @@ handle_message(Client *c, const RpcMessage *msg)
     case REMOTE_MESSAGE_CALL:
     case REMOTE_MESSAGE_CALL_WITH_FDS:
         dispatch_call(c, msg);
-        proxy_spin_kick(c->proxy);
         return;
     case REMOTE_MESSAGE_STREAM:
     case REMOTE_MESSAGE_STREAM_HOLE:

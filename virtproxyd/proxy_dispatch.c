@@ -72,6 +72,7 @@ reply_error_now(Client *c, const RpcHeader *hdr, Error *error)
     h.type = REMOTE_MESSAGE_CALL;
     if (rpc_encode_error(&h, error, &buf, &len) >= 0)
         client_send_frame(c, buf, len);
+    proxy_spin_kick(c->proxy);
 }
 
 int
