@@ -732,7 +732,7 @@ class Fixture:
         self.daemons = []
         self.clients = []
         self.watchers = []
-        self.root = tempfile.mkdtemp(prefix="vq-", dir=os.environ.get("VQ_TMP", "/tmp"))
+        self.root = tempfile.mkdtemp(prefix="vq-", dir="/tmp")
         os.makedirs(os.path.join(self.root, "serial"))
         self.bus = Bus(self.root)
         self.qemud = Daemon(self.root, self.bus)

@@ -12,10 +12,14 @@ from harness import (check, check_eq, expect_error, qemu_pids, domain_path, BusE
 
 
 def snapshot(fx):
-    """Every file under etc/libvirt/qemu (definitions, autostart links)."""
+    """Every file under etc/libvirt/qemu (definitions, autostart links); not
+    the hidden ones (the journal, spare files made ahead), which hold no
+    definition of their own."""
     out = {}
     for dirpath, _, files in os.walk(fx.etc()):
         for f in files:
+            if f.startswith("."):
+                continue
             p = os.path.join(dirpath, f)
             out[os.path.relpath(p, fx.etc())] = (os.readlink(p) if os.path.islink(p)
                                                  else open(p, "rb").read())

@@ -3,6 +3,7 @@ killed with SIGKILL and started again; every guest is still there with the
 same id, state and QEMU process, and suspend, resume, shutdown and destroy
 work through the new daemon, with events flowing again."""
 
+import os
 import signal
 import xml.etree.ElementTree as ET
 
@@ -113,6 +114,28 @@ def test_guest_exit_while_daemon_down(fx):
     events.wait_event(path, EV_STARTED)
     fx.domain(path, "Destroy", "u", 0)
     events.wait_event(path, EV_STOPPED)
+    fx.check_alive()
+
+
+def test_definitions_survive_sigkill(fx):
+    """Definitions acknowledged just before a SIGKILL, and removals, are
+    what the next daemon finds: the journal (replayed if the daemon died
+    before its checkpoint) and the files agree with what was answered."""
+    paths = {"j-%02d" % i: fx.define("j-%02d" % i) for i in range(20)}
+    for i in range(0, 20, 2):
+        fx.domain(paths["j-%02d" % i], "Undefine", "u", 0)
+    kept = sorted("j-%02d" % i for i in range(1, 20, 2))
+    xml = {n: fx.domain(paths[n], "GetXMLDesc", "u", 0) for n in kept}
+    check(os.path.exists(fx.etc(".journal")), "the definitions' journal")
+    fx.qemud.kill(signal.SIGKILL)
+    fx.qemud.start()
+    names = sorted(n for n in (fx.client.dom_prop(p, "Name")
+                               for p in fx.connect("ListDomains", "u", 0)) if n.startswith("j-"))
+    check_eq(names, kept, "domains after the restart")
+    for n in kept:
+        check_eq(fx.domain(paths[n], "GetXMLDesc", "u", 0), xml[n], "definition of " + n)
+    check_eq(sorted(f for f in os.listdir(fx.etc()) if f.startswith("j-")),
+             [n + ".xml" for n in kept], "files in the folder")
     fx.check_alive()
 
 
