@@ -820,6 +820,15 @@ domain_def_free(DomainDef *def)
 
 /* As libvirt's virDomainDefCopy: through the XML, which the round-trip
  * tests keep lossless. Costs a format and a parse. */
+size_t
+domain_def_device_count(const DomainDef *def)
+{
+    return def->n_disks + def->n_controllers + def->n_nets + def->n_serials + def->n_consoles +
+           def->n_channels + def->n_inputs + def->n_graphics + def->n_videos + def->n_sounds +
+           def->n_redirdevs + def->n_hostdevs +
+           (def->memballoon.model != MEMBALLOON_ABSENT ? 1 : 0);
+}
+
 DomainDef *
 domain_def_copy(const DomainDef *def)
 {

@@ -130,6 +130,7 @@ typedef struct DomainDisk {
     int boot_order;      /* 0 unset */
     DeviceAddress address;
     char *alias;         /* live only: "virtio-disk0" */
+    unsigned source_index; /* live only: N of its block nodes libvirt-N-*, 0 none */
 } DomainDisk;
 
 /* libvirt's virDomainControllerType, in its order. */
@@ -638,6 +639,17 @@ typedef enum {
 } DomainDefParseFlags;
 /* domain_def_parse() with flags. */
 int domain_def_parse_flags(const char *xml, unsigned flags, DomainDef **ret_def, Error *error);
+/* Parses one device (virsh attach-device's XML: a <disk>, <interface>, ...)
+ * into a new definition that holds only that device, in its array.
+ * *ret_type is libvirt's name of the device's type (virDomainDeviceType:
+ * "disk", "interface", "chr" for serial, console and channel, ...), for
+ * messages. A device libvirt knows that is not read here gives an empty
+ * definition; a name libvirt does not know is refused
+ * (VIR_ERR_CONFIG_UNSUPPORTED "unknown device type"). */
+int domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_type,
+                        Error *error);
+/* How many devices @def holds (the emulator is not one). */
+size_t domain_def_device_count(const DomainDef *def);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
 /* Returns a new string: the XML of @def, indented by two spaces, as libvirt

@@ -223,6 +223,15 @@ format_clock(XmlWriter *w, const DomainDef *def)
     xml_writer_end(w);
 }
 
+/* libvirt's live <source index='N'>: the number in the disk's block node
+ * names (libvirt-N-storage, libvirt-N-format). */
+static void
+format_source_index(XmlWriter *w, const DomainDisk *d, unsigned flags)
+{
+    if (d->source_index > 0 && !(flags & DOMAIN_DEF_FORMAT_INACTIVE))
+        xml_writer_attrf(w, "index", "%u", d->source_index);
+}
+
 static void
 format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
 {
@@ -245,6 +254,7 @@ format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
         if (d->source) {
             xml_writer_start(w, "source");
             xml_writer_attr(w, d->type == DISK_TYPE_FILE ? "file" : "dev", d->source);
+            format_source_index(w, d, flags);
             xml_writer_end(w);
         }
         break;
@@ -253,6 +263,7 @@ format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
             xml_writer_start(w, "source");
             xml_writer_attr(w, "pool", d->source_pool);
             xml_writer_attr(w, "volume", d->source_volume);
+            format_source_index(w, d, flags);
             xml_writer_end(w);
         }
         break;

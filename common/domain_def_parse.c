@@ -63,13 +63,6 @@ parse_enum_unsupported(const xmlNode *node, const char *attr, int (*from_string)
 }
 
 /* Grows a (ptr, count) array by one zeroed element and returns it. */
-#define ARRAY_APPEND(arr, n) \
-    ({ \
-        (arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))); \
-        memset(&(arr)[(n)], 0, sizeof(*(arr))); \
-        &(arr)[(n)++]; \
-    })
-
 static void
 strv_append(char ***v, size_t *n, char *s)
 {
@@ -290,6 +283,9 @@ parse_disk(const xmlNode *node, DomainDisk *d, Error *error)
         d->driver_discard = discard;
     }
     if ((n = xml_child(node, "source"))) {
+        r = xml_prop_uint(n, "index", 10, INT_MAX, &d->source_index, error);
+        if (r < 0)
+            return r;
         switch (d->type) {
         case DISK_TYPE_FILE:
             d->source = xml_prop(n, "file");
@@ -550,112 +546,119 @@ parse_graphics(const xmlNode *node, DomainGraphics *g, Error *error)
 }
 
 static int
-parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
+parse_device(const xmlNode *c, DomainDef *def, Error *error)
 {
     int r = 0;
 
-    xml_foreach_child(c, devices) {
-        if (xml_node_is(c, "emulator")) {
-            free(def->emulator);
-            def->emulator = xml_content(c);
-        } else if (xml_node_is(c, "disk")) {
-            r = parse_disk(c, ARRAY_APPEND(def->disks, def->n_disks), error);
-        } else if (xml_node_is(c, "controller")) {
-            r = parse_controller(c, ARRAY_APPEND(def->controllers, def->n_controllers), error);
-        } else if (xml_node_is(c, "interface")) {
-            r = parse_net(c, ARRAY_APPEND(def->nets, def->n_nets), error);
-        } else if (xml_node_is(c, "serial")) {
-            r = parse_chr(c, CHR_DEVICE_SERIAL, ARRAY_APPEND(def->serials, def->n_serials),
-                          error);
-        } else if (xml_node_is(c, "console")) {
-            r = parse_chr(c, CHR_DEVICE_CONSOLE, ARRAY_APPEND(def->consoles, def->n_consoles),
-                          error);
-        } else if (xml_node_is(c, "channel")) {
-            r = parse_chr(c, CHR_DEVICE_CHANNEL, ARRAY_APPEND(def->channels, def->n_channels),
-                          error);
-        } else if (xml_node_is(c, "input")) {
-            DomainInput *in = ARRAY_APPEND(def->inputs, def->n_inputs);
-            int type, bus;
+    if (xml_node_is(c, "emulator")) {
+        free(def->emulator);
+        def->emulator = xml_content(c);
+    } else if (xml_node_is(c, "disk")) {
+        r = parse_disk(c, ARRAY_APPEND(def->disks, def->n_disks), error);
+    } else if (xml_node_is(c, "controller")) {
+        r = parse_controller(c, ARRAY_APPEND(def->controllers, def->n_controllers), error);
+    } else if (xml_node_is(c, "interface")) {
+        r = parse_net(c, ARRAY_APPEND(def->nets, def->n_nets), error);
+    } else if (xml_node_is(c, "serial")) {
+        r = parse_chr(c, CHR_DEVICE_SERIAL, ARRAY_APPEND(def->serials, def->n_serials),
+                      error);
+    } else if (xml_node_is(c, "console")) {
+        r = parse_chr(c, CHR_DEVICE_CONSOLE, ARRAY_APPEND(def->consoles, def->n_consoles),
+                      error);
+    } else if (xml_node_is(c, "channel")) {
+        r = parse_chr(c, CHR_DEVICE_CHANNEL, ARRAY_APPEND(def->channels, def->n_channels),
+                      error);
+    } else if (xml_node_is(c, "input")) {
+        DomainInput *in = ARRAY_APPEND(def->inputs, def->n_inputs);
+        int type, bus;
 
-            r = parse_enum_prop(c, "type", input_type_from_string, -1,
-                                "missing input device type", &type, error);
-            if (r >= 0)
-                r = parse_enum_prop(c, "bus", input_bus_from_string, INPUT_BUS_DEFAULT, NULL,
-                                    &bus, error);
-            if (r < 0)
-                return r;
-            in->type = type;
-            /* libvirt's default on x86 */
-            in->bus = bus != INPUT_BUS_DEFAULT ? bus
-                      : type == INPUT_TABLET ? INPUT_BUS_USB : INPUT_BUS_PS2;
-            in->alias = parse_alias(c);
-            r = parse_address(c, &in->address, error);
-        } else if (xml_node_is(c, "graphics")) {
-            r = parse_graphics(c, ARRAY_APPEND(def->graphics, def->n_graphics), error);
-        } else if (xml_node_is(c, "video")) {
-            DomainVideo *v = ARRAY_APPEND(def->videos, def->n_videos);
-            xmlNode *model = xml_child(c, "model");
+        r = parse_enum_prop(c, "type", input_type_from_string, -1,
+                            "missing input device type", &type, error);
+        if (r >= 0)
+            r = parse_enum_prop(c, "bus", input_bus_from_string, INPUT_BUS_DEFAULT, NULL,
+                                &bus, error);
+        if (r < 0)
+            return r;
+        in->type = type;
+        /* libvirt's default on x86 */
+        in->bus = bus != INPUT_BUS_DEFAULT ? bus
+                  : type == INPUT_TABLET ? INPUT_BUS_USB : INPUT_BUS_PS2;
+        in->alias = parse_alias(c);
+        r = parse_address(c, &in->address, error);
+    } else if (xml_node_is(c, "graphics")) {
+        r = parse_graphics(c, ARRAY_APPEND(def->graphics, def->n_graphics), error);
+    } else if (xml_node_is(c, "video")) {
+        DomainVideo *v = ARRAY_APPEND(def->videos, def->n_videos);
+        xmlNode *model = xml_child(c, "model");
 
-            if (model) {
-                int m;
-
-                r = parse_enum_prop(model, "type", video_model_from_string, VIDEO_DEFAULT,
-                                    NULL, &m, error);
-                if (r < 0)
-                    return r;
-                v->model = m;
-                if ((r = xml_prop_uint(model, "ram", 10, UINT_MAX, &v->ram, error)) < 0 ||
-                    (r = xml_prop_uint(model, "vram", 10, UINT_MAX, &v->vram, error)) < 0 ||
-                    (r = xml_prop_uint(model, "vgamem", 10, UINT_MAX, &v->vgamem, error)) < 0 ||
-                    (r = xml_prop_uint(model, "heads", 10, UINT_MAX, &v->heads, error)) < 0 ||
-                    (r = xml_prop_bool(model, "primary", &v->primary, error)) < 0)
-                    return r;
-            }
-            v->alias = parse_alias(c);
-            r = parse_address(c, &v->address, error);
-        } else if (xml_node_is(c, "sound")) {
-            DomainSound *s = ARRAY_APPEND(def->sounds, def->n_sounds);
+        if (model) {
             int m;
 
-            r = parse_enum_prop(c, "model", sound_model_from_string, -1, "missing sound model",
-                                &m, error);
+            r = parse_enum_prop(model, "type", video_model_from_string, VIDEO_DEFAULT,
+                                NULL, &m, error);
             if (r < 0)
                 return r;
-            s->model = m;
-            s->alias = parse_alias(c);
-            r = parse_address(c, &s->address, error);
-        } else if (xml_node_is(c, "hostdev")) {
-            r = parse_hostdev(c, ARRAY_APPEND(def->hostdevs, def->n_hostdevs), error);
-        } else if (xml_node_is(c, "redirdev")) {
-            DomainRedirdev *rd = ARRAY_APPEND(def->redirdevs, def->n_redirdevs);
-
-            rd->bus = xml_prop(c, "bus");
-            rd->type = xml_prop(c, "type");
-            rd->alias = parse_alias(c);
-            r = parse_address(c, &rd->address, error);
-        } else if (xml_node_is(c, "memballoon")) {
-            DomainMemballoon *m = &def->memballoon;
-            xmlNode *stats = xml_child(c, "stats");
-
-            int model;
-
-            if (m->model != MEMBALLOON_ABSENT) /* only the first one counts */
-                continue;
-            r = parse_enum_prop(c, "model", memballoon_model_from_string, -1,
-                                "balloon memory must contain model name", &model, error);
-            if (r < 0)
+            v->model = m;
+            if ((r = xml_prop_uint(model, "ram", 10, UINT_MAX, &v->ram, error)) < 0 ||
+                (r = xml_prop_uint(model, "vram", 10, UINT_MAX, &v->vram, error)) < 0 ||
+                (r = xml_prop_uint(model, "vgamem", 10, UINT_MAX, &v->vgamem, error)) < 0 ||
+                (r = xml_prop_uint(model, "heads", 10, UINT_MAX, &v->heads, error)) < 0 ||
+                (r = xml_prop_bool(model, "primary", &v->primary, error)) < 0)
                 return r;
-            m->model = model;
-            m->alias = parse_alias(c);
-            m->stats_period = -1;
-            if (stats) {
-                r = xml_prop_int(stats, "period", 0, INT_MAX, &m->stats_period, error);
-                if (r < 0)
-                    return r;
-            }
-            r = parse_address(c, &m->address, error);
         }
-        /* Anything else is ignored, like libvirt drops what it does not know. */
+        v->alias = parse_alias(c);
+        r = parse_address(c, &v->address, error);
+    } else if (xml_node_is(c, "sound")) {
+        DomainSound *s = ARRAY_APPEND(def->sounds, def->n_sounds);
+        int m;
+
+        r = parse_enum_prop(c, "model", sound_model_from_string, -1, "missing sound model",
+                            &m, error);
+        if (r < 0)
+            return r;
+        s->model = m;
+        s->alias = parse_alias(c);
+        r = parse_address(c, &s->address, error);
+    } else if (xml_node_is(c, "hostdev")) {
+        r = parse_hostdev(c, ARRAY_APPEND(def->hostdevs, def->n_hostdevs), error);
+    } else if (xml_node_is(c, "redirdev")) {
+        DomainRedirdev *rd = ARRAY_APPEND(def->redirdevs, def->n_redirdevs);
+
+        rd->bus = xml_prop(c, "bus");
+        rd->type = xml_prop(c, "type");
+        rd->alias = parse_alias(c);
+        r = parse_address(c, &rd->address, error);
+    } else if (xml_node_is(c, "memballoon")) {
+        DomainMemballoon *m = &def->memballoon;
+        xmlNode *stats = xml_child(c, "stats");
+
+        int model;
+
+        if (m->model != MEMBALLOON_ABSENT) /* only the first one counts */
+            return 0;
+        r = parse_enum_prop(c, "model", memballoon_model_from_string, -1,
+                            "balloon memory must contain model name", &model, error);
+        if (r < 0)
+            return r;
+        m->model = model;
+        m->alias = parse_alias(c);
+        m->stats_period = -1;
+        if (stats) {
+            r = xml_prop_int(stats, "period", 0, INT_MAX, &m->stats_period, error);
+            if (r < 0)
+                return r;
+        }
+        r = parse_address(c, &m->address, error);
+    }
+    /* Anything else is ignored, like libvirt drops what it does not know. */
+    return r;
+}
+
+static int
+parse_devices(const xmlNode *devices, DomainDef *def, Error *error)
+{
+    xml_foreach_child(c, devices) {
+        int r = parse_device(c, def, error);
         if (r < 0)
             return r;
     }
@@ -1159,4 +1162,59 @@ int
 domain_def_parse(const char *xml, DomainDef **ret_def, Error *error)
 {
     return domain_def_parse_flags(xml, 0, ret_def, error);
+}
+
+/* libvirt's virDomainDeviceType names, by element (serial, console,
+ * channel and parallel are all "chr"). */
+static const char *
+device_type_name(const char *element)
+{
+    static const char *const names[][2] = {
+        { "disk", "disk" }, { "lease", "lease" }, { "filesystem", "filesystem" },
+        { "interface", "interface" }, { "input", "input" }, { "sound", "sound" },
+        { "video", "video" }, { "hostdev", "hostdev" }, { "watchdog", "watchdog" },
+        { "controller", "controller" }, { "graphics", "graphics" }, { "hub", "hub" },
+        { "redirdev", "redirdev" }, { "smartcard", "smartcard" }, { "serial", "chr" },
+        { "console", "chr" }, { "channel", "chr" }, { "parallel", "chr" },
+        { "memballoon", "memballoon" }, { "nvram", "nvram" }, { "rng", "rng" },
+        { "shmem", "shmem" }, { "tpm", "tpm" }, { "panic", "panic" }, { "memory", "memory" },
+        { "iommu", "iommu" }, { "vsock", "vsock" }, { "audio", "audio" },
+        { "crypto", "crypto" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (STREQ(element, names[i][0]))
+            return names[i][1];
+    return NULL;
+}
+
+int
+domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_type,
+                    Error *error)
+{
+    auto_cleanup(xmlFreeDocp) xmlDoc *doc = NULL;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    const xmlNode *root;
+    const char *type;
+    int r;
+
+    r = xml_parse_document_as(xml, DOMAIN_DEF_MAX_XML_BYTES, NULL, "(device_definition)", &doc,
+                              error);
+    if (r < 0)
+        return r;
+    root = xmlDocGetRootElement(doc);
+    type = device_type_name((const char *) root->name);
+    if (!type)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: unknown device type '%s'",
+                         (const char *) root->name);
+    def = xcalloc(1, sizeof(*def));
+    def->memballoon.stats_period = -1;
+    def->memballoon.address.multifunction = -1;
+    r = parse_device(root, def, error);
+    if (r < 0)
+        return r;
+    *ret_type = type;
+    *ret_devs = steal_ptr(def);
+    return 0;
 }

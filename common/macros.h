@@ -29,6 +29,13 @@ close_fdp(int *fd)
 #define steal_fd(fd) ({ int fd_ = (fd); (fd) = -1; fd_; })
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* Grows @arr of @n elements by one zeroed element and returns it. */
+#define ARRAY_APPEND(arr, n) \
+    ({ \
+        (arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))); \
+        memset(&(arr)[(n)], 0, sizeof(*(arr))); \
+        &(arr)[(n)++]; \
+    })
 #define STREQ(a, b) (strcmp((a), (b)) == 0)
 #define STREQ_NULL(a, b) streq_null((a), (b))
 

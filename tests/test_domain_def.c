@@ -367,10 +367,78 @@ test_enums(void)
     CHECK_STR_EQ(disk_io_to_string(DISK_IO_URING), "io_uring");
 }
 
+/* One device alone, as attach-device reads it. */
+static void
+test_device_parse(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    DomainDef *devs = NULL;
+    const char *type = NULL;
+
+    CHECK_INT_EQ(domain_device_parse("<disk type='file' device='disk'><source file='/a,b.img' "
+                                     "index='3'/><target dev='vdb'/></disk>", &devs, &type,
+                                     &error), 0);
+    if (devs) {
+        CHECK_STR_EQ(type, "disk");
+        CHECK_INT_EQ(domain_def_device_count(devs), 1);
+        CHECK_INT_EQ(devs->n_disks, 1);
+        CHECK_STR_EQ(devs->disks[0].source, "/a,b.img");
+        CHECK_INT_EQ(devs->disks[0].target_bus, DISK_BUS_VIRTIO);
+        CHECK_INT_EQ(devs->disks[0].source_index, 3);
+        domain_def_free(steal_ptr(devs));
+    }
+    CHECK_INT_EQ(domain_device_parse("<serial type='pty'/>", &devs, &type, &error), 0);
+    if (devs) {
+        CHECK_STR_EQ(type, "chr");
+        CHECK_INT_EQ(devs->n_serials, 1);
+        domain_def_free(steal_ptr(devs));
+    }
+    /* Known to libvirt, not read here: an empty definition. */
+    CHECK_INT_EQ(domain_device_parse("<watchdog model='i6300esb'/>", &devs, &type, &error), 0);
+    if (devs) {
+        CHECK_STR_EQ(type, "watchdog");
+        CHECK_INT_EQ(domain_def_device_count(devs), 0);
+        domain_def_free(steal_ptr(devs));
+    }
+    CHECK(domain_device_parse("<emulator>/bin/sh</emulator>", &devs, &type, &error) < 0);
+    CHECK_INT_EQ(error.code, VIR_ERR_CONFIG_UNSUPPORTED);
+    CHECK_STR_EQ(error.message, "unsupported configuration: unknown device type 'emulator'");
+    error_clear(&error);
+    CHECK(domain_device_parse("<disk type='file'><source file='/a'/></disk>", &devs, &type,
+                              &error) < 0);
+    CHECK_INT_EQ(error.code, VIR_ERR_NO_TARGET);
+    error_clear(&error);
+    CHECK(domain_device_parse("<disk", &devs, &type, &error) < 0);
+    CHECK_INT_EQ(error.code, VIR_ERR_XML_DETAIL);
+    CHECK(error.message && strncmp(error.message, "(device_definition):1:", 22) == 0);
+}
+
+/* <source index='N'> is live data: shown in the live XML, not the inactive. */
+static void
+test_source_index(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(free_ptr) char *live = NULL, *inactive = NULL;
+    const char *xml = "<domain type='qemu'><name>i</name><memory>65536</memory><os>"
+                      "<type>hvm</type></os><devices><disk type='file'><source file='/a' "
+                      "index='7'/><target dev='vda'/></disk></devices></domain>";
+
+    CHECK_INT_EQ(domain_def_parse(xml, &def, &error), 0);
+    if (!def)
+        return;
+    live = domain_def_format(def, 1, 0);
+    inactive = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+    CHECK(strstr(live, "<source file='/a' index='7'/>") != NULL);
+    CHECK(strstr(inactive, "<source file='/a'/>") != NULL);
+}
+
 int
 main(void)
 {
     test_enums();
+    test_device_parse();
+    test_source_index();
     TEST_PARSE_FAILS("fail-disk-bad-cache", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-disk-bad-io", VIR_ERR_XML_ERROR);
     TEST_PARSE_FAILS("fail-chr-bad-mode", VIR_ERR_XML_ERROR);

@@ -218,6 +218,17 @@ test_escape(void)
                     "-append 'x '\\''y'\\'''\n");
     free(s);
 
+    /* Back from the option syntax to QMP's arguments. */
+    {
+        json_t *o = qemu_option_to_json("virtio-blk-pci,id=a,,b,,,serial=x,share-rw", "driver");
+        char *j = json_dumps(o, JSON_COMPACT);
+
+        CHECK_STR_EQ(j, "{\"driver\":\"virtio-blk-pci\",\"id\":\"a,b,\",\"serial\":\"x\","
+                        "\"share-rw\":\"on\"}");
+        free(j);
+        json_decref(o);
+    }
+
     CHECK_INT_EQ(qemu_disk_name_to_index("vda"), 0);
     CHECK_INT_EQ(qemu_disk_name_to_index("sdz"), 25);
     CHECK_INT_EQ(qemu_disk_name_to_index("hdaa"), 26);
@@ -257,6 +268,32 @@ test_aliases(void)
             CHECK_STR_EQ(c->alias, "ide");
         else if (c->type == CONTROLLER_PCI)
             CHECK_STR_EQ(c->alias, "pci.0");
+    }
+    /* Block nodes are numbered once; a disk added later gets the next number. */
+    CHECK_INT_EQ(def->disks[0].source_index, 1);
+    CHECK_INT_EQ(qemu_disk_next_source_index(def), (int) def->n_disks + 1);
+    {
+        json_t *storage, *format, *device;
+        char *s1, *s2, *s3;
+
+        CHECK_INT_EQ(qemu_command_build_disk(def, 0, "/x,y.qcow2", &storage, &format, &device,
+                                             &error), 0);
+        if (storage && format && device) {
+            s1 = json_dumps(storage, JSON_COMPACT);
+            s2 = json_dumps(format, JSON_COMPACT);
+            s3 = json_dumps(json_object_get(device, "drive"), JSON_ENCODE_ANY);
+            CHECK(strstr(s1, "\"filename\":\"/x,y.qcow2\",\"node-name\":\"libvirt-1-storage\"")
+                  != NULL);
+            CHECK(strstr(s2, "\"file\":\"libvirt-1-storage\"") != NULL);
+            CHECK_STR_EQ(s3, "\"libvirt-1-format\"");
+            CHECK_STR_EQ(json_string_value(json_object_get(device, "id")), "virtio-disk0");
+            free(s1);
+            free(s2);
+            free(s3);
+        }
+        json_decref(storage);
+        json_decref(format);
+        json_decref(device);
     }
     /* The XML's addresses are kept. */
     CHECK_INT_EQ(def->disks[0].address.slot, 5);

@@ -866,8 +866,8 @@ qemu_controller_alias(const DomainDef *def, const DomainController *c)
     }
 }
 
-static char *
-disk_alias(const DomainDisk *d)
+char *
+qemu_disk_alias(const DomainDisk *d)
 {
     const DeviceAddress *a = &d->address;
     int idx = qemu_disk_name_to_index(d->target_dev);
@@ -889,11 +889,33 @@ disk_alias(const DomainDisk *d)
     }
 }
 
+static bool
+disk_has_source(const DomainDisk *d)
+{
+    return d->source || d->source_volume;
+}
+
+unsigned
+qemu_disk_next_source_index(const DomainDef *def)
+{
+    unsigned max = 0;
+
+    for (size_t i = 0; i < def->n_disks; i++)
+        if (def->disks[i].source_index > max)
+            max = def->disks[i].source_index;
+    return max + 1;
+}
+
 void
 qemu_domain_assign_aliases(DomainDef *def)
 {
-    for (size_t i = 0; i < def->n_disks; i++)
-        alias_set(&def->disks[i].alias, disk_alias(&def->disks[i]));
+    for (size_t i = 0; i < def->n_disks; i++) {
+        DomainDisk *d = &def->disks[i];
+
+        alias_set(&d->alias, qemu_disk_alias(d));
+        if (!d->source_index && disk_has_source(d))
+            d->source_index = qemu_disk_next_source_index(def);
+    }
     for (size_t i = 0; i < def->n_controllers; i++)
         alias_set(&def->controllers[i].alias, qemu_controller_alias(def, &def->controllers[i]));
     for (size_t i = 0; i < def->n_nets; i++)

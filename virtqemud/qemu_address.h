@@ -30,8 +30,14 @@ int qemu_domain_assign_addresses(DomainDef *def, Error *error);
 
 /* Device aliases as libvirt names them: virtio-disk0, ide0-0-0, sata0-0-0,
  * scsi0-0-0-0, net0, serial0, console0, channel0, input0, video0, sound0,
- * balloon0, pci.0, usb, ide, virtio-serial0, ... (live data, set at start). */
+ * balloon0, pci.0, usb, ide, virtio-serial0, ... (live data, set at start),
+ * and each disk with a source the number of its block nodes
+ * (<source index='N'>, kept once given). */
 void qemu_domain_assign_aliases(DomainDef *def);
+/* The alias libvirt gives disk @d ("virtio-disk1", "scsi0-0-0-1"); new string. */
+char *qemu_disk_alias(const DomainDisk *d);
+/* The number the next disk's block nodes get: one above the highest. */
+unsigned qemu_disk_next_source_index(const DomainDef *def);
 
 /* Helpers shared with qemu_command.c. */
 bool qemu_machine_is_q35(const DomainDef *def);

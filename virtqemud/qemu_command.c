@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "fileutil.h"
 #include "qemu_address.h"
 #include "qemu_command.h"
@@ -55,6 +57,20 @@ cmd_opt(Cmd *c, const char *opt, const char *fmt, ...)
     if (vasprintf(&s, fmt, ap) < 0)
         abort();
     va_end(ap);
+    cmd_add(c, opt);
+    cmd_take(c, s);
+}
+
+/* "-opt" and @value in JSON, which QEMU reads for -blockdev and -device
+ * as for QMP (@value is stolen). */
+static void
+cmd_json(Cmd *c, const char *opt, json_t *value)
+{
+    char *s = json_dumps(value, JSON_COMPACT);
+
+    if (!s)
+        abort();
+    json_decref(value);
     cmd_add(c, opt);
     cmd_take(c, s);
 }
@@ -112,6 +128,39 @@ qemu_escape_option(const char *value)
     }
     *o = '\0';
     return out;
+}
+
+json_t *
+qemu_option_to_json(const char *opts, const char *implied_key)
+{
+    json_t *obj = json_object();
+    const char *p = opts;
+
+    while (*p) {
+        /* One "key=value" up to a single comma; ",," is a comma of the value. */
+        auto_cleanup(free_ptr) char *item = xmalloc(strlen(p) + 1);
+        size_t n = 0;
+        char *eq;
+
+        while (*p && !(*p == ',' && p[1] != ',')) {
+            if (*p == ',')
+                p++;
+            item[n++] = *p++;
+        }
+        item[n] = '\0';
+        if (*p == ',')
+            p++;
+        eq = strchr(item, '=');
+        if (eq) {
+            *eq = '\0';
+            json_object_set_new(obj, item, json_string(eq + 1));
+        } else if (implied_key && json_object_size(obj) == 0) {
+            json_object_set_new(obj, implied_key, json_string(item));
+        } else {
+            json_object_set_new(obj, item, json_string("on"));
+        }
+    }
+    return obj;
 }
 
 /* ---- lookups ---- */
@@ -625,6 +674,50 @@ static const CacheMode cache_modes[_DISK_CACHE_MAX] = {
     [DISK_CACHE_UNSAFE] = { true, false, true, true },
 };
 
+static void
+cache_props(json_t *node, const CacheMode *cache)
+{
+    if (cache)
+        json_object_set_new(node, "cache", json_pack("{s:b,s:b}", "direct", cache->direct,
+                                                     "no-flush", cache->no_flush));
+}
+
+void
+qemu_disk_blockdevs(const DomainDisk *d, const char *path, json_t **ret_storage,
+                    json_t **ret_format)
+{
+    const CacheMode *cache = cache_modes[d->driver_cache].set ? &cache_modes[d->driver_cache]
+                                                              : NULL;
+    bool cdrom = d->device == DISK_DEVICE_CDROM;
+    const char *proto = "file";
+    json_t *storage, *format;
+    struct stat st;
+
+    if (d->type == DISK_TYPE_BLOCK
+        || (d->type == DISK_TYPE_VOLUME && stat(path, &st) == 0 && S_ISBLK(st.st_mode)))
+        proto = cdrom ? "host_cdrom" : "host_device";
+    storage = json_pack("{s:s,s:s}", "driver", proto, "filename", path);
+    if (d->driver_io == DISK_IO_NATIVE || d->driver_io == DISK_IO_URING)
+        json_object_set_new(storage, "aio", json_string(d->driver_io == DISK_IO_NATIVE
+                                                        ? "native" : "io_uring"));
+    json_object_set_new(storage, "node-name", json_sprintf("libvirt-%u-storage",
+                                                           d->source_index));
+    cache_props(storage, cache);
+    json_object_set_new(storage, "auto-read-only", json_true());
+    json_object_set_new(storage, "discard", json_string("unmap"));
+
+    format = json_pack("{s:o,s:b}", "node-name",
+                       json_sprintf("libvirt-%u-format", d->source_index), "read-only",
+                       d->readonly || cdrom);
+    cache_props(format, cache);
+    if (d->driver_discard == DISK_DISCARD_UNMAP)
+        json_object_set_new(format, "discard", json_string("unmap"));
+    json_object_set_new(format, "driver", json_string(d->driver_type ? d->driver_type : "raw"));
+    json_object_set_new(format, "file", json_sprintf("libvirt-%u-storage", d->source_index));
+    *ret_storage = storage;
+    *ret_format = format;
+}
+
 static int
 build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i, int bootindex,
            Error *error)
@@ -633,7 +726,6 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
     const char *target = d->target_dev ? d->target_dev : "";
     const char *path = d->source;
     const CacheMode *cache = NULL;
-    const char *cache_opts = "";
     const char *drive = "";
     const char *dev_extra = "";
     const char *addr;
@@ -654,12 +746,8 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
         return error_set(error, -EINVAL, VIR_ERR_NO_SOURCE,
                          "disk '%s' has no source", target);
 
-    if (cache_modes[d->driver_cache].set) {
+    if (cache_modes[d->driver_cache].set)
         cache = &cache_modes[d->driver_cache];
-        cache_opts = scratch_printf(c, ",cache.direct=%s,cache.no-flush=%s",
-                                    cache->direct ? "on" : "off",
-                                    cache->no_flush ? "on" : "off");
-    }
     if (d->readonly && !cdrom && (d->target_bus == DISK_BUS_IDE || d->target_bus == DISK_BUS_SATA))
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                          "readonly ide disks are not supported");
@@ -671,24 +759,16 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
                          target);
 
     if (path) {
-        const char *proto = "file";
-        bool ro = d->readonly || cdrom;
-        struct stat st;
+        json_t *storage, *format;
 
-        if (d->type == DISK_TYPE_BLOCK
-            || (d->type == DISK_TYPE_VOLUME && stat(path, &st) == 0 && S_ISBLK(st.st_mode)))
-            proto = cdrom ? "host_cdrom" : "host_device";
-        /* libvirt 9 numbers nodes per disk: libvirt-N-storage under libvirt-N-format. */
-        cmd_opt(c, "-blockdev", "driver=%s,filename=%s%s,node-name=libvirt-%zu-storage%s,"
-                "auto-read-only=on,discard=unmap", proto, opt_escape(c, path),
-                d->driver_io == DISK_IO_NATIVE ? ",aio=native"
-                : d->driver_io == DISK_IO_URING ? ",aio=io_uring" : "",
-                i + 1, cache_opts);
-        cmd_opt(c, "-blockdev", "node-name=libvirt-%zu-format,read-only=%s%s%s,driver=%s,"
-                "file=libvirt-%zu-storage", i + 1, ro ? "on" : "off", cache_opts,
-                d->driver_discard == DISK_DISCARD_UNMAP ? ",discard=unmap" : "",
-                opt_escape(c, d->driver_type ? d->driver_type : "raw"), i + 1);
-        drive = scratch_printf(c, ",drive=libvirt-%zu-format", i + 1);
+        if (!d->source_index)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "disk '%s' has no node index: qemu_domain_assign_aliases() was "
+                             "not called", target);
+        qemu_disk_blockdevs(d, path, &storage, &format);
+        cmd_json(c, "-blockdev", storage);
+        cmd_json(c, "-blockdev", format);
+        drive = scratch_printf(c, ",drive=libvirt-%u-format", d->source_index);
     }
 
     dev_extra = scratch_printf(c, "%s,id=%s%s%s%s%s", drive, d->alias,
@@ -752,8 +832,8 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
                              "floppy disk '%s' is not supported on machine '%s'", target,
                              def->os_machine);
         if (*drive)
-            cmd_opt(c, "-global", "isa-fdc.drive%c=libvirt-%zu-format",
-                    d->address.unit ? 'B' : 'A', i + 1);
+            cmd_opt(c, "-global", "isa-fdc.drive%c=libvirt-%u-format",
+                    d->address.unit ? 'B' : 'A', d->source_index);
         if (bootindex > 0)
             cmd_opt(c, "-global", "isa-fdc.bootindex%c=%d", d->address.unit ? 'B' : 'A',
                     bootindex);
@@ -763,6 +843,39 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
                          "disk bus of disk '%s' is not supported", target);
     }
     return 0;
+}
+
+int
+qemu_command_build_disk(const DomainDef *def, size_t i, const char *path,
+                        json_t **ret_storage, json_t **ret_format, json_t **ret_device,
+                        Error *error)
+{
+    auto_cleanup(free_ptr) const char **paths = xcalloc(def->n_disks, sizeof(*paths));
+    QemuCommandContext ctx = { .monitor_fd = -1, .disk_paths = paths };
+    Cmd c = { 0 };
+    int r;
+
+    paths[i] = path;
+    *ret_storage = *ret_format = *ret_device = NULL;
+    r = build_disk(&c, def, &ctx, i, def->disks[i].boot_order, error);
+    for (size_t a = 0; r >= 0 && a + 1 < c.n; a += 2) {
+        if (STREQ(c.argv[a], "-blockdev"))
+            *(*ret_storage ? ret_format : ret_storage) = json_loads(c.argv[a + 1], 0, NULL);
+        else if (STREQ(c.argv[a], "-device"))
+            *ret_device = qemu_option_to_json(c.argv[a + 1], "driver");
+    }
+    cmd_clear(&c);
+    if (r >= 0 && !*ret_device)
+        r = error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                      "disk bus '%s' cannot be hotplugged.",
+                      disk_bus_to_string(def->disks[i].target_bus));
+    if (r < 0) {
+        json_decref(*ret_storage);
+        json_decref(*ret_format);
+        json_decref(*ret_device);
+        *ret_storage = *ret_format = *ret_device = NULL;
+    }
+    return r;
 }
 
 /* ---- interfaces ---- */

@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "domain_def.h"
 #include "error.h"
 
@@ -48,6 +50,22 @@ int qemu_command_build(const DomainDef *def, const QemuCommandContext *ctx,
 
 /* "a,b" -> "a,,b" (new string). */
 char *qemu_escape_option(const char *value);
+/* The inverse, for QMP: "virtio-blk-pci,id=a,,b" -> {"driver": "virtio-blk-pci",
+ * "id": "a,b"} with @implied_key naming a first item without "=" (a key
+ * alone is "on"). Values stay strings: device_add reads them as -device does. */
+json_t *qemu_option_to_json(const char *opts, const char *implied_key);
+
+/* The two block nodes of disk @d (libvirt-N-storage and libvirt-N-format
+ * above it, N its source_index) on @path, as JSON for -blockdev and
+ * blockdev-add alike. */
+void qemu_disk_blockdevs(const DomainDisk *d, const char *path, json_t **ret_storage,
+                         json_t **ret_format);
+/* What hotplugging disk @i of @def needs: its two block nodes on @path (NULL:
+ * the disk's source; both NULL for an empty drive) and device_add's
+ * arguments, each new. @def holds the disk with its address and alias. */
+int qemu_command_build_disk(const DomainDef *def, size_t i, const char *path,
+                            json_t **ret_storage, json_t **ret_format, json_t **ret_device,
+                            Error *error);
 
 /* The argv as one string, each argument shell-quoted only for display/logging
  * and for the .args test files (env first, then one "-opt value" pair per

@@ -186,6 +186,18 @@ hook_balloon(Domain *dom, uint64_t actual_kib, void *userdata)
     sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "BalloonChange", "t", actual_kib);
 }
 
+static void
+hook_device(Domain *dom, int event_id, const char *alias, void *userdata)
+{
+    QemuBus *qb = userdata;
+    const char *member = event_id == DOMAIN_EVENT_ID_DEVICE_ADDED ? "DeviceAdded"
+                         : event_id == DOMAIN_EVENT_ID_DEVICE_REMOVED ? "DeviceRemoved"
+                         : "DeviceRemovalFailed";
+
+    if (qb->announce)
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, member, "s", alias);
+}
+
 const QemuDriverHooks qemu_bus_hooks = {
     .domain_added = hook_added,
     .domain_removed = hook_removed,
@@ -193,6 +205,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .domain_changed = hook_changed,
     .domain_rebooted = hook_rebooted,
     .balloon_changed = hook_balloon,
+    .device_event = hook_device,
 };
 
 /* ---- methods ----------------------------------------------------------- */

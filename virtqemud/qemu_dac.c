@@ -170,6 +170,8 @@ check_path(const QemuDriver *drv, const DacPath *p, Error *error)
     return 0;
 }
 
+static void restore_list(const char *name, DacOwner *owners, size_t n);
+
 static int
 chown_path(Domain *dom, const DacPath *p, Error *error)
 {
@@ -232,6 +234,44 @@ qemu_dac_set_all(Domain *dom, Error *error)
         }
     }
     return 0;
+}
+
+int
+qemu_dac_set_disk(Domain *dom, const DomainDisk *d, const char *path, Error *error)
+{
+    const QemuDriver *drv = dom->drv;
+    DacPath p = { path, "storage file", DAC_DISK, !d->readonly && d->device != DISK_DEVICE_CDROM };
+    int r;
+
+    if (!qemu_dac_enabled(drv) || !path || path[0] != '/')
+        return 0;
+    r = check_path(drv, &p, error);
+    if (r < 0 || !drv->cfg.dynamic_ownership)
+        return r;
+    for (size_t i = 0; i < dom->res.n_dac_owners; i++)
+        if (STREQ(dom->res.dac_owners[i].path, path))
+            return 0; /* already QEMU's */
+    r = chown_path(dom, &p, error);
+    if (r < 0)
+        qemu_dac_restore_path(dom, path);
+    return r;
+}
+
+void
+qemu_dac_restore_path(Domain *dom, const char *path)
+{
+    for (size_t i = 0; path && i < dom->res.n_dac_owners; i++) {
+        DacOwner *o = &dom->res.dac_owners[i], *one;
+
+        if (!STREQ(o->path, path))
+            continue;
+        one = xmalloc(sizeof(*one));
+        *one = *o;
+        restore_list(dom->def->name, one, 1);
+        memmove(o, o + 1, (dom->res.n_dac_owners - i - 1) * sizeof(*o));
+        dom->res.n_dac_owners--;
+        return;
+    }
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "bus_object.h"
 #include "bus_util.h"
 #include "qemu_bus.h"
+#include "qemu_hotplug.h"
 
 BUS_FIND_CALLBACK(find_domain, QemuBus, qemu_driver_find_by_path)
 BUS_ENUMERATE_CALLBACK(enumerate_domains, QemuBus, qemu_driver_count, qemu_driver_nth, path)
@@ -116,6 +117,48 @@ bus_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return bus_reply_error(bus_error, &error, r);
     }
     return 1;
+}
+
+typedef int (*StringOp)(Domain *dom, const char *s, unsigned flags, DomainDoneCb cb,
+                        void *userdata, Error *error);
+
+static int
+run_string_op(sd_bus_message *m, Domain *dom, StringOp op, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    const char *s;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    r = sd_bus_message_read(m, "su", &s, &flags);
+    if (r < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = op(dom, s, flags, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
+bus_attach_device(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_string_op(m, userdata, qemu_domain_attach_device, bus_error);
+}
+
+static int
+bus_detach_device(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_string_op(m, userdata, qemu_domain_detach_device, bus_error);
+}
+
+static int
+bus_detach_device_alias(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_string_op(m, userdata, qemu_domain_detach_device_alias, bus_error);
 }
 
 /* ---- synchronous ------------------------------------------------------- */
@@ -656,10 +699,14 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_PROPERTY("SchedulerType", "(si)", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Updated", "b", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("UUID", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_METHOD_WITH_ARGS("AttachDevice", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_NO_RESULT,
+                            bus_attach_device, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Create", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_create,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_destroy,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("DetachDevice", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_NO_RESULT,
+                            bus_detach_device, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetState", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("(ii)", state),
                             bus_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("u", stats, "u", flags),
@@ -689,6 +736,9 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_undefine,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("BalloonChange", SD_BUS_ARGS("t", actual), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("DeviceAdded", SD_BUS_ARGS("s", device), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("DeviceRemovalFailed", SD_BUS_ARGS("s", device), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL("Reboot", "", 0),
     SD_BUS_VTABLE_END,
 };
@@ -703,6 +753,9 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_PROPERTY("Vcpus", "u", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("MaxMemory", "t", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("Memory", "t", prop_get, 0, EMITS),
+    SD_BUS_METHOD_WITH_ARGS("DetachDeviceAlias", SD_BUS_ARGS("s", alias, "u", flags),
+                            SD_BUS_NO_RESULT, bus_detach_device_alias,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetVcpuInfo", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a(uitiab)", vcpus), bus_get_vcpu_info,
                             SD_BUS_VTABLE_UNPRIVILEGED),

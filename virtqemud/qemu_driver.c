@@ -238,6 +238,15 @@ qemu_driver_emit_changed(Domain *dom)
         drv->cfg.hooks.domain_changed(dom, drv->cfg.hooks_userdata);
 }
 
+void
+qemu_driver_emit_device(Domain *dom, int event_id, const char *alias)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (drv->cfg.hooks.device_event)
+        drv->cfg.hooks.device_event(dom, event_id, alias, drv->cfg.hooks_userdata);
+}
+
 /* ---- define and undefine ----------------------------------------------- */
 
 /* Parses @xml and applies what libvirt does at define time for QEMU. */

@@ -44,6 +44,8 @@ typedef struct QemuDriverHooks {
     /* The guest reset itself (org.libvirt.Domain.Reboot signal). */
     void (*domain_rebooted)(Domain *dom, void *userdata);
     void (*balloon_changed)(Domain *dom, uint64_t actual_kib, void *userdata);
+    /* DEVICE_ADDED, DEVICE_REMOVED or DEVICE_REMOVAL_FAILED of @alias. */
+    void (*device_event)(Domain *dom, int event_id, const char *alias, void *userdata);
 } QemuDriverHooks;
 
 typedef enum {
@@ -120,6 +122,13 @@ typedef struct DomainResources {
     size_t n_dac_owners;
 } DomainResources;
 
+/* A live detach waiting for the guest to let go (qemu_hotplug.c). */
+typedef struct DomainHotplug {
+    char *unplug_alias;      /* the device asked to go, until DEVICE_DELETED */
+    bool waiting;            /* a detach call waits for it (the job) */
+    uv_timer_t *timer;       /* libvirt's unplug timeout */
+} DomainHotplug;
+
 /* A domain: its definition, and while active its process, monitor, job
  * and borrowed resources, each owned by the file named above. */
 struct Domain {
@@ -141,6 +150,7 @@ struct Domain {
     DomainMonitor monitor;
     DomainJobState job;
     DomainResources res;
+    DomainHotplug hotplug;
 };
 
 typedef struct QemuDriverConfig {

@@ -53,6 +53,7 @@ void qemu_driver_remove(QemuDriver *drv, Domain *dom);
 void qemu_driver_set_id(Domain *dom, int id);
 void qemu_driver_emit_event(Domain *dom, int event, int detail);
 void qemu_driver_emit_changed(Domain *dom);
+void qemu_driver_emit_device(Domain *dom, int event_id, const char *alias);
 int qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *error);
 int qemu_driver_check_duplicate(QemuDriver *drv, const DomainDef *def, Domain **ret_existing,
                                 Error *error);
@@ -121,6 +122,11 @@ bool qemu_dac_enabled(const QemuDriver *drv);
  * its owner recorded in dom->dac_owners. On failure what was changed is
  * restored. */
 int qemu_dac_set_all(Domain *dom, Error *error);
+/* A disk plugged into a running guest: as qemu_dac_set_all() for its @path
+ * alone (a path already QEMU's is left as it is). */
+int qemu_dac_set_disk(Domain *dom, const DomainDisk *d, const char *path, Error *error);
+/* A file QEMU no longer uses gets its recorded owner back. */
+void qemu_dac_restore_path(Domain *dom, const char *path);
 /* Gives every recorded file its owner back and forgets them. */
 void qemu_dac_restore_all(Domain *dom);
 /* The record in the status XML: <dac><file path= uid= gid=/></dac>. */

@@ -28,6 +28,7 @@
 #include "qemu_capabilities.h"
 #include "qemu_command.h"
 #include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
 #include "qemu_monitor.h"
 #include "state_store.h"
 #include "xml_util.h"
@@ -152,6 +153,7 @@ void
 qemu_process_detach(Domain *dom)
 {
     stop_kill_timer(dom);
+    qemu_hotplug_clear(dom);
     if (dom->proc.watch) {
         child_watch_free(dom->proc.watch);
         dom->proc.watch = NULL;
@@ -428,6 +430,10 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
             dom->proc.stop_reason = DOMAIN_SHUTOFF_CRASHED;
             qemu_process_terminate(dom, false);
         }
+    } else if (strcmp(name, "DEVICE_DELETED") == 0) {
+        qemu_hotplug_device_deleted(dom, data);
+    } else if (strcmp(name, "DEVICE_UNPLUG_GUEST_ERROR") == 0) {
+        qemu_hotplug_unplug_refused(dom, data);
     } else if (strcmp(name, "BALLOON_CHANGE") == 0) {
         json_t *actual = data ? json_object_get(data, "actual") : NULL;
         if (json_is_integer(actual)) {

@@ -340,7 +340,7 @@ blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     for (size_t i = 0; !error && i < n; i++) {
         /* Disk i's root node, as the command line names it. */
         char node[48];
-        snprintf(node, sizeof(node), "libvirt-%zu-format", i + 1);
+        snprintf(node, sizeof(node), "libvirt-%u-format", dom->live->disks[i].source_index);
         found[i] = qmp_parse_blockstats(ret, node, &stats[i]) == 1;
     }
     call->cb(dom, stats, found, n, call->userdata);

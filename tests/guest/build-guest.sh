@@ -84,7 +84,7 @@ if [ "$uptodate" = 0 ]; then
     mkdir -p "$tmp/bin" "$tmp/sbin" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp" \
              "$tmp/etc/acpi/PWRF" "$tmp/lib/modules" "$tmp/var/log" "$tmp/run"
     cp "$busybox" "$tmp/bin/busybox"
-    for applet in sh mount insmod acpid poweroff reboot sleep usleep echo cat ls grep setsid cttyhack; do
+    for applet in sh mount insmod acpid poweroff reboot sleep usleep echo cat ls grep setsid cttyhack sync mknod; do
         ln -s busybox "$tmp/bin/$applet"
     done
 

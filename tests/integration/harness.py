@@ -723,6 +723,41 @@ class Daemon:
             return "(no log)"
 
 
+class Pty:
+    """A guest's serial console on a pty: wait for output, type commands."""
+
+    def __init__(self, path):
+        import termios
+        import tty
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd, termios.TCSANOW)
+        self.buf = b""
+
+    def until(self, pattern, timeout=BOOT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while True:
+            m = re.search(pattern, self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Failure("timed out waiting for %r; got %r" % (pattern, self.buf[-400:]))
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    self.buf += os.read(self.fd, 4096)
+                except OSError:
+                    select.select([], [], [], 0.05)
+
+    def run(self, cmd, marker, timeout=60):
+        os.write(self.fd, cmd.encode() + b"\r")
+        return self.until(marker, timeout)
+
+    def close(self):
+        os.close(self.fd)
+
+
 class Fixture:
     """Per test module: the temporary root, the bus, virtqemud, a client."""
 

@@ -7,12 +7,8 @@ virtnetworkd. The test guest loads virtio_net at boot."""
 
 import atexit
 import os
-import re
-import select
 import signal
 import subprocess
-import termios
-import tty
 import xml.etree.ElementTree as ET
 
 import harness
@@ -47,45 +43,13 @@ def kill_dnsmasq(root):
                 harness.kill_and_wait(int(d), signal.SIGKILL, 10)
 
 
-class Pty:
-    def __init__(self, path):
-        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-        tty.setraw(self.fd, termios.TCSANOW)
-        self.buf = b""
-
-    def until(self, pattern, timeout=harness.BOOT_TIMEOUT):
-        deadline = harness.time.monotonic() + timeout
-        while True:
-            m = re.search(pattern, self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            left = deadline - harness.time.monotonic()
-            if left <= 0:
-                raise harness.Failure("timed out waiting for %r; got %r"
-                                      % (pattern, self.buf[-400:]))
-            r, _, _ = select.select([self.fd], [], [], left)
-            if r:
-                try:
-                    self.buf += os.read(self.fd, 4096)
-                except OSError:
-                    select.select([], [], [], 0.05)
-
-    def run(self, cmd, marker, timeout=60):
-        os.write(self.fd, cmd.encode() + b"\r")
-        return self.until(marker, timeout)
-
-    def close(self):
-        os.close(self.fd)
-
-
 def boot_guest(fx, name):
     xml = fx.domain_xml(name, serial="pty", extra_devices=(
         "<interface type='network'><source network='gnet'/><mac address='%s'/>"
         "<model type='virtio'/></interface>" % MAC))
     path = fx.connect("DomainCreateXML", "su", xml, 0)
     live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
-    pty = Pty(live.find("./devices/serial/source").get("path"))
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
     tap = live.find("./devices/interface/target")
     check(tap is not None and tap.get("dev"), "live XML lacks the tap device name")
     pty.until(rb"GUEST-READY[\s\S]*# ")

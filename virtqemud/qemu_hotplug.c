@@ -1,0 +1,638 @@
+/* Devices plugged into and out of a guest: libvirt's AttachDeviceFlags,
+ * DetachDeviceFlags and DetachDeviceAlias, on the running guest (LIVE), its
+ * persistent definition (CONFIG) or both.
+ *
+ * A live attach is a MODIFY job: the disk's two block nodes (blockdev-add),
+ * then the device (device_add); a step that fails takes back the ones
+ * before it. A live detach asks QEMU to unplug (device_del) and waits up to
+ * libvirt's 5 seconds for the guest to let go (DEVICE_DELETED); the device
+ * leaves the live definition only then, with DEVICE_REMOVED, whether or not
+ * the call still waits (as libvirt, a detach that timed out has succeeded:
+ * the guest may still release the device later). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "qemu_address.h"
+#include "qemu_command.h"
+#include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
+
+/* libvirt's QEMU_UNPLUG_TIMEOUT for x86. */
+#define UNPLUG_TIMEOUT_MS 5000
+
+/* ---- which definitions a call changes ---------------------------------- */
+
+int
+qemu_domain_affect(const Domain *dom, unsigned *flags, Error *error)
+{
+    bool active = qemu_domain_is_active(dom);
+
+    if (!(*flags & (DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG)))
+        *flags |= active ? DOMAIN_AFFECT_LIVE : DOMAIN_AFFECT_CONFIG;
+    if ((*flags & DOMAIN_AFFECT_LIVE) && !active)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not running");
+    if ((*flags & DOMAIN_AFFECT_CONFIG) && !dom->persistent)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: transient domains do not have "
+                         "any persistent config");
+    return 0;
+}
+
+static int
+check_flags(unsigned flags, const char *function, Error *error)
+{
+    unsigned unknown = flags & ~(unsigned) (DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG);
+
+    if (unknown)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function %s", unknown, function);
+    return 0;
+}
+
+static ssize_t
+disk_index(const DomainDef *def, const char *target)
+{
+    for (size_t i = 0; i < def->n_disks; i++)
+        if (STREQ_NULL(def->disks[i].target_dev, target))
+            return (ssize_t) i;
+    return -1;
+}
+
+static void
+disk_move(DomainDisk *to, DomainDisk *from)
+{
+    *to = *from;
+    memset(from, 0, sizeof(*from));
+}
+
+/* Removes disk @i of @def (its memory too). */
+static void
+disk_remove(DomainDef *def, size_t i)
+{
+    DomainDef *one = xcalloc(1, sizeof(*one));
+
+    one->disks = xcalloc(1, sizeof(*one->disks));
+    one->n_disks = 1;
+    disk_move(&one->disks[0], &def->disks[i]);
+    memmove(&def->disks[i], &def->disks[i + 1], (def->n_disks - i - 1) * sizeof(*def->disks));
+    def->n_disks--;
+    domain_def_free(one);
+}
+
+/* @dev's one device: a disk, or a refusal naming what it is. */
+static int
+want_disk(const DomainDef *dev, const char *type, const char *what, Error *error)
+{
+    if (dev->n_disks == 1 && domain_def_device_count(dev) == 1)
+        return 0;
+    return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                     "%s of device '%s' is not supported", what, type);
+}
+
+/* The persistent definition with @dev's disk (taken from @dev) added: a new
+ * definition, not saved yet. */
+static int
+config_with_disk(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *def = domain_def_copy(dom->def);
+    DomainDisk *d = &dev->disks[0];
+    int r;
+
+    if (disk_index(def, d->target_dev) >= 0)
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: target %s already exists",
+                         d->target_dev);
+    disk_move(ARRAY_APPEND(def->disks, def->n_disks), &dev->disks[0]);
+    r = qemu_domain_post_parse(def, error);
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(def, error);
+    if (r < 0)
+        return r;
+    *ret = steal_ptr(def);
+    return 0;
+}
+
+static int
+save_config(Domain *dom, DomainDef **def, Error *error)
+{
+    int r = qemu_driver_save_config(dom->drv, *def, error);
+
+    if (r < 0)
+        return r;
+    domain_def_free(dom->def);
+    dom->def = steal_ptr(*def);
+    qemu_driver_emit_changed(dom);
+    return 0;
+}
+
+/* ---- live attach ------------------------------------------------------- */
+
+typedef struct AttachCall {
+    Domain *dom;
+    DomainDef *cand;     /* the live definition with the new disk, at its end */
+    DomainDef *config;   /* with CONFIG: the persistent definition to save */
+    json_t *storage, *format, *device;
+    int step;            /* how many of the three are in QEMU */
+    Error error;
+} AttachCall;
+
+static void
+attach_call_free(AttachCall *call)
+{
+    domain_def_free(call->cand);
+    domain_def_free(call->config);
+    json_decref(call->storage);
+    json_decref(call->format);
+    json_decref(call->device);
+    error_clear(&call->error);
+    free(call);
+}
+
+static void attach_step(AttachCall *call);
+
+static void
+node_del(Domain *dom, json_t *node)
+{
+    json_t *name = node ? json_object_get(node, "node-name") : NULL;
+
+    if (name && dom->monitor.conn)
+        qmp_command(dom->monitor.conn, "blockdev-del",
+                    json_pack("{s:O}", "node-name", name), NULL, NULL, NULL);
+}
+
+static void
+attach_finish(AttachCall *call)
+{
+    Domain *dom = call->dom;
+    DomainDisk *d = &call->cand->disks[call->cand->n_disks - 1];
+    const Error *result = NULL;
+
+    if (call->error.code) {
+        /* Back out what QEMU has, newest first. */
+        if (call->step >= 2)
+            node_del(dom, call->format);
+        if (call->step >= 1)
+            node_del(dom, call->storage);
+        qemu_dac_restore_path(dom, d->source);
+        result = &call->error;
+    } else {
+        char *alias = xstrdup(d->alias);
+
+        disk_move(ARRAY_APPEND(dom->live->disks, dom->live->n_disks), d);
+        call->cand->n_disks--;
+        qemu_status_save(dom);
+        if (call->config && save_config(dom, &call->config, &call->error) < 0)
+            result = &call->error;
+        qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_ADDED, alias);
+        free(alias);
+    }
+    qemu_job_end(dom, result);
+    attach_call_free(call);
+}
+
+static void
+attach_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    AttachCall *call = userdata;
+
+    if (error) {
+        error_set(&call->error, -EIO, error->code, "%s", error->message);
+        attach_finish(call);
+        return;
+    }
+    call->step++;
+    attach_step(call);
+}
+
+static void
+attach_step(AttachCall *call)
+{
+    Domain *dom = call->dom;
+    static const char *const commands[] = { "blockdev-add", "blockdev-add", "device_add" };
+    json_t *args[] = { call->storage, call->format, call->device };
+    int step = call->step;
+
+    /* An empty drive has no nodes. */
+    while (step < 2 && !args[step])
+        call->step = ++step;
+    if (step == 3 || !dom->monitor.conn) {
+        if (!dom->monitor.conn && !call->error.code)
+            error_set(&call->error, -EIO, VIR_ERR_OPERATION_FAILED,
+                      "operation failed: domain is no longer running");
+        attach_finish(call);
+        return;
+    }
+    if (qmp_command(dom->monitor.conn, commands[step], json_incref(args[step]), attach_reply,
+                    call, &call->error) < 0)
+        attach_finish(call);
+}
+
+static int
+attach_disk_live(Domain *dom, DomainDef *dev, DomainDef **config, DomainDoneCb cb,
+                 void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
+    DomainDisk *d = &dev->disks[0], *nd;
+    AttachCall *call;
+    ssize_t other;
+    size_t n_controllers;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (d->device == DISK_DEVICE_FLOPPY)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: floppy device hotplug isn't supported");
+    if (d->device == DISK_DEVICE_CDROM && d->target_bus == DISK_BUS_VIRTIO)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: cdrom device with virtio bus isn't "
+                         "supported");
+    if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
+        d->target_bus != DISK_BUS_USB)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: disk bus '%s' cannot be hotplugged.",
+                         disk_bus_to_string(d->target_bus));
+    if (d->type == DISK_TYPE_VOLUME || d->type == DISK_TYPE_NETWORK)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: live attach of a disk of type '%s'",
+                         disk_type_to_string(d->type));
+    other = disk_index(dom->live, d->target_dev);
+    if (other >= 0)
+        return error_set(error, -EEXIST, VIR_ERR_XML_ERROR,
+                         "XML error: target '%s' duplicated for disk sources '%s' and '%s'",
+                         d->target_dev, str_or_empty(dom->live->disks[other].source),
+                         str_or_empty(d->source));
+
+    /* The live definition with the disk: its address and alias as at start;
+     * what it needs beyond that (a new controller) is not plugged here. */
+    cand = domain_def_copy(dom->live);
+    n_controllers = cand->n_controllers;
+    nd = ARRAY_APPEND(cand->disks, cand->n_disks);
+    disk_move(nd, &dev->disks[0]);
+    free(steal_ptr(nd->alias));
+    nd->source_index = 0;
+    r = qemu_domain_post_parse(cand, error);
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(cand, error);
+    if (r < 0)
+        return r;
+    if (cand->n_controllers != n_controllers)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: disk '%s' needs a controller the guest "
+                         "does not have; attach the controller first", nd->target_dev);
+    nd->alias = qemu_disk_alias(nd);
+    if (nd->source)
+        nd->source_index = qemu_disk_next_source_index(cand);
+
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    r = qemu_command_build_disk(cand, cand->n_disks - 1, NULL, &call->storage, &call->format,
+                                &call->device, error);
+    if (r >= 0)
+        r = qemu_dac_set_disk(dom, nd, nd->source, error);
+    if (r < 0) {
+        attach_call_free(call);
+        return r;
+    }
+    call->cand = steal_ptr(cand);
+    call->config = steal_ptr(*config);
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    attach_step(call);
+    return 0;
+}
+
+int
+qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDoneCb cb,
+                          void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *dev = NULL;
+    auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    const char *type;
+    int r;
+
+    if ((r = qemu_domain_affect(dom, &flags, error)) < 0 ||
+        (r = check_flags(flags, "qemuDomainAttachDeviceLiveAndConfig", error)) < 0)
+        return r;
+    /* As libvirt, each definition gets a device of its own parse. */
+    if (flags & DOMAIN_AFFECT_CONFIG) {
+        if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
+            (r = want_disk(dev, type, "persistent attach", error)) < 0 ||
+            (r = config_with_disk(dom, dev, &config, error)) < 0)
+            return r;
+        domain_def_free(steal_ptr(dev));
+    }
+    if (flags & DOMAIN_AFFECT_LIVE) {
+        if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
+            (r = want_disk(dev, type, "live attach", error)) < 0)
+            return r;
+        return attach_disk_live(dom, dev, &config, cb, userdata, error);
+    }
+    r = save_config(dom, &config, error);
+    if (r >= 0 && cb)
+        cb(dom, NULL, userdata);
+    return r;
+}
+
+/* ---- live detach ------------------------------------------------------- */
+
+static void unplug_wait_end(Domain *dom, const Error *error);
+
+/* The disk's nodes are closed (its image written out): it leaves the live
+ * definition, and DEVICE_REMOVED is announced. */
+static void
+disk_removed(Domain *dom, const char *alias)
+{
+    DomainDef *live = dom->live;
+
+    for (size_t i = 0; live && i < live->n_disks; i++) {
+        if (!STREQ_NULL(live->disks[i].alias, alias))
+            continue;
+        qemu_dac_restore_path(dom, live->disks[i].source);
+        disk_remove(live, i);
+        qemu_status_save(dom);
+        qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_REMOVED, alias);
+        break;
+    }
+    if (STREQ_NULL(dom->hotplug.unplug_alias, alias))
+        unplug_wait_end(dom, NULL);
+}
+
+typedef struct RemoveCall {
+    Domain *dom;
+    char *alias;
+} RemoveCall;
+
+static void
+nodes_deleted(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    RemoveCall *call = userdata;
+
+    if (error)
+        log_warn("domain '%s': the block nodes of %s stay: %s", call->dom->def->name,
+                 call->alias, error->message);
+    if (!call->dom->removed && call->dom->live)
+        disk_removed(call->dom, call->alias);
+    domain_unref(call->dom);
+    free(call->alias);
+    free(call);
+}
+
+/* The guest let go of device @alias (QMP DEVICE_DELETED): a disk's block
+ * nodes go first, as libvirt, so that its image is closed when the removal
+ * is announced. */
+static void
+device_removed(Domain *dom, const char *alias)
+{
+    DomainDef *live = dom->live;
+
+    for (size_t i = 0; live && i < live->n_disks; i++) {
+        DomainDisk *d = &live->disks[i];
+        RemoveCall *call;
+
+        if (!STREQ_NULL(d->alias, alias))
+            continue;
+        if (!d->source_index || !dom->monitor.conn) {
+            disk_removed(dom, alias);
+            return;
+        }
+        call = xcalloc(1, sizeof(*call));
+        call->dom = dom;
+        call->alias = xstrdup(alias);
+        domain_ref(dom);
+        qmp_command(dom->monitor.conn, "blockdev-del",
+                    json_pack("{s:o}", "node-name",
+                              json_sprintf("libvirt-%u-format", d->source_index)),
+                    NULL, NULL, NULL);
+        if (qmp_command(dom->monitor.conn, "blockdev-del",
+                        json_pack("{s:o}", "node-name",
+                                  json_sprintf("libvirt-%u-storage", d->source_index)),
+                        nodes_deleted, call, NULL) < 0)
+            nodes_deleted(dom->monitor.conn, NULL, NULL, call);
+        return;
+    }
+    if (STREQ_NULL(dom->hotplug.unplug_alias, alias))
+        unplug_wait_end(dom, NULL);
+}
+
+static void
+unplug_wait_end(Domain *dom, const Error *error)
+{
+    DomainHotplug *h = &dom->hotplug;
+
+    if (!h->unplug_alias)
+        return;
+    free(steal_ptr(h->unplug_alias));
+    uv_timer_stop(h->timer);
+    if (h->waiting) {
+        h->waiting = false;
+        qemu_job_end(dom, error);
+    }
+}
+
+static void
+unplug_timeout(uv_timer_t *t)
+{
+    Domain *dom = t->data;
+
+    /* As libvirt: the request stands, the call has succeeded. */
+    log_debug("domain '%s': %s not released within %d ms", dom->def->name,
+              dom->hotplug.unplug_alias, UNPLUG_TIMEOUT_MS);
+    unplug_wait_end(dom, NULL);
+}
+
+typedef struct DetachCall {
+    Domain *dom;
+    DomainDef *config;
+    bool wait;
+} DetachCall;
+
+static void
+detach_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    DetachCall *call = userdata;
+    Domain *dom = call->dom;
+    Error save_error = ERROR_INIT;
+
+    if (!error && call->config && save_config(dom, &call->config, &save_error) < 0)
+        error = &save_error;
+    if (error || !call->wait) {
+        free(steal_ptr(dom->hotplug.unplug_alias));
+        qemu_job_end(dom, error);
+    } else if (dom->hotplug.unplug_alias) {
+        dom->hotplug.waiting = true;
+        uv_timer_start(dom->hotplug.timer, unplug_timeout, UNPLUG_TIMEOUT_MS, 0);
+    } else {
+        qemu_job_end(dom, NULL); /* DEVICE_DELETED came with the reply */
+    }
+    error_clear(&save_error);
+    domain_def_free(call->config);
+    free(call);
+}
+
+static int
+detach_live(Domain *dom, const DomainDisk *d, bool wait, DomainDef **config, DomainDoneCb cb,
+            void *userdata, Error *error)
+{
+    DetachCall *call;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (d->device != DISK_DEVICE_DISK)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: disk device type '%s' cannot be detached",
+                         disk_device_to_string(d->device));
+    if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
+        d->target_bus != DISK_BUS_USB)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: This type of disk cannot be hot unplugged");
+    if (!dom->hotplug.timer) {
+        dom->hotplug.timer = xcalloc(1, sizeof(*dom->hotplug.timer));
+        uv_timer_init(dom->drv->loop, dom->hotplug.timer);
+        dom->hotplug.timer->data = dom;
+    }
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->wait = wait;
+    call->config = steal_ptr(*config);
+    free(dom->hotplug.unplug_alias);
+    dom->hotplug.unplug_alias = xstrdup(d->alias);
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    r = qmp_command(dom->monitor.conn, "device_del", json_pack("{s:s}", "id", d->alias),
+                    detach_reply, call, error);
+    if (r < 0) {
+        free(steal_ptr(dom->hotplug.unplug_alias));
+        domain_def_free(call->config);
+        free(call);
+        dom->job.kind = DOMAIN_JOB_NONE;
+        free(steal_ptr(dom->job.waiters));
+        domain_unref(dom);
+    }
+    return r;
+}
+
+/* Detaches the disk @target (from the XML) or @alias. */
+static int
+detach(Domain *dom, const char *target, const char *alias, unsigned flags, DomainDoneCb cb,
+       void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    ssize_t i = -1;
+    int r;
+
+    if (flags & DOMAIN_AFFECT_CONFIG) {
+        config = domain_def_copy(dom->def);
+        for (size_t k = 0; k < config->n_disks && i < 0; k++)
+            if (target ? STREQ_NULL(config->disks[k].target_dev, target)
+                       : STREQ_NULL(config->disks[k].alias, alias))
+                i = (ssize_t) k;
+        if (i < 0 && target)
+            return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                             "device not found: no target device %s", target);
+        if (i < 0)
+            return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: no device found with alias %s", alias);
+        disk_remove(config, (size_t) i);
+    }
+    if (flags & DOMAIN_AFFECT_LIVE) {
+        i = -1;
+        for (size_t k = 0; k < dom->live->n_disks && i < 0; k++)
+            if (target ? STREQ_NULL(dom->live->disks[k].target_dev, target)
+                       : STREQ_NULL(dom->live->disks[k].alias, alias))
+                i = (ssize_t) k;
+        if (i < 0 && target)
+            return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                             "device not found: disk %s not found", target);
+        if (i < 0)
+            return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: no device found with alias %s", alias);
+        return detach_live(dom, &dom->live->disks[i], target != NULL, &config, cb, userdata,
+                           error);
+    }
+    r = save_config(dom, &config, error);
+    if (r >= 0 && cb)
+        cb(dom, NULL, userdata);
+    return r;
+}
+
+int
+qemu_domain_detach_device(Domain *dom, const char *xml, unsigned flags, DomainDoneCb cb,
+                          void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *dev = NULL;
+    const char *type;
+    int r;
+
+    if ((r = qemu_domain_affect(dom, &flags, error)) < 0 ||
+        (r = check_flags(flags, "qemuDomainDetachDeviceLiveAndConfig", error)) < 0 ||
+        (r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
+        (r = want_disk(dev, type, (flags & DOMAIN_AFFECT_LIVE) ? "live detach"
+                                                               : "persistent detach", error)) < 0)
+        return r;
+    return detach(dom, dev->disks[0].target_dev, NULL, flags, cb, userdata, error);
+}
+
+int
+qemu_domain_detach_device_alias(Domain *dom, const char *alias, unsigned flags,
+                                DomainDoneCb cb, void *userdata, Error *error)
+{
+    int r;
+
+    if ((r = qemu_domain_affect(dom, &flags, error)) < 0 ||
+        (r = check_flags(flags, "qemuDomainDetachDeviceAliasLiveAndConfig", error)) < 0)
+        return r;
+    return detach(dom, NULL, alias, flags, cb, userdata, error);
+}
+
+/* ---- QEMU's word ------------------------------------------------------- */
+
+void
+qemu_hotplug_device_deleted(Domain *dom, json_t *data)
+{
+    const char *alias = json_string_value(json_object_get(data, "device"));
+
+    if (!alias) /* a part of a device (a virtio backend): its device follows */
+        return;
+    device_removed(dom, alias);
+}
+
+void
+qemu_hotplug_unplug_refused(Domain *dom, json_t *data)
+{
+    const char *alias = json_string_value(json_object_get(data, "device"));
+    Error error = ERROR_INIT;
+
+    if (!alias)
+        return;
+    qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, alias);
+    if (STREQ_NULL(dom->hotplug.unplug_alias, alias)) {
+        error_set(&error, -EIO, VIR_ERR_OPERATION_FAILED,
+                  "operation failed: unplug of device was rejected by the guest");
+        unplug_wait_end(dom, &error);
+        error_clear(&error);
+    }
+}
+
+static void
+timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+void
+qemu_hotplug_clear(Domain *dom)
+{
+    Error error = ERROR_INIT;
+
+    if (dom->hotplug.unplug_alias) {
+        error_set(&error, -EIO, VIR_ERR_OPERATION_FAILED,
+                  "operation failed: domain is no longer running");
+        unplug_wait_end(dom, &error);
+        error_clear(&error);
+    }
+    if (dom->hotplug.timer)
+        uv_close((uv_handle_t *) steal_ptr(dom->hotplug.timer), timer_closed);
+}
