@@ -1,5 +1,6 @@
 /* From a DomainDef to QEMU's argument vector, the way libvirt 9 writes it for
- * QEMU 7.2 (Debian 12), in QEMU's key=value option syntax.
+ * QEMU 7.2 (Debian 12), in QEMU's key=value option syntax (-blockdev in
+ * JSON, as libvirt writes it and as blockdev-add takes it).
  *
  * Order of the options follows libvirt's qemuBuildCommandLine(): name, -S,
  * machine, accel, cpu, firmware, memory, smp, uuid, display, defaults,

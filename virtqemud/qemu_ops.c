@@ -15,6 +15,7 @@
 #include "log.h"
 #include "qemu_command.h"
 #include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
 #include "qemu_monitor.h"
 #include "state_store.h"
 #include "xml_util.h"
@@ -115,28 +116,29 @@ qemu_domain_reset(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, 
 }
 
 
+/* libvirt's memory flags are its modification flags. */
+_Static_assert((int) DOMAIN_MEM_LIVE == (int) DOMAIN_AFFECT_LIVE &&
+               (int) DOMAIN_MEM_CONFIG == (int) DOMAIN_AFFECT_CONFIG,
+               "virDomainMemoryModFlags");
+
 int
 qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
                        void *userdata, Error *error)
 {
     const unsigned known = DOMAIN_MEM_LIVE | DOMAIN_MEM_CONFIG | DOMAIN_MEM_MAXIMUM;
+    unsigned affect;
     bool live, config;
     int r;
 
     if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function SetMemory", flags & ~known);
-    live = (flags & DOMAIN_MEM_LIVE) ||
-           (!(flags & DOMAIN_MEM_CONFIG) && qemu_domain_is_active(dom));
-    config = (flags & DOMAIN_MEM_CONFIG) ||
-             (!(flags & DOMAIN_MEM_LIVE) && !qemu_domain_is_active(dom));
-    if (live && !qemu_domain_is_active(dom))
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: domain is not running");
-    if (config && !dom->persistent)
-        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
-                         "Requested operation is not valid: transient domains do not have "
-                         "any persistent config");
+    affect = flags & (DOMAIN_MEM_LIVE | DOMAIN_MEM_CONFIG);
+    r = qemu_domain_affect(dom, &affect, error);
+    if (r < 0)
+        return r;
+    live = affect & DOMAIN_MEM_LIVE;
+    config = affect & DOMAIN_MEM_CONFIG;
     if (flags & DOMAIN_MEM_MAXIMUM) {
         if (live)
             return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
