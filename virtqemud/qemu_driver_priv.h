@@ -89,6 +89,7 @@ void qemu_resources_clear(Domain *dom);
 typedef void (*ModifyDone)(Domain *dom);
 int qemu_job_begin(Domain *dom, DomainJob job, DomainDoneCb cb, void *userdata);
 void qemu_job_end(Domain *dom, const Error *error);
+void qemu_job_cancel(Domain *dom);
 int qemu_job_check_active(Domain *dom, Error *error);
 int qemu_job_check_idle(Domain *dom, Error *error);
 /* A MODIFY job that is one QMP command; @done (may be NULL) runs on success

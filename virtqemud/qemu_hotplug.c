@@ -507,9 +507,7 @@ detach_live(Domain *dom, const DomainDisk *d, bool wait, DomainDef **config, Dom
         free(steal_ptr(dom->hotplug.unplug_alias));
         domain_def_free(call->config);
         free(call);
-        dom->job.kind = DOMAIN_JOB_NONE;
-        free(steal_ptr(dom->job.waiters));
-        domain_unref(dom);
+        qemu_job_cancel(dom);
     }
     return r;
 }

@@ -52,6 +52,22 @@ qemu_job_end(Domain *dom, const Error *error)
     domain_unref(dom);
 }
 
+/* Undoes qemu_job_begin() for a job that never started: nobody hears of it
+ * (the caller reports its own failure). */
+void
+qemu_job_cancel(Domain *dom)
+{
+    DomainWaiter *w = steal_ptr(dom->job.waiters);
+
+    dom->job.kind = DOMAIN_JOB_NONE;
+    while (w) {
+        DomainWaiter *next = w->next;
+        free(w);
+        w = next;
+    }
+    domain_unref(dom);
+}
+
 /* A QMP command whose only follow-up is ending a MODIFY job. */
 typedef void (*ModifyDone)(Domain *dom);
 
@@ -122,9 +138,7 @@ qemu_job_modify(Domain *dom, const char *cmd, json_t *args, ModifyDone done, Dom
     r = qmp_command(dom->monitor.conn, cmd, args, modify_reply, call, error);
     if (r < 0) {
         free(call);
-        dom->job.kind = DOMAIN_JOB_NONE;
-        free(steal_ptr(dom->job.waiters));
-        domain_unref(dom);
+        qemu_job_cancel(dom);
     }
     return r;
 }
