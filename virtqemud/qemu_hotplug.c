@@ -512,41 +512,47 @@ detach_live(Domain *dom, const DomainDisk *d, bool wait, DomainDef **config, Dom
     return r;
 }
 
+/* The disk of @def named by @target (from the XML) or else by @alias, or a
+ * refusal in libvirt's words (which differ between the @live and the
+ * persistent definition). */
+static ssize_t
+find_disk(const DomainDef *def, bool live, const char *target, const char *alias,
+          Error *error)
+{
+    for (size_t k = 0; k < def->n_disks; k++)
+        if (target ? STREQ_NULL(def->disks[k].target_dev, target)
+                   : STREQ_NULL(def->disks[k].alias, alias))
+            return (ssize_t) k;
+    if (target && live)
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: disk %s not found", target);
+    if (target)
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: no target device %s", target);
+    return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
+                     "internal error: no device found with alias %s", alias);
+}
+
 /* Detaches the disk @target (from the XML) or @alias. */
 static int
 detach(Domain *dom, const char *target, const char *alias, unsigned flags, DomainDoneCb cb,
        void *userdata, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
-    ssize_t i = -1;
+    ssize_t i;
     int r;
 
     if (flags & DOMAIN_AFFECT_CONFIG) {
         config = domain_def_copy(dom->def);
-        for (size_t k = 0; k < config->n_disks && i < 0; k++)
-            if (target ? STREQ_NULL(config->disks[k].target_dev, target)
-                       : STREQ_NULL(config->disks[k].alias, alias))
-                i = (ssize_t) k;
-        if (i < 0 && target)
-            return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
-                             "device not found: no target device %s", target);
+        i = find_disk(config, false, target, alias, error);
         if (i < 0)
-            return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
-                             "internal error: no device found with alias %s", alias);
+            return (int) i;
         disk_remove(config, (size_t) i);
     }
     if (flags & DOMAIN_AFFECT_LIVE) {
-        i = -1;
-        for (size_t k = 0; k < dom->live->n_disks && i < 0; k++)
-            if (target ? STREQ_NULL(dom->live->disks[k].target_dev, target)
-                       : STREQ_NULL(dom->live->disks[k].alias, alias))
-                i = (ssize_t) k;
-        if (i < 0 && target)
-            return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
-                             "device not found: disk %s not found", target);
+        i = find_disk(dom->live, true, target, alias, error);
         if (i < 0)
-            return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
-                             "internal error: no device found with alias %s", alias);
+            return (int) i;
         return detach_live(dom, &dom->live->disks[i], target != NULL, &config, cb, userdata,
                            error);
     }
