@@ -207,6 +207,7 @@ const ProcDef *dispatch_find(int proc);
 /* procedure tables of the proc files, each ending with .proc = 0 */
 extern const ProcDef connect_procs[];
 extern const ProcDef domain_procs[];
+extern const ProcDef device_procs[];   /* proxy_device.c */
 extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */
@@ -268,6 +269,9 @@ void proxy_events_client_gone(Client *c);
 /* Fills a remote_nonnull_domain (strings malloc'd, for xdr_free) from a
  * mirrored domain (proxy_domain.c). */
 void proxy_domain_from_object(const MirrorObject *obj, void *wire);
+/* The domain the args of a per-domain procedure begin with (the mirror's
+ * object), or a negative errno with libvirt's "no domain" error. */
+int proxy_domain_find(Call *call, void *args, MirrorObject **ret, Error *error);
 Proxy *call_proxy(const Call *call);
 
 /* Table entries: a procedure with args and ret structs, args only, ret

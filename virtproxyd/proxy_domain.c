@@ -113,9 +113,8 @@ static const ProxyKind domain_kind = {
     .matches = domain_matches,
 };
 
-/* The args of every per-domain procedure begin with the domain. */
-static int
-args_domain(Call *call, void *args, MirrorObject **ret, Error *error)
+int
+proxy_domain_find(Call *call, void *args, MirrorObject **ret, Error *error)
 {
     return proxy_kind_find(call, &domain_kind, args, ret, error);
 }
@@ -174,7 +173,7 @@ h_get_state(Call *call, void *args_, void *ret_, Error *error)
     if (args->flags)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function virDomainGetState", args->flags);
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     ret->state = dom_state(obj, &ret->reason);
@@ -188,7 +187,7 @@ h_get_os_type(Call *call, void *args, void *ret_, Error *error)
     MirrorObject *obj;
     int r;
 
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     ret->type = xstrdup(mirror_get_str(obj, DOM_IFACE, "OSType", "hvm"));
@@ -202,7 +201,7 @@ h_has_managed_save(Call *call, void *args, void *ret_, Error *error)
     MirrorObject *obj;
 
     ret->result = 0; /* no managed save here */
-    return args_domain(call, args, &obj, error);
+    return proxy_domain_find(call, args, &obj, error);
 }
 
 static int
@@ -214,7 +213,7 @@ h_get_security_label(Call *call, void *args, void *ret_, Error *error)
     ret->label.label_len = 1;
     ret->label.label_val = xcalloc(1, 1);
     ret->enforcing = 0;
-    return args_domain(call, args, &obj, error);
+    return proxy_domain_find(call, args, &obj, error);
 }
 
 static int
@@ -222,7 +221,7 @@ h_get_messages(Call *call, void *args, void *ret_, Error *error)
 {
     MirrorObject *obj;
 
-    return args_domain(call, args, &obj, error); /* no taint or deprecation messages */
+    return proxy_domain_find(call, args, &obj, error); /* no taint or deprecation messages */
 }
 
 /* ---- calls to virtqemud ------------------------------------------------- */
@@ -254,7 +253,7 @@ same_domain_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
     MirrorObject *obj;
     int r;
 
-    r = args_domain(call, call->args, &obj, error);
+    r = proxy_domain_find(call, call->args, &obj, error);
     if (r < 0)
         return r;
     proxy_domain_from_object(obj, ret);
@@ -281,7 +280,7 @@ dom_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error
     MirrorObject *obj;
     int r;
 
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     if (!types)
@@ -462,7 +461,7 @@ h_set_autostart(Call *call, void *args_, void *ret, Error *error)
     MirrorObject *obj;
     int r;
 
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     return proxy_bus_call(call, obj->svc, obj->path, "org.freedesktop.DBus.Properties", "Set",
@@ -744,7 +743,7 @@ h_get_info(Call *call, void *args, void *ret_, Error *error)
     uint32_t pid;
     int r;
 
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     if (!mirror_prop(obj, STATE_IFACE, "MaxMemory") || !mirror_prop(obj, STATE_IFACE, "Vcpus"))
@@ -784,7 +783,7 @@ h_get_max_memory(Call *call, void *args, void *ret_, Error *error)
     MirrorObject *obj;
     int r;
 
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     p = mirror_prop(obj, STATE_IFACE, "MaxMemory");
@@ -1112,7 +1111,7 @@ h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
         (args->maplen > 0 && (size_t) args->maxinfo * args->maplen > REMOTE_CPUMAPS_MAX))
         return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
                          "maxinfo * maplen > REMOTE_CPUMAPS_MAX");
-    r = args_domain(call, args, &obj, error);
+    r = proxy_domain_find(call, args, &obj, error);
     if (r < 0)
         return r;
     return proxy_bus_call(call, obj->svc, obj->path, STATE_IFACE, "GetVcpuInfo", vcpus_reply,

@@ -3,9 +3,10 @@
  *
  * A libvirt client keeps one server registration per event id and filters
  * locally; the callback id we hand out is what it uses to find its own
- * callbacks, so it is unique per connection and sent back verbatim. Only
- * lifecycle events have a signal behind them here; registrations for other
- * event ids are accepted (as libvirt does) and simply never fire. */
+ * callbacks, so it is unique per connection and sent back verbatim. The
+ * events with a signal behind them are the lifecycle ones, BALLOON_CHANGE
+ * and the three device events; registrations for other event ids are
+ * accepted (as libvirt does) and simply never fire. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,63 @@ domain_balloon(Proxy *proxy, MirrorService *svc, const char *path, uint64_t actu
     xdr_free((xdrproc_t) xdr_remote_domain_event_balloon_change_msg, (char *) &msg.msg);
 }
 
+/* A device signal of org.libvirt.Domain (DeviceAdded, DeviceRemoved,
+ * DeviceRemovalFailed) for @alias. Only DEVICE_REMOVED has a legacy
+ * message; libvirtd sends the other two to callback registrations only. */
+static void
+domain_device(Proxy *proxy, MirrorService *svc, const char *path, int event_id,
+              const char *alias)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_device_removed_msg msg;
+
+    if (!obj)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.msg.dom);
+    msg.msg.devAlias = xstrdup(alias);
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != event_id ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            if (reg->family == EVENT_FAMILY_DOMAIN_LEGACY) {
+                if (event_id == DOMAIN_EVENT_ID_DEVICE_REMOVED)
+                    client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_DEVICE_REMOVED,
+                                      (xdrproc_t) xdr_remote_domain_event_device_removed_msg,
+                                      &msg.msg);
+                continue;
+            }
+            if (reg->family != EVENT_FAMILY_DOMAIN)
+                continue;
+            msg.callbackID = reg->callback_id;
+            if (event_id == DOMAIN_EVENT_ID_DEVICE_REMOVED) {
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED,
+                                  (xdrproc_t) xdr_remote_domain_event_callback_device_removed_msg,
+                                  &msg);
+            } else {
+                /* added and removal_failed: {callbackID, dom, devAlias}, flat */
+                remote_domain_event_callback_device_added_msg flat = {
+                    .callbackID = reg->callback_id,
+                    .dom = msg.msg.dom,
+                    .devAlias = msg.msg.devAlias,
+                };
+                if (event_id == DOMAIN_EVENT_ID_DEVICE_ADDED)
+                    client_send_event(
+                        c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED,
+                        (xdrproc_t) xdr_remote_domain_event_callback_device_added_msg, &flat);
+                else
+                    client_send_event(
+                        c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED,
+                        (xdrproc_t) xdr_remote_domain_event_callback_device_removal_failed_msg,
+                        &flat);
+            }
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_device_removed_msg, (char *) &msg.msg);
+}
+
 /* Networks and pools are {name, uuid}: the same wire shape, so one sender
  * serves both (the msg structs differ only in their type names). */
 static void
@@ -409,6 +467,23 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
         uint64_t actual;
         if (sd_bus_message_read(m, "t", &actual) >= 0)
             domain_balloon(proxy, svc, sd_bus_message_get_path(m), actual);
+        return;
+    }
+    if (svc->id == MIRROR_SVC_QEMU && sd_bus_message_is_signal(m, "org.libvirt.Domain", NULL)) {
+        static const struct {
+            const char *member;
+            int event_id;
+        } device_signals[] = {
+            { "DeviceAdded", DOMAIN_EVENT_ID_DEVICE_ADDED },
+            { "DeviceRemoved", DOMAIN_EVENT_ID_DEVICE_REMOVED },
+            { "DeviceRemovalFailed", DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED },
+        };
+        const char *alias;
+        for (size_t i = 0; i < ARRAY_SIZE(device_signals); i++)
+            if (STREQ(member, device_signals[i].member) &&
+                sd_bus_message_read(m, "s", &alias) >= 0)
+                domain_device(proxy, svc, sd_bus_message_get_path(m),
+                              device_signals[i].event_id, alias);
         return;
     }
     if (!sd_bus_message_is_signal(m, "org.libvirt.Connect", NULL))

@@ -1,0 +1,211 @@
+"""Live disks through virtproxyd, with Debian's virsh and python3-libvirt:
+`virsh attach-disk` (virDomainAttachDevice) plugs a qcow2 image into a
+running TCG guest, which sees it in /sys/block and writes a marker;
+`virsh detach-disk` (virDomainDetachDevice) takes it out; --config changes
+the persistent definition only; detachDeviceAlias; libvirt's errors for a
+disk that is not there, a shut-off guest and the read-only socket. A
+python3-libvirt client registered for DEVICE_ADDED, DEVICE_REMOVED,
+DEVICE_REMOVAL_FAILED and LIFECYCLE sees each event exactly once, in order,
+and a legacy registration sees only DEVICE_REMOVED."""
+
+import os
+import struct
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+
+import harness
+from harness import check, check_eq, Failure
+import proxyfx
+from proxyfx import virsh, virsh_fails
+
+GUEST = "hpguest"
+REGISTER_ANY_LEGACY = 167         # REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY
+EVENT_DEVICE_REMOVED_LEGACY = 311  # REMOTE_PROC_DOMAIN_EVENT_DEVICE_REMOVED
+
+
+def xdr_last_string(payload):
+    """The last XDR string of a message: {domain, devAlias} ends with it."""
+    # dom = name string, uuid[16], id; then the alias string.
+    (n,) = struct.unpack(">I", payload[:4])
+    off = 4 + n + (-n % 4) + 16 + 4
+    (n,) = struct.unpack(">I", payload[off:off + 4])
+    return payload[off + 4:off + 4 + n].decode()
+
+
+class Events:
+    """python3-libvirt's event loop in a thread; the events of interest, in
+    the order they arrive."""
+
+    def __init__(self, uri):
+        import libvirt
+        self.lv = libvirt
+        libvirt.virEventRegisterDefaultImpl()
+        self.stop = False
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+        self.conn = libvirt.open(uri)
+        self.got = []
+        self.cond = threading.Condition()
+        E = libvirt
+        for ev, cb in ((E.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, self.on_added),
+                       (E.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, self.on_removed),
+                       (E.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, self.on_failed),
+                       (E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self.on_lifecycle)):
+            self.conn.domainEventRegisterAny(None, ev, cb, None)
+
+    def loop(self):
+        while not self.stop:
+            self.lv.virEventRunDefaultImpl()
+
+    def add(self, item):
+        with self.cond:
+            self.got.append(item)
+            self.cond.notify_all()
+
+    def on_added(self, conn, dom, alias, opaque):
+        self.add(("added", dom.name(), alias))
+
+    def on_removed(self, conn, dom, alias, opaque):
+        self.add(("removed", dom.name(), alias))
+
+    def on_failed(self, conn, dom, alias, opaque):
+        self.add(("removal-failed", dom.name(), alias))
+
+    def on_lifecycle(self, conn, dom, event, detail, opaque):
+        self.add(("lifecycle", dom.name(), event))
+
+    def wait(self, item, timeout=60):
+        with self.cond:
+            if not self.cond.wait_for(lambda: item in self.got, timeout):
+                raise Failure("no event %r; got %r" % (item, self.got))
+
+    def close(self):
+        self.conn.close()
+        self.stop = True
+
+
+def disk_targets(uri, *flags):
+    root = ET.fromstring(virsh(uri, "dumpxml", GUEST, *flags)[0])
+    return [t.get("dev") for t in root.findall("./devices/disk/target")]
+
+
+def test_disk_hotplug(fx):
+    import libvirt
+    fx.proxy = proxyfx.Proxy(fx, "")
+    fx.proxy.start()
+    uri = fx.proxy.uri
+    ev = Events(uri)
+    try:
+        disk_hotplug(fx, uri, ev, libvirt)
+    finally:
+        ev.close()
+
+
+def disk_hotplug(fx, uri, ev, libvirt):
+    img = os.path.join(fx.root, "hot.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
+    xml_path = os.path.join(fx.root, GUEST + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(GUEST, serial="pty"))
+    virsh(uri, "define", xml_path)
+
+    # A shut-off guest has no live definition to change: libvirt's refusal.
+    err = virsh_fails(uri, "attach-disk", GUEST, img, "vdb", "--subdriver", "qcow2", "--live")
+    check("Requested operation is not valid: domain is not running" in err, err)
+
+    dom = ev.conn.lookupByName(GUEST)
+    dom.create()
+    ev.wait(("lifecycle", GUEST, libvirt.VIR_DOMAIN_EVENT_STARTED))
+    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+
+    err = virsh_fails(uri, "attach-disk", GUEST, img, "vdb", "--subdriver", "qcow2", ro=True)
+    check("operation forbidden: read only access prevents virDomainAttachDevice" in err, err)
+    check_eq(disk_targets(uri), [], "live disks after refusals")
+
+    # virsh attach-disk without a flag: the old API, AFFECT_LIVE.
+    virsh(uri, "attach-disk", GUEST, img, "vdb", "--subdriver", "qcow2")
+    ev.wait(("added", GUEST, "virtio-disk1"))
+    check_eq(disk_targets(uri), ["vdb"], "live disks after attach-disk")
+    check_eq(disk_targets(uri, "--inactive"), [], "persistent disks after a live attach")
+    blk = virsh(uri, "domblklist", GUEST)[0]
+    check("vdb" in blk and img in blk, "domblklist: %r" % blk)
+    pty.run("n=0; until [ -e /sys/block/vda/dev ] || [ $n -gt 600 ]; do usleep 100000; "
+            "n=$((n+1)); done; IFS=: read ma mi < /sys/block/vda/dev && "
+            "mknod /dev/hot b $ma $mi && echo PROXY-MARK-7 > /dev/hot && sync && "
+            "echo W-$((2+1))", rb"\nW-3", 90)
+
+    err = virsh_fails(uri, "attach-disk", GUEST, img, "vdb", "--subdriver", "qcow2")
+    check("target 'vdb' duplicated for disk sources" in err, err)
+
+    # A detach of a disk that is not there: libvirt's DEVICE_MISSING.
+    missing = ("<disk type='file' device='disk'><source file='%s'/>"
+               "<target dev='vdz' bus='virtio'/></disk>" % img)
+    try:
+        dom.detachDeviceFlags(missing, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("detach of a missing disk succeeded")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_DEVICE_MISSING, "error code")
+        check("disk vdz not found" in str(e), str(e))
+
+    virsh(uri, "detach-disk", GUEST, "vdb")
+    ev.wait(("removed", GUEST, "virtio-disk1"))
+    check_eq(disk_targets(uri), [], "live disks after detach-disk")
+    m = pty.run("ls /sys/block; echo G-$((3+1))", rb"([\s\S]*)\nG-4")
+    check(b"vda" not in m.group(1), "the disk is still in the guest: %r" % m.group(1))
+    raw = os.path.join(fx.root, "hot.raw")
+    subprocess.run(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", "-U", img, raw],
+                   check=True)
+    with open(raw, "rb") as f:
+        check(f.read(64).startswith(b"PROXY-MARK-7"), "the guest's marker is in the image")
+
+    # --config: the persistent definition only, and no event.
+    virsh(uri, "attach-disk", GUEST, img, "vdc", "--subdriver", "qcow2", "--config")
+    check_eq(disk_targets(uri, "--inactive"), ["vdc"], "persistent disks after --config")
+    check_eq(disk_targets(uri), [], "live disks after --config")
+    virsh(uri, "detach-disk", GUEST, "vdc", "--config")
+    check_eq(disk_targets(uri, "--inactive"), [], "persistent disks after detach --config")
+
+    # python3-libvirt: attachDeviceFlags, then detachDeviceAlias. A
+    # registration filtered on this domain sees its DEVICE_REMOVED; a client
+    # of the old protocol (virConnectDomainEventRegisterAny's legacy RPC)
+    # gets the legacy message, and no DEVICE_ADDED, as from libvirtd.
+    removed_filtered = []
+    ev.conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                   lambda c, d, alias, o: removed_filtered.append(alias), None)
+    raw = proxyfx.RawClient(fx.proxy.sock)
+    raw.open()
+    for event_id in (libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+                     libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED):
+        check_eq(raw.call(REGISTER_ANY_LEGACY, struct.pack(">i", event_id))[4], proxyfx.OK,
+                 "legacy registration of event %d" % event_id)
+    dom.attachDeviceFlags("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                          "<source file='%s'/><target dev='vdd' bus='virtio'/></disk>" % img,
+                          libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("added", GUEST, "virtio-disk3"))
+    dom.detachDeviceAlias("virtio-disk3", libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("removed", GUEST, "virtio-disk3"))
+    prog, proc, mtype, serial, status, payload = raw.recv()
+    check_eq((mtype, proc), (proxyfx.MESSAGE, EVENT_DEVICE_REMOVED_LEGACY), "legacy message")
+    check(xdr_last_string(payload) == "virtio-disk3", "legacy message payload %r" % payload)
+    raw.s.close()
+    pty.close()
+    dom.destroy()
+    ev.wait(("lifecycle", GUEST, libvirt.VIR_DOMAIN_EVENT_STOPPED))
+    check_eq([e for e in ev.got if e[0] != "lifecycle"],
+             [("added", GUEST, "virtio-disk1"), ("removed", GUEST, "virtio-disk1"),
+              ("added", GUEST, "virtio-disk3"), ("removed", GUEST, "virtio-disk3")],
+             "device events, once each and in order")
+    check_eq(removed_filtered, ["virtio-disk3"], "DEVICE_REMOVED filtered on the domain")
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", GUEST)
+
+
+def test_proxy_alive(fx):
+    check(fx.proxy.alive(), "virtproxyd died; log:\n" + fx.proxy.log_tail())
+
+
+if __name__ == "__main__":
+    harness.main(globals())
