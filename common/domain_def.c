@@ -491,6 +491,17 @@ validate_boot_order(int order, int *seen_orders, size_t *n_seen, Error *error)
     return 0;
 }
 
+int
+domain_disk_validate(const DomainDisk *d, Error *error)
+{
+    /* libvirt's QEMU validation: a virtio disk has no tray. */
+    if (d->device == DISK_DEVICE_CDROM && d->target_bus == DISK_BUS_VIRTIO)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: disk type of '%s' does not support "
+                         "ejectable media", str_or_empty(d->target_dev));
+    return 0;
+}
+
 static int
 validate_devices(const DomainDef *def, Error *error)
 {
@@ -513,6 +524,9 @@ validate_devices(const DomainDef *def, Error *error)
                                  d->target_dev,
                                  def->disks[j].source ? def->disks[j].source : "",
                                  d->source ? d->source : "");
+        r = domain_disk_validate(d, error);
+        if (r < 0)
+            return r;
         r = validate_boot_order(d->boot_order, orders, &n_orders, error);
         if (r < 0)
             return r;

@@ -652,6 +652,9 @@ int domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_
 size_t domain_def_device_count(const DomainDef *def);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
+/* What a disk alone must satisfy (part of domain_def_validate(), and of a
+ * device's parse): 0, or -EINVAL with libvirt's error. */
+int domain_disk_validate(const DomainDisk *d, Error *error);
 /* Returns a new string: the XML of @def, indented by two spaces, as libvirt
  * writes it. DOMAIN_DEF_FORMAT_INACTIVE leaves out live-only data (aliases,
  * pty paths, VNC port, target dev of interfaces, the id attribute). @id is

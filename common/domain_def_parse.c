@@ -1214,6 +1214,10 @@ domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_type
     r = parse_device(root, def, error);
     if (r < 0)
         return r;
+    /* As libvirt, the device is validated alone before it meets a domain. */
+    for (size_t i = 0; i < def->n_disks; i++)
+        if ((r = domain_disk_validate(&def->disks[i], error)) < 0)
+            return r;
     *ret_type = type;
     *ret_devs = steal_ptr(def);
     return 0;

@@ -246,10 +246,6 @@ attach_disk_live(Domain *dom, DomainDef *dev, DomainDef **config, DomainDoneCb c
     if (d->device == DISK_DEVICE_FLOPPY)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
                          "Operation not supported: floppy device hotplug isn't supported");
-    if (d->device == DISK_DEVICE_CDROM && d->target_bus == DISK_BUS_VIRTIO)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: cdrom device with virtio bus isn't "
-                         "supported");
     if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
         d->target_bus != DISK_BUS_USB)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,

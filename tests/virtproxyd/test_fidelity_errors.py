@@ -47,6 +47,19 @@ def matrix(uri, root):
     T("setmem live inactive", lambda: d.setMemoryFlags(65536, libvirt.VIR_DOMAIN_AFFECT_LIVE))
     T("setmem above max", lambda: d.setMemoryFlags(1 << 30, libvirt.VIR_DOMAIN_AFFECT_CONFIG))
     T("setmaxmem live inactive", lambda: d.setMemoryFlags(65536, libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_MEM_MAXIMUM))
+    hd = lambda dev, bus="virtio", device="disk": (
+        "<disk type='file' device='%s'><driver name='qemu' type='raw'/><source file='%s'/>"
+        "<target dev='%s' bus='%s'/></disk>" % (device, disk, dev, bus))
+    LIVE, CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
+    T("attach live inactive", lambda: d.attachDeviceFlags(hd("vdb"), LIVE))
+    T("attach old api inactive", lambda: d.attachDevice(hd("vdb")))
+    T("attach config dup target", lambda: d.attachDeviceFlags(hd("vda"), CONFIG))
+    T("attach unknown device", lambda: d.attachDeviceFlags("<bogus/>", CONFIG))
+    T("attach malformed", lambda: d.attachDeviceFlags("<disk", CONFIG))
+    T("attach bad flags", lambda: d.attachDeviceFlags(hd("vdb"), 1 << 20))
+    T("detach config missing", lambda: d.detachDeviceFlags(hd("vdz"), CONFIG))
+    T("detach live inactive", lambda: d.detachDeviceFlags(hd("vda"), LIVE))
+    T("detach alias inactive", lambda: d.detachDeviceAlias("virtio-disk0", LIVE))
     T("xml bad flags", lambda: d.XMLDesc(1 << 20))
     T("undefine bad flags", lambda: d.undefineFlags(1 << 20))
     T("create bad flags", lambda: d.createWithFlags(1 << 20))
@@ -82,6 +95,12 @@ def matrix(uri, root):
     T("blockstatsflags running no disk", lambda: d.blockStatsFlags("vdz", 0))
     T("blockstatsflags bad flags", lambda: d.blockStatsFlags("vda", 1 << 20))
     T("getvcpus guest flag", lambda: d.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_GUEST))
+    T("attach ide live", lambda: d.attachDeviceFlags(hd("hdb", "ide"), LIVE))
+    T("attach floppy live", lambda: d.attachDeviceFlags(hd("fda", "fdc", "floppy"), LIVE))
+    T("attach virtio cdrom live", lambda: d.attachDeviceFlags(hd("vdc", device="cdrom"), LIVE))
+    T("attach dup target live", lambda: d.attachDeviceFlags(hd("vda"), LIVE))
+    T("detach live missing", lambda: d.detachDeviceFlags(hd("vdz"), LIVE))
+    T("detach alias unknown", lambda: d.detachDeviceAlias("nosuch0", LIVE))
     attempt(lambda: d.destroy())
     tx = harness.domain_xml("errtrans", root, serial="none")
     t = c.createXML(tx, 0)
@@ -140,6 +159,16 @@ def matrix(uri, root):
     c.close()
     return out
 
+# Where libvirt 9.0's answer is a bug, not a behaviour: (ours, libvirtd's).
+DIFFERENT = {
+    # libvirtd reports "disk bus 'ide' cannot be hotplugged." but goes on
+    # (qemuDomainAttachDeviceDiskLiveInternal lacks a goto), and QEMU's
+    # device_add refusal, an internal error, replaces it. We stop at the
+    # refusal, with its code, before QEMU is asked.
+    "attach ide live": (84, 1),
+}
+
+
 def test_start(fx):
     for name, bus_name in (("virtstoraged", "org.libvirt.storage"),
                            ("virtnetworkd", "org.libvirt.network")):
@@ -162,6 +191,8 @@ def test_refusals_as_libvirtd(fx):
         theirs = matrix(lv.uri, os.path.join(fx.root, "theirs"))
     finally:
         lv.close()
+    for k, (our_code, their_code) in DIFFERENT.items():
+        check_eq((ours.pop(k)[0], theirs.pop(k)[0]), (our_code, their_code), k)
     diff = {k: (ours[k], theirs.get(k)) for k in ours
             if ours[k][0] != theirs.get(k, (None,))[0] or
             (ours[k][0] == "ok" and ours[k] != theirs.get(k))}
