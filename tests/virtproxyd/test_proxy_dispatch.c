@@ -87,7 +87,10 @@ test_order(void)
     /* A read-write client: what is served passes. */
     CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_CREATE), 0, true, false, NULL), 0);
     CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_ATTACH_DEVICE), 0, true, false, NULL),
-                 VIR_ERR_NO_SUPPORT);
+                 0);
+    CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_SAVE), 0, true, false,
+                       "this function is not supported by the connection driver: "
+                       "virDomainSave"), VIR_ERR_NO_SUPPORT);
 }
 
 /* Every served procedure is one libvirt has, and a read-only client may
