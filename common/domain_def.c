@@ -491,6 +491,16 @@ validate_boot_order(int order, int *seen_orders, size_t *n_seen, Error *error)
     return 0;
 }
 
+bool
+domain_device_address_equal(const DeviceAddress *a, const DeviceAddress *b)
+{
+    return a->type == b->type && a->domain == b->domain && a->bus == b->bus &&
+           a->slot == b->slot && a->function == b->function &&
+           a->controller == b->controller && a->target == b->target && a->unit == b->unit &&
+           a->port == b->port && STREQ_NULL(a->usb_port, b->usb_port) &&
+           a->iobase == b->iobase && a->irq == b->irq;
+}
+
 int
 domain_disk_validate(const DomainDisk *d, Error *error)
 {

@@ -126,6 +126,7 @@ typedef struct DomainDisk {
     DiskBus target_bus;
     bool readonly;
     bool shareable;
+    bool tray_open;      /* a cdrom's or floppy's <target tray='open'> */
     char *serial;
     int boot_order;      /* 0 unset */
     DeviceAddress address;
@@ -655,6 +656,8 @@ int domain_def_validate(const DomainDef *def, Error *error);
 /* What a disk alone must satisfy (part of domain_def_validate(), and of a
  * device's parse): 0, or -EINVAL with libvirt's error. */
 int domain_disk_validate(const DomainDisk *d, Error *error);
+/* Whether two device addresses name the same place (multifunction aside). */
+bool domain_device_address_equal(const DeviceAddress *a, const DeviceAddress *b);
 /* Returns a new string: the XML of @def, indented by two spaces, as libvirt
  * writes it. DOMAIN_DEF_FORMAT_INACTIVE leaves out live-only data (aliases,
  * pty paths, VNC port, target dev of interfaces, the id attribute). @id is

@@ -287,6 +287,8 @@ format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
     xml_writer_start(w, "target");
     xml_writer_attr(w, "dev", d->target_dev);
     xml_writer_attr(w, "bus", disk_bus_to_string(d->target_bus));
+    if (d->tray_open && (d->device == DISK_DEVICE_CDROM || d->device == DISK_DEVICE_FLOPPY))
+        xml_writer_attr(w, "tray", "open");
     xml_writer_end(w);
     if (d->readonly) {
         xml_writer_start(w, "readonly");

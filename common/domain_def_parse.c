@@ -311,8 +311,14 @@ parse_disk(const xmlNode *node, DomainDisk *d, Error *error)
         }
     }
     if ((n = xml_child(node, "target"))) {
+        auto_cleanup(free_ptr) char *tray = xml_prop(n, "tray");
+
         d->target_dev = xml_prop(n, "dev");
         bus = xml_prop(n, "bus");
+        if (tray && !STREQ(tray, "open") && !STREQ(tray, "closed"))
+            return xml_error(error, "Invalid value for attribute 'tray' in element 'target': "
+                             "'%s'.", tray);
+        d->tray_open = STREQ_NULL(tray, "open");
     }
     if (!d->target_dev)
         return error_set(error, -EINVAL, VIR_ERR_NO_TARGET,

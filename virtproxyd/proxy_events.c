@@ -4,8 +4,8 @@
  * A libvirt client keeps one server registration per event id and filters
  * locally; the callback id we hand out is what it uses to find its own
  * callbacks, so it is unique per connection and sent back verbatim. The
- * events with a signal behind them are the lifecycle ones, BALLOON_CHANGE
- * and the three device events; registrations for other event ids are
+ * events with a signal behind them are the lifecycle ones, BALLOON_CHANGE,
+ * TRAY_CHANGE and the three device events; registrations for other event ids are
  * accepted (as libvirt does) and simply never fire. */
 #include <errno.h>
 #include <stdlib.h>
@@ -352,6 +352,43 @@ domain_device(Proxy *proxy, MirrorService *svc, const char *path, int event_id,
     xdr_free((xdrproc_t) xdr_remote_domain_event_device_removed_msg, (char *) &msg.msg);
 }
 
+/* A cdrom's tray moved (org.libvirt.Domain.TrayChange, reason "open" or
+ * "close"). */
+static void
+domain_tray(Proxy *proxy, MirrorService *svc, const char *path, const char *alias,
+            const char *reason)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_tray_change_msg msg;
+
+    if (!obj)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.msg.dom);
+    msg.msg.devAlias = xstrdup(alias);
+    msg.msg.reason = STREQ(reason, "open") ? DOMAIN_EVENT_TRAY_CHANGE_OPEN
+                                           : DOMAIN_EVENT_TRAY_CHANGE_CLOSE;
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != DOMAIN_EVENT_ID_TRAY_CHANGE ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            if (reg->family == EVENT_FAMILY_DOMAIN) {
+                msg.callbackID = reg->callback_id;
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE,
+                                  (xdrproc_t) xdr_remote_domain_event_callback_tray_change_msg,
+                                  &msg);
+            } else if (reg->family == EVENT_FAMILY_DOMAIN_LEGACY) {
+                client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_TRAY_CHANGE,
+                                  (xdrproc_t) xdr_remote_domain_event_tray_change_msg,
+                                  &msg.msg);
+            }
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_tray_change_msg, (char *) &msg.msg);
+}
+
 /* Networks and pools are {name, uuid}: the same wire shape, so one sender
  * serves both (the msg structs differ only in their type names). */
 static void
@@ -478,7 +515,9 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
             { "DeviceRemoved", DOMAIN_EVENT_ID_DEVICE_REMOVED },
             { "DeviceRemovalFailed", DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED },
         };
-        const char *alias;
+        const char *alias, *reason;
+        if (STREQ(member, "TrayChange") && sd_bus_message_read(m, "ss", &alias, &reason) >= 0)
+            domain_tray(proxy, svc, sd_bus_message_get_path(m), alias, reason);
         for (size_t i = 0; i < ARRAY_SIZE(device_signals); i++)
             if (STREQ(member, device_signals[i].member) &&
                 sd_bus_message_read(m, "s", &alias) >= 0)

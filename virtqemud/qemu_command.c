@@ -636,10 +636,7 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
                   d->shareable && !d->readonly && !cdrom ? ",share-rw=on" : "");
 
     switch (d->target_bus) {
-    case DISK_BUS_VIRTIO:
-        if (cdrom)
-            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "cdrom '%s' on bus 'virtio' is not supported", target);
+    case DISK_BUS_VIRTIO: /* a virtio cdrom was refused at validation */
         r = pci_addr(c, def, &d->address, &addr, error);
         if (r < 0)
             return r;

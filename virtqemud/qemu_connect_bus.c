@@ -198,6 +198,17 @@ hook_device(Domain *dom, int event_id, const char *alias, void *userdata)
         sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, member, "s", alias);
 }
 
+static void
+hook_tray(Domain *dom, const char *alias, int reason, void *userdata)
+{
+    QemuBus *qb = userdata;
+
+    /* libvirt-dbus's TrayChange: the reason as a word. */
+    if (qb->announce)
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "TrayChange", "ss", alias,
+                           reason == DOMAIN_EVENT_TRAY_CHANGE_OPEN ? "open" : "close");
+}
+
 const QemuDriverHooks qemu_bus_hooks = {
     .domain_added = hook_added,
     .domain_removed = hook_removed,
@@ -206,6 +217,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .domain_rebooted = hook_rebooted,
     .balloon_changed = hook_balloon,
     .device_event = hook_device,
+    .tray_changed = hook_tray,
 };
 
 /* ---- methods ----------------------------------------------------------- */

@@ -156,6 +156,12 @@ bus_detach_device(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 }
 
 static int
+bus_update_device(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return run_string_op(m, userdata, qemu_domain_update_device, bus_error);
+}
+
+static int
 bus_detach_device_alias(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     return run_string_op(m, userdata, qemu_domain_detach_device_alias, bus_error);
@@ -735,11 +741,14 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_undefine,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("UpdateDevice", SD_BUS_ARGS("s", xml, "u", flags),
+                            SD_BUS_NO_RESULT, bus_update_device, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("BalloonChange", SD_BUS_ARGS("t", actual), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceAdded", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemovalFailed", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL("Reboot", "", 0),
+    SD_BUS_SIGNAL_WITH_ARGS("TrayChange", SD_BUS_ARGS("s", device, "s", reason), 0),
     SD_BUS_VTABLE_END,
 };
 

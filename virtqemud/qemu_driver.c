@@ -247,6 +247,15 @@ qemu_driver_emit_device(Domain *dom, int event_id, const char *alias)
         drv->cfg.hooks.device_event(dom, event_id, alias, drv->cfg.hooks_userdata);
 }
 
+void
+qemu_driver_emit_tray(Domain *dom, const char *alias, int reason)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (drv->cfg.hooks.tray_changed)
+        drv->cfg.hooks.tray_changed(dom, alias, reason, drv->cfg.hooks_userdata);
+}
+
 /* ---- define and undefine ----------------------------------------------- */
 
 /* Parses @xml and applies what libvirt does at define time for QEMU. */

@@ -46,6 +46,8 @@ typedef struct QemuDriverHooks {
     void (*balloon_changed)(Domain *dom, uint64_t actual_kib, void *userdata);
     /* DEVICE_ADDED, DEVICE_REMOVED or DEVICE_REMOVAL_FAILED of @alias. */
     void (*device_event)(Domain *dom, int event_id, const char *alias, void *userdata);
+    /* TRAY_CHANGE of @alias: DOMAIN_EVENT_TRAY_CHANGE_OPEN or _CLOSE. */
+    void (*tray_changed)(Domain *dom, const char *alias, int reason, void *userdata);
 } QemuDriverHooks;
 
 typedef enum {
@@ -126,7 +128,8 @@ typedef struct DomainResources {
 typedef struct DomainHotplug {
     char *unplug_alias;      /* the device asked to go, until DEVICE_DELETED */
     bool waiting;            /* a detach call waits for it (the job) */
-    uv_timer_t *timer;       /* libvirt's unplug timeout */
+    uv_timer_t *timer;       /* libvirt's unplug timeout, or the tray's */
+    struct MediaCall *media_wait; /* a media change waiting for the tray (qemu_media.c) */
 } DomainHotplug;
 
 /* A domain: its definition, and while active its process, monitor, job

@@ -82,9 +82,8 @@ disk_remove(DomainDef *def, size_t i)
     domain_def_free(one);
 }
 
-/* @dev's one device: a disk, or a refusal naming what it is. */
-static int
-want_disk(const DomainDef *dev, const char *type, const char *what, Error *error)
+int
+qemu_hotplug_want_disk(const DomainDef *dev, const char *type, const char *what, Error *error)
 {
     if (dev->n_disks == 1 && domain_def_device_count(dev) == 1)
         return 0;
@@ -115,8 +114,8 @@ config_with_disk(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
     return 0;
 }
 
-static int
-save_config(Domain *dom, DomainDef **def, Error *error)
+int
+qemu_hotplug_save_config(Domain *dom, DomainDef **def, Error *error)
 {
     int r = qemu_driver_save_config(dom->drv, *def, error);
 
@@ -126,6 +125,29 @@ save_config(Domain *dom, DomainDef **def, Error *error)
     dom->def = steal_ptr(*def);
     qemu_driver_emit_changed(dom);
     return 0;
+}
+
+void
+qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev)
+{
+    DomainDef *one = xcalloc(1, sizeof(*one));
+
+    one->disks = xcalloc(1, sizeof(*one->disks));
+    one->n_disks = 1;
+    disk_move(&one->disks[0], &def->disks[i]);
+    disk_move(&def->disks[i], &dev->disks[0]);
+    domain_def_free(one);
+}
+
+uv_timer_t *
+qemu_hotplug_timer(Domain *dom)
+{
+    if (!dom->hotplug.timer) {
+        dom->hotplug.timer = xcalloc(1, sizeof(*dom->hotplug.timer));
+        uv_timer_init(dom->drv->loop, dom->hotplug.timer);
+        dom->hotplug.timer->data = dom;
+    }
+    return dom->hotplug.timer;
 }
 
 /* ---- live attach ------------------------------------------------------- */
@@ -184,7 +206,7 @@ attach_finish(AttachCall *call)
         disk_move(ARRAY_APPEND(dom->live->disks, dom->live->n_disks), d);
         call->cand->n_disks--;
         qemu_status_save(dom);
-        if (call->config && save_config(dom, &call->config, &call->error) < 0)
+        if (call->config && qemu_hotplug_save_config(dom, &call->config, &call->error) < 0)
             result = &call->error;
         qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_ADDED, alias);
         free(alias);
@@ -315,18 +337,18 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
     /* As libvirt, each definition gets a device of its own parse. */
     if (flags & DOMAIN_AFFECT_CONFIG) {
         if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
-            (r = want_disk(dev, type, "persistent attach", error)) < 0 ||
+            (r = qemu_hotplug_want_disk(dev, type, "persistent attach", error)) < 0 ||
             (r = config_with_disk(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
     }
     if (flags & DOMAIN_AFFECT_LIVE) {
         if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
-            (r = want_disk(dev, type, "live attach", error)) < 0)
+            (r = qemu_hotplug_want_disk(dev, type, "live attach", error)) < 0)
             return r;
         return attach_disk_live(dom, dev, &config, cb, userdata, error);
     }
-    r = save_config(dom, &config, error);
+    r = qemu_hotplug_save_config(dom, &config, error);
     if (r >= 0 && cb)
         cb(dom, NULL, userdata);
     return r;
@@ -452,7 +474,7 @@ detach_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     Domain *dom = call->dom;
     Error save_error = ERROR_INIT;
 
-    if (!error && call->config && save_config(dom, &call->config, &save_error) < 0)
+    if (!error && call->config && qemu_hotplug_save_config(dom, &call->config, &save_error) < 0)
         error = &save_error;
     if (error || !call->wait) {
         free(steal_ptr(dom->hotplug.unplug_alias));
@@ -485,11 +507,7 @@ detach_live(Domain *dom, const DomainDisk *d, bool wait, DomainDef **config, Dom
         d->target_bus != DISK_BUS_USB)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
                          "Operation not supported: This type of disk cannot be hot unplugged");
-    if (!dom->hotplug.timer) {
-        dom->hotplug.timer = xcalloc(1, sizeof(*dom->hotplug.timer));
-        uv_timer_init(dom->drv->loop, dom->hotplug.timer);
-        dom->hotplug.timer->data = dom;
-    }
+    qemu_hotplug_timer(dom);
     call = xcalloc(1, sizeof(*call));
     call->dom = dom;
     call->wait = wait;
@@ -552,7 +570,7 @@ detach(Domain *dom, const char *target, const char *alias, unsigned flags, Domai
         return detach_live(dom, &dom->live->disks[i], target != NULL, &config, cb, userdata,
                            error);
     }
-    r = save_config(dom, &config, error);
+    r = qemu_hotplug_save_config(dom, &config, error);
     if (r >= 0 && cb)
         cb(dom, NULL, userdata);
     return r;
@@ -569,7 +587,7 @@ qemu_domain_detach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0 ||
         (r = check_flags(flags, "qemuDomainDetachDeviceLiveAndConfig", error)) < 0 ||
         (r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
-        (r = want_disk(dev, type, (flags & DOMAIN_AFFECT_LIVE) ? "live detach"
+        (r = qemu_hotplug_want_disk(dev, type, (flags & DOMAIN_AFFECT_LIVE) ? "live detach"
                                                                : "persistent detach", error)) < 0)
         return r;
     return detach(dom, dev->disks[0].target_dev, NULL, flags, cb, userdata, error);
@@ -633,6 +651,7 @@ qemu_hotplug_clear(Domain *dom)
         unplug_wait_end(dom, &error);
         error_clear(&error);
     }
+    qemu_media_clear(dom);
     if (dom->hotplug.timer)
         uv_close((uv_handle_t *) steal_ptr(dom->hotplug.timer), timer_closed);
 }

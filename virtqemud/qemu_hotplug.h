@@ -22,6 +22,29 @@ int qemu_domain_detach_device(Domain *dom, const char *xml, unsigned flags, Doma
 int qemu_domain_detach_device_alias(Domain *dom, const char *alias, unsigned flags,
                                     DomainDoneCb cb, void *userdata, Error *error);
 
+/* virDomainUpdateDeviceFlags for disks (qemu_media.c): CONFIG replaces the
+ * persistent disk; LIVE changes or ejects a cdrom's medium (FORCE: without
+ * waiting for the guest to let the tray open). Fails at once or calls @cb
+ * once, after QEMU closed the tray on the new medium. */
+int qemu_domain_update_device(Domain *dom, const char *xml, unsigned flags, DomainDoneCb cb,
+                              void *userdata, Error *error);
+/* QMP DEVICE_TRAY_MOVED: the live <target tray>, TRAY_CHANGE, and a media
+ * change waiting for the tray goes on. */
+void qemu_media_tray_moved(Domain *dom, json_t *data);
+/* The monitor is gone: a media change waiting for the tray ends. */
+void qemu_media_clear(Domain *dom);
+
+/* Shared by qemu_hotplug.c and qemu_media.c. @dev's one device is a disk,
+ * or a refusal "@what of device '@type' is not supported". */
+int qemu_hotplug_want_disk(const DomainDef *dev, const char *type, const char *what,
+                           Error *error);
+/* Saves *@def as the persistent definition and takes it (dom->def). */
+int qemu_hotplug_save_config(Domain *dom, DomainDef **def, Error *error);
+/* Disk @i of @def becomes @dev's first disk (taken); the old one is freed. */
+void qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev);
+/* The domain's one timer for a wait on QEMU (unplug, tray), made once. */
+uv_timer_t *qemu_hotplug_timer(Domain *dom);
+
 /* QMP DEVICE_DELETED and DEVICE_UNPLUG_GUEST_ERROR of a running guest. */
 void qemu_hotplug_device_deleted(Domain *dom, json_t *data);
 void qemu_hotplug_unplug_refused(Domain *dom, json_t *data);

@@ -432,6 +432,8 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         }
     } else if (strcmp(name, "DEVICE_DELETED") == 0) {
         qemu_hotplug_device_deleted(dom, data);
+    } else if (strcmp(name, "DEVICE_TRAY_MOVED") == 0) {
+        qemu_media_tray_moved(dom, data);
     } else if (strcmp(name, "DEVICE_UNPLUG_GUEST_ERROR") == 0) {
         qemu_hotplug_unplug_refused(dom, data);
     } else if (strcmp(name, "BALLOON_CHANGE") == 0) {

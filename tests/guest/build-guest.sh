@@ -40,10 +40,14 @@ moddir=/lib/modules/$kver
 # driver to talk to; virtio_console for a virtio console if a test adds one;
 # virtio_blk for volume disks and virtio_net (with failover) for networks.
 wanted="evdev button virtio_pci virtio_balloon virtio_console virtio_blk failover net_failover virtio_net"
+# Loaded only when a test asks (`for m in $(cat /extra.list); do insmod
+# /lib/modules/$m; done`): the IDE controller and the SCSI cdrom driver,
+# whose probing would slow every boot.
+wanted_extra="ata_piix sr_mod"
 
 # Resolve module paths (relative to $moddir), dependencies first, no repeats.
 resolve() {
-    for m in $wanted; do
+    for m in "$@"; do
         line=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1)
         if [ -z "$line" ]; then
             # Built in: nothing to load.
@@ -63,7 +67,8 @@ resolve() {
         echo "$path"
     done | awk '!seen[$0]++'
 }
-modules=$(resolve)
+modules=$(resolve $wanted)
+extra=$(resolve $wanted $wanted_extra | grep -vxF "$modules" || true)
 
 out=$cache/initramfs.cpio.gz
 uptodate=1
@@ -73,7 +78,7 @@ else
     for f in "$self" "$busybox" "$kernel"; do
         [ "$f" -nt "$out" ] && uptodate=0
     done
-    for m in $modules; do
+    for m in $modules $extra; do
         [ "$moddir/$m" -nt "$out" ] && uptodate=0
     done
 fi
@@ -84,21 +89,28 @@ if [ "$uptodate" = 0 ]; then
     mkdir -p "$tmp/bin" "$tmp/sbin" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp" \
              "$tmp/etc/acpi/PWRF" "$tmp/lib/modules" "$tmp/var/log" "$tmp/run"
     cp "$busybox" "$tmp/bin/busybox"
-    for applet in sh mount insmod acpid poweroff reboot sleep usleep echo cat ls grep setsid cttyhack sync mknod; do
+    for applet in sh mount insmod acpid poweroff reboot sleep usleep echo cat ls grep setsid cttyhack sync mknod head; do
         ln -s busybox "$tmp/bin/$applet"
     done
 
-    : >"$tmp/modules.list"
-    for m in $modules; do
-        name=$(basename "$m")
-        case "$name" in
-        *.ko) cp "$moddir/$m" "$tmp/lib/modules/$name" ;;
-        *.ko.xz) xz -dc "$moddir/$m" >"$tmp/lib/modules/${name%.xz}"; name=${name%.xz} ;;
-        *.ko.zst) zstd -qdc "$moddir/$m" >"$tmp/lib/modules/${name%.zst}"; name=${name%.zst} ;;
-        *.ko.gz) gzip -dc "$moddir/$m" >"$tmp/lib/modules/${name%.gz}"; name=${name%.gz} ;;
-        esac
-        echo "$name" >>"$tmp/modules.list"
-    done
+    # Copies modules $2... (decompressed) and lists their names in $1.
+    copy_modules() {
+        list=$1
+        shift
+        : >"$list"
+        for m in "$@"; do
+            name=$(basename "$m")
+            case "$name" in
+            *.ko) cp "$moddir/$m" "$tmp/lib/modules/$name" ;;
+            *.ko.xz) xz -dc "$moddir/$m" >"$tmp/lib/modules/${name%.xz}"; name=${name%.xz} ;;
+            *.ko.zst) zstd -qdc "$moddir/$m" >"$tmp/lib/modules/${name%.zst}"; name=${name%.zst} ;;
+            *.ko.gz) gzip -dc "$moddir/$m" >"$tmp/lib/modules/${name%.gz}"; name=${name%.gz} ;;
+            esac
+            echo "$name" >>"$list"
+        done
+    }
+    copy_modules "$tmp/modules.list" $modules
+    copy_modules "$tmp/extra.list" $extra
 
     # busybox acpid maps the input event KEY_POWER to "PWRF/00000080" and
     # runs that file under its config folder (/etc/acpi).

@@ -51,6 +51,7 @@ class Events:
         for ev, cb in ((E.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, self.on_added),
                        (E.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, self.on_removed),
                        (E.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, self.on_failed),
+                       (E.VIR_DOMAIN_EVENT_ID_TRAY_CHANGE, self.on_tray),
                        (E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self.on_lifecycle)):
             self.conn.domainEventRegisterAny(None, ev, cb, None)
 
@@ -72,6 +73,9 @@ class Events:
     def on_failed(self, conn, dom, alias, opaque):
         self.add(("removal-failed", dom.name(), alias))
 
+    def on_tray(self, conn, dom, alias, reason, opaque):
+        self.add(("tray", dom.name(), alias, reason))
+
     def on_lifecycle(self, conn, dom, event, detail, opaque):
         self.add(("lifecycle", dom.name(), event))
 
@@ -85,21 +89,20 @@ class Events:
         self.stop = True
 
 
-def disk_targets(uri, *flags):
-    root = ET.fromstring(virsh(uri, "dumpxml", GUEST, *flags)[0])
+def disk_targets(uri, *flags, name=GUEST):
+    root = ET.fromstring(virsh(uri, "dumpxml", name, *flags)[0])
     return [t.get("dev") for t in root.findall("./devices/disk/target")]
+
+
+def test_start(fx):
+    fx.proxy = proxyfx.Proxy(fx, "")
+    fx.proxy.start()
+    fx.events = Events(fx.proxy.uri)
 
 
 def test_disk_hotplug(fx):
     import libvirt
-    fx.proxy = proxyfx.Proxy(fx, "")
-    fx.proxy.start()
-    uri = fx.proxy.uri
-    ev = Events(uri)
-    try:
-        disk_hotplug(fx, uri, ev, libvirt)
-    finally:
-        ev.close()
+    disk_hotplug(fx, fx.proxy.uri, fx.events, libvirt)
 
 
 def disk_hotplug(fx, uri, ev, libvirt):
@@ -203,7 +206,119 @@ def disk_hotplug(fx, uri, ev, libvirt):
     virsh(uri, "undefine", GUEST)
 
 
+CD = "hpcd"
+
+
+def cd_source(uri, *flags):
+    root = ET.fromstring(virsh(uri, "dumpxml", CD, *flags)[0])
+    src = root.find("./devices/disk[@device='cdrom']/source")
+    return src.get("file") if src is not None else None
+
+
+def test_cdrom_media(fx):
+    """virsh change-media --update, --eject, --insert on an IDE cdrom of a
+    running guest, which reads each medium through its own sr driver;
+    TRAY_CHANGE open then close for each change, to python3-libvirt and as
+    org.libvirt.Domain.TrayChange on the bus; --config changes the
+    persistent definition only; libvirt's refusals."""
+    import libvirt
+    uri, ev = fx.proxy.uri, fx.events
+    media = {}
+    for name in ("ONE", "TWO"):
+        media[name] = os.path.join(fx.root, "media-%s.iso" % name.lower())
+        with open(media[name], "wb") as f:
+            f.write(b"MEDIUM-" + name.encode() + b"\n")
+            f.truncate(1 << 20)
+    xml_path = os.path.join(fx.root, CD + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(CD, serial="pty", extra_devices=(
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+            "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>"
+            % media["ONE"])))
+    virsh(uri, "define", xml_path)
+    path = fx.client.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainLookupByName",
+                          "s", CD)
+    trays = fx.client.collect("org.libvirt.Domain", "TrayChange", path)
+    virsh(uri, "start", CD)
+    live = ET.fromstring(virsh(uri, "dumpxml", CD)[0])
+    alias = live.find("./devices/disk[@device='cdrom']/alias").get("name")
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    pty.run("for m in $(cat /extra.list); do insmod /lib/modules/$m; done; n=0; "
+            "until [ -e /sys/block/sr0/dev ] || [ $n -gt 600 ]; do usleep 100000; "
+            "n=$((n+1)); done; IFS=: read ma mi < /sys/block/sr0/dev && "
+            "mknod /dev/cd b $ma $mi && echo C-$((1+1))", rb"\nC-2", 120)
+
+    def guest_reads(tries=50):
+        # The guest's first open after a change may fail (the drive reports
+        # the change as a unit attention): it retries for up to 5 s. The
+        # typed line is echoed: the pattern matches only the output.
+        m = pty.run('n=0; until v=$(head -c 10 /dev/cd 2>/dev/null) && [ -n "$v" ] || '
+                    '[ $n -ge %d ]; do usleep 100000; n=$((n+1)); done; '
+                    'echo "R=${v:-NONE}=R"' % tries, rb"R=([A-Z-]+)=R", 60)
+        return m.group(1).decode()
+
+    check("MEDIUM-ONE" in guest_reads(), "the guest reads the first medium")
+    tray_events = lambda: [e for e in ev.got if e[0] == "tray" and e[1] == CD]
+
+    virsh(uri, "change-media", CD, "hdc", media["TWO"], "--update")
+    ev.wait(("tray", CD, alias, libvirt.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE))
+    check_eq(cd_source(uri), media["TWO"], "live source after --update")
+    check_eq(cd_source(uri, "--inactive"), media["ONE"], "persistent source after --update")
+    got = guest_reads()
+    check("MEDIUM-TWO" in got, "the guest reads the second medium: %r" % got)
+
+    virsh(uri, "change-media", CD, "hdc", "--eject")
+    check_eq(cd_source(uri), None, "live source after --eject")
+    check("MEDIUM" not in guest_reads(tries=3), "the guest reads no medium after --eject")
+    virsh(uri, "change-media", CD, "hdc", media["ONE"], "--insert")
+    check_eq(cd_source(uri), media["ONE"], "live source after --insert")
+    check("MEDIUM-ONE" in guest_reads(), "the guest reads the inserted medium")
+    OPEN, CLOSE = (libvirt.VIR_DOMAIN_EVENT_TRAY_CHANGE_OPEN,
+                   libvirt.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE)
+    check_eq(tray_events(), [("tray", CD, alias, r) for r in (OPEN, CLOSE) * 3],
+             "TRAY_CHANGE events, in order")
+    # virtproxyd's D-Bus facade (org.libvirt) re-emits them: virtqemud's own.
+    qemud = fx.client.conn.get_name_owner("org.libvirt.qemu")
+    own = lambda sig: sig.sender == qemud
+    trays.wait(own, count=6, what="six TrayChange signals")
+    check_eq([tuple(sig.args) for sig in trays.matching(own)],
+             [(alias, r) for r in ("open", "close") * 3], "TrayChange signals")
+
+    virsh(uri, "change-media", CD, "hdc", media["TWO"], "--update", "--config")
+    check_eq(cd_source(uri, "--inactive"), media["TWO"], "persistent source after --config")
+    check_eq(cd_source(uri), media["ONE"], "live source after --config")
+
+    dom = ev.conn.lookupByName(CD)
+    cd = ("<disk type='file' device='cdrom'><source file='%s'/>"
+          "<target dev='%%s' bus='%%s'/></disk>" % media["TWO"])
+    for xml, flags, code, text in (
+            (cd % ("hdz", "ide"), libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_ERR_INTERNAL_ERROR,
+             "disk 'hdz' not found"),
+            (cd % ("hdz", "ide"), libvirt.VIR_DOMAIN_AFFECT_CONFIG, libvirt.VIR_ERR_INVALID_ARG,
+             "target hdz doesn't exist."),
+            (cd % ("hdc", "sata"), libvirt.VIR_DOMAIN_AFFECT_LIVE,
+             libvirt.VIR_ERR_OPERATION_UNSUPPORTED, "cannot modify field 'bus' of the disk"),
+            (cd % ("hdc", "ide"), 1 << 20, libvirt.VIR_ERR_INVALID_ARG, "unsupported flags"),
+            ("<interface type='user'/>", libvirt.VIR_DOMAIN_AFFECT_LIVE,
+             libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
+             "live update of device 'interface' is not supported")):
+        try:
+            dom.updateDeviceFlags(xml, flags)
+            raise Failure("update %r (flags %#x) succeeded" % (xml, flags))
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, "error code of %r" % xml)
+            check(text in str(e), "%s: %s" % (text, e))
+    check_eq(cd_source(uri), media["ONE"], "live source after the refusals")
+    check_eq(len(tray_events()), 6, "no tray moved for a refusal")
+    pty.close()
+    virsh(uri, "destroy", CD)
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", CD)
+
+
 def test_proxy_alive(fx):
+    fx.events.close()
     check(fx.proxy.alive(), "virtproxyd died; log:\n" + fx.proxy.log_tail())
 
 
