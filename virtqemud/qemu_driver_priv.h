@@ -85,6 +85,22 @@ void qemu_resources_acquire(Domain *dom, QemuResourcesCb cb);
 void qemu_resources_close_fds(Domain *dom);
 void qemu_resources_release(Domain *dom);
 void qemu_resources_clear(Domain *dom);
+/* A port for @net on its network from virtnetworkd: @cb runs once, with the
+ * network's object path, the port's uuid, the bridge and its MTU, or with
+ * an error; unless the call is cancelled first. NULL with @error when the
+ * call cannot be sent. */
+typedef void (*QemuPortCb)(Domain *dom, const char *network_path, const char *port_id,
+                           const char *bridge, unsigned mtu, const Error *error,
+                           void *userdata);
+QemuPortCall *qemu_port_create(Domain *dom, const DomainNet *net, QemuPortCb cb,
+                               void *userdata, Error *error);
+void qemu_port_cancel(QemuPortCall *call);
+/* Gives a port back, without waiting. */
+void qemu_port_delete(Domain *dom, const char *network_path, const char *port_id);
+/* A tap for @net, with its MAC, MTU and link up, enslaved to @bridge: its
+ * name and fd (which keeps it alive), or a negative errno with @error. */
+int qemu_tap_attach(const DomainNet *net, const char *bridge, unsigned mtu, char **ret_name,
+                    int *ret_fd, Error *error);
 
 /* qemu_job.c */
 typedef void (*ModifyDone)(Domain *dom);

@@ -38,7 +38,7 @@ bus_call_error(const sd_bus_error *be, const char *daemon, const char *what, Err
 }
 
 static void
-acquire_fail(Domain *dom, Error *error)
+acquire_fail(Domain *dom, const Error *error)
 {
     QemuResourcesCb cb = steal_ptr(dom->res.res_cb);
 
@@ -89,10 +89,10 @@ volume_resolved(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 
 /* ---- network ports ----------------------------------------------------- */
 
-static int
-attach_tap(Domain *dom, size_t i, const char *bridge, unsigned mtu, Error *error)
+int
+qemu_tap_attach(const DomainNet *net, const char *bridge, unsigned mtu, char **ret_name,
+                int *ret_fd, Error *error)
 {
-    DomainNet *net = &dom->live->nets[i];
     auto_cleanup(free_ptr) char *name = NULL;
     uint8_t mac[6];
     int fd = -1, r;
@@ -100,9 +100,6 @@ attach_tap(Domain *dom, size_t i, const char *bridge, unsigned mtu, Error *error
     r = tap_create(net->target_dev ? net->target_dev : "vnet%d", &name, &fd, error);
     if (r < 0)
         return r;
-    dom->res.net_fds[i] = fd;
-    free(net->target_dev);
-    net->target_dev = xstrdup(name);
     if (mtu == 0 && net->mtu)
         mtu = net->mtu;
     /* As libvirt: the tap gets the guest's MAC with 0xfe first, so that the
@@ -111,94 +108,186 @@ attach_tap(Domain *dom, size_t i, const char *bridge, unsigned mtu, Error *error
                &mac[4], &mac[5]) == 6) {
         mac[0] = 0xfe;
         r = netlink_link_set_mac(name, mac, error);
-        if (r < 0)
-            return r;
     }
-    r = mtu ? netlink_link_set_mtu(name, mtu, error) : 0;
+    if (r >= 0 && mtu)
+        r = netlink_link_set_mtu(name, mtu, error);
     if (r >= 0)
         r = netlink_link_set_master(name, bridge, error);
     if (r >= 0)
         r = netlink_link_set_up(name, true, error);
-    return r;
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    *ret_name = steal_ptr(name);
+    *ret_fd = fd;
+    return 0;
+}
+
+/* A port being asked for: NetworkLookupByName, then PortCreate. */
+struct QemuPortCall {
+    Domain *dom;         /* a reference */
+    sd_bus_slot *slot;
+    char *mac, *network;
+    uint64_t floor;
+    char *network_path;  /* once found */
+    QemuPortCb cb;
+    void *userdata;
+};
+
+void
+qemu_port_cancel(QemuPortCall *call)
+{
+    if (!call)
+        return;
+    sd_bus_slot_unref(call->slot);
+    domain_unref(call->dom);
+    free(call->mac);
+    free(call->network);
+    free(call->network_path);
+    free(call);
+}
+
+static void
+port_done(QemuPortCall *call, const char *port, const char *bridge, unsigned mtu,
+          const sd_bus_error *be, int r)
+{
+    Error error = ERROR_INIT;
+
+    call->slot = sd_bus_slot_unref(call->slot);
+    if (be || r < 0) {
+        auto_cleanup(free_ptr) char *what =
+            xasprintf("cannot connect interface %s of domain '%s' to network '%s'", call->mac,
+                      call->dom->def->name, call->network);
+        if (be)
+            bus_call_error(be, "virtnetworkd", what, &error);
+        else
+            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);
+    }
+    call->cb(call->dom, call->network_path, port, bridge, mtu, error.code ? &error : NULL,
+             call->userdata);
+    error_clear(&error);
+    qemu_port_cancel(call); /* done: only the memory is left */
 }
 
 static int
 port_created(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-    Domain *dom = userdata;
-    size_t i = dom->res.res_net;
-    DomainNet *net = &dom->live->nets[i];
-    Error error = ERROR_INIT;
+    QemuPortCall *call = userdata;
     const char *port, *bridge;
     uint32_t mtu;
-    auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
-    what = xasprintf("cannot connect interface %s of domain '%s' to network '%s'", net->mac,
-                     dom->def->name, net->source);
-    if (sd_bus_message_is_method_error(reply, NULL)) {
-        bus_call_error(sd_bus_message_get_error(reply), "virtnetworkd", what, &error);
-        goto fail;
-    }
-    if (sd_bus_message_read(reply, "ssu", &port, &bridge, &mtu) < 0) {
-        error_set(&error, -EBADMSG, VIR_ERR_INTERNAL_ERROR, "%s: bad reply", what);
-        goto fail;
-    }
-    dom->res.port_ids[i] = xstrdup(port);
-    if (attach_tap(dom, i, bridge, mtu, &error) < 0)
-        goto fail;
-    dom->res.res_net++;
-    acquire_next(dom);
-    domain_unref(dom);
-    return 0;
-
-fail:
-    acquire_fail(dom, &error);
-    error_clear(&error);
-    domain_unref(dom);
+    if (sd_bus_message_is_method_error(reply, NULL))
+        port_done(call, NULL, NULL, 0, sd_bus_message_get_error(reply), 0);
+    else if (sd_bus_message_read(reply, "ssu", &port, &bridge, &mtu) < 0)
+        port_done(call, NULL, NULL, 0, NULL, -EBADMSG);
+    else
+        port_done(call, port, bridge, mtu, NULL, 0);
     return 0;
 }
 
 static int
 network_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-    Domain *dom = userdata;
-    size_t i = dom->res.res_net;
-    DomainNet *net = &dom->live->nets[i];
-    Error error = ERROR_INIT;
+    QemuPortCall *call = userdata;
+    Domain *dom = call->dom;
     char uuid[UUID_STRING_LEN];
     const char *path;
     int r;
-    auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
-    what = xasprintf("cannot connect interface %s of domain '%s' to network '%s'", net->mac,
-                     dom->def->name, net->source);
+    call->slot = sd_bus_slot_unref(call->slot);
     if (sd_bus_message_is_method_error(reply, NULL)) {
-        bus_call_error(sd_bus_message_get_error(reply), "virtnetworkd", what, &error);
-        goto fail;
+        port_done(call, NULL, NULL, 0, sd_bus_message_get_error(reply), 0);
+        return 0;
     }
     r = sd_bus_message_read(reply, "o", &path);
     if (r >= 0) {
-        dom->res.port_nets[i] = xstrdup(path);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NETWORK_BUS, path,
+        call->network_path = xstrdup(path);
+        r = sd_bus_call_method_async(dom->drv->cfg.bus, &call->slot, NETWORK_BUS, path,
                                      "org.virtstack.NetworkPorts", "PortCreate", port_created,
-                                     dom, "ssst", uuid_format(&dom->def->uuid, uuid),
-                                     dom->def->name, net->mac,
-                                     bandwidth_has_floor(&net->bandwidth)
-                                     ? net->bandwidth.in.floor : (uint64_t) 0);
+                                     call, "ssst", uuid_format(&dom->def->uuid, uuid),
+                                     dom->def->name, call->mac, call->floor);
     }
-    if (r < 0) {
-        error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);
-        goto fail;
-    }
-    return 0; /* the reference goes on to port_created */
-
-fail:
-    acquire_fail(dom, &error);
-    error_clear(&error);
-    domain_unref(dom);
+    if (r < 0)
+        port_done(call, NULL, NULL, 0, NULL, r);
     return 0;
+}
+
+QemuPortCall *
+qemu_port_create(Domain *dom, const DomainNet *net, QemuPortCb cb, void *userdata,
+                 Error *error)
+{
+    QemuPortCall *call = xcalloc(1, sizeof(*call));
+    int r;
+
+    domain_ref(dom);
+    call->dom = dom;
+    call->mac = xstrdup(net->mac);
+    call->network = xstrdup(str_or_empty(net->source));
+    call->floor = bandwidth_has_floor(&net->bandwidth) ? net->bandwidth.in.floor : 0;
+    call->cb = cb;
+    call->userdata = userdata;
+    r = sd_bus_call_method_async(dom->drv->cfg.bus, &call->slot, NETWORK_BUS, ROOT_PATH,
+                                 "org.libvirt.Connect", "NetworkLookupByName", network_found,
+                                 call, "s", call->network);
+    if (r < 0) {
+        error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR,
+                        "cannot ask virtnetworkd for network '%s'", call->network);
+        qemu_port_cancel(call);
+        return NULL;
+    }
+    return call;
+}
+
+void
+qemu_port_delete(Domain *dom, const char *network_path, const char *port_id)
+{
+    if (!network_path || !port_id)
+        return;
+    /* Fire and forget: a virtnetworkd that is away drops the port when it
+     * finds the guest gone. */
+    sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NETWORK_BUS, network_path,
+                             "org.virtstack.NetworkPorts", "PortDelete", NULL, NULL, "s",
+                             port_id);
+}
+
+/* A start's tap on @bridge for interface res_net. */
+static int
+start_tap(Domain *dom, const char *bridge, unsigned mtu, Error *error)
+{
+    DomainNet *net = &dom->live->nets[dom->res.res_net];
+    char *name;
+    int r;
+
+    r = qemu_tap_attach(net, bridge, mtu, &name, &dom->res.net_fds[dom->res.res_net], error);
+    if (r < 0)
+        return r;
+    free(net->target_dev);
+    net->target_dev = name;
+    return 0;
+}
+
+static void
+start_port_done(Domain *dom, const char *network_path, const char *port, const char *bridge,
+                unsigned mtu, const Error *error, void *userdata)
+{
+    size_t i = dom->res.res_net;
+    Error tap_error = ERROR_INIT;
+
+    dom->res.res_port = NULL;
+    if (error) {
+        acquire_fail(dom, error);
+        return;
+    }
+    dom->res.port_nets[i] = xstrdup(network_path);
+    dom->res.port_ids[i] = xstrdup(port);
+    if (start_tap(dom, bridge, mtu, &tap_error) < 0) {
+        acquire_fail(dom, &tap_error);
+        error_clear(&tap_error);
+        return;
+    }
+    dom->res.res_net++;
+    acquire_next(dom);
 }
 
 /* ---- host devices ------------------------------------------------------ */
@@ -299,7 +388,7 @@ acquire_next(Domain *dom)
         DomainNet *net = &def->nets[dom->res.res_net];
 
         if (net->type == NET_TYPE_BRIDGE) {
-            if (attach_tap(dom, dom->res.res_net, net->source, 0, &error) < 0) {
+            if (start_tap(dom, net->source, 0, &error) < 0) {
                 acquire_fail(dom, &error);
                 error_clear(&error);
                 return;
@@ -308,14 +397,8 @@ acquire_next(Domain *dom)
         }
         if (net->type != NET_TYPE_NETWORK)
             continue;
-        domain_ref(dom);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NETWORK_BUS, ROOT_PATH,
-                                     "org.libvirt.Connect", "NetworkLookupByName",
-                                     network_found, dom, "s", net->source ? net->source : "");
-        if (r < 0) {
-            domain_unref(dom);
-            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR,
-                            "cannot ask virtnetworkd for network '%s'", net->source);
+        dom->res.res_port = qemu_port_create(dom, net, start_port_done, NULL, &error);
+        if (!dom->res.res_port) {
             acquire_fail(dom, &error);
             error_clear(&error);
         }
@@ -385,14 +468,10 @@ qemu_resources_release(Domain *dom)
 {
     dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     qemu_resources_close_fds(dom);
+    qemu_port_cancel(steal_ptr(dom->res.res_port));
     for (size_t i = 0; dom->res.port_ids && i < dom->res.n_ports; i++) {
-        if (!dom->res.port_ids[i] || !dom->res.port_nets || !dom->res.port_nets[i])
-            continue;
-        /* Fire and forget: a virtnetworkd that is away drops the port when it
-         * finds the guest gone. */
-        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NETWORK_BUS, dom->res.port_nets[i],
-                                 "org.virtstack.NetworkPorts", "PortDelete", NULL, NULL, "s",
-                                 dom->res.port_ids[i]);
+        if (dom->res.port_nets)
+            qemu_port_delete(dom, dom->res.port_nets[i], dom->res.port_ids[i]);
         free(steal_ptr(dom->res.port_ids[i]));
     }
     /* The host gets its devices back once QEMU no longer holds them. */
@@ -410,6 +489,7 @@ qemu_resources_clear(Domain *dom)
 {
     qemu_resources_close_fds(dom);
     dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
+    qemu_port_cancel(steal_ptr(dom->res.res_port));
     for (size_t i = 0; i < dom->res.n_ports; i++) {
         if (dom->res.port_ids)
             free(dom->res.port_ids[i]);
