@@ -696,6 +696,33 @@ disk_clear(DomainDisk *d)
 }
 
 static void
+net_clear(DomainNet *n)
+{
+    free(n->source);
+    free(n->model_name);
+    free(n->target_dev);
+    free(n->link_state);
+    address_clear(&n->address);
+    free(n->alias);
+}
+
+void
+domain_def_move_net(DomainDef *to, DomainDef *from, size_t i)
+{
+    *ARRAY_APPEND(to->nets, to->n_nets) = from->nets[i];
+    memmove(&from->nets[i], &from->nets[i + 1], (from->n_nets - i - 1) * sizeof(*from->nets));
+    from->n_nets--;
+}
+
+void
+domain_def_remove_net(DomainDef *def, size_t i)
+{
+    net_clear(&def->nets[i]);
+    memmove(&def->nets[i], &def->nets[i + 1], (def->n_nets - i - 1) * sizeof(*def->nets));
+    def->n_nets--;
+}
+
+static void
 chr_clear(DomainChr *c)
 {
     free(c->source_path);
@@ -773,16 +800,8 @@ domain_def_free(DomainDef *def)
         free(def->controllers[i].alias);
     }
     free(def->controllers);
-    for (size_t i = 0; i < def->n_nets; i++) {
-        DomainNet *n = &def->nets[i];
-
-        free(n->source);
-        free(n->model_name);
-        free(n->target_dev);
-        free(n->link_state);
-        address_clear(&n->address);
-        free(n->alias);
-    }
+    for (size_t i = 0; i < def->n_nets; i++)
+        net_clear(&def->nets[i]);
     free(def->nets);
     for (size_t i = 0; i < def->n_serials; i++)
         chr_clear(&def->serials[i]);

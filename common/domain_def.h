@@ -656,6 +656,10 @@ int domain_def_validate(const DomainDef *def, Error *error);
 /* What a disk alone must satisfy (part of domain_def_validate(), and of a
  * device's parse): 0, or -EINVAL with libvirt's error. */
 int domain_disk_validate(const DomainDisk *d, Error *error);
+/* Interface @i of @from moves to the end of @to's. */
+void domain_def_move_net(DomainDef *to, DomainDef *from, size_t i);
+/* Interface @i of @def goes (its memory too). */
+void domain_def_remove_net(DomainDef *def, size_t i);
 /* Whether two device addresses name the same place (multifunction aside). */
 bool domain_device_address_equal(const DeviceAddress *a, const DeviceAddress *b);
 /* Returns a new string: the XML of @def, indented by two spaces, as libvirt

@@ -785,6 +785,24 @@ build_net(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i,
     return 0;
 }
 
+int
+qemu_command_build_net(const DomainDef *def, size_t i, json_t **ret_device, Error *error)
+{
+    /* Any fd number: only the -device half is used, -netdev is QMP's own. */
+    auto_cleanup(free_ptr) int *fds = xcalloc(def->n_nets, sizeof(*fds));
+    QemuCommandContext ctx = { .monitor_fd = -1, .net_fds = fds };
+    Cmd c = { 0 };
+    int r;
+
+    *ret_device = NULL;
+    r = build_net(&c, def, &ctx, i, def->nets[i].boot_order, error);
+    for (size_t a = 0; r >= 0 && a + 1 < c.n; a += 2)
+        if (STREQ(c.argv[a], "-device"))
+            *ret_device = qemu_option_to_json(c.argv[a + 1], "driver");
+    cmd_clear(&c);
+    return r;
+}
+
 /* ---- character devices ---- */
 
 static int

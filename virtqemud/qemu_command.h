@@ -66,6 +66,9 @@ void qemu_disk_blockdevs(const DomainDisk *d, const char *path, json_t **ret_sto
 int qemu_command_build_disk(const DomainDef *def, size_t i, const char *path,
                             json_t **ret_storage, json_t **ret_format, json_t **ret_device,
                             Error *error);
+/* The device_add arguments of interface @i of @def (its netdev is
+ * "host" + its alias), or a negative errno with @error. */
+int qemu_command_build_net(const DomainDef *def, size_t i, json_t **ret_device, Error *error);
 
 /* The argv as one string, each argument shell-quoted only for display/logging
  * and for the .args test files (env first, then one "-opt value" pair per

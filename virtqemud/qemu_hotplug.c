@@ -91,6 +91,20 @@ qemu_hotplug_want_disk(const DomainDef *dev, const char *type, const char *what,
                      "%s of device '%s' is not supported", what, type);
 }
 
+typedef enum {
+    KIND_DISK,
+    KIND_NET,
+} DeviceKind;
+
+/* What @dev's one device is, among those that can be plugged here. */
+static int
+device_kind(const DomainDef *dev, const char *type, const char *what, Error *error)
+{
+    if (dev->n_nets == 1 && domain_def_device_count(dev) == 1)
+        return KIND_NET;
+    return qemu_hotplug_want_disk(dev, type, what, error) < 0 ? -EOPNOTSUPP : KIND_DISK;
+}
+
 /* The persistent definition with @dev's disk (taken from @dev) added: a new
  * definition, not saved yet. */
 static int
@@ -337,15 +351,18 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
     /* As libvirt, each definition gets a device of its own parse. */
     if (flags & DOMAIN_AFFECT_CONFIG) {
         if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
-            (r = qemu_hotplug_want_disk(dev, type, "persistent attach", error)) < 0 ||
-            (r = config_with_disk(dom, dev, &config, error)) < 0)
+            (r = device_kind(dev, type, "persistent attach", error)) < 0 ||
+            (r = r == KIND_NET ? qemu_hotplug_net_config_attach(dom, dev, &config, error)
+                               : config_with_disk(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
     }
     if (flags & DOMAIN_AFFECT_LIVE) {
         if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
-            (r = qemu_hotplug_want_disk(dev, type, "live attach", error)) < 0)
+            (r = device_kind(dev, type, "live attach", error)) < 0)
             return r;
+        if (r == KIND_NET)
+            return qemu_hotplug_net_attach_live(dom, dev, &config, cb, userdata, error);
         return attach_disk_live(dom, dev, &config, cb, userdata, error);
     }
     r = qemu_hotplug_save_config(dom, &config, error);
@@ -370,10 +387,16 @@ disk_removed(Domain *dom, const char *alias)
             continue;
         qemu_dac_restore_path(dom, live->disks[i].source);
         disk_remove(live, i);
-        qemu_status_save(dom);
-        qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_REMOVED, alias);
         break;
     }
+    qemu_hotplug_removed(dom, alias);
+}
+
+void
+qemu_hotplug_removed(Domain *dom, const char *alias)
+{
+    qemu_status_save(dom);
+    qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_REMOVED, alias);
     if (STREQ_NULL(dom->hotplug.unplug_alias, alias))
         unplug_wait_end(dom, NULL);
 }
@@ -406,6 +429,8 @@ device_removed(Domain *dom, const char *alias)
 {
     DomainDef *live = dom->live;
 
+    if (qemu_hotplug_net_removed(dom, alias))
+        return;
     for (size_t i = 0; live && i < live->n_disks; i++) {
         DomainDisk *d = &live->disks[i];
         RemoveCall *call;
@@ -491,31 +516,21 @@ detach_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 }
 
 static int
-detach_live(Domain *dom, const DomainDisk *d, bool wait, DomainDef **config, DomainDoneCb cb,
+detach_live(Domain *dom, const char *alias, bool wait, DomainDef **config, DomainDoneCb cb,
             void *userdata, Error *error)
 {
     DetachCall *call;
     int r;
 
-    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
-        return r;
-    if (d->device != DISK_DEVICE_DISK)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: disk device type '%s' cannot be detached",
-                         disk_device_to_string(d->device));
-    if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
-        d->target_bus != DISK_BUS_USB)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: This type of disk cannot be hot unplugged");
     qemu_hotplug_timer(dom);
     call = xcalloc(1, sizeof(*call));
     call->dom = dom;
     call->wait = wait;
     call->config = steal_ptr(*config);
     free(dom->hotplug.unplug_alias);
-    dom->hotplug.unplug_alias = xstrdup(d->alias);
+    dom->hotplug.unplug_alias = xstrdup(alias);
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-    r = qmp_command(dom->monitor.conn, "device_del", json_pack("{s:s}", "id", d->alias),
+    r = qmp_command(dom->monitor.conn, "device_del", json_pack("{s:s}", "id", alias),
                     detach_reply, call, error);
     if (r < 0) {
         free(steal_ptr(dom->hotplug.unplug_alias));
@@ -524,6 +539,21 @@ detach_live(Domain *dom, const DomainDisk *d, bool wait, DomainDef **config, Dom
         qemu_job_cancel(dom);
     }
     return r;
+}
+
+/* What QEMU can unplug of a disk. */
+static int
+disk_unpluggable(const DomainDisk *d, Error *error)
+{
+    if (d->device != DISK_DEVICE_DISK)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: disk device type '%s' cannot be detached",
+                         disk_device_to_string(d->device));
+    if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
+        d->target_bus != DISK_BUS_USB)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: This type of disk cannot be hot unplugged");
+    return 0;
 }
 
 /* The disk of @def named by @target (from the XML) or else by @alias, or a
@@ -547,28 +577,55 @@ find_disk(const DomainDef *def, bool live, const char *target, const char *alias
                      "internal error: no device found with alias %s", alias);
 }
 
-/* Detaches the disk @target (from the XML) or @alias. */
+/* The device of @def that @dev's one device (or else @alias) names: a disk
+ * (*@is_net false) or an interface; or libvirt's refusal. */
+static ssize_t
+find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *alias,
+            bool *is_net, Error *error)
+{
+    *is_net = dev ? dev->n_nets == 1 : false;
+    if (dev && *is_net)
+        return qemu_hotplug_net_find(def, &dev->nets[0], error);
+    if (dev)
+        return find_disk(def, live, dev->disks[0].target_dev, NULL, error);
+    for (size_t k = 0; k < def->n_nets; k++)
+        if (STREQ_NULL(def->nets[k].alias, alias)) {
+            *is_net = true;
+            return (ssize_t) k;
+        }
+    return find_disk(def, live, NULL, alias, error);
+}
+
+/* Detaches @dev's one device (a disk or an interface) or @alias. */
 static int
-detach(Domain *dom, const char *target, const char *alias, unsigned flags, DomainDoneCb cb,
+detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, DomainDoneCb cb,
        void *userdata, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    bool is_net;
     ssize_t i;
     int r;
 
     if (flags & DOMAIN_AFFECT_CONFIG) {
         config = domain_def_copy(dom->def);
-        i = find_disk(config, false, target, alias, error);
+        i = find_device(config, false, dev, alias, &is_net, error);
         if (i < 0)
             return (int) i;
-        disk_remove(config, (size_t) i);
+        if (is_net)
+            domain_def_remove_net(config, (size_t) i);
+        else
+            disk_remove(config, (size_t) i);
     }
     if (flags & DOMAIN_AFFECT_LIVE) {
-        i = find_disk(dom->live, true, target, alias, error);
+        i = find_device(dom->live, true, dev, alias, &is_net, error);
         if (i < 0)
             return (int) i;
-        return detach_live(dom, &dom->live->disks[i], target != NULL, &config, cb, userdata,
-                           error);
+        if ((r = qemu_job_check_active(dom, error)) < 0 ||
+            (r = qemu_job_check_idle(dom, error)) < 0 ||
+            (!is_net && (r = disk_unpluggable(&dom->live->disks[i], error)) < 0))
+            return r;
+        return detach_live(dom, is_net ? dom->live->nets[i].alias : dom->live->disks[i].alias,
+                           dev != NULL, &config, cb, userdata, error);
     }
     r = qemu_hotplug_save_config(dom, &config, error);
     if (r >= 0 && cb)
@@ -587,10 +644,11 @@ qemu_domain_detach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0 ||
         (r = check_flags(flags, "qemuDomainDetachDeviceLiveAndConfig", error)) < 0 ||
         (r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
-        (r = qemu_hotplug_want_disk(dev, type, (flags & DOMAIN_AFFECT_LIVE) ? "live detach"
-                                                               : "persistent detach", error)) < 0)
+        (r = device_kind(dev, type, (flags & DOMAIN_AFFECT_LIVE) ? "live detach"
+                                                                 : "persistent detach",
+                         error)) < 0)
         return r;
-    return detach(dom, dev->disks[0].target_dev, NULL, flags, cb, userdata, error);
+    return detach(dom, dev, NULL, flags, cb, userdata, error);
 }
 
 int

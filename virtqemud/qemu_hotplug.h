@@ -45,6 +45,20 @@ void qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev);
 /* The domain's one timer for a wait on QEMU (unplug, tray), made once. */
 uv_timer_t *qemu_hotplug_timer(Domain *dom);
 
+/* Interfaces (qemu_hotplug_net.c): the live attach of @dev's one
+ * interface (user, bridge, network), the persistent definition with it
+ * added (*@ret), the index of the interface @net names in @def (libvirt's
+ * virDomainNetFindIdx), and the start of its removal once the guest let go
+ * of @alias (false when @alias is no interface). */
+int qemu_hotplug_net_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                 DomainDoneCb cb, void *userdata, Error *error);
+int qemu_hotplug_net_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error);
+ssize_t qemu_hotplug_net_find(const DomainDef *def, const DomainNet *net, Error *error);
+bool qemu_hotplug_net_removed(Domain *dom, const char *alias);
+/* Device @alias has left the live definition: status, DEVICE_REMOVED, and
+ * the detach waiting for it ends. */
+void qemu_hotplug_removed(Domain *dom, const char *alias);
+
 /* QMP DEVICE_DELETED and DEVICE_UNPLUG_GUEST_ERROR of a running guest. */
 void qemu_hotplug_device_deleted(Domain *dom, json_t *data);
 void qemu_hotplug_unplug_refused(Domain *dom, json_t *data);

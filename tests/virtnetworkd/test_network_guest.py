@@ -3,7 +3,11 @@ own (10.123.46.0/24): virtqemud asks virtnetworkd for a port, the guest's
 udhcpc gets a lease in the range, pings the bridge, the lease shows in
 GetDHCPLeases; a DHCP host entry added with Update gives the next lease a
 fixed address; the ping keeps answering across a SIGKILL restart of
-virtnetworkd. The test guest loads virtio_net at boot."""
+virtnetworkd. Then an interface on the network plugged into a running
+guest with Debian's virsh through virtproxyd (attach-interface), which the
+guest sees and gets a lease on, unplugged again (detach-interface) with its
+port and tap gone; a user-mode interface over D-Bus alike. The test guest
+loads virtio_net at boot."""
 
 import atexit
 import os
@@ -11,8 +15,12 @@ import signal
 import subprocess
 import xml.etree.ElementTree as ET
 
+import sys
+
 import harness
 harness.run_in_new_netns("vng")
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "virtproxyd"))
+import proxyfx  # noqa: E402
 from harness import check, check_eq
 
 NET_BUS = "org.libvirt.network"
@@ -67,6 +75,7 @@ def test_guest_on_network(fx):
     nd.start()
     c = harness.Client(fx.bus.address, dest=NET_BUS)
     fx.clients.append(c)
+    fx.netc = c
     npath = c.call(PATH, "org.libvirt.Connect", "NetworkCreateXML", "s", NET_XML)
     path, pty, tap = boot_guest(fx, "netguest")
     try:
@@ -123,6 +132,78 @@ def test_guest_on_network(fx):
                                floor_xml, 0)
     check("network 'gnet' has no inbound QoS set" in msg, msg)
     check_eq(harness.qemu_pids(fx.root), [], "QEMU after the refused start")
+    c.call(npath, NETWORK, "Destroy")
+
+
+HOT_MAC = "52:54:00:7e:57:02"
+
+
+def test_interface_hotplug(fx):
+    c = fx.netc
+    npath = c.call(PATH, "org.libvirt.Connect", "NetworkCreateXML", "s", NET_XML)
+    px = proxyfx.Proxy(fx, "")
+    px.start()
+    xml = fx.domain_xml("hotnic", serial="pty")
+    path = fx.connect("DomainCreateXML", "su", xml, 0)
+    added = fx.client.collect("org.libvirt.Domain", "DeviceAdded", path)
+    removed = fx.client.collect("org.libvirt.Domain", "DeviceRemoved", path)
+    qemud = fx.client.conn.get_name_owner("org.libvirt.qemu")
+    own = lambda sig: sig.sender == qemud
+    live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    try:
+        pty.until(rb"GUEST-READY[\s\S]*# ")
+        proxyfx.virsh(px.uri, "attach-interface", "hotnic", "network", "gnet", "--model",
+                      "virtio", "--mac", HOT_MAC, "--live")
+        added.wait(own, what="DeviceAdded")
+        check_eq(added.matching(own)[0].args[0], "net0", "the alias of the new interface")
+        iface = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0)).find(
+            "./devices/interface")
+        check_eq(iface.find("mac").get("address"), HOT_MAC, "live MAC")
+        check(iface.find("address").get("slot") is not None, "a PCI address")
+        tap = iface.find("target").get("dev")
+        master = subprocess.run(["ip", "-o", "link", "show", tap], stdout=subprocess.PIPE,
+                                text=True).stdout
+        check("master vguest0" in master, "tap %s not on the bridge: %r" % (tap, master))
+        check_eq(ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 2)).find(
+            "./devices/interface"), None, "an interface in the persistent definition")
+        # The guest learns of it from ACPI; its shell waits, not us.
+        pty.run("printf '#!/bin/sh\\n[ \"$1\" = bound ] && ip addr add $ip/$mask dev "
+                "$interface\\nexit 0\\n' > /s; chmod +x /s; n=0; until [ -e "
+                "/sys/class/net/eth0 ] || [ $n -gt 600 ]; do usleep 100000; n=$((n+1)); "
+                "done; ip link set eth0 up; echo H-$((1+2))", rb"H-3", 90)
+        m = pty.run("udhcpc -i eth0 -n -q -t 10 -s /s && ip -4 -o addr show eth0; "
+                    "echo L-$((3+1))", rb"inet (10\.123\.46\.\d+)/24[\s\S]*L-4", 60)
+        ip = m.group(1).decode()
+        leases = c.call(npath, NETWORK, "GetDHCPLeases", "su", HOT_MAC, 0)
+        check(any(l[5] == ip for l in leases), "no lease for %s: %r" % (ip, leases))
+        err = proxyfx.virsh_fails(px.uri, "detach-interface", "hotnic", "network", "--mac",
+                                  "52:54:00:00:00:99", "--live")
+        check("No interface with MAC address 52:54:00:00:00:99 was found" in err, err)
+
+        proxyfx.virsh(px.uri, "detach-interface", "hotnic", "network", "--mac", HOT_MAC,
+                      "--live")
+        removed.wait(own, what="DeviceRemoved")
+        check_eq(ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0)).find(
+            "./devices/interface"), None, "the interface in the live definition")
+        check(subprocess.run(["ip", "link", "show", tap], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL).returncode != 0,
+              "tap %s outlived its interface" % tap)
+        m = pty.run("ls /sys/class/net; echo N-$((4+1))", rb"([\s\S]*)N-5")
+        check(b"eth0" not in m.group(1), "the guest still has eth0: %r" % m.group(1))
+
+        # A user-mode interface over D-Bus: no port, no tap; the guest sees it.
+        fx.domain(path, "AttachDevice", "su", "<interface type='user'><model type='virtio'/>"
+                  "</interface>", 1)
+        added.wait(own, count=2, what="the second DeviceAdded")
+        check_eq(added.matching(own)[1].args[0], "net0", "alias after the detach")
+        pty.run("n=0; until [ -e /sys/class/net/eth0 ] || [ $n -gt 600 ]; do usleep 100000; "
+                "n=$((n+1)); done; ls /sys/class/net; echo U-$((5+1))", rb"eth0[\s\S]*U-6", 90)
+        fx.client.call(path, "org.virtstack.DomainState", "DetachDeviceAlias", "su", "net0", 1)
+        removed.wait(own, count=2, what="the second DeviceRemoved")
+    finally:
+        pty.close()
+    fx.domain(path, "Destroy", "u", 0)
     c.call(npath, NETWORK, "Destroy")
 
 
