@@ -337,17 +337,9 @@ int
 qemu_hotplug_net_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *def = domain_def_copy(dom->def);
-    const DomainNet *net = &dev->nets[0];
     int r;
 
-    /* libvirt's virDomainHasNet: the MAC, and the PCI address if given. */
-    for (size_t i = 0; i < def->n_nets; i++)
-        if (strcasecmp(def->nets[i].mac, net->mac) == 0 &&
-            (net->address.type != DEVICE_ADDRESS_PCI ||
-             domain_device_address_equal(&def->nets[i].address, &net->address)))
-            return error_set(error, -EEXIST, VIR_ERR_INVALID_ARG,
-                             "invalid argument: network device with mac %s already exists",
-                             net->mac);
+    /* As libvirt 9.0, a MAC already there is no reason to refuse. */
     domain_def_move_net(def, dev, 0);
     r = qemu_domain_post_parse(def, error);
     if (r >= 0)
