@@ -692,6 +692,57 @@ qemu_hotplug_unplug_refused(Domain *dom, json_t *data)
     }
 }
 
+/* Which of the devices a guest can let go of are still in QEMU: the ones
+ * whose DEVICE_DELETED came while nobody listened are removed now. */
+static void
+peripherals_listed(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    Domain *dom = userdata;
+    DomainDef *live = dom->live;
+    size_t n_gone = 0, idx;
+    auto_cleanup(free_ptr) char **gone = NULL;
+    json_t *item;
+
+    if (error || !json_is_array(ret) || !live || dom->removed) {
+        domain_unref(dom);
+        return;
+    }
+    gone = xcalloc(live->n_disks + live->n_nets + 1, sizeof(*gone));
+    for (size_t i = 0; i < live->n_disks + live->n_nets; i++) {
+        bool is_disk = i < live->n_disks;
+        const char *alias = is_disk ? live->disks[i].alias : live->nets[i - live->n_disks].alias;
+        bool present = false;
+
+        if (!alias || (is_disk && disk_unpluggable(&live->disks[i], NULL) < 0))
+            continue;
+        json_array_foreach(ret, idx, item)
+            if (STREQ_NULL(json_string_value(json_object_get(item, "name")), alias))
+                present = true;
+        if (!present)
+            gone[n_gone++] = (char *) alias;
+    }
+    /* device_removed() changes the arrays the aliases live in: copies. */
+    for (size_t i = 0; i < n_gone; i++)
+        gone[i] = xstrdup(gone[i]);
+    for (size_t i = 0; i < n_gone; i++) {
+        log_info("domain '%s': %s was unplugged while virtqemud was away", dom->def->name,
+                 gone[i]);
+        device_removed(dom, gone[i]);
+        free(gone[i]);
+    }
+    domain_unref(dom);
+}
+
+void
+qemu_hotplug_reconnect(Domain *dom)
+{
+    domain_ref(dom);
+    if (qmp_command(dom->monitor.conn, "qom-list",
+                    json_pack("{s:s}", "path", "/machine/peripheral"), peripherals_listed, dom,
+                    NULL) < 0)
+        domain_unref(dom);
+}
+
 static void
 timer_closed(uv_handle_t *h)
 {

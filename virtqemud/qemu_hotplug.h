@@ -62,5 +62,8 @@ void qemu_hotplug_removed(Domain *dom, const char *alias);
 /* QMP DEVICE_DELETED and DEVICE_UNPLUG_GUEST_ERROR of a running guest. */
 void qemu_hotplug_device_deleted(Domain *dom, json_t *data);
 void qemu_hotplug_unplug_refused(Domain *dom, json_t *data);
+/* After a daemon restart, with the monitor back: the devices QEMU let go of
+ * meanwhile (their DEVICE_DELETED lost) are removed, with DEVICE_REMOVED. */
+void qemu_hotplug_reconnect(Domain *dom);
 /* The monitor is gone: a detach still waiting ends with an error. */
 void qemu_hotplug_clear(Domain *dom);

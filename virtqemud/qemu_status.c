@@ -15,6 +15,7 @@
 #include "log.h"
 #include "qemu_command.h"
 #include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
 #include "qemu_monitor.h"
 #include "state_store.h"
 #include "xml_util.h"
@@ -325,6 +326,7 @@ reconnect_one(QemuDriver *drv, const char *name)
         error_clear(&error);
     } else {
         qmp_command(dom->monitor.conn, "query-status", NULL, reconnect_status_reply, dom, NULL);
+        qemu_hotplug_reconnect(dom);
     }
     log_info("reconnected to domain '%s' (id %d, pid %d)", dom->def->name, dom->id, (int) pid);
     goto out;

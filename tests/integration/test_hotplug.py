@@ -103,5 +103,57 @@ def test_disk_hotplug(fx):
     harness.wait_qemu_gone(fx.root)
 
 
+def qmp_unplug(sock_path, alias):
+    """device_del of @alias on QEMU's monitor, as a client of our own (the
+    monitor is free while virtqemud is down); returns once QEMU says
+    DEVICE_DELETED."""
+    import json
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(harness.DEFAULT_TIMEOUT)
+    s.connect(sock_path)
+    f = s.makefile("rwb")
+
+    def send(cmd, **args):
+        f.write(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        f.flush()
+    json.loads(f.readline())  # the greeting
+    send("qmp_capabilities")
+    send("device_del", id=alias)
+    while True:
+        msg = json.loads(f.readline())
+        check("error" not in msg, "QMP: %r" % msg)
+        if msg.get("event") == "DEVICE_DELETED" and msg["data"].get("device") == alias:
+            break
+    s.close()
+
+
+def test_unplugged_while_away(fx):
+    """The guest lets go of a disk while virtqemud is down (SIGKILL): after
+    the restart virtqemud finds it gone from QEMU (qom-list), closes its
+    nodes, drops it from the live definition and announces DeviceRemoved."""
+    img = os.path.join(fx.root, "away.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
+    path = fx.define("away")
+    events = fx.client.domain_events()
+    fx.domain(path, "Create", "u", 0)
+    events.wait_event(path, harness.EV_STARTED)
+    fx.serial_log("away").wait_for("GUEST-READY")
+    added = fx.client.collect(DOMAIN, "DeviceAdded", path)
+    fx.domain(path, "AttachDevice", "su", disk_xml(img, "vdb"), LIVE)
+    added.wait(what="DeviceAdded")
+    domid = fx.client.dom_prop(path, "Id")
+    fx.qemud.kill()
+    qmp_unplug(fx.run_dir("domain-%d" % domid, "monitor.sock"), "virtio-disk1")
+    removed = fx.client.collect(DOMAIN, "DeviceRemoved", path)
+    fx.qemud.start()
+    removed.wait(lambda sig: sig.args[0] == "virtio-disk1", what="DeviceRemoved after restart")
+    check_eq(targets(fx, path), [], "live disks after the restart")
+    check_eq(fx.client.state(path)[0], 1, "state after the restart")
+    fx.domain(path, "Destroy", "u", 0)
+    harness.wait_qemu_gone(fx.root)
+    fx.domain(path, "Undefine", "u", 0)
+
+
 if __name__ == "__main__":
     harness.main(globals())
