@@ -153,6 +153,23 @@ qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev)
     domain_def_free(one);
 }
 
+void
+qemu_hotplug_finish(Domain *dom, DomainDef **config, const char *added, const Error *error)
+{
+    Error save_error = ERROR_INIT;
+
+    if (!error) {
+        qemu_status_save(dom);
+        if (*config && qemu_hotplug_save_config(dom, config, &save_error) < 0)
+            error = &save_error;
+        /* The guest has the device, whatever became of the persistent side. */
+        if (added)
+            qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_ADDED, added);
+    }
+    qemu_job_end(dom, error);
+    error_clear(&save_error);
+}
+
 uv_timer_t *
 qemu_hotplug_timer(Domain *dom)
 {
@@ -215,15 +232,13 @@ attach_finish(AttachCall *call)
         qemu_dac_restore_path(dom, d->source);
         result = &call->error;
     } else {
-        char *alias = xstrdup(d->alias);
+        auto_cleanup(free_ptr) char *alias = xstrdup(d->alias);
 
         disk_move(ARRAY_APPEND(dom->live->disks, dom->live->n_disks), d);
         call->cand->n_disks--;
-        qemu_status_save(dom);
-        if (call->config && qemu_hotplug_save_config(dom, &call->config, &call->error) < 0)
-            result = &call->error;
-        qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_ADDED, alias);
-        free(alias);
+        qemu_hotplug_finish(dom, &call->config, alias, NULL);
+        attach_call_free(call);
+        return;
     }
     qemu_job_end(dom, result);
     attach_call_free(call);

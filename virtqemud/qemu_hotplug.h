@@ -42,6 +42,11 @@ int qemu_hotplug_want_disk(const DomainDef *dev, const char *type, const char *w
 int qemu_hotplug_save_config(Domain *dom, DomainDef **def, Error *error);
 /* Disk @i of @def becomes @dev's first disk (taken); the old one is freed. */
 void qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev);
+/* A live change is done: the status, the persistent definition *@config
+ * if CONFIG asked for one, DEVICE_ADDED of @added (NULL: none), and the
+ * job ends with @error or else the save's. */
+void qemu_hotplug_finish(Domain *dom, DomainDef **config, const char *added,
+                         const Error *error);
 /* The domain's one timer for a wait on QEMU (unplug, tray), made once. */
 uv_timer_t *qemu_hotplug_timer(Domain *dom);
 

@@ -98,11 +98,10 @@ net_finish(NetAttachCall *call)
         dom->res.port_nets[n] = steal_ptr(call->port_net);
         dom->res.n_ports = n + 1;
         domain_def_move_net(dom->live, call->cand, call->cand->n_nets - 1);
-        qemu_status_save(dom);
-        if (call->config && qemu_hotplug_save_config(dom, &call->config, &call->error) < 0)
-            result = &call->error;
-        qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_ADDED, alias);
+        qemu_hotplug_finish(dom, &call->config, alias, NULL);
         free(alias);
+        net_call_free(call);
+        return;
     }
     qemu_job_end(dom, result);
     net_call_free(call);

@@ -112,9 +112,9 @@ media_finish(MediaCall *call)
         if (d->source)
             d->type = call->disk->type;
         d->source_index = call->index;
-        qemu_status_save(dom);
-        if (call->config && qemu_hotplug_save_config(dom, &call->config, &call->error) < 0)
-            result = &call->error;
+        qemu_hotplug_finish(dom, &call->config, NULL, NULL);
+        media_call_free(call);
+        return;
     }
     qemu_job_end(dom, result);
     media_call_free(call);
