@@ -606,9 +606,6 @@ validate_devices(const DomainDef *def, Error *error)
     return validate_address(&def->memballoon.address, error);
 }
 
-/* Above what any QEMU machine type accepts; refused before QEMU is asked. */
-#define DOMAIN_DEF_MAX_VCPUS 4096
-
 int
 domain_def_validate(const DomainDef *def, Error *error)
 {
@@ -706,6 +703,16 @@ net_clear(DomainNet *n)
     free(n->alias);
 }
 
+unsigned
+domain_def_vcpus_hotplugged(const DomainDef *def)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; def->vcpu_hotplugged && i < def->vcpus; i++)
+        n += def->vcpu_hotplugged[i];
+    return n;
+}
+
 void
 domain_def_move_net(DomainDef *to, DomainDef *from, size_t i)
 {
@@ -752,6 +759,7 @@ domain_def_free(DomainDef *def)
     free(def->description);
     free(def->metadata);
     free(def->vcpu_placement);
+    free(def->vcpu_hotplugged);
     free(def->vcpu_cpuset);
     for (size_t i = 0; i < def->cputune.n_vcpupins; i++)
         free(def->cputune.vcpupins[i].cpuset);

@@ -547,6 +547,10 @@ typedef struct DomainDef {
 
     unsigned vcpus;              /* <vcpu>N</vcpu>, 1 when absent */
     unsigned vcpus_current;      /* current='', equal to vcpus when absent */
+    /* live only: per vCPU id (vcpus of them), 1 for one plugged with
+     * device_add (QEMU id "vcpuN"), which can be unplugged again; NULL when
+     * none is. Written as libvirt's <vcpus> list. */
+    unsigned char *vcpu_hotplugged;
     char *vcpu_placement;        /* "static", "auto" */
     char *vcpu_cpuset;
     DomainCputune cputune;
@@ -651,11 +655,16 @@ int domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_
                         Error *error);
 /* How many devices @def holds (the emulator is not one). */
 size_t domain_def_device_count(const DomainDef *def);
+/* The most vCPUs a definition may have: above what any QEMU machine type
+ * accepts, refused before QEMU is asked. */
+#define DOMAIN_DEF_MAX_VCPUS 4096
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
 /* What a disk alone must satisfy (part of domain_def_validate(), and of a
  * device's parse): 0, or -EINVAL with libvirt's error. */
 int domain_disk_validate(const DomainDisk *d, Error *error);
+/* How many vCPUs of @def are plugged ones (vcpu_hotplugged). */
+unsigned domain_def_vcpus_hotplugged(const DomainDef *def);
 /* Interface @i of @from moves to the end of @to's. */
 void domain_def_move_net(DomainDef *to, DomainDef *from, size_t i);
 /* Interface @i of @def goes (its memory too). */

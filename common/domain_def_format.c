@@ -581,6 +581,24 @@ domain_def_format(const DomainDef *def, int id, unsigned flags)
     snprintf(buf, sizeof(buf), "%u", def->vcpus);
     xml_writer_text(&w, buf);
     xml_writer_end(&w);
+    if (def->vcpu_hotplugged && !(flags & DOMAIN_DEF_FORMAT_INACTIVE)) {
+        /* As libvirt once a vCPU was plugged: every vCPU, in id order. */
+        unsigned cur = def->vcpus_current ? def->vcpus_current : def->vcpus, order = 0;
+
+        xml_writer_start(&w, "vcpus");
+        for (unsigned i = 0; i < def->vcpus; i++) {
+            bool on = def->vcpu_hotplugged[i] || i < cur - domain_def_vcpus_hotplugged(def);
+
+            xml_writer_start(&w, "vcpu");
+            xml_writer_attrf(&w, "id", "%u", i);
+            xml_writer_attr(&w, "enabled", on ? "yes" : "no");
+            xml_writer_attr(&w, "hotpluggable", on && !def->vcpu_hotplugged[i] ? "no" : "yes");
+            if (on)
+                xml_writer_attrf(&w, "order", "%u", ++order);
+            xml_writer_end(&w);
+        }
+        xml_writer_end(&w);
+    }
 
     format_cputune(&w, &def->cputune);
     format_os(&w, def);

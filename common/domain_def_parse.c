@@ -983,6 +983,28 @@ parse_qemu_commandline(const xmlNode *node, DomainDef *def, Error *error)
     return 0;
 }
 
+/* <vcpus>: which vCPUs were plugged in while running (enabled and
+ * hotpluggable); the rest of the list follows from <vcpu current>. */
+static void
+parse_vcpus(const xmlNode *node, DomainDef *def)
+{
+    for (const xmlNode *v = node ? node->children : NULL; v; v = v->next) {
+        auto_cleanup(free_ptr) char *enabled = NULL, *hot = NULL;
+        unsigned id;
+
+        if (!xml_node_is(v, "vcpu") || xml_prop_uint(v, "id", 10, UINT_MAX, &id, NULL) <= 0 ||
+            id >= def->vcpus)
+            continue;
+        enabled = xml_prop(v, "enabled");
+        hot = xml_prop(v, "hotpluggable");
+        if (!STREQ_NULL(enabled, "yes") || !STREQ_NULL(hot, "yes"))
+            continue;
+        if (!def->vcpu_hotplugged)
+            def->vcpu_hotplugged = xcalloc(def->vcpus, 1);
+        def->vcpu_hotplugged[id] = 1;
+    }
+}
+
 static int
 parse_vcpu(const xmlNode *node, DomainDef *def, Error *error)
 {
@@ -1106,6 +1128,7 @@ parse_root(xmlNode *root, DomainDef *def, Error *error)
     r = parse_vcpu(xml_child(root, "vcpu"), def, error);
     if (r < 0)
         return r;
+    parse_vcpus(xml_child(root, "vcpus"), def);
     if ((n = xml_child(root, "cputune")) && (r = parse_cputune(n, &def->cputune, error)) < 0)
         return r;
     if ((n = xml_child(root, "cpu")) && (r = parse_cpu(n, &def->cpu, error)) < 0)

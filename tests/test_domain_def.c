@@ -433,10 +433,44 @@ test_source_index(void)
     CHECK(strstr(inactive, "<source file='/a'/>") != NULL);
 }
 
+/* The plugged vCPUs (live only) and a tray left open survive a round trip
+ * through the live XML, as the status file keeps them. */
+static void
+test_live_vcpus_and_tray(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL, *again = NULL;
+    auto_cleanup(free_ptr) char *live = NULL, *inactive = NULL, *live2 = NULL;
+    const char *xml = "<domain type='qemu'><name>v</name><memory>65536</memory>"
+                      "<vcpu current='2'>3</vcpu><vcpus><vcpu id='0' enabled='yes' "
+                      "hotpluggable='no'/><vcpu id='1' enabled='yes' hotpluggable='yes'/>"
+                      "<vcpu id='2' enabled='no' hotpluggable='yes'/></vcpus><os>"
+                      "<type>hvm</type></os><devices><disk type='file' device='cdrom'>"
+                      "<target dev='hdc' bus='ide' tray='open'/></disk></devices></domain>";
+
+    CHECK_INT_EQ(domain_def_parse(xml, &def, &error), 0);
+    if (!def)
+        return;
+    CHECK_INT_EQ(domain_def_vcpus_hotplugged(def), 1);
+    CHECK(def->disks[0].tray_open);
+    live = domain_def_format(def, 1, 0);
+    inactive = domain_def_format(def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+    CHECK(strstr(live, "<vcpu id='1' enabled='yes' hotpluggable='yes' order='2'/>") != NULL);
+    CHECK(strstr(live, "<vcpu id='2' enabled='no' hotpluggable='yes'/>") != NULL);
+    CHECK(strstr(inactive, "<vcpus>") == NULL);
+    CHECK(strstr(live, "tray='open'") != NULL);
+    CHECK_INT_EQ(domain_def_parse(live, &again, &error), 0);
+    if (!again)
+        return;
+    live2 = domain_def_format(again, 1, 0);
+    CHECK_STR_EQ(live2, live);
+}
+
 int
 main(void)
 {
     test_enums();
+    test_live_vcpus_and_tray();
     test_device_parse();
     test_source_index();
     TEST_PARSE_FAILS("fail-disk-bad-cache", VIR_ERR_XML_ERROR);

@@ -500,6 +500,24 @@ h_get_max_vcpus(Call *call, void *args, void *ret, Error *error)
 }
 
 static int
+h_set_vcpus(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_vcpus_args *args = args_;
+
+    /* virDomainSetVcpus is SetVcpusFlags with VIR_DOMAIN_AFFECT_LIVE. */
+    return dom_call(call, args, "SetVcpus", NULL, error, "uu", args->nvcpus,
+                    (uint32_t) DOMAIN_AFFECT_LIVE);
+}
+
+static int
+h_set_vcpus_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_vcpus_flags_args *args = args_;
+
+    return dom_call(call, args, "SetVcpus", NULL, error, "uu", args->nvcpus, args->flags);
+}
+
+static int
 h_set_memory(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_set_memory_args *args = args_;
@@ -1267,6 +1285,8 @@ const ProcDef domain_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, domain_get_max_vcpus, h_get_max_vcpus),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, domain_get_max_memory, h_get_max_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, domain_set_max_memory, h_set_max_memory),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_VCPUS, domain_set_vcpus, h_set_vcpus),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, domain_set_vcpus_flags, h_set_vcpus_flags),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY, domain_set_memory, h_set_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, domain_set_memory_flags, h_set_memory_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_MEMORY_STATS, domain_memory_stats, h_memory_stats),

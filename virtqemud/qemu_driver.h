@@ -128,9 +128,14 @@ typedef struct DomainResources {
 } DomainResources;
 
 /* A live detach waiting for the guest to let go (qemu_hotplug.c). */
+typedef void (*QemuUnplugCb)(Domain *dom, const Error *error, bool timed_out,
+                             void *userdata);
+
 typedef struct DomainHotplug {
     char *unplug_alias;      /* the device asked to go, until DEVICE_DELETED */
     bool waiting;            /* a detach call waits for it (the job) */
+    QemuUnplugCb unplug_cb;  /* or someone else does (qemu_vcpus.c) */
+    void *unplug_data;
     uv_timer_t *timer;       /* libvirt's unplug timeout, or the tray's */
     struct MediaCall *media_wait; /* a media change waiting for the tray (qemu_media.c) */
 } DomainHotplug;

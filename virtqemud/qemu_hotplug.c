@@ -479,12 +479,15 @@ static void
 unplug_wait_end(Domain *dom, const Error *error)
 {
     DomainHotplug *h = &dom->hotplug;
+    QemuUnplugCb cb = steal_ptr(h->unplug_cb);
 
     if (!h->unplug_alias)
         return;
     free(steal_ptr(h->unplug_alias));
     uv_timer_stop(h->timer);
-    if (h->waiting) {
+    if (cb) {
+        cb(dom, error, false, steal_ptr(h->unplug_data));
+    } else if (h->waiting) {
         h->waiting = false;
         qemu_job_end(dom, error);
     }
@@ -494,11 +497,37 @@ static void
 unplug_timeout(uv_timer_t *t)
 {
     Domain *dom = t->data;
+    QemuUnplugCb cb = steal_ptr(dom->hotplug.unplug_cb);
 
-    /* As libvirt: the request stands, the call has succeeded. */
     log_debug("domain '%s': %s not released within %d ms", dom->def->name,
               dom->hotplug.unplug_alias, UNPLUG_TIMEOUT_MS);
+    if (cb) {
+        free(steal_ptr(dom->hotplug.unplug_alias));
+        cb(dom, NULL, true, steal_ptr(dom->hotplug.unplug_data));
+        return;
+    }
+    /* As libvirt: the request stands, the call has succeeded. */
     unplug_wait_end(dom, NULL);
+}
+
+void
+qemu_hotplug_unplug_wait(Domain *dom, const char *alias, QemuUnplugCb cb, void *userdata)
+{
+    free(dom->hotplug.unplug_alias);
+    dom->hotplug.unplug_alias = xstrdup(alias);
+    dom->hotplug.unplug_cb = cb;
+    dom->hotplug.unplug_data = userdata;
+    uv_timer_start(qemu_hotplug_timer(dom), unplug_timeout, UNPLUG_TIMEOUT_MS, 0);
+}
+
+void
+qemu_hotplug_unplug_cancel(Domain *dom)
+{
+    free(steal_ptr(dom->hotplug.unplug_alias));
+    dom->hotplug.unplug_cb = NULL;
+    dom->hotplug.unplug_data = NULL;
+    if (dom->hotplug.timer)
+        uv_timer_stop(dom->hotplug.timer);
 }
 
 typedef struct DetachCall {
@@ -684,8 +713,20 @@ void
 qemu_hotplug_device_deleted(Domain *dom, json_t *data)
 {
     const char *alias = json_string_value(json_object_get(data, "device"));
+    const char *path = json_string_value(json_object_get(data, "path"));
+    char vcpu[32];
+    unsigned id;
+    int end = 0;
 
-    if (!alias) /* a part of a device (a virtio backend): its device follows */
+    /* A part of a device (a virtio backend): its device follows. But QEMU
+     * 7.2 announces an unplugged vCPU only by its local APIC, a part. */
+    if (!alias && path &&
+        sscanf(path, "/machine/peripheral/vcpu%u/lapic%n", &id, &end) == 1 &&
+        path[end] == '\0') {
+        snprintf(vcpu, sizeof(vcpu), "vcpu%u", id);
+        alias = vcpu;
+    }
+    if (!alias)
         return;
     device_removed(dom, alias);
 }

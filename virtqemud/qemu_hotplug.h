@@ -47,6 +47,18 @@ void qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev);
  * job ends with @error or else the save's. */
 void qemu_hotplug_finish(Domain *dom, DomainDef **config, const char *added,
                          const Error *error);
+/* Waits for QEMU's DEVICE_DELETED of @alias (device_del sent): @cb runs
+ * once, when it came, when the monitor went (with an error) or after
+ * libvirt's timeout (@timed_out). */
+void qemu_hotplug_unplug_wait(Domain *dom, const char *alias, QemuUnplugCb cb, void *userdata);
+/* The wait above ends without @cb (device_del itself failed). */
+void qemu_hotplug_unplug_cancel(Domain *dom);
+
+/* virDomainSetVcpusFlags (qemu_vcpus.c): LIVE plugs or unplugs vCPUs up
+ * to the maximum, CONFIG sets the persistent count, MAXIMUM with CONFIG
+ * the persistent maximum. Fails at once or calls @cb once. */
+int qemu_domain_set_vcpus(Domain *dom, unsigned n, unsigned flags, DomainDoneCb cb,
+                          void *userdata, Error *error);
 /* The domain's one timer for a wait on QEMU (unplug, tray), made once. */
 uv_timer_t *qemu_hotplug_timer(Domain *dom);
 

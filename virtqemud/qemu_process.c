@@ -1087,6 +1087,8 @@ process_start(Domain *dom, bool paused, DomainDoneCb cb, void *userdata, Error *
     live = domain_def_copy(dom->def);
     qemu_domain_assign_aliases(live);
     dom->live = live;
+    /* -smp starts current vCPUs: none of them is a plugged one. */
+    free(steal_ptr(live->vcpu_hotplugged));
     dom->job.start_paused = paused;
     dom->proc.stop_reason = 0;
     dom->proc.shutdown_requested = false;
@@ -1138,6 +1140,7 @@ qemu_process_create_xml(QemuDriver *drv, const char *xml, unsigned flags, Domain
         domain_def_free(dom->live);
         dom->live = steal_ptr(def);
         qemu_domain_assign_aliases(dom->live);
+        free(steal_ptr(dom->live->vcpu_hotplugged));
         *ret = dom;
         return 0;
     }

@@ -317,6 +317,70 @@ def test_cdrom_media(fx):
     virsh(uri, "undefine", CD)
 
 
+VC = "hpvcpu"
+
+
+def test_setvcpus(fx):
+    """virsh setvcpus --live up to the maximum and back down: the guest's
+    kernel brings the plugged vCPU online and sees it leave; vcpucount and
+    the live <vcpus> list follow; --config changes the persistent count
+    only; libvirt's refusals for above the maximum and for the maximum of a
+    running guest."""
+    uri = fx.proxy.uri
+    xml_path = os.path.join(fx.root, VC + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(VC, serial="pty", vcpus=2).replace(
+            "<vcpu>2</vcpu>", "<vcpu current='1'>2</vcpu>"))
+    virsh(uri, "define", xml_path)
+    virsh(uri, "start", VC)
+    live = ET.fromstring(virsh(uri, "dumpxml", VC)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    count = lambda *f: virsh(uri, "vcpucount", VC, *f)[0].strip()
+    check_eq(count("--live", "--active"), "1", "vcpucount at start")
+
+    err = virsh_fails(uri, "setvcpus", VC, "3", "--live")
+    check("requested vcpus is greater than max allowable vcpus for the live domain: 3 > 2"
+          in err, err)
+    import libvirt
+    try:
+        fx.events.conn.lookupByName(VC).setVcpusFlags(
+            3, libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG |
+            libvirt.VIR_DOMAIN_VCPU_MAXIMUM)
+        raise Failure("the maximum of a running guest changed")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_OPERATION_UNSUPPORTED, str(e))
+        check("maximum vcpu count of a live domain can't be modified" in str(e), str(e))
+
+    virsh(uri, "setvcpus", VC, "2", "--live")
+    check_eq(count("--live", "--active"), "2", "vcpucount after setvcpus 2")
+    check_eq(count("--config", "--active"), "1", "persistent count after a live setvcpus")
+    vcpus = ET.fromstring(virsh(uri, "dumpxml", VC)[0]).findall("./vcpus/vcpu")
+    check_eq([(v.get("id"), v.get("enabled"), v.get("hotpluggable")) for v in vcpus],
+             [("0", "yes", "no"), ("1", "yes", "yes")], "the live <vcpus> list")
+    # The guest's kernel learns of it from ACPI and gets it offline; it is
+    # brought up by hand (no udev in the guest).
+    pty.run("n=0; until [ -e /sys/devices/system/cpu/cpu1/online ] || [ $n -gt 600 ]; do "
+            "usleep 100000; n=$((n+1)); done; echo 1 > /sys/devices/system/cpu/cpu1/online; "
+            "echo \"O=$(cat /sys/devices/system/cpu/online)=O\"", rb"O=0-1=O", 90)
+
+    # The guest's kernel takes the vCPU offline itself and lets QEMU eject it.
+    virsh(uri, "setvcpus", VC, "1", "--live")
+    check_eq(count("--live", "--active"), "1", "vcpucount after setvcpus 1")
+    pty.run('echo "O=$(cat /sys/devices/system/cpu/online)=O"', rb"O=0=O", 30)
+    virsh(uri, "setvcpus", VC, "1", "--live")  # already so: nothing to do
+
+    virsh(uri, "setvcpus", VC, "2", "--config")
+    check_eq(count("--config", "--active"), "2", "persistent count after --config")
+    check_eq(count("--live", "--active"), "1", "live count after --config")
+    virsh(uri, "setvcpus", VC, "4", "--config", "--maximum")
+    check_eq(count("--config", "--maximum"), "4", "persistent maximum after --maximum")
+    pty.close()
+    virsh(uri, "destroy", VC)
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", VC)
+
+
 def test_proxy_alive(fx):
     fx.events.close()
     check(fx.proxy.alive(), "virtproxyd died; log:\n" + fx.proxy.log_tail())
