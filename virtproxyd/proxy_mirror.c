@@ -635,6 +635,46 @@ mirror_service_by_sender(Mirror *m, const char *sender)
     return NULL;
 }
 
+/* A daemon that floods signals while we load its objects loses the
+ * oldest: the bound is far above what a restart sends. */
+#define EARLY_SIGNALS_MAX 4096
+
+static void
+early_drop(MirrorService *svc)
+{
+    for (size_t i = 0; i < svc->n_early; i++)
+        sd_bus_message_unref(svc->early[i]);
+    free(steal_ptr(svc->early));
+    svc->n_early = 0;
+}
+
+static void
+early_keep(MirrorService *svc, sd_bus_message *msg)
+{
+    if (svc->n_early == EARLY_SIGNALS_MAX) {
+        sd_bus_message_unref(svc->early[0]);
+        memmove(&svc->early[0], &svc->early[1], (svc->n_early - 1) * sizeof(*svc->early));
+        svc->n_early--;
+    }
+    *ARRAY_APPEND(svc->early, svc->n_early) = sd_bus_message_ref(msg);
+}
+
+static void
+early_replay(MirrorService *svc)
+{
+    Mirror *m = svc->mirror;
+    sd_bus_message **early = steal_ptr(svc->early);
+    size_t n = svc->n_early;
+
+    svc->n_early = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m->signal_fn)
+            m->signal_fn(svc, early[i], m->userdata);
+        sd_bus_message_unref(early[i]);
+    }
+    free(early);
+}
+
 static int
 gmo_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
@@ -669,6 +709,7 @@ gmo_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     log_info("mirroring %zu objects of %s (%s)", svc->n_objs, svc->bus_name, svc->owner);
     if (m->owner_fn)
         m->owner_fn(svc, true, m->userdata);
+    early_replay(svc);
     return 0;
 }
 
@@ -701,6 +742,7 @@ on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_err
             log_info("%s left the bus (%s)", svc->daemon_name, svc->bus_name);
             free(steal_ptr(svc->owner));
             svc->synced = false;
+            early_drop(svc);
             mirror_service_clear(svc);
             if (m->owner_fn)
                 m->owner_fn(svc, false, m->userdata);
@@ -747,6 +789,8 @@ on_signal(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error)
     } else if (STREQ(iface, "org.freedesktop.DBus.Properties") &&
                STREQ(member, "PropertiesChanged")) {
         r = mirror_apply_properties_changed(svc, sd_bus_message_get_path(msg), msg);
+    } else if (!svc->synced) {
+        early_keep(svc, msg);
     } else if (m->signal_fn) {
         m->signal_fn(svc, msg, m->userdata);
     }
@@ -801,6 +845,7 @@ mirror_free(Mirror *m)
         sd_bus_slot_unref(m->slots[i]);
     for (size_t i = 0; i < _MIRROR_SVC_MAX; i++) {
         sd_bus_slot_unref(m->services[i].gmo_slot);
+        early_drop(&m->services[i]);
         mirror_service_clear(&m->services[i]);
         free(m->services[i].owner);
     }

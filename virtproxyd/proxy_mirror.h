@@ -84,6 +84,10 @@ struct MirrorService {
     MirrorKey **keys;         /* by (interface, Name) and (interface, Id) */
     size_t n_keys_hash, n_keys;
     sd_bus_slot *gmo_slot;
+    /* Other signals of the new owner before the objects came: their objects
+     * may not be mirrored yet, so they are passed on after the sync. */
+    sd_bus_message **early;
+    size_t n_early;
     Mirror *mirror;           /* borrowed */
 };
 

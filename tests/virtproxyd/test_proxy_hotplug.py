@@ -9,9 +9,11 @@ DEVICE_REMOVAL_FAILED and LIFECYCLE sees each event exactly once, in order,
 and a legacy registration sees only DEVICE_REMOVED."""
 
 import os
+import select
 import struct
 import subprocess
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import harness
@@ -379,6 +381,79 @@ def test_setvcpus(fx):
     virsh(uri, "destroy", VC)
     harness.wait_qemu_gone(fx.root)
     virsh(uri, "undefine", VC)
+
+
+EV = "hpevents"
+
+
+def test_events_across_restart(fx):
+    """A python3-libvirt client registered through virtproxyd sees each
+    event once, in order, while virtqemud is killed with SIGKILL and started
+    again twice: DEVICE_ADDED before the first kill, the DEVICE_REMOVED of
+    a disk the guest let go of while virtqemud was down, the tray's two
+    moves of a media change and the lifecycle events; none is repeated or
+    made up by the restarts."""
+    import libvirt
+    from test_hotplug import qmp_unplug
+    uri, ev = fx.proxy.uri, fx.events
+    img = os.path.join(fx.root, "ev.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
+    iso = os.path.join(fx.root, "ev.iso")
+    with open(iso, "wb") as f:
+        f.truncate(1 << 20)
+    xml_path = os.path.join(fx.root, EV + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(EV, extra_devices=(
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+            "<target dev='hdc' bus='ide'/><readonly/></disk>")))
+    first = len(ev.got)
+    virsh(uri, "define", xml_path)
+    virsh(uri, "start", EV)
+    fx.serial_log(EV).wait_for("GUEST-READY")
+    dom = ev.conn.lookupByName(EV)
+    dom.attachDeviceFlags("<disk type='file' device='disk'><driver name='qemu' "
+                          "type='qcow2'/><source file='%s'/><target dev='vdb' "
+                          "bus='virtio'/></disk>" % img, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("added", EV, "virtio-disk1"))
+    domid = dom.ID()
+
+    def restart_qemud():
+        fx.qemud.kill()
+        fx.qemud.start()
+        # The proxy learns of the new owner from the bus and reloads its
+        # mirror; a call answered by virtqemud says it is back.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return ev.conn.lookupByName(EV).info()
+            except libvirt.libvirtError:
+                check(time.monotonic() < deadline, "virtproxyd never saw virtqemud again")
+                select.select([], [], [], 0.05)
+
+    fx.qemud.kill()
+    qmp_unplug(fx.run_dir("domain-%d" % domid, "monitor.sock"), "virtio-disk1")
+    fx.qemud.start()
+    ev.wait(("removed", EV, "virtio-disk1"))
+    restart_qemud()
+    virsh(uri, "change-media", EV, "hdc", iso, "--insert")
+    ev.wait(("tray", EV, "ide0-1-0", libvirt.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE))
+    restart_qemud()
+    virsh(uri, "destroy", EV)
+    ev.wait(("lifecycle", EV, libvirt.VIR_DOMAIN_EVENT_STOPPED))
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", EV)
+    ev.wait(("lifecycle", EV, libvirt.VIR_DOMAIN_EVENT_UNDEFINED))
+    E = libvirt
+    check_eq([e for e in ev.got[first:] if e[1] == EV],
+             [("lifecycle", EV, E.VIR_DOMAIN_EVENT_DEFINED),
+              ("lifecycle", EV, E.VIR_DOMAIN_EVENT_STARTED),
+              ("added", EV, "virtio-disk1"),
+              ("removed", EV, "virtio-disk1"),
+              ("tray", EV, "ide0-1-0", E.VIR_DOMAIN_EVENT_TRAY_CHANGE_OPEN),
+              ("tray", EV, "ide0-1-0", E.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE),
+              ("lifecycle", EV, E.VIR_DOMAIN_EVENT_STOPPED),
+              ("lifecycle", EV, E.VIR_DOMAIN_EVENT_UNDEFINED)],
+             "the events, once each and in order")
 
 
 def test_proxy_alive(fx):
