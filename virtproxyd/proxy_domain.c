@@ -285,8 +285,8 @@ dom_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error
         return r;
     if (!types)
         return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error, NULL);
-    /* Every per-domain D-Bus method here takes at most one flags word or a
-     * (memory, flags) pair: the two shapes are spelled out. */
+    /* Every per-domain D-Bus method here takes at most one flags word, or a
+     * number and flags: the shapes are spelled out. */
     {
         va_list ap;
         va_start(ap, types);
@@ -301,6 +301,13 @@ dom_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error
             va_end(ap);
             return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error,
                                   "uu", a, b);
+        }
+        if (STREQ(types, "iu")) {
+            int32_t a = va_arg(ap, int32_t);
+            uint32_t b = va_arg(ap, uint32_t);
+            va_end(ap);
+            return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error,
+                                  "iu", a, b);
         }
         if (STREQ(types, "tu")) {
             uint64_t a = va_arg(ap, uint64_t);
@@ -515,6 +522,15 @@ h_set_vcpus_flags(Call *call, void *args_, void *ret, Error *error)
     remote_domain_set_vcpus_flags_args *args = args_;
 
     return dom_call(call, args, "SetVcpus", NULL, error, "uu", args->nvcpus, args->flags);
+}
+
+static int
+h_set_memory_stats_period(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_memory_stats_period_args *args = args_;
+
+    return dom_call(call, args, "SetMemoryStatsPeriod", NULL, error, "iu", args->period,
+                    args->flags);
 }
 
 static int
@@ -1289,6 +1305,8 @@ const ProcDef domain_procs[] = {
     PROC_A(REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, domain_set_vcpus_flags, h_set_vcpus_flags),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY, domain_set_memory, h_set_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, domain_set_memory_flags, h_set_memory_flags),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, domain_set_memory_stats_period,
+           h_set_memory_stats_period),
     PROC_AR(REMOTE_PROC_DOMAIN_MEMORY_STATS, domain_memory_stats, h_memory_stats),
     PROC_AR(REMOTE_PROC_DOMAIN_BLOCK_STATS, domain_block_stats, h_block_stats),
     PROC_AR(REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS, domain_block_stats_flags, h_block_stats_flags),

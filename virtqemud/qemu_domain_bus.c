@@ -176,6 +176,28 @@ bus_set_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 }
 
 static int
+bus_set_memory_stats_period(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    int32_t period;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    r = sd_bus_message_read(m, "iu", &period, &flags);
+    if (r < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_set_memory_stats_period(userdata, period, flags, qemu_bus_call_done, call,
+                                            &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
 bus_update_device(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     return run_string_op(m, userdata, qemu_domain_update_device, bus_error);
@@ -755,6 +777,9 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetMemory", SD_BUS_ARGS("t", memory, "u", flags), SD_BUS_NO_RESULT,
                             bus_set_memory, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetMemoryStatsPeriod", SD_BUS_ARGS("i", period, "u", flags),
+                            SD_BUS_NO_RESULT, bus_set_memory_stats_period,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetVcpus", SD_BUS_ARGS("u", vcpus, "u", flags), SD_BUS_NO_RESULT,
                             bus_set_vcpus, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_shutdown,

@@ -237,6 +237,11 @@ int qemu_domain_resume(Domain *dom, DomainDoneCb cb, void *userdata, Error *erro
 /* SetMemory: @kib is the new balloon target (live) or currentMemory (config). */
 int qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb cb,
                            void *userdata, Error *error);
+/* virDomainSetMemoryStatsPeriod, the balloon's statistics
+ * period (s) live (qom-set guest-stats-polling-interval) and/or in the
+ * persistent <memballoon><stats period>. */
+int qemu_domain_set_memory_stats_period(Domain *dom, int period, unsigned flags,
+                                        DomainDoneCb cb, void *userdata, Error *error);
 
 /* Reads. */
 bool qemu_domain_is_active(const Domain *dom);

@@ -161,3 +161,4 @@ void qemu_dac_clear(Domain *dom);
 bool qemu_cputune_needed(const DomainDef *def);
 int qemu_cputune_apply(Domain *dom, Error *error);
 void qemu_cputune_cleanup(Domain *dom);
+

@@ -182,3 +182,94 @@ qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb c
                           NULL, cb, userdata, error);
 }
 
+
+/* ---- the balloon's statistics period ----------------------------------- */
+
+typedef struct PeriodCall {
+    Domain *dom;
+    int period;
+    DomainDef *config;
+} PeriodCall;
+
+static void
+period_set(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    PeriodCall *call = userdata;
+    Domain *dom = call->dom;
+    Error failed = ERROR_INIT;
+
+    if (error) {
+        log_debug("domain '%s': qom-set guest-stats-polling-interval: %s", dom->def->name,
+                  error->message);
+        error_set(&failed, -EIO, VIR_ERR_OPERATION_INVALID,
+                  "Requested operation is not valid: unable to set balloon driver collection "
+                  "period");
+    } else if (dom->live) {
+        dom->live->memballoon.stats_period = call->period;
+    }
+    qemu_hotplug_finish(dom, &call->config, NULL, failed.code ? &failed : NULL);
+    domain_def_free(call->config);
+    error_clear(&failed);
+    free(call);
+}
+
+static bool
+has_balloon(const DomainDef *def)
+{
+    return def->memballoon.model != MEMBALLOON_ABSENT && def->memballoon.model != MEMBALLOON_NONE;
+}
+
+int
+qemu_domain_set_memory_stats_period(Domain *dom, int period, unsigned flags, DomainDoneCb cb,
+                                    void *userdata, Error *error)
+{
+    const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG;
+    auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    auto_cleanup(free_ptr) char *qom = NULL;
+    PeriodCall *call;
+    int r;
+
+    if (flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainSetMemoryStatsPeriod",
+                         flags & ~known);
+    if (period < 0)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: period in virDomainSetMemoryStatsPeriod must be "
+                         "non-negative");
+    if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
+        return r;
+    if (((flags & DOMAIN_AFFECT_LIVE) && !has_balloon(dom->live)) ||
+        ((flags & DOMAIN_AFFECT_CONFIG) && !has_balloon(dom->def)))
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "internal error: No memory balloon device configured, can not set the "
+                         "collection period");
+    if (flags & DOMAIN_AFFECT_CONFIG) {
+        config = domain_def_copy(dom->def);
+        config->memballoon.stats_period = period;
+    }
+    if (!(flags & DOMAIN_AFFECT_LIVE)) {
+        r = qemu_hotplug_save_config(dom, &config, error);
+        if (r >= 0 && cb)
+            cb(dom, NULL, userdata);
+        return r;
+    }
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->period = period;
+    call->config = steal_ptr(config);
+    qom = xasprintf("/machine/peripheral/%s", str_or_empty(dom->live->memballoon.alias));
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    r = qmp_command(dom->monitor.conn, "qom-set",
+                    json_pack("{s:s,s:s,s:i}", "path", qom, "property",
+                              "guest-stats-polling-interval", "value", period),
+                    period_set, call, error);
+    if (r < 0) {
+        domain_def_free(call->config);
+        free(call);
+        qemu_job_cancel(dom);
+    }
+    return r;
+}

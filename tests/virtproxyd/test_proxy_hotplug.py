@@ -327,7 +327,8 @@ def test_setvcpus(fx):
     kernel brings the plugged vCPU online and sees it leave; vcpucount and
     the live <vcpus> list follow; --config changes the persistent count
     only; libvirt's refusals for above the maximum and for the maximum of a
-    running guest."""
+    running guest. Then dommemstat --period: the balloon polls the guest and
+    dommemstat shows what the guest reports."""
     uri = fx.proxy.uri
     xml_path = os.path.join(fx.root, VC + ".xml")
     with open(xml_path, "w") as f:
@@ -371,6 +372,27 @@ def test_setvcpus(fx):
     check_eq(count("--live", "--active"), "1", "vcpucount after setvcpus 1")
     pty.run('echo "O=$(cat /sys/devices/system/cpu/online)=O"', rb"O=0=O", 30)
     virsh(uri, "setvcpus", VC, "1", "--live")  # already so: nothing to do
+
+    # The balloon's statistics period: live, then the guest's own numbers.
+    virsh(uri, "dommemstat", VC, "--period", "1", "--live")
+    stats = ET.fromstring(virsh(uri, "dumpxml", VC)[0]).find("./devices/memballoon/stats")
+    check(stats is not None and stats.get("period") == "1", "live <stats period>")
+    check(ET.fromstring(virsh(uri, "dumpxml", VC, "--inactive")[0]).find(
+        "./devices/memballoon/stats") is None, "a persistent <stats period> after --live")
+    # No event says the guest has sent its first numbers: ask until they come.
+    deadline = time.monotonic() + 30
+    while "last_update" not in virsh(uri, "dommemstat", VC)[0]:
+        check(time.monotonic() < deadline, "no guest statistics after --period 1")
+        select.select([], [], [], 0.2)
+    mem = dict(line.split() for line in virsh(uri, "dommemstat", VC)[0].splitlines()
+               if line.strip())
+    check(0 < int(mem.get("unused", 0)) <= int(mem["actual"]), "dommemstat: %r" % mem)
+    import libvirt
+    try:
+        fx.events.conn.lookupByName(VC).setMemoryStatsPeriod(1, 1 << 20)
+        raise Failure("setMemoryStatsPeriod took an unknown flag")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_INVALID_ARG, str(e))
 
     virsh(uri, "setvcpus", VC, "2", "--config")
     check_eq(count("--config", "--active"), "2", "persistent count after --config")
