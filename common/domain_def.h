@@ -650,7 +650,8 @@ int domain_def_parse_flags(const char *xml, unsigned flags, DomainDef **ret_def,
  * "disk", "interface", "chr" for serial, console and channel, ...), for
  * messages. A device libvirt knows that is not read here gives an empty
  * definition; a name libvirt does not know is refused
- * (VIR_ERR_CONFIG_UNSUPPORTED "unknown device type"). */
+ * (VIR_ERR_CONFIG_UNSUPPORTED "unknown device type"). A controller without
+ * an index gets -1: the first free index of the domain it joins. */
 int domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_type,
                         Error *error);
 /* How many devices @def holds (the emulator is not one). */

@@ -1243,6 +1243,9 @@ domain_device_parse(const char *xml, DomainDef **ret_devs, const char **ret_type
     r = parse_device(root, def, error);
     if (r < 0)
         return r;
+    /* A controller without an index takes the first free one where it goes. */
+    if (def->n_controllers == 1 && !xmlHasProp(root, (const xmlChar *) "index"))
+        def->controllers[0].index = -1;
     /* As libvirt, the device is validated alone before it meets a domain. */
     for (size_t i = 0; i < def->n_disks; i++)
         if ((r = domain_disk_validate(&def->disks[i], error)) < 0)

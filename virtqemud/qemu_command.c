@@ -1010,6 +1010,33 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
     return 0;
 }
 
+int
+qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_device,
+                          Error *error)
+{
+    auto_cleanup(free_ptr) char *id = xasprintf("id=%s", alias);
+    Cmd c = { 0 };
+    int r;
+
+    *ret_device = NULL;
+    r = build_controllers(&c, def, error);
+    if (r >= 0)
+        r = build_inputs(&c, def, error);
+    for (size_t a = 0; r >= 0 && a + 1 < c.n && !*ret_device; a += 2) {
+        const char *opt = c.argv[a + 1], *p = strstr(opt, id);
+
+        /* "...,id=ALIAS," or at the end: not a longer alias */
+        if (STREQ(c.argv[a], "-device") && p && p > opt && p[-1] == ',' &&
+            (p[strlen(id)] == ',' || p[strlen(id)] == '\0'))
+            *ret_device = qemu_option_to_json(opt, "driver");
+    }
+    cmd_clear(&c);
+    if (r >= 0 && !*ret_device)
+        r = error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR,
+                      "internal error: no device with id '%s' on the command line", alias);
+    return r;
+}
+
 static bool
 needs_audio(const DomainDef *def)
 {

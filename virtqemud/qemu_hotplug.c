@@ -94,14 +94,22 @@ qemu_hotplug_want_disk(const DomainDef *dev, const char *type, const char *what,
 typedef enum {
     KIND_DISK,
     KIND_NET,
+    KIND_CONTROLLER,
+    KIND_INPUT,
 } DeviceKind;
 
 /* What @dev's one device is, among those that can be plugged here. */
 static int
 device_kind(const DomainDef *dev, const char *type, const char *what, Error *error)
 {
-    if (dev->n_nets == 1 && domain_def_device_count(dev) == 1)
-        return KIND_NET;
+    if (domain_def_device_count(dev) == 1) {
+        if (dev->n_nets == 1)
+            return KIND_NET;
+        if (dev->n_controllers == 1)
+            return KIND_CONTROLLER;
+        if (dev->n_inputs == 1)
+            return KIND_INPUT;
+    }
     return qemu_hotplug_want_disk(dev, type, what, error) < 0 ? -EOPNOTSUPP : KIND_DISK;
 }
 
@@ -368,7 +376,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
         if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
             (r = device_kind(dev, type, "persistent attach", error)) < 0 ||
             (r = r == KIND_NET ? qemu_hotplug_net_config_attach(dom, dev, &config, error)
-                               : config_with_disk(dom, dev, &config, error)) < 0)
+                 : r == KIND_DISK ? config_with_disk(dom, dev, &config, error)
+                 : qemu_hotplug_simple_config_attach(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
     }
@@ -378,6 +387,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             return r;
         if (r == KIND_NET)
             return qemu_hotplug_net_attach_live(dom, dev, &config, cb, userdata, error);
+        if (r != KIND_DISK)
+            return qemu_hotplug_simple_attach_live(dom, dev, &config, cb, userdata, error);
         return attach_disk_live(dom, dev, &config, cb, userdata, error);
     }
     r = qemu_hotplug_save_config(dom, &config, error);
@@ -444,7 +455,7 @@ device_removed(Domain *dom, const char *alias)
 {
     DomainDef *live = dom->live;
 
-    if (qemu_hotplug_net_removed(dom, alias))
+    if (qemu_hotplug_net_removed(dom, alias) || qemu_hotplug_simple_removed(dom, alias))
         return;
     for (size_t i = 0; live && i < live->n_disks; i++) {
         DomainDisk *d = &live->disks[i];
@@ -621,55 +632,92 @@ find_disk(const DomainDef *def, bool live, const char *target, const char *alias
                      "internal error: no device found with alias %s", alias);
 }
 
-/* The device of @def that @dev's one device (or else @alias) names: a disk
- * (*@is_net false) or an interface; or libvirt's refusal. */
+/* The device of @def that @dev's one device (or else @alias) names, and
+ * its kind; or libvirt's refusal. */
 static ssize_t
 find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *alias,
-            bool *is_net, Error *error)
+            DeviceKind *kind, Error *error)
 {
-    *is_net = dev ? dev->n_nets == 1 : false;
-    if (dev && *is_net)
+    bool controller;
+    ssize_t i;
+
+    *kind = KIND_DISK;
+    if (dev && dev->n_nets == 1) {
+        *kind = KIND_NET;
         return qemu_hotplug_net_find(def, &dev->nets[0], error);
+    }
+    if (dev && (dev->n_controllers == 1 || dev->n_inputs == 1)) {
+        i = qemu_hotplug_simple_find(def, live, dev, &controller, error);
+        *kind = controller ? KIND_CONTROLLER : KIND_INPUT;
+        return i;
+    }
     if (dev)
         return find_disk(def, live, dev->disks[0].target_dev, NULL, error);
     for (size_t k = 0; k < def->n_nets; k++)
         if (STREQ_NULL(def->nets[k].alias, alias)) {
-            *is_net = true;
+            *kind = KIND_NET;
+            return (ssize_t) k;
+        }
+    for (size_t k = 0; k < def->n_controllers; k++)
+        if (STREQ_NULL(def->controllers[k].alias, alias)) {
+            *kind = KIND_CONTROLLER;
+            return (ssize_t) k;
+        }
+    for (size_t k = 0; k < def->n_inputs; k++)
+        if (STREQ_NULL(def->inputs[k].alias, alias)) {
+            *kind = KIND_INPUT;
             return (ssize_t) k;
         }
     return find_disk(def, live, NULL, alias, error);
 }
 
-/* Detaches @dev's one device (a disk or an interface) or @alias. */
+static const char *
+device_alias(const DomainDef *def, DeviceKind kind, size_t i)
+{
+    switch (kind) {
+    case KIND_NET:
+        return def->nets[i].alias;
+    case KIND_CONTROLLER:
+        return def->controllers[i].alias;
+    case KIND_INPUT:
+        return def->inputs[i].alias;
+    default:
+        return def->disks[i].alias;
+    }
+}
+
+/* Detaches @dev's one device or @alias. */
 static int
 detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, DomainDoneCb cb,
        void *userdata, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
-    bool is_net;
+    DeviceKind kind;
     ssize_t i;
     int r;
 
     if (flags & DOMAIN_AFFECT_CONFIG) {
         config = domain_def_copy(dom->def);
-        i = find_device(config, false, dev, alias, &is_net, error);
+        i = find_device(config, false, dev, alias, &kind, error);
         if (i < 0)
             return (int) i;
-        if (is_net)
+        if (kind == KIND_NET)
             domain_def_remove_net(config, (size_t) i);
-        else
+        else if (kind == KIND_DISK)
             disk_remove(config, (size_t) i);
+        else
+            qemu_hotplug_simple_remove(config, kind == KIND_CONTROLLER, (size_t) i);
     }
     if (flags & DOMAIN_AFFECT_LIVE) {
-        i = find_device(dom->live, true, dev, alias, &is_net, error);
+        i = find_device(dom->live, true, dev, alias, &kind, error);
         if (i < 0)
             return (int) i;
         if ((r = qemu_job_check_active(dom, error)) < 0 ||
             (r = qemu_job_check_idle(dom, error)) < 0 ||
-            (!is_net && (r = disk_unpluggable(&dom->live->disks[i], error)) < 0))
+            (kind == KIND_DISK && (r = disk_unpluggable(&dom->live->disks[i], error)) < 0))
             return r;
-        return detach_live(dom, is_net ? dom->live->nets[i].alias : dom->live->disks[i].alias,
-                           dev != NULL, &config, cb, userdata, error);
+        return detach_live(dom, device_alias(dom->live, kind, (size_t) i), dev != NULL,
+                           &config, cb, userdata, error);
     }
     r = qemu_hotplug_save_config(dom, &config, error);
     if (r >= 0 && cb)

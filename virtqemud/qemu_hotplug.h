@@ -72,6 +72,17 @@ int qemu_hotplug_net_attach_live(Domain *dom, DomainDef *dev, DomainDef **config
 int qemu_hotplug_net_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error);
 ssize_t qemu_hotplug_net_find(const DomainDef *def, const DomainNet *net, Error *error);
 bool qemu_hotplug_net_removed(Domain *dom, const char *alias);
+/* Devices that are one -device (qemu_hotplug_simple.c): SCSI controllers
+ * and USB and virtio inputs; the same four steps as interfaces, and the
+ * removal from a definition. */
+int qemu_hotplug_simple_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                    DomainDoneCb cb, void *userdata, Error *error);
+int qemu_hotplug_simple_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
+                                      Error *error);
+ssize_t qemu_hotplug_simple_find(const DomainDef *def, bool live, const DomainDef *dev,
+                                 bool *controller, Error *error);
+void qemu_hotplug_simple_remove(DomainDef *def, bool controller, size_t i);
+bool qemu_hotplug_simple_removed(Domain *dom, const char *alias);
 /* Device @alias has left the live definition: status, DEVICE_REMOVED, and
  * the detach waiting for it ends. */
 void qemu_hotplug_removed(Domain *dom, const char *alias);

@@ -41,9 +41,10 @@ moddir=/lib/modules/$kver
 # virtio_blk for volume disks and virtio_net (with failover) for networks.
 wanted="evdev button virtio_pci virtio_balloon virtio_console virtio_blk failover net_failover virtio_net"
 # Loaded only when a test asks (`for m in $(cat /extra.list); do insmod
-# /lib/modules/$m; done`): the IDE controller and the SCSI cdrom driver,
+# /lib/modules/$m; done`): the IDE controller, the SCSI cdrom driver and
+# the virtio SCSI controller with its disk driver,
 # whose probing would slow every boot.
-wanted_extra="ata_piix sr_mod"
+wanted_extra="ata_piix sr_mod virtio_scsi sd_mod"
 
 # Resolve module paths (relative to $moddir), dependencies first, no repeats.
 resolve() {

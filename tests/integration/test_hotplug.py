@@ -103,6 +103,72 @@ def test_disk_hotplug(fx):
     harness.wait_qemu_gone(fx.root)
 
 
+def test_controller_and_input(fx):
+    """A virtio-scsi controller plugged into a running guest, then a SCSI
+    disk on it that the guest's sd driver sees; the controller cannot go
+    while the disk is on it, and goes after; a virtio tablet in and out;
+    a controller type libvirt does not hotplug is refused."""
+    img = os.path.join(fx.root, "scsi.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
+    path = fx.define("ctl", serial="pty")
+    added = fx.client.collect(DOMAIN, "DeviceAdded", path)
+    removed = fx.client.collect(DOMAIN, "DeviceRemoved", path)
+    events = fx.client.domain_events()
+    fx.domain(path, "Create", "u", 0)
+    events.wait_event(path, harness.EV_STARTED)
+    live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    pty.run("for m in $(cat /extra.list); do insmod /lib/modules/$m; done; echo M-$((2+2))",
+            rb"\nM-4", 60)
+
+    err = expect_error("OperationUnsupported", fx.domain, path, "AttachDevice", "su",
+                       "<controller type='virtio-serial'/>", LIVE)
+    check("'virtio-serial' controller cannot be hot plugged." in err, err)
+    fx.domain(path, "AttachDevice", "su", "<controller type='scsi' model='virtio-scsi'/>", LIVE)
+    added.wait(lambda sig: sig.args[0] == "scsi0", what="DeviceAdded scsi0")
+    ctl = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0)).find(
+        "./devices/controller[@type='scsi']")
+    check(ctl is not None and ctl.get("index") == "0", "the live SCSI controller")
+    check(ctl.find("address").get("slot") is not None, "a PCI address for the controller")
+    err = expect_error("OperationFailed", fx.domain, path, "AttachDevice", "su",
+                       "<controller type='scsi' index='0' model='virtio-scsi'/>", LIVE)
+    check("target scsi:0 already exists" in err, err)
+
+    fx.domain(path, "AttachDevice", "su", disk_xml(img, "sda").replace("virtio", "scsi"), LIVE)
+    added.wait(lambda sig: sig.args[0] == "scsi0-0-0-0", what="DeviceAdded of the SCSI disk")
+    pty.run("n=0; until [ -e /sys/block/sda ] || [ $n -gt 600 ]; do usleep 100000; "
+            "n=$((n+1)); done; ls /sys/block; echo S-$((3+3))", rb"sda[\s\S]*\nS-6", 90)
+    err = expect_error("OperationFailed", fx.domain, path, "DetachDevice", "su",
+                       "<controller type='scsi' index='0'/>", LIVE)
+    check("device is busy" in err, err)
+    fx.domain(path, "DetachDevice", "su", disk_xml(img, "sda").replace("virtio", "scsi"), LIVE)
+    removed.wait(lambda sig: sig.args[0] == "scsi0-0-0-0", what="DeviceRemoved of the disk")
+    fx.domain(path, "DetachDevice", "su", "<controller type='scsi' index='0'/>", LIVE)
+    removed.wait(lambda sig: sig.args[0] == "scsi0", what="DeviceRemoved scsi0")
+    check(ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0)).find(
+        "./devices/controller[@type='scsi']") is None, "the controller after its detach")
+
+    fx.domain(path, "AttachDevice", "su", "<input type='tablet' bus='virtio'/>", LIVE)
+    tablet = added.wait(lambda sig: sig.args[0].startswith("input"), what="DeviceAdded input")
+    alias = tablet[0].args[0]
+    check(ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0)).find(
+        "./devices/input[@bus='virtio']") is not None, "the live tablet")
+    fx.domain(path, "DetachDevice", "su", "<input type='tablet' bus='virtio'/>", LIVE)
+    removed.wait(lambda sig: sig.args[0] == alias, what="DeviceRemoved of the tablet")
+    err = expect_error("DeviceMissing", fx.domain, path, "DetachDevice", "su",
+                       "<input type='tablet' bus='virtio'/>", LIVE)
+    check("matching input device not found" in err, err)
+    # CONFIG: the persistent definition only.
+    fx.domain(path, "AttachDevice", "su", "<controller type='scsi' model='virtio-scsi'/>", CONFIG)
+    check(ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 2)).find(
+        "./devices/controller[@type='scsi']") is not None, "a persistent SCSI controller")
+    pty.close()
+    fx.domain(path, "Destroy", "u", 0)
+    harness.wait_qemu_gone(fx.root)
+    fx.domain(path, "Undefine", "u", 0)
+
+
 def qmp_unplug(sock_path, alias):
     """device_del of @alias on QEMU's monitor, as a client of our own (the
     monitor is free while virtqemud is down); returns once QEMU says

@@ -1,0 +1,305 @@
+/* Devices that are one -device and nothing else, plugged into and out of a
+ * running guest: SCSI controllers (the only controllers libvirt 9.0
+ * hotplugs) and USB and virtio input devices. qemu_hotplug.c dispatches
+ * here; the attach is one device_add, the detach its device_del and
+ * DEVICE_DELETED. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "qemu_address.h"
+#include "qemu_command.h"
+#include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
+
+/* ---- moving devices between definitions --------------------------------- */
+
+static void
+move_controller(DomainDef *to, DomainDef *from, size_t i)
+{
+    *ARRAY_APPEND(to->controllers, to->n_controllers) = from->controllers[i];
+    memmove(&from->controllers[i], &from->controllers[i + 1],
+            (from->n_controllers - i - 1) * sizeof(*from->controllers));
+    from->n_controllers--;
+}
+
+static void
+move_input(DomainDef *to, DomainDef *from, size_t i)
+{
+    *ARRAY_APPEND(to->inputs, to->n_inputs) = from->inputs[i];
+    memmove(&from->inputs[i], &from->inputs[i + 1], (from->n_inputs - i - 1) * sizeof(*from->inputs));
+    from->n_inputs--;
+}
+
+/* Takes device @i (a controller or an input) out of @def and frees it. */
+static void
+remove_device(DomainDef *def, bool controller, size_t i)
+{
+    DomainDef *gone = xcalloc(1, sizeof(*gone));
+
+    if (controller)
+        move_controller(gone, def, i);
+    else
+        move_input(gone, def, i);
+    domain_def_free(gone);
+}
+
+static ssize_t
+find_controller(const DomainDef *def, ControllerType type, int index)
+{
+    for (size_t i = 0; i < def->n_controllers; i++)
+        if (def->controllers[i].type == type && def->controllers[i].index == index)
+            return (ssize_t) i;
+    return -1;
+}
+
+static int
+unused_index(const DomainDef *def, ControllerType type)
+{
+    int index = 0;
+
+    while (find_controller(def, type, index) >= 0)
+        index++;
+    return index;
+}
+
+/* libvirt's virDomainInputDefEquals: type, bus, and the address if given. */
+static ssize_t
+find_input(const DomainDef *def, const DomainInput *in)
+{
+    for (size_t i = 0; i < def->n_inputs; i++) {
+        const DomainInput *o = &def->inputs[i];
+        if (o->type == in->type && o->bus == in->bus &&
+            (in->address.type == DEVICE_ADDRESS_NONE ||
+             domain_device_address_equal(&o->address, &in->address)))
+            return (ssize_t) i;
+    }
+    return -1;
+}
+
+/* ---- attach ------------------------------------------------------------ */
+
+typedef struct SimpleCall {
+    Domain *dom;
+    DomainDef *cand;     /* the live definition with the device at its end */
+    bool controller;
+    char *alias;
+    DomainDef *config;
+} SimpleCall;
+
+static void
+simple_added(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    SimpleCall *call = userdata;
+    Domain *dom = call->dom;
+
+    if (!error && dom->live) {
+        if (call->controller)
+            move_controller(dom->live, call->cand, call->cand->n_controllers - 1);
+        else
+            move_input(dom->live, call->cand, call->cand->n_inputs - 1);
+        qemu_hotplug_finish(dom, &call->config, call->alias, NULL);
+    } else {
+        Error failed = ERROR_INIT;
+        if (error)
+            error_set(&failed, -EIO, error->code, "%s", error->message);
+        else
+            error_set(&failed, -EIO, VIR_ERR_OPERATION_FAILED,
+                      "operation failed: domain is no longer running");
+        qemu_job_end(dom, &failed);
+        error_clear(&failed);
+    }
+    domain_def_free(call->cand);
+    domain_def_free(call->config);
+    free(call->alias);
+    free(call);
+}
+
+static char *
+next_input_alias(const DomainDef *def)
+{
+    unsigned next = 0, n;
+
+    for (size_t i = 0; i < def->n_inputs; i++)
+        if (def->inputs[i].alias && sscanf(def->inputs[i].alias, "input%u", &n) == 1 &&
+            n >= next)
+            next = n + 1;
+    return xasprintf("input%u", next);
+}
+
+int
+qemu_hotplug_simple_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                DomainDoneCb cb, void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
+    bool controller = dev->n_controllers == 1;
+    json_t *device = NULL;
+    SimpleCall *call;
+    char **alias;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (controller) {
+        DomainController *ctl = &dev->controllers[0];
+
+        if (ctl->type != CONTROLLER_SCSI)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                             "Operation not supported: '%s' controller cannot be hot plugged.",
+                             controller_type_to_string(ctl->type));
+        if (ctl->index < 0)
+            ctl->index = unused_index(dom->live, ctl->type);
+        if (find_controller(dom->live, ctl->type, ctl->index) >= 0)
+            return error_set(error, -EEXIST, VIR_ERR_OPERATION_FAILED,
+                             "operation failed: target %s:%d already exists",
+                             controller_type_to_string(ctl->type), ctl->index);
+    } else if (dev->inputs[0].bus != INPUT_BUS_USB && dev->inputs[0].bus != INPUT_BUS_VIRTIO) {
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: input device on bus '%s' cannot be hot "
+                         "plugged.", input_bus_to_string(dev->inputs[0].bus));
+    }
+    cand = domain_def_copy(dom->live);
+    if (controller)
+        move_controller(cand, dev, 0);
+    else
+        move_input(cand, dev, 0);
+    r = qemu_domain_post_parse(cand, error);
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(cand, error);
+    if (r < 0)
+        return r;
+    if (controller) {
+        DomainController *ctl = &cand->controllers[cand->n_controllers - 1];
+        alias = &ctl->alias;
+        free(*alias);
+        *alias = qemu_controller_alias(cand, ctl);
+    } else {
+        alias = &cand->inputs[cand->n_inputs - 1].alias;
+        free(*alias);
+        *alias = next_input_alias(dom->live);
+    }
+    r = qemu_command_build_device(cand, *alias, &device, error);
+    if (r < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->controller = controller;
+    call->alias = xstrdup(*alias);
+    call->cand = steal_ptr(cand);
+    call->config = steal_ptr(*config);
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    r = qmp_command(dom->monitor.conn, "device_add", device, simple_added, call, error);
+    if (r < 0) {
+        domain_def_free(call->cand);
+        domain_def_free(call->config);
+        free(call->alias);
+        free(call);
+        qemu_job_cancel(dom);
+    }
+    return r;
+}
+
+int
+qemu_hotplug_simple_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *def = domain_def_copy(dom->def);
+    int r;
+
+    if (dev->n_controllers == 1) {
+        DomainController *ctl = &dev->controllers[0];
+
+        if (ctl->index >= 0 && find_controller(def, ctl->type, ctl->index) >= 0)
+            return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
+                             "Requested operation is not valid: controller index='%d' "
+                             "already exists", ctl->index);
+        if (ctl->index < 0)
+            ctl->index = unused_index(def, ctl->type);
+        move_controller(def, dev, 0);
+    } else {
+        move_input(def, dev, 0);
+    }
+    r = qemu_domain_post_parse(def, error);
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(def, error);
+    if (r < 0)
+        return r;
+    *ret = steal_ptr(def);
+    return 0;
+}
+
+/* ---- detach ------------------------------------------------------------ */
+
+/* A disk on SCSI controller @index keeps it (qemuDomainControllerIsBusy). */
+static bool
+controller_busy(const DomainDef *def, const DomainController *ctl)
+{
+    for (size_t i = 0; i < def->n_disks; i++)
+        if (def->disks[i].target_bus == DISK_BUS_SCSI &&
+            (int) def->disks[i].address.controller == ctl->index)
+            return true;
+    return false;
+}
+
+ssize_t
+qemu_hotplug_simple_find(const DomainDef *def, bool live, const DomainDef *dev,
+                         bool *controller, Error *error)
+{
+    ssize_t i;
+
+    *controller = dev->n_controllers == 1;
+    if (*controller) {
+        const DomainController *ctl = &dev->controllers[0];
+
+        if (live && ctl->type != CONTROLLER_SCSI)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                             "Operation not supported: '%s' controller cannot be hot "
+                             "unplugged.", controller_type_to_string(ctl->type));
+        i = find_controller(def, ctl->type, ctl->index < 0 ? 0 : ctl->index);
+        if (i < 0 && live)
+            return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                             "device not found: controller %s:%d not found",
+                             controller_type_to_string(ctl->type), ctl->index);
+        if (i < 0)
+            return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                             "device not found: device not present in domain configuration");
+        if (live && controller_busy(def, &def->controllers[i]))
+            return error_set(error, -EBUSY, VIR_ERR_OPERATION_FAILED,
+                             "operation failed: device cannot be detached: device is busy");
+        return i;
+    }
+    i = find_input(def, &dev->inputs[0]);
+    if (i < 0)
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: matching input device not found");
+    if (live && def->inputs[i].bus != INPUT_BUS_USB && def->inputs[i].bus != INPUT_BUS_VIRTIO)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: input device on bus '%s' cannot be "
+                         "detached", input_bus_to_string(def->inputs[i].bus));
+    return i;
+}
+
+void
+qemu_hotplug_simple_remove(DomainDef *def, bool controller, size_t i)
+{
+    remove_device(def, controller, i);
+}
+
+bool
+qemu_hotplug_simple_removed(Domain *dom, const char *alias)
+{
+    DomainDef *live = dom->live;
+
+    for (size_t i = 0; live && i < live->n_controllers + live->n_inputs; i++) {
+        bool controller = i < live->n_controllers;
+        size_t k = controller ? i : i - live->n_controllers;
+        const char *a = controller ? live->controllers[k].alias : live->inputs[k].alias;
+
+        if (!STREQ_NULL(a, alias))
+            continue;
+        remove_device(live, controller, k);
+        qemu_hotplug_removed(dom, alias);
+        return true;
+    }
+    return false;
+}
