@@ -352,11 +352,10 @@ domain_device(Proxy *proxy, MirrorService *svc, const char *path, int event_id,
     xdr_free((xdrproc_t) xdr_remote_domain_event_device_removed_msg, (char *) &msg.msg);
 }
 
-/* A cdrom's tray moved (org.libvirt.Domain.TrayChange, reason "open" or
- * "close"). */
+/* A cdrom's tray moved (org.libvirt.Domain.TrayChange, libvirt's reason). */
 static void
 domain_tray(Proxy *proxy, MirrorService *svc, const char *path, const char *alias,
-            const char *reason)
+            int reason)
 {
     MirrorObject *obj = mirror_find(svc, path);
     remote_domain_event_callback_tray_change_msg msg;
@@ -366,8 +365,7 @@ domain_tray(Proxy *proxy, MirrorService *svc, const char *path, const char *alia
     memset(&msg, 0, sizeof(msg));
     proxy_domain_from_object(obj, &msg.msg.dom);
     msg.msg.devAlias = xstrdup(alias);
-    msg.msg.reason = STREQ(reason, "open") ? DOMAIN_EVENT_TRAY_CHANGE_OPEN
-                                           : DOMAIN_EVENT_TRAY_CHANGE_CLOSE;
+    msg.msg.reason = reason;
     for (Client *c = proxy->clients; c; c = c->next) {
         for (size_t i = 0; i < c->n_events; i++) {
             EventReg *reg = &c->events[i];
@@ -515,8 +513,9 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
             { "DeviceRemoved", DOMAIN_EVENT_ID_DEVICE_REMOVED },
             { "DeviceRemovalFailed", DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED },
         };
-        const char *alias, *reason;
-        if (STREQ(member, "TrayChange") && sd_bus_message_read(m, "ss", &alias, &reason) >= 0)
+        const char *alias;
+        int32_t reason;
+        if (STREQ(member, "TrayChange") && sd_bus_message_read(m, "si", &alias, &reason) >= 0)
             domain_tray(proxy, svc, sd_bus_message_get_path(m), alias, reason);
         for (size_t i = 0; i < ARRAY_SIZE(device_signals); i++)
             if (STREQ(member, device_signals[i].member) &&

@@ -203,10 +203,10 @@ hook_tray(Domain *dom, const char *alias, int reason, void *userdata)
 {
     QemuBus *qb = userdata;
 
-    /* libvirt-dbus's TrayChange: the reason as a word. */
+    /* libvirt-dbus's TrayChange: libvirt's reason number. */
     if (qb->announce)
-        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "TrayChange", "ss", alias,
-                           reason == DOMAIN_EVENT_TRAY_CHANGE_OPEN ? "open" : "close");
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "TrayChange", "si", alias,
+                           (int32_t) reason);
 }
 
 const QemuDriverHooks qemu_bus_hooks = {

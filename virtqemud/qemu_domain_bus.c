@@ -795,7 +795,7 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemovalFailed", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL("Reboot", "", 0),
-    SD_BUS_SIGNAL_WITH_ARGS("TrayChange", SD_BUS_ARGS("s", device, "s", reason), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("TrayChange", SD_BUS_ARGS("s", device, "i", reason), 0),
     SD_BUS_VTABLE_END,
 };
 

@@ -111,6 +111,7 @@ typedef struct DomainJobState {
 /* What is borrowed from other daemons while active (qemu_resources.c) and
  * the files chowned to virtqemud.conf's user (qemu_dac.c). */
 typedef struct QemuPortCall QemuPortCall;
+typedef struct QemuVolumeCall QemuVolumeCall;
 
 typedef struct DomainResources {
     int *net_fds;            /* per live interface: its tap fd until QEMU has it, or -1 */
@@ -119,6 +120,7 @@ typedef struct DomainResources {
     size_t n_ports;
     struct sd_bus_slot *res_slot; /* the call in flight */
     struct QemuPortCall *res_port; /* or the port asked for (qemu_resources.c) */
+    struct QemuVolumeCall *res_volume; /* or the volume */
     char **hostdev_paths;    /* per live hostdev: the node device we had detached, or NULL */
     size_t n_hostdev_paths;
     size_t res_disk, res_net, res_hostdev;

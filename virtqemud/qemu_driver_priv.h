@@ -85,6 +85,16 @@ void qemu_resources_acquire(Domain *dom, QemuResourcesCb cb);
 void qemu_resources_close_fds(Domain *dom);
 void qemu_resources_release(Domain *dom);
 void qemu_resources_clear(Domain *dom);
+/* The file or block device and format of @disk's volume, from
+ * virtstoraged: @cb runs once (path and format, or an error) unless the
+ * call is cancelled first; NULL with @error when it cannot be sent.
+ * qemu_volume_apply() makes @disk that file or device. */
+typedef void (*QemuVolumeCb)(Domain *dom, const char *path, const char *format,
+                             const Error *error, void *userdata);
+QemuVolumeCall *qemu_volume_resolve(Domain *dom, const DomainDisk *disk, QemuVolumeCb cb,
+                                    void *userdata, Error *error);
+void qemu_volume_cancel(QemuVolumeCall *call);
+void qemu_volume_apply(DomainDisk *disk, const char *path, const char *format);
 /* A port for @net on its network from virtnetworkd: @cb runs once, with the
  * network's object path, the port's uuid, the bridge and its MTU, or with
  * an error; unless the call is cancelled first. NULL with @error when the

@@ -289,38 +289,21 @@ attach_step(AttachCall *call)
         attach_finish(call);
 }
 
+/* The disk of @dev (a file or a block device by now) in a copy of the live
+ * definition, with its alias, nodes and device: *@ret, ready to plug. */
 static int
-attach_disk_live(Domain *dom, DomainDef *dev, DomainDef **config, DomainDoneCb cb,
-                 void *userdata, Error *error)
+attach_disk_build(Domain *dom, DomainDef *dev, DomainDef **config, AttachCall **ret,
+                  Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
-    DomainDisk *d = &dev->disks[0], *nd;
+    DomainDisk *nd;
     AttachCall *call;
-    ssize_t other;
     size_t n_controllers;
     int r;
 
-    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
-        return r;
-    if (d->device == DISK_DEVICE_FLOPPY)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: floppy device hotplug isn't supported");
-    if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
-        d->target_bus != DISK_BUS_USB)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: disk bus '%s' cannot be hotplugged.",
-                         disk_bus_to_string(d->target_bus));
-    if (d->type == DISK_TYPE_VOLUME || d->type == DISK_TYPE_NETWORK)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: live attach of a disk of type '%s'",
-                         disk_type_to_string(d->type));
-    other = disk_index(dom->live, d->target_dev);
-    if (other >= 0)
-        return error_set(error, -EEXIST, VIR_ERR_XML_ERROR,
-                         "XML error: target '%s' duplicated for disk sources '%s' and '%s'",
-                         d->target_dev, str_or_empty(dom->live->disks[other].source),
-                         str_or_empty(d->source));
-
+    if (!dom->live || !dom->monitor.conn)
+        return error_set(error, -EIO, VIR_ERR_OPERATION_FAILED,
+                         "operation failed: domain is no longer running");
     /* The live definition with the disk: its address and alias as at start;
      * what it needs beyond that (a new controller) is not plugged here. */
     cand = domain_def_copy(dom->live);
@@ -354,6 +337,85 @@ attach_disk_live(Domain *dom, DomainDef *dev, DomainDef **config, DomainDoneCb c
     }
     call->cand = steal_ptr(cand);
     call->config = steal_ptr(*config);
+    *ret = call;
+    return 0;
+}
+
+
+typedef struct VolumeAttach {
+    DomainDef *dev, *config;
+} VolumeAttach;
+
+static void
+volume_ready(Domain *dom, const char *path, const char *format, const Error *error,
+             void *userdata)
+{
+    VolumeAttach *va = userdata;
+    Error build_error = ERROR_INIT;
+    AttachCall *call;
+
+    if (error) {
+        qemu_job_end(dom, error);
+    } else {
+        qemu_volume_apply(&va->dev->disks[0], path, format);
+        if (attach_disk_build(dom, va->dev, &va->config, &call, &build_error) < 0)
+            qemu_job_end(dom, &build_error);
+        else
+            attach_step(call);
+    }
+    error_clear(&build_error);
+    domain_def_free(va->dev);
+    domain_def_free(va->config);
+    free(va);
+}
+
+static int
+attach_disk_live(Domain *dom, DomainDef **devp, DomainDef **config, DomainDoneCb cb,
+                 void *userdata, Error *error)
+{
+    DomainDef *dev = *devp;
+    DomainDisk *d = &dev->disks[0];
+    AttachCall *call;
+    ssize_t other;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (d->device == DISK_DEVICE_FLOPPY)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: floppy device hotplug isn't supported");
+    if (d->target_bus != DISK_BUS_VIRTIO && d->target_bus != DISK_BUS_SCSI &&
+        d->target_bus != DISK_BUS_USB)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: disk bus '%s' cannot be hotplugged.",
+                         disk_bus_to_string(d->target_bus));
+    if (d->type == DISK_TYPE_NETWORK)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: live attach of a disk of type '%s'",
+                         disk_type_to_string(d->type));
+    other = disk_index(dom->live, d->target_dev);
+    if (other >= 0)
+        return error_set(error, -EEXIST, VIR_ERR_XML_ERROR,
+                         "XML error: target '%s' duplicated for disk sources '%s' and '%s'",
+                         d->target_dev, str_or_empty(dom->live->disks[other].source),
+                         str_or_empty(d->source));
+    if (d->type == DISK_TYPE_VOLUME) {
+        /* The volume's file first, from virtstoraged, under the job. */
+        VolumeAttach *va = xcalloc(1, sizeof(*va));
+
+        qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+        if (!qemu_volume_resolve(dom, d, volume_ready, va, error)) {
+            free(va);
+            qemu_job_cancel(dom);
+            return -EIO;
+        }
+        va->dev = steal_ptr(*devp);
+        va->config = steal_ptr(*config);
+        return 0;
+    }
+    r = attach_disk_build(dom, dev, config, &call, error);
+    if (r < 0)
+        return r;
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
     attach_step(call);
     return 0;
@@ -389,7 +451,7 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             return qemu_hotplug_net_attach_live(dom, dev, &config, cb, userdata, error);
         if (r != KIND_DISK)
             return qemu_hotplug_simple_attach_live(dom, dev, &config, cb, userdata, error);
-        return attach_disk_live(dom, dev, &config, cb, userdata, error);
+        return attach_disk_live(dom, &dev, &config, cb, userdata, error);
     }
     r = qemu_hotplug_save_config(dom, &config, error);
     if (r >= 0 && cb)

@@ -48,43 +48,95 @@ acquire_fail(Domain *dom, const Error *error)
 
 /* ---- volumes ----------------------------------------------------------- */
 
+struct QemuVolumeCall {
+    Domain *dom;         /* a reference */
+    sd_bus_slot *slot;
+    char *what;          /* for the error: "cannot resolve volume ..." */
+    QemuVolumeCb cb;
+    void *userdata;
+};
+
+void
+qemu_volume_cancel(QemuVolumeCall *call)
+{
+    if (!call)
+        return;
+    sd_bus_slot_unref(call->slot);
+    domain_unref(call->dom);
+    free(call->what);
+    free(call);
+}
+
 static int
 volume_resolved(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-    Domain *dom = userdata;
-    DomainDisk *disk = &dom->live->disks[dom->res.res_disk];
+    QemuVolumeCall *call = userdata;
     Error error = ERROR_INIT;
-    const char *path, *format;
-    auto_cleanup(free_ptr) char *what = NULL;
+    const char *path = NULL, *format = NULL;
 
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
-    what = xasprintf("cannot resolve volume '%s' of pool '%s' for disk '%s'",
-                     disk->source_volume, disk->source_pool,
-                     disk->target_dev ? disk->target_dev : "?");
-    if (sd_bus_message_is_method_error(reply, NULL)) {
-        bus_call_error(sd_bus_message_get_error(reply), "virtstoraged", what, &error);
-        acquire_fail(dom, &error);
-        error_clear(&error);
-        domain_unref(dom);
-        return 0;
+    call->slot = sd_bus_slot_unref(call->slot);
+    if (sd_bus_message_is_method_error(reply, NULL))
+        bus_call_error(sd_bus_message_get_error(reply), "virtstoraged", call->what, &error);
+    else if (sd_bus_message_read(reply, "ss", &path, &format) < 0)
+        error_set(&error, -EBADMSG, VIR_ERR_INTERNAL_ERROR, "%s: bad reply", call->what);
+    call->cb(call->dom, error.code ? NULL : path, format, error.code ? &error : NULL,
+             call->userdata);
+    error_clear(&error);
+    qemu_volume_cancel(call); /* done: only the memory is left */
+    return 0;
+}
+
+QemuVolumeCall *
+qemu_volume_resolve(Domain *dom, const DomainDisk *disk, QemuVolumeCb cb, void *userdata,
+                    Error *error)
+{
+    QemuVolumeCall *call = xcalloc(1, sizeof(*call));
+    int r;
+
+    domain_ref(dom);
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    call->what = xasprintf("cannot resolve volume '%s' of pool '%s' for disk '%s'",
+                           str_or_empty(disk->source_volume), str_or_empty(disk->source_pool),
+                           disk->target_dev ? disk->target_dev : "?");
+    r = sd_bus_call_method_async(dom->drv->cfg.bus, &call->slot, STORAGE_BUS, ROOT_PATH,
+                                 "org.virtstack.Storage", "ResolveVolume", volume_resolved,
+                                 call, "ss", str_or_empty(disk->source_pool),
+                                 str_or_empty(disk->source_volume));
+    if (r < 0) {
+        error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR,
+                        "cannot ask virtstoraged for volume '%s'",
+                        str_or_empty(disk->source_volume));
+        qemu_volume_cancel(call);
+        return NULL;
     }
-    if (sd_bus_message_read(reply, "ss", &path, &format) < 0) {
-        error_set(&error, -EBADMSG, VIR_ERR_INTERNAL_ERROR, "%s: bad reply", what);
-        acquire_fail(dom, &error);
-        error_clear(&error);
-        domain_unref(dom);
-        return 0;
-    }
+    return call;
+}
+
+void
+qemu_volume_apply(DomainDisk *disk, const char *path, const char *format)
+{
     /* The running definition names the file itself: the live XML shows it. */
     disk->type = strncmp(path, "/dev/", 5) == 0 ? DISK_TYPE_BLOCK : DISK_TYPE_FILE;
     free(disk->source);
     disk->source = xstrdup(path);
-    if (!disk->driver_type && *format)
+    if (!disk->driver_type && format && *format)
         disk->driver_type = xstrdup(format);
+}
+
+static void
+start_volume_done(Domain *dom, const char *path, const char *format, const Error *error,
+                  void *userdata)
+{
+    dom->res.res_volume = NULL;
+    if (error) {
+        acquire_fail(dom, error);
+        return;
+    }
+    qemu_volume_apply(&dom->live->disks[dom->res.res_disk], path, format);
     dom->res.res_disk++;
     acquire_next(dom);
-    domain_unref(dom);
-    return 0;
 }
 
 /* ---- network ports ----------------------------------------------------- */
@@ -370,15 +422,8 @@ acquire_next(Domain *dom)
         DomainDisk *disk = &def->disks[dom->res.res_disk];
         if (disk->type != DISK_TYPE_VOLUME)
             continue;
-        domain_ref(dom);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, STORAGE_BUS, ROOT_PATH,
-                                     "org.virtstack.Storage", "ResolveVolume", volume_resolved,
-                                     dom, "ss", disk->source_pool ? disk->source_pool : "",
-                                     disk->source_volume ? disk->source_volume : "");
-        if (r < 0) {
-            domain_unref(dom);
-            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR,
-                            "cannot ask virtstoraged for volume '%s'", disk->source_volume);
+        dom->res.res_volume = qemu_volume_resolve(dom, disk, start_volume_done, NULL, &error);
+        if (!dom->res.res_volume) {
             acquire_fail(dom, &error);
             error_clear(&error);
         }
@@ -469,6 +514,7 @@ qemu_resources_release(Domain *dom)
     dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     qemu_resources_close_fds(dom);
     qemu_port_cancel(steal_ptr(dom->res.res_port));
+    qemu_volume_cancel(steal_ptr(dom->res.res_volume));
     for (size_t i = 0; dom->res.port_ids && i < dom->res.n_ports; i++) {
         if (dom->res.port_nets)
             qemu_port_delete(dom, dom->res.port_nets[i], dom->res.port_ids[i]);
@@ -490,6 +536,7 @@ qemu_resources_clear(Domain *dom)
     qemu_resources_close_fds(dom);
     dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     qemu_port_cancel(steal_ptr(dom->res.res_port));
+    qemu_volume_cancel(steal_ptr(dom->res.res_volume));
     for (size_t i = 0; i < dom->res.n_ports; i++) {
         if (dom->res.port_ids)
             free(dom->res.port_ids[i]);

@@ -4,9 +4,11 @@
 #
 # Usage: build-guest.sh [CACHEDIR]     (default: build/guest)
 #
-# Prints two lines on stdout, the paths to boot with:
+# Prints three lines on stdout, the paths to boot with:
 #   KERNEL=/boot/vmlinuz-...-cloud-amd64
 #   INITRD=CACHEDIR/initramfs.cpio.gz
+#   INITRD_EXTRA=CACHEDIR/initramfs-extra.cpio.gz  (the same, with the
+#                on-demand modules below and /bin/load-extra)
 #
 # The guest's /init mounts proc, sys and devtmpfs, loads the ACPI power
 # button driver (a module in the cloud kernel) with evdev, starts busybox
@@ -40,10 +42,12 @@ moddir=/lib/modules/$kver
 # driver to talk to; virtio_console for a virtio console if a test adds one;
 # virtio_blk for volume disks and virtio_net (with failover) for networks.
 wanted="evdev button virtio_pci virtio_balloon virtio_console virtio_blk failover net_failover virtio_net"
-# Loaded only when a test asks (`for m in $(cat /extra.list); do insmod
-# /lib/modules/$m; done`): the IDE controller, the SCSI cdrom driver and
-# the virtio SCSI controller with its disk driver,
-# whose probing would slow every boot.
+# In the second archive only (INITRD_EXTRA), loaded when a test asks
+# (`load-extra` in the guest's shell): the IDE controller, the SCSI cdrom
+# driver and the virtio SCSI controller with its disk driver, whose probing
+# would slow every boot. The default guest goes without them: the
+# initramfs is the guest's RAM, and one ballooned down to 64 MiB has none
+# to spare.
 wanted_extra="ata_piix sr_mod virtio_scsi sd_mod"
 
 # Resolve module paths (relative to $moddir), dependencies first, no repeats.
@@ -72,8 +76,9 @@ modules=$(resolve $wanted)
 extra=$(resolve $wanted $wanted_extra | grep -vxF "$modules" || true)
 
 out=$cache/initramfs.cpio.gz
+out_extra=$cache/initramfs-extra.cpio.gz
 uptodate=1
-if [ ! -f "$out" ]; then
+if [ ! -f "$out" ] || [ ! -f "$out_extra" ]; then
     uptodate=0
 else
     for f in "$self" "$busybox" "$kernel"; do
@@ -111,7 +116,6 @@ if [ "$uptodate" = 0 ]; then
         done
     }
     copy_modules "$tmp/modules.list" $modules
-    copy_modules "$tmp/extra.list" $extra
 
     # busybox acpid maps the input event KEY_POWER to "PWRF/00000080" and
     # runs that file under its config folder (/etc/acpi).
@@ -154,10 +158,22 @@ done
 EOF
     chmod 755 "$tmp/init"
 
-    (cd "$tmp" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort |
-        cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$out.tmp")
-    mv "$out.tmp" "$out"
+    pack() {
+        (cd "$tmp" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort |
+            cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$1.tmp")
+        mv "$1.tmp" "$1"
+    }
+    pack "$out"
+    # The same guest with the on-demand modules and their loader.
+    copy_modules "$tmp/extra.list" $extra
+    cat >"$tmp/bin/load-extra" <<'EOF'
+#!/bin/sh
+for m in $(cat /extra.list); do insmod /lib/modules/$m; done
+EOF
+    chmod 755 "$tmp/bin/load-extra"
+    pack "$out_extra"
 fi
 
 echo "KERNEL=$kernel"
 echo "INITRD=$out"
+echo "INITRD_EXTRA=$out_extra"

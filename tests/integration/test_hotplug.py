@@ -110,7 +110,7 @@ def test_controller_and_input(fx):
     a controller type libvirt does not hotplug is refused."""
     img = os.path.join(fx.root, "scsi.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
-    path = fx.define("ctl", serial="pty")
+    path = fx.define("ctl", serial="pty", extra_modules=True)
     added = fx.client.collect(DOMAIN, "DeviceAdded", path)
     removed = fx.client.collect(DOMAIN, "DeviceRemoved", path)
     events = fx.client.domain_events()
@@ -119,7 +119,7 @@ def test_controller_and_input(fx):
     live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
     pty = harness.Pty(live.find("./devices/serial/source").get("path"))
     pty.until(rb"GUEST-READY[\s\S]*# ")
-    pty.run("for m in $(cat /extra.list); do insmod /lib/modules/$m; done; echo M-$((2+2))",
+    pty.run("load-extra; echo M-$((2+2))",
             rb"\nM-4", 60)
 
     err = expect_error("OperationUnsupported", fx.domain, path, "AttachDevice", "su",

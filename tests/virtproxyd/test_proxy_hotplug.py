@@ -233,7 +233,7 @@ def test_cdrom_media(fx):
             f.truncate(1 << 20)
     xml_path = os.path.join(fx.root, CD + ".xml")
     with open(xml_path, "w") as f:
-        f.write(fx.domain_xml(CD, serial="pty", extra_devices=(
+        f.write(fx.domain_xml(CD, serial="pty", extra_modules=True, extra_devices=(
             "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
             "<source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>"
             % media["ONE"])))
@@ -246,7 +246,7 @@ def test_cdrom_media(fx):
     alias = live.find("./devices/disk[@device='cdrom']/alias").get("name")
     pty = harness.Pty(live.find("./devices/serial/source").get("path"))
     pty.until(rb"GUEST-READY[\s\S]*# ")
-    pty.run("for m in $(cat /extra.list); do insmod /lib/modules/$m; done; n=0; "
+    pty.run("load-extra; n=0; "
             "until [ -e /sys/block/sr0/dev ] || [ $n -gt 600 ]; do usleep 100000; "
             "n=$((n+1)); done; IFS=: read ma mi < /sys/block/sr0/dev && "
             "mknod /dev/cd b $ma $mi && echo C-$((1+1))", rb"\nC-2", 120)
@@ -285,7 +285,7 @@ def test_cdrom_media(fx):
     own = lambda sig: sig.sender == qemud
     trays.wait(own, count=6, what="six TrayChange signals")
     check_eq([tuple(sig.args) for sig in trays.matching(own)],
-             [(alias, r) for r in ("open", "close") * 3], "TrayChange signals")
+             [(alias, r) for r in (OPEN, CLOSE) * 3], "TrayChange signals")
 
     virsh(uri, "change-media", CD, "hdc", media["TWO"], "--update", "--config")
     check_eq(cd_source(uri, "--inactive"), media["TWO"], "persistent source after --config")

@@ -3,6 +3,10 @@ backing file, attached to a TCG guest by <disk type='volume'>; virtqemud
 resolves it through virtstoraged's ResolveVolume; the guest writes a marker
 to /dev/vda from its shell (pty console); after the guest stops, the marker
 is read back from the volume by Download, and the backing file is unchanged.
+Then a volume plugged into a running guest (AttachDevice of <disk
+type='volume'>), seen by the guest, and unplugged; a volume that is not
+there is refused with virtstoraged's error (libvirt's NO_STORAGE_VOL) and
+leaves the guest as it was.
 
 Skips (77) with the reason while virtqemud does not call ResolveVolume, or
 while the test guest's initramfs has no virtio_blk driver."""
@@ -91,6 +95,7 @@ def test_guest_writes_to_volume(fx):
     sd.start()
     c = harness.Client(fx.bus.address, dest=BUS_NAME)
     fx.clients.append(c)
+    fx.storage = c
 
     target = os.path.join(fx.root, "pool")
     p = c.call(PATH, "org.libvirt.Connect", "StoragePoolCreateXML", "su",
@@ -144,6 +149,49 @@ def test_guest_writes_to_volume(fx):
         check(fh.read() == base_before, "the backing file is unchanged")
     c.call(ov, VOL, "Delete", "u", 0)
     c.call(base, VOL, "Delete", "u", 0)
+    c.call(p, POOL, "Destroy")
+
+
+def test_volume_hotplug(fx):
+    c = fx.storage
+    target = os.path.join(fx.root, "hotpool")
+    p = c.call(PATH, "org.libvirt.Connect", "StoragePoolCreateXML", "su",
+               "<pool type='dir'><name>hotpool</name><target><path>%s</path></target></pool>"
+               % target, 1)
+    vol = c.call(p, POOL, "StorageVolCreateXML", "su",
+                 "<volume><name>hot.qcow2</name><capacity unit='MiB'>8</capacity>"
+                 "<target><format type='qcow2'/></target></volume>", 0)
+    disk = ("<disk type='volume' device='disk'><source pool='hotpool' volume='%s'/>"
+            "<target dev='vdb' bus='virtio'/></disk>")
+    events = fx.client.domain_events()
+    dom = fx.connect("DomainCreateXML", "su", fx.domain_xml("volhot", serial="pty"), 0)
+    events.wait_event(dom, harness.EV_STARTED)
+    added = fx.client.collect("org.libvirt.Domain", "DeviceAdded", dom)
+    removed = fx.client.collect("org.libvirt.Domain", "DeviceRemoved", dom)
+    live = ET.fromstring(fx.domain(dom, "GetXMLDesc", "u", 0))
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    try:
+        pty.until(rb"GUEST-READY[\s\S]*# ")
+        err = harness.expect_error("NoStorageVol", fx.domain, dom, "AttachDevice", "su",
+                                   disk % "nope.qcow2", 1)
+        check("no storage vol with matching name 'nope.qcow2'" in err, err)
+        check_eq(ET.fromstring(fx.domain(dom, "GetXMLDesc", "u", 0)).find("./devices/disk"),
+                 None, "a disk after the refused attach")
+        fx.domain(dom, "AttachDevice", "su", disk % "hot.qcow2", 1)
+        added.wait(what="DeviceAdded")
+        src = ET.fromstring(fx.domain(dom, "GetXMLDesc", "u", 0)).find("./devices/disk")
+        check_eq(src.find("source").get("file"), os.path.join(target, "hot.qcow2"),
+                 "the live disk names the volume's file")
+        check_eq(src.find("driver").get("type"), "qcow2", "the volume's format")
+        pty.run("n=0; until [ -e /sys/block/vda ] || [ $n -gt 600 ]; do usleep 100000; "
+                "n=$((n+1)); done; ls /sys/block; echo V-$((3+4))", rb"vda[\s\S]*\nV-7", 90)
+        fx.domain(dom, "DetachDevice", "su", disk % "hot.qcow2", 1)
+        removed.wait(what="DeviceRemoved")
+    finally:
+        pty.close()
+    fx.domain(dom, "Destroy", "u", 0)
+    events.wait_event(dom, harness.EV_STOPPED)
+    c.call(vol, VOL, "Delete", "u", 0)
     c.call(p, POOL, "Destroy")
 
 
