@@ -129,6 +129,10 @@ def guest_life(fx, ev):
           "domstats: %r" % stats)
     allstats = virsh(p.uri, "domstats")[0]
     check("Domain: '%s'" % GUEST in allstats, "domstats for all: %r" % allstats)
+    # The state group alone is answered from the mirror: the same lines.
+    state_lines = lambda out: [ln.strip() for ln in out.splitlines() if "state." in ln]
+    check_eq(state_lines(virsh(p.uri, "domstats", "--state")[0]), state_lines(allstats),
+             "domstats --state against the state lines of domstats")
     mem = virsh(p.uri, "dommemstat", GUEST)[0]
     check(re.search(r"actual \d+", mem), "dommemstat: %r" % mem)
     virsh(p.uri, "setmem", GUEST, "100M", "--live")
