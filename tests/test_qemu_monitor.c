@@ -550,7 +550,7 @@ test_framing(uv_loop_t *loop)
         "reply vnc {\"enabled\":true,\"service\":\"5901\"}",
         "event BALLOON_CHANGE {\"actual\":67108864}",
         "reply status {\"running\":true,\"singlestep\":false,\"status\":\"running\"}",
-        "reply cont error 9 internal error: unable to execute QEMU command 'cont': "
+        "reply cont error 1 internal error: unable to execute QEMU command 'cont': "
         "Resetting the Virtual Machine is required",
         "reply big {\"n\":1.8446744073709552e19}",
         "reply stop {\"s\":\"caf\xc3\xa9 \xc3\xa9\"}",

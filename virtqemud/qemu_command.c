@@ -1010,6 +1010,8 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
     return 0;
 }
 
+static int build_hostdevs(Cmd *c, const DomainDef *def, Error *error);
+
 int
 qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_device,
                           Error *error)
@@ -1022,6 +1024,8 @@ qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_
     r = build_controllers(&c, def, error);
     if (r >= 0)
         r = build_inputs(&c, def, error);
+    if (r >= 0)
+        r = build_hostdevs(&c, def, error);
     for (size_t a = 0; r >= 0 && a + 1 < c.n && !*ret_device; a += 2) {
         const char *opt = c.argv[a + 1], *p = strstr(opt, id);
 

@@ -112,15 +112,17 @@ typedef struct DomainJobState {
  * the files chowned to virtqemud.conf's user (qemu_dac.c). */
 typedef struct QemuPortCall QemuPortCall;
 typedef struct QemuVolumeCall QemuVolumeCall;
+typedef struct QemuHostdevCall QemuHostdevCall;
 
 typedef struct DomainResources {
     int *net_fds;            /* per live interface: its tap fd until QEMU has it, or -1 */
     char **port_ids;         /* per live interface: virtnetworkd's port uuid, or NULL */
     char **port_nets;        /* per live interface: the network's object path, or NULL */
     size_t n_ports;
-    struct sd_bus_slot *res_slot; /* the call in flight */
-    struct QemuPortCall *res_port; /* or the port asked for (qemu_resources.c) */
-    struct QemuVolumeCall *res_volume; /* or the volume */
+    /* the call in flight (qemu_resources.c): a port, a volume, a host device */
+    struct QemuPortCall *res_port;
+    struct QemuVolumeCall *res_volume;
+    struct QemuHostdevCall *res_hostdev_call;
     char **hostdev_paths;    /* per live hostdev: the node device we had detached, or NULL */
     size_t n_hostdev_paths;
     size_t res_disk, res_net, res_hostdev;

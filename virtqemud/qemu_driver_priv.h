@@ -95,6 +95,16 @@ QemuVolumeCall *qemu_volume_resolve(Domain *dom, const DomainDisk *disk, QemuVol
                                     void *userdata, Error *error);
 void qemu_volume_cancel(QemuVolumeCall *call);
 void qemu_volume_apply(DomainDisk *disk, const char *path, const char *format);
+/* Managed PCI host device @h taken from its host driver by virtnodedevd
+ * (Detach to vfio): @cb runs once with the node device's path, or with an
+ * error, unless cancelled first; NULL with @error when it cannot be sent.
+ * qemu_hostdev_reattach() gives it back, without waiting. */
+typedef void (*QemuHostdevCb)(Domain *dom, const char *path, const Error *error,
+                              void *userdata);
+QemuHostdevCall *qemu_hostdev_detach(Domain *dom, const DomainHostdev *h, QemuHostdevCb cb,
+                                     void *userdata, Error *error);
+void qemu_hostdev_cancel(QemuHostdevCall *call);
+void qemu_hostdev_reattach(Domain *dom, const char *path);
 /* A port for @net on its network from virtnetworkd: @cb runs once, with the
  * network's object path, the port's uuid, the bridge and its MTU, or with
  * an error; unless the call is cancelled first. NULL with @error when the

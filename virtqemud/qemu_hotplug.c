@@ -96,6 +96,7 @@ typedef enum {
     KIND_NET,
     KIND_CONTROLLER,
     KIND_INPUT,
+    KIND_HOSTDEV,
 } DeviceKind;
 
 /* What @dev's one device is, among those that can be plugged here. */
@@ -109,6 +110,8 @@ device_kind(const DomainDef *dev, const char *type, const char *what, Error *err
             return KIND_CONTROLLER;
         if (dev->n_inputs == 1)
             return KIND_INPUT;
+        if (dev->n_hostdevs == 1)
+            return KIND_HOSTDEV;
     }
     return qemu_hotplug_want_disk(dev, type, what, error) < 0 ? -EOPNOTSUPP : KIND_DISK;
 }
@@ -439,6 +442,7 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             (r = device_kind(dev, type, "persistent attach", error)) < 0 ||
             (r = r == KIND_NET ? qemu_hotplug_net_config_attach(dom, dev, &config, error)
                  : r == KIND_DISK ? config_with_disk(dom, dev, &config, error)
+                 : r == KIND_HOSTDEV ? qemu_hotplug_hostdev_config_attach(dom, dev, &config, error)
                  : qemu_hotplug_simple_config_attach(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
@@ -449,6 +453,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             return r;
         if (r == KIND_NET)
             return qemu_hotplug_net_attach_live(dom, dev, &config, cb, userdata, error);
+        if (r == KIND_HOSTDEV)
+            return qemu_hotplug_hostdev_attach_live(dom, dev, &config, cb, userdata, error);
         if (r != KIND_DISK)
             return qemu_hotplug_simple_attach_live(dom, dev, &config, cb, userdata, error);
         return attach_disk_live(dom, &dev, &config, cb, userdata, error);
@@ -517,7 +523,8 @@ device_removed(Domain *dom, const char *alias)
 {
     DomainDef *live = dom->live;
 
-    if (qemu_hotplug_net_removed(dom, alias) || qemu_hotplug_simple_removed(dom, alias))
+    if (qemu_hotplug_net_removed(dom, alias) || qemu_hotplug_simple_removed(dom, alias) ||
+        qemu_hotplug_hostdev_removed(dom, alias))
         return;
     for (size_t i = 0; live && i < live->n_disks; i++) {
         DomainDisk *d = &live->disks[i];
@@ -708,6 +715,10 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
         *kind = KIND_NET;
         return qemu_hotplug_net_find(def, &dev->nets[0], error);
     }
+    if (dev && dev->n_hostdevs == 1) {
+        *kind = KIND_HOSTDEV;
+        return qemu_hotplug_hostdev_find(def, &dev->hostdevs[0], error);
+    }
     if (dev && (dev->n_controllers == 1 || dev->n_inputs == 1)) {
         i = qemu_hotplug_simple_find(def, live, dev, &controller, error);
         *kind = controller ? KIND_CONTROLLER : KIND_INPUT;
@@ -730,6 +741,11 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
             *kind = KIND_INPUT;
             return (ssize_t) k;
         }
+    for (size_t k = 0; k < def->n_hostdevs; k++)
+        if (STREQ_NULL(def->hostdevs[k].alias, alias)) {
+            *kind = KIND_HOSTDEV;
+            return (ssize_t) k;
+        }
     return find_disk(def, live, NULL, alias, error);
 }
 
@@ -743,6 +759,8 @@ device_alias(const DomainDef *def, DeviceKind kind, size_t i)
         return def->controllers[i].alias;
     case KIND_INPUT:
         return def->inputs[i].alias;
+    case KIND_HOSTDEV:
+        return def->hostdevs[i].alias;
     default:
         return def->disks[i].alias;
     }
@@ -767,6 +785,8 @@ detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, Dom
             domain_def_remove_net(config, (size_t) i);
         else if (kind == KIND_DISK)
             disk_remove(config, (size_t) i);
+        else if (kind == KIND_HOSTDEV)
+            qemu_hotplug_hostdev_remove(config, (size_t) i);
         else
             qemu_hotplug_simple_remove(config, kind == KIND_CONTROLLER, (size_t) i);
     }

@@ -83,6 +83,16 @@ ssize_t qemu_hotplug_simple_find(const DomainDef *def, bool live, const DomainDe
                                  bool *controller, Error *error);
 void qemu_hotplug_simple_remove(DomainDef *def, bool controller, size_t i);
 bool qemu_hotplug_simple_removed(Domain *dom, const char *alias);
+/* PCI host devices (qemu_hotplug_simple.c): a managed one is detached from
+ * its host driver by virtnodedevd first and given back after its removal;
+ * the find is libvirt's virDomainHostdevFind (the host address). */
+int qemu_hotplug_hostdev_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                     DomainDoneCb cb, void *userdata, Error *error);
+int qemu_hotplug_hostdev_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
+                                       Error *error);
+ssize_t qemu_hotplug_hostdev_find(const DomainDef *def, const DomainHostdev *h, Error *error);
+void qemu_hotplug_hostdev_remove(DomainDef *def, size_t i);
+bool qemu_hotplug_hostdev_removed(Domain *dom, const char *alias);
 /* Device @alias has left the live definition: status, DEVICE_REMOVED, and
  * the detach waiting for it ends. */
 void qemu_hotplug_removed(Domain *dom, const char *alias);

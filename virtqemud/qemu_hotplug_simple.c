@@ -1,8 +1,9 @@
 /* Devices that are one -device and nothing else, plugged into and out of a
  * running guest: SCSI controllers (the only controllers libvirt 9.0
- * hotplugs) and USB and virtio input devices. qemu_hotplug.c dispatches
- * here; the attach is one device_add, the detach its device_del and
- * DEVICE_DELETED. */
+ * hotplugs), USB and virtio input devices, and PCI host devices (a managed
+ * one is first taken from its host driver by virtnodedevd, and given back
+ * after its removal). qemu_hotplug.c dispatches here; the attach is one
+ * device_add, the detach its device_del and DEVICE_DELETED. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -298,6 +299,223 @@ qemu_hotplug_simple_removed(Domain *dom, const char *alias)
         if (!STREQ_NULL(a, alias))
             continue;
         remove_device(live, controller, k);
+        qemu_hotplug_removed(dom, alias);
+        return true;
+    }
+    return false;
+}
+
+/* ---- PCI host devices --------------------------------------------------- */
+
+static void
+move_hostdev(DomainDef *to, DomainDef *from, size_t i)
+{
+    *ARRAY_APPEND(to->hostdevs, to->n_hostdevs) = from->hostdevs[i];
+    memmove(&from->hostdevs[i], &from->hostdevs[i + 1],
+            (from->n_hostdevs - i - 1) * sizeof(*from->hostdevs));
+    from->n_hostdevs--;
+}
+
+typedef struct HostdevCall {
+    Domain *dom;
+    DomainDef *cand;     /* the live definition with the device at its end */
+    DomainDef *config;
+    json_t *device;
+    char *path;          /* the node device virtnodedevd detached, or NULL */
+} HostdevCall;
+
+static void
+hostdev_call_free(HostdevCall *call)
+{
+    domain_def_free(call->cand);
+    domain_def_free(call->config);
+    json_decref(call->device);
+    free(call->path);
+    free(call);
+}
+
+static void
+hostdev_added(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    HostdevCall *call = userdata;
+    Domain *dom = call->dom;
+    Error failed = ERROR_INIT;
+
+    if (!error && dom->live) {
+        size_t n = dom->live->n_hostdevs;
+        auto_cleanup(free_ptr) char *alias =
+            xstrdup(call->cand->hostdevs[call->cand->n_hostdevs - 1].alias);
+
+        /* Its node device joins the live definition's at the same index. */
+        dom->res.hostdev_paths = xrealloc(dom->res.hostdev_paths,
+                                          (n + 2) * sizeof(*dom->res.hostdev_paths));
+        for (size_t i = dom->res.n_hostdev_paths; i < n; i++)
+            dom->res.hostdev_paths[i] = NULL;
+        dom->res.hostdev_paths[n] = steal_ptr(call->path);
+        dom->res.n_hostdev_paths = n + 1;
+        move_hostdev(dom->live, call->cand, call->cand->n_hostdevs - 1);
+        qemu_hotplug_finish(dom, &call->config, alias, NULL);
+    } else {
+        if (error)
+            error_set(&failed, -EIO, error->code, "%s", error->message);
+        else
+            error_set(&failed, -EIO, VIR_ERR_OPERATION_FAILED,
+                      "operation failed: domain is no longer running");
+        qemu_hostdev_reattach(dom, call->path);
+        qemu_job_end(dom, &failed);
+        error_clear(&failed);
+    }
+    hostdev_call_free(call);
+}
+
+static void
+hostdev_plug(HostdevCall *call)
+{
+    Domain *dom = call->dom;
+    Error error = ERROR_INIT;
+
+    if (!dom->monitor.conn ||
+        qmp_command(dom->monitor.conn, "device_add", json_incref(call->device), hostdev_added,
+                    call, &error) < 0) {
+        if (!error.code)
+            error_set(&error, -EIO, VIR_ERR_OPERATION_FAILED,
+                      "operation failed: domain is no longer running");
+        qemu_hostdev_reattach(dom, call->path);
+        qemu_job_end(dom, &error);
+        error_clear(&error);
+        hostdev_call_free(call);
+    }
+}
+
+static void
+hostdev_ready(Domain *dom, const char *path, const Error *error, void *userdata)
+{
+    HostdevCall *call = userdata;
+
+    if (error) {
+        qemu_job_end(dom, error);
+        hostdev_call_free(call);
+        return;
+    }
+    call->path = xstrdup(path);
+    hostdev_plug(call);
+}
+
+static char *
+next_hostdev_alias(const DomainDef *def)
+{
+    unsigned next = 0, n;
+
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        if (def->hostdevs[i].alias && sscanf(def->hostdevs[i].alias, "hostdev%u", &n) == 1 &&
+            n >= next)
+            next = n + 1;
+    return xasprintf("hostdev%u", next);
+}
+
+int
+qemu_hotplug_hostdev_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                 DomainDoneCb cb, void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
+    DomainHostdev *h;
+    HostdevCall *call;
+    json_t *device = NULL;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (dev->hostdevs[0].raw_xml)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: only PCI host devices can be given to a "
+                         "guest");
+    cand = domain_def_copy(dom->live);
+    move_hostdev(cand, dev, 0);
+    r = qemu_domain_post_parse(cand, error);
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(cand, error);
+    if (r < 0)
+        return r;
+    h = &cand->hostdevs[cand->n_hostdevs - 1];
+    free(h->alias);
+    h->alias = next_hostdev_alias(dom->live);
+    r = qemu_command_build_device(cand, h->alias, &device, error);
+    if (r < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->device = device;
+    call->config = steal_ptr(*config);
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    if (h->managed) {
+        if (!qemu_hostdev_detach(dom, h, hostdev_ready, call, error)) {
+            hostdev_call_free(call);
+            qemu_job_cancel(dom);
+            return -EIO;
+        }
+        call->cand = steal_ptr(cand);
+        return 0;
+    }
+    call->cand = steal_ptr(cand);
+    hostdev_plug(call);
+    return 0;
+}
+
+int
+qemu_hotplug_hostdev_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *def = domain_def_copy(dom->def);
+    int r;
+
+    move_hostdev(def, dev, 0);
+    r = qemu_domain_post_parse(def, error);
+    if (r >= 0)
+        r = qemu_domain_assign_addresses(def, error);
+    if (r < 0)
+        return r;
+    *ret = steal_ptr(def);
+    return 0;
+}
+
+/* libvirt's virDomainHostdevFind: the host's PCI address. */
+ssize_t
+qemu_hotplug_hostdev_find(const DomainDef *def, const DomainHostdev *h, Error *error)
+{
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        if (!def->hostdevs[i].raw_xml && !h->raw_xml &&
+            domain_device_address_equal(&def->hostdevs[i].source, &h->source))
+            return (ssize_t) i;
+    return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                     "device not found: host pci device %.4x:%.2x:%.2x.%.1x not found",
+                     h->source.domain, h->source.bus, h->source.slot, h->source.function);
+}
+
+void
+qemu_hotplug_hostdev_remove(DomainDef *def, size_t i)
+{
+    DomainDef *gone = xcalloc(1, sizeof(*gone));
+
+    move_hostdev(gone, def, i);
+    domain_def_free(gone);
+}
+
+bool
+qemu_hotplug_hostdev_removed(Domain *dom, const char *alias)
+{
+    DomainDef *live = dom->live;
+    size_t n = dom->res.n_hostdev_paths;
+
+    for (size_t i = 0; live && i < live->n_hostdevs; i++) {
+        if (!STREQ_NULL(live->hostdevs[i].alias, alias))
+            continue;
+        if (i < n) {
+            qemu_hostdev_reattach(dom, dom->res.hostdev_paths[i]);
+            free(dom->res.hostdev_paths[i]);
+            memmove(&dom->res.hostdev_paths[i], &dom->res.hostdev_paths[i + 1],
+                    (n - i - 1) * sizeof(*dom->res.hostdev_paths));
+            dom->res.n_hostdev_paths = n - 1;
+        }
+        qemu_hotplug_hostdev_remove(live, i);
         qemu_hotplug_removed(dom, alias);
         return true;
     }

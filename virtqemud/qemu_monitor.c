@@ -363,7 +363,7 @@ dispatch_reply(QmpConn *c, json_t *msg)
     if (err) {
         const char *desc = json_string_value(json_object_get(err, "desc"));
 
-        error_set(&error, -EIO, VIR_ERR_OPERATION_FAILED,
+        error_set(&error, -EIO, VIR_ERR_INTERNAL_ERROR,
                   "internal error: unable to execute QEMU command '%s': %s",
                   cmd->name, desc ? desc : "unknown error");
         ret = NULL;

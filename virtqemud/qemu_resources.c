@@ -344,68 +344,133 @@ start_port_done(Domain *dom, const char *network_path, const char *port, const c
 
 /* ---- host devices ------------------------------------------------------ */
 
+/* A PCI device taken from its host driver: NodeDeviceLookupByName, then
+ * Detach to vfio. */
+struct QemuHostdevCall {
+    Domain *dom;         /* a reference */
+    sd_bus_slot *slot;
+    char *what;          /* "%04x:%02x:%02x.%x for domain '...'" */
+    char *path;          /* the node device, once found */
+    QemuHostdevCb cb;
+    void *userdata;
+};
+
+void
+qemu_hostdev_cancel(QemuHostdevCall *call)
+{
+    if (!call)
+        return;
+    sd_bus_slot_unref(call->slot);
+    domain_unref(call->dom);
+    free(call->what);
+    free(call->path);
+    free(call);
+}
+
+static void
+hostdev_done(QemuHostdevCall *call, const char *verb, const sd_bus_error *be, int r)
+{
+    Error error = ERROR_INIT;
+
+    call->slot = sd_bus_slot_unref(call->slot);
+    if (be || r < 0) {
+        auto_cleanup(free_ptr) char *what = xasprintf("cannot %s host device %s", verb,
+                                                      call->what);
+        if (be)
+            bus_call_error(be, "virtnodedevd", what, &error);
+        else
+            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);
+    }
+    call->cb(call->dom, error.code ? NULL : call->path, error.code ? &error : NULL,
+             call->userdata);
+    error_clear(&error);
+    qemu_hostdev_cancel(call); /* done: only the memory is left */
+}
+
 static int
 hostdev_detached(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-    Domain *dom = userdata;
-    DomainHostdev *h = &dom->live->hostdevs[dom->res.res_hostdev];
-    Error error = ERROR_INIT;
-    auto_cleanup(free_ptr) char *what = NULL;
+    QemuHostdevCall *call = userdata;
 
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
-    what = xasprintf("cannot detach host device %04x:%02x:%02x.%x for domain '%s'",
-                     h->source.domain, h->source.bus, h->source.slot, h->source.function,
-                     dom->def->name);
-    if (sd_bus_message_is_method_error(reply, NULL)) {
-        bus_call_error(sd_bus_message_get_error(reply), "virtnodedevd", what, &error);
-        free(steal_ptr(dom->res.hostdev_paths[dom->res.res_hostdev]));
-        acquire_fail(dom, &error);
-        error_clear(&error);
-        domain_unref(dom);
-        return 0;
-    }
-    dom->res.res_hostdev++;
-    acquire_next(dom);
-    domain_unref(dom);
+    hostdev_done(call, "detach",
+                 sd_bus_message_is_method_error(reply, NULL) ? sd_bus_message_get_error(reply)
+                                                              : NULL, 0);
     return 0;
 }
 
 static int
 hostdev_found(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-    Domain *dom = userdata;
-    DomainHostdev *h = &dom->live->hostdevs[dom->res.res_hostdev];
-    Error error = ERROR_INIT;
+    QemuHostdevCall *call = userdata;
     const char *path;
     int r;
-    auto_cleanup(free_ptr) char *what = NULL;
 
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
-    what = xasprintf("cannot find host device %04x:%02x:%02x.%x for domain '%s'",
-                     h->source.domain, h->source.bus, h->source.slot, h->source.function,
-                     dom->def->name);
+    call->slot = sd_bus_slot_unref(call->slot);
     if (sd_bus_message_is_method_error(reply, NULL)) {
-        bus_call_error(sd_bus_message_get_error(reply), "virtnodedevd", what, &error);
-        goto fail;
+        hostdev_done(call, "find", sd_bus_message_get_error(reply), 0);
+        return 0;
     }
     r = sd_bus_message_read(reply, "o", &path);
     if (r >= 0) {
-        dom->res.hostdev_paths[dom->res.res_hostdev] = xstrdup(path);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NODEDEV_BUS, path,
-                                     "org.libvirt.NodeDevice", "Detach", hostdev_detached, dom,
-                                     "su", "vfio", 0);
+        call->path = xstrdup(path);
+        r = sd_bus_call_method_async(call->dom->drv->cfg.bus, &call->slot, NODEDEV_BUS, path,
+                                     "org.libvirt.NodeDevice", "Detach", hostdev_detached,
+                                     call, "su", "vfio", 0);
     }
-    if (r < 0) {
-        error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR, "%s", what);
-        goto fail;
-    }
-    return 0; /* the reference goes on to hostdev_detached */
-
-fail:
-    acquire_fail(dom, &error);
-    error_clear(&error);
-    domain_unref(dom);
+    if (r < 0)
+        hostdev_done(call, "detach", NULL, r);
     return 0;
+}
+
+QemuHostdevCall *
+qemu_hostdev_detach(Domain *dom, const DomainHostdev *h, QemuHostdevCb cb, void *userdata,
+                    Error *error)
+{
+    QemuHostdevCall *call = xcalloc(1, sizeof(*call));
+    char name[64];
+    int r;
+
+    /* libvirt's node device name for a PCI function. */
+    snprintf(name, sizeof(name), "pci_%04x_%02x_%02x_%x", h->source.domain, h->source.bus,
+             h->source.slot, h->source.function);
+    domain_ref(dom);
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    call->what = xasprintf("%04x:%02x:%02x.%x for domain '%s'", h->source.domain,
+                           h->source.bus, h->source.slot, h->source.function, dom->def->name);
+    r = sd_bus_call_method_async(dom->drv->cfg.bus, &call->slot, NODEDEV_BUS, ROOT_PATH,
+                                 "org.libvirt.Connect", "NodeDeviceLookupByName",
+                                 hostdev_found, call, "s", name);
+    if (r < 0) {
+        error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR,
+                        "cannot ask virtnodedevd for host device '%s'", name);
+        qemu_hostdev_cancel(call);
+        return NULL;
+    }
+    return call;
+}
+
+void
+qemu_hostdev_reattach(Domain *dom, const char *path)
+{
+    /* The host gets its device back once QEMU no longer holds it. */
+    if (path)
+        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NODEDEV_BUS, path,
+                                 "org.libvirt.NodeDevice", "ReAttach", NULL, NULL, NULL);
+}
+
+static void
+start_hostdev_done(Domain *dom, const char *path, const Error *error, void *userdata)
+{
+    dom->res.res_hostdev_call = NULL;
+    if (error) {
+        acquire_fail(dom, error);
+        return;
+    }
+    dom->res.hostdev_paths[dom->res.res_hostdev] = xstrdup(path);
+    dom->res.res_hostdev++;
+    acquire_next(dom);
 }
 
 /* ---- the steps --------------------------------------------------------- */
@@ -416,7 +481,6 @@ acquire_next(Domain *dom)
     DomainDef *def = dom->live;
     Error error = ERROR_INIT;
     QemuResourcesCb cb;
-    int r;
 
     for (; dom->res.res_disk < def->n_disks; dom->res.res_disk++) {
         DomainDisk *disk = &def->disks[dom->res.res_disk];
@@ -451,21 +515,12 @@ acquire_next(Domain *dom)
     }
     for (; dom->res.res_hostdev < def->n_hostdevs; dom->res.res_hostdev++) {
         DomainHostdev *h = &def->hostdevs[dom->res.res_hostdev];
-        char name[64];
 
         if (h->raw_xml || !h->managed)
             continue;
-        /* libvirt's node device name for a PCI function. */
-        snprintf(name, sizeof(name), "pci_%04x_%02x_%02x_%x", h->source.domain, h->source.bus,
-                 h->source.slot, h->source.function);
-        domain_ref(dom);
-        r = sd_bus_call_method_async(dom->drv->cfg.bus, &dom->res.res_slot, NODEDEV_BUS, ROOT_PATH,
-                                     "org.libvirt.Connect", "NodeDeviceLookupByName",
-                                     hostdev_found, dom, "s", name);
-        if (r < 0) {
-            domain_unref(dom);
-            error_set_errno(&error, r, VIR_ERR_INTERNAL_ERROR,
-                            "cannot ask virtnodedevd for host device '%s'", name);
+        dom->res.res_hostdev_call = qemu_hostdev_detach(dom, h, start_hostdev_done, NULL,
+                                                        &error);
+        if (!dom->res.res_hostdev_call) {
             acquire_fail(dom, &error);
             error_clear(&error);
         }
@@ -511,7 +566,6 @@ qemu_resources_close_fds(Domain *dom)
 void
 qemu_resources_release(Domain *dom)
 {
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     qemu_resources_close_fds(dom);
     qemu_port_cancel(steal_ptr(dom->res.res_port));
     qemu_volume_cancel(steal_ptr(dom->res.res_volume));
@@ -520,12 +574,9 @@ qemu_resources_release(Domain *dom)
             qemu_port_delete(dom, dom->res.port_nets[i], dom->res.port_ids[i]);
         free(steal_ptr(dom->res.port_ids[i]));
     }
-    /* The host gets its devices back once QEMU no longer holds them. */
+    qemu_hostdev_cancel(steal_ptr(dom->res.res_hostdev_call));
     for (size_t i = 0; dom->res.hostdev_paths && i < dom->res.n_hostdev_paths; i++) {
-        if (!dom->res.hostdev_paths[i])
-            continue;
-        sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NODEDEV_BUS, dom->res.hostdev_paths[i],
-                                 "org.libvirt.NodeDevice", "ReAttach", NULL, NULL, NULL);
+        qemu_hostdev_reattach(dom, dom->res.hostdev_paths[i]);
         free(steal_ptr(dom->res.hostdev_paths[i]));
     }
 }
@@ -534,9 +585,9 @@ void
 qemu_resources_clear(Domain *dom)
 {
     qemu_resources_close_fds(dom);
-    dom->res.res_slot = sd_bus_slot_unref(dom->res.res_slot);
     qemu_port_cancel(steal_ptr(dom->res.res_port));
     qemu_volume_cancel(steal_ptr(dom->res.res_volume));
+    qemu_hostdev_cancel(steal_ptr(dom->res.res_hostdev_call));
     for (size_t i = 0; i < dom->res.n_ports; i++) {
         if (dom->res.port_ids)
             free(dom->res.port_ids[i]);
