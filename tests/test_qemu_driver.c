@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
 #include "test_util.h"
 
 static char root[] = "/tmp/test_qemu_driver.XXXXXX";
@@ -163,12 +164,26 @@ test_definitions(uv_loop_t *loop)
     qemu_driver_free(drv);
 }
 
+/* libvirt's numbering of a new device's alias: one past the highest. */
+static void
+test_next_alias(void)
+{
+    CHECK_INT_EQ(qemu_hotplug_next_alias("net", "net3", 0), 4);
+    CHECK_INT_EQ(qemu_hotplug_next_alias("net", "net1", 4), 4);
+    CHECK_INT_EQ(qemu_hotplug_next_alias("net", "net", 0), 0);
+    CHECK_INT_EQ(qemu_hotplug_next_alias("net", "net2x", 0), 0);
+    CHECK_INT_EQ(qemu_hotplug_next_alias("net", "ua-net9", 0), 0);
+    CHECK_INT_EQ(qemu_hotplug_next_alias("input", NULL, 2), 2);
+    CHECK_INT_EQ(qemu_hotplug_next_alias("hostdev", "hostdev0", 0), 1);
+}
+
 int
 main(void)
 {
     uv_loop_t loop;
     auto_cleanup(free_ptr) char *cmd = NULL;
 
+    test_next_alias();
     if (!mkdtemp(root)) {
         perror("mkdtemp");
         return 1;

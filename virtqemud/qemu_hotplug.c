@@ -9,7 +9,10 @@
  * leaves the live definition only then, with DEVICE_REMOVED, whether or not
  * the call still waits (as libvirt, a detach that timed out has succeeded:
  * the guest may still release the device later). */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,9 +133,7 @@ config_with_disk(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
                          "Requested operation is not valid: target %s already exists",
                          d->target_dev);
     disk_move(ARRAY_APPEND(def->disks, def->n_disks), &dev->disks[0]);
-    r = qemu_domain_post_parse(def, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(def, error);
+    r = qemu_hotplug_prepare(def, error);
     if (r < 0)
         return r;
     *ret = steal_ptr(def);
@@ -162,6 +163,27 @@ qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev)
     disk_move(&one->disks[0], &def->disks[i]);
     disk_move(&def->disks[i], &dev->disks[0]);
     domain_def_free(one);
+}
+
+int
+qemu_hotplug_prepare(DomainDef *def, Error *error)
+{
+    int r = qemu_domain_post_parse(def, error);
+
+    return r < 0 ? r : qemu_domain_assign_addresses(def, error);
+}
+
+unsigned
+qemu_hotplug_next_alias(const char *prefix, const char *alias, unsigned next)
+{
+    size_t n = strlen(prefix);
+    char *end;
+    unsigned long v;
+
+    if (!alias || strncmp(alias, prefix, n) != 0 || !isdigit((unsigned char) alias[n]))
+        return next;
+    v = strtoul(alias + n, &end, 10);
+    return *end == '\0' && v >= next && v < UINT_MAX ? (unsigned) v + 1 : next;
 }
 
 void
@@ -315,9 +337,7 @@ attach_disk_build(Domain *dom, DomainDef *dev, DomainDef **config, AttachCall **
     disk_move(nd, &dev->disks[0]);
     free(steal_ptr(nd->alias));
     nd->source_index = 0;
-    r = qemu_domain_post_parse(cand, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(cand, error);
+    r = qemu_hotplug_prepare(cand, error);
     if (r < 0)
         return r;
     if (cand->n_controllers != n_controllers)

@@ -42,6 +42,12 @@ int qemu_hotplug_want_disk(const DomainDef *dev, const char *type, const char *w
 int qemu_hotplug_save_config(Domain *dom, DomainDef **def, Error *error);
 /* Disk @i of @def becomes @dev's first disk (taken); the old one is freed. */
 void qemu_hotplug_disk_replace(DomainDef *def, size_t i, DomainDef *dev);
+/* A definition with a device added goes through what a define does to it:
+ * post-parse and address assignment. */
+int qemu_hotplug_prepare(DomainDef *def, Error *error);
+/* libvirt's alias numbering for a new device: one past the highest N of the
+ * aliases "@prefix N" seen so far; call with each alias, starting at 0. */
+unsigned qemu_hotplug_next_alias(const char *prefix, const char *alias, unsigned next);
 /* A live change is done: the status, the persistent definition *@config
  * if CONFIG asked for one, DEVICE_ADDED of @added (NULL: none), and the
  * job ends with @error or else the save's. */

@@ -218,11 +218,10 @@ net_step(NetAttachCall *call)
 static char *
 next_net_alias(const DomainDef *def)
 {
-    unsigned next = 0, n;
+    unsigned next = 0;
 
     for (size_t i = 0; i < def->n_nets; i++)
-        if (def->nets[i].alias && sscanf(def->nets[i].alias, "net%u", &n) == 1 && n >= next)
-            next = n + 1;
+        next = qemu_hotplug_next_alias("net", def->nets[i].alias, next);
     return xasprintf("net%u", next);
 }
 
@@ -249,9 +248,7 @@ qemu_hotplug_net_attach_live(Domain *dom, DomainDef *dev, DomainDef **config, Do
     net = &cand->nets[cand->n_nets - 1];
     free(steal_ptr(net->alias));
     free(steal_ptr(net->target_dev)); /* ours to name, as at start */
-    r = qemu_domain_post_parse(cand, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(cand, error);
+    r = qemu_hotplug_prepare(cand, error);
     if (r < 0)
         return r;
     if (cand->n_controllers != n_controllers)
@@ -340,9 +337,7 @@ qemu_hotplug_net_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Err
 
     /* As libvirt 9.0, a MAC already there is no reason to refuse. */
     domain_def_move_net(def, dev, 0);
-    r = qemu_domain_post_parse(def, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(def, error);
+    r = qemu_hotplug_prepare(def, error);
     if (r < 0)
         return r;
     *ret = steal_ptr(def);

@@ -120,12 +120,10 @@ simple_added(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 static char *
 next_input_alias(const DomainDef *def)
 {
-    unsigned next = 0, n;
+    unsigned next = 0;
 
     for (size_t i = 0; i < def->n_inputs; i++)
-        if (def->inputs[i].alias && sscanf(def->inputs[i].alias, "input%u", &n) == 1 &&
-            n >= next)
-            next = n + 1;
+        next = qemu_hotplug_next_alias("input", def->inputs[i].alias, next);
     return xasprintf("input%u", next);
 }
 
@@ -165,9 +163,7 @@ qemu_hotplug_simple_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
         move_controller(cand, dev, 0);
     else
         move_input(cand, dev, 0);
-    r = qemu_domain_post_parse(cand, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(cand, error);
+    r = qemu_hotplug_prepare(cand, error);
     if (r < 0)
         return r;
     if (controller) {
@@ -220,9 +216,7 @@ qemu_hotplug_simple_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, 
     } else {
         move_input(def, dev, 0);
     }
-    r = qemu_domain_post_parse(def, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(def, error);
+    r = qemu_hotplug_prepare(def, error);
     if (r < 0)
         return r;
     *ret = steal_ptr(def);
@@ -404,12 +398,10 @@ hostdev_ready(Domain *dom, const char *path, const Error *error, void *userdata)
 static char *
 next_hostdev_alias(const DomainDef *def)
 {
-    unsigned next = 0, n;
+    unsigned next = 0;
 
     for (size_t i = 0; i < def->n_hostdevs; i++)
-        if (def->hostdevs[i].alias && sscanf(def->hostdevs[i].alias, "hostdev%u", &n) == 1 &&
-            n >= next)
-            next = n + 1;
+        next = qemu_hotplug_next_alias("hostdev", def->hostdevs[i].alias, next);
     return xasprintf("hostdev%u", next);
 }
 
@@ -431,9 +423,7 @@ qemu_hotplug_hostdev_attach_live(Domain *dom, DomainDef *dev, DomainDef **config
                          "guest");
     cand = domain_def_copy(dom->live);
     move_hostdev(cand, dev, 0);
-    r = qemu_domain_post_parse(cand, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(cand, error);
+    r = qemu_hotplug_prepare(cand, error);
     if (r < 0)
         return r;
     h = &cand->hostdevs[cand->n_hostdevs - 1];
@@ -468,9 +458,7 @@ qemu_hotplug_hostdev_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
     int r;
 
     move_hostdev(def, dev, 0);
-    r = qemu_domain_post_parse(def, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(def, error);
+    r = qemu_hotplug_prepare(def, error);
     if (r < 0)
         return r;
     *ret = steal_ptr(def);

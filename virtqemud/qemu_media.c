@@ -342,9 +342,7 @@ config_with_update(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
         return error_set(error, -ENOENT, VIR_ERR_INVALID_ARG,
                          "invalid argument: target %s doesn't exist.", n->target_dev);
     qemu_hotplug_disk_replace(def, (size_t) pos, dev);
-    r = qemu_domain_post_parse(def, error);
-    if (r >= 0)
-        r = qemu_domain_assign_addresses(def, error);
+    r = qemu_hotplug_prepare(def, error);
     if (r < 0)
         return r;
     *ret = steal_ptr(def);
