@@ -25,7 +25,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -34,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "integration"))
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "virtproxyd"))
 import proxy_bench  # noqa: E402
-from proxy_bench import Libvirtd, Stack  # noqa: E402
+from proxy_bench import GuestTargets  # noqa: E402
 
 GUEST = "hpbench"
 
@@ -118,38 +117,16 @@ def main():
     ap.add_argument("--builddir", default=os.environ.get("BUILDDIR", "build"))
     ap.add_argument("--no-libvirtd", action="store_true")
     args = ap.parse_args()
-    builddir = os.path.abspath(args.builddir)
-    os.environ["BUILDDIR"] = builddir
-    import libvirt
-    import harness
-    import proxyfx
-    harness.BUILDDIR = builddir
-    real_images = harness.guest_images
-    libvirt.virEventRegisterDefaultImpl()
-    threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
-                     daemon=True).start()
-    targets, workdirs = [], []
+    gt = GuestTargets(os.path.abspath(args.builddir), not args.no_libvirtd, "hpbench-")
     try:
-        print("starting virtqemud and virtproxyd ...", file=sys.stderr, flush=True)
-        targets.append(Stack(builddir))
-        harness.guest_images = real_images  # Stack stubs them out
-        targets[0].label = "ours"
-        if not args.no_libvirtd:
-            print("starting libvirtd ...", file=sys.stderr, flush=True)
-            targets.append(Libvirtd(proxyfx.GUEST_QEMU_CONF))
-        results = [{} for _ in targets]
-        for t in targets:
-            workdirs.append(tempfile.mkdtemp(prefix="hpbench-"))
+        results = [{} for _ in gt.targets]
         for r in range(args.rounds):
-            for t, w, res in zip(targets, workdirs, results):
+            for t, res in zip(gt.targets, results):
                 print("round %d/%d: %s" % (r + 1, args.rounds, t.label), file=sys.stderr,
                       flush=True)
-                measure(t, w, args.cycles, res)
+                measure(t, t.workdir, args.cycles, res)
     finally:
-        for t in targets:
-            t.close()
-        for w in workdirs:
-            subprocess.run(["rm", "-rf", w])
+        gt.close()
     ours = results[0]
     theirs = results[1] if len(results) > 1 else None
     print("%d attach+detach cycles of a qcow2 virtio disk on a running TCG guest; "

@@ -278,6 +278,50 @@ class Libvirtd:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class GuestTargets:
+    """Our stack and Debian's libvirtd (unless @with_libvirtd is false),
+    both set up to run the TCG test guest, for the benchmarks that need
+    running guests; python3-libvirt's event loop runs in a thread. Each
+    target gets a work folder (t.workdir) for its guests' files. close()
+    stops both and removes the folders."""
+
+    def __init__(self, builddir, with_libvirtd, prefix):
+        import threading
+        import libvirt
+        srcdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        sys.path.insert(0, os.path.join(srcdir, "tests", "virtproxyd"))
+        os.environ["BUILDDIR"] = builddir
+        sys.path.insert(0, os.path.join(srcdir, "tests", "integration"))
+        import harness
+        import proxyfx
+        harness.BUILDDIR = builddir
+        real_images = harness.guest_images
+        self.harness = harness
+        libvirt.virEventRegisterDefaultImpl()
+        threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                         daemon=True).start()
+        self.targets = []
+        try:
+            print("starting virtqemud and virtproxyd ...", file=sys.stderr, flush=True)
+            self.targets.append(Stack(builddir))
+            harness.guest_images = real_images  # Stack stubs them out
+            self.targets[0].label = "ours"
+            if with_libvirtd:
+                print("starting libvirtd ...", file=sys.stderr, flush=True)
+                self.targets.append(Libvirtd(proxyfx.GUEST_QEMU_CONF))
+        except BaseException:
+            self.close()
+            raise
+        for t in self.targets:
+            t.workdir = tempfile.mkdtemp(prefix=prefix)
+
+    def close(self):
+        for t in self.targets:
+            t.close()
+            if getattr(t, "workdir", None):
+                shutil.rmtree(t.workdir, ignore_errors=True)
+
+
 def measure_all(targets, n_domains, seconds, rounds):
     """Measures every target, round after round, alternating between them so
     that a change in the machine's load (other work on it) hits them alike;

@@ -15,10 +15,7 @@ the sides and the best round of each counts."""
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 SRCDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "integration"))
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "virtproxyd"))
 import proxy_bench  # noqa: E402
-from proxy_bench import Libvirtd, Stack  # noqa: E402
+from proxy_bench import GuestTargets  # noqa: E402
 
 
 def start_guests(conn, workdir, n, harness):
@@ -79,6 +76,7 @@ ROWS = [
 
 
 def main():
+    import libvirt
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--guests", type=int, default=20)
     ap.add_argument("--calls", type=int, default=30)
@@ -86,34 +84,16 @@ def main():
     ap.add_argument("--builddir", default=os.environ.get("BUILDDIR", "build"))
     ap.add_argument("--no-libvirtd", action="store_true")
     args = ap.parse_args()
-    builddir = os.path.abspath(args.builddir)
-    os.environ["BUILDDIR"] = builddir
-    import libvirt
-    import harness
-    import proxyfx
-    harness.BUILDDIR = builddir
-    real_images = harness.guest_images
-    libvirt.virEventRegisterDefaultImpl()
-    threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
-                     daemon=True).start()
-    targets, workdirs, guests = [], [], []
+    gt = GuestTargets(os.path.abspath(args.builddir), not args.no_libvirtd, "statsbench-")
+    guests = []
     try:
-        print("starting virtqemud and virtproxyd ...", file=sys.stderr, flush=True)
-        targets.append(Stack(builddir))
-        harness.guest_images = real_images  # Stack stubs them out
-        targets[0].label = "ours"
-        if not args.no_libvirtd:
-            print("starting libvirtd ...", file=sys.stderr, flush=True)
-            targets.append(Libvirtd(proxyfx.GUEST_QEMU_CONF))
-        results = [{} for _ in targets]
-        for t in targets:
-            w = tempfile.mkdtemp(prefix="statsbench-")
-            workdirs.append(w)
+        results = [{} for _ in gt.targets]
+        for t in gt.targets:
             print("booting %d guests on %s ..." % (args.guests, t.label), file=sys.stderr,
                   flush=True)
-            guests.append(start_guests(libvirt.open(t.uri), w, args.guests, harness))
+            guests.append(start_guests(libvirt.open(t.uri), t.workdir, args.guests, gt.harness))
         for r in range(args.rounds):
-            for t, g, res in zip(targets, guests, results):
+            for t, g, res in zip(gt.targets, guests, results):
                 print("round %d/%d: %s" % (r + 1, args.rounds, t.label), file=sys.stderr,
                       flush=True)
                 measure(t, g, args.calls, res)
@@ -124,10 +104,7 @@ def main():
                     d.destroy()
                 except libvirt.libvirtError:
                     pass
-        for t in targets:
-            t.close()
-        for w in workdirs:
-            subprocess.run(["rm", "-rf", w])
+        gt.close()
     ours = results[0]
     theirs = results[1] if len(results) > 1 else None
     print("%d running TCG guests per side; python3-libvirt %s over TCP on 127.0.0.1; %d CPUs; "
