@@ -507,6 +507,31 @@ h_get_max_vcpus(Call *call, void *args, void *ret, Error *error)
 }
 
 static int
+control_info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_control_info_ret *ret = ret_;
+    uint32_t state, details;
+    uint64_t ms;
+    int r;
+
+    r = sd_bus_message_read(reply, "(uut)", &state, &details, &ms);
+    if (r < 0)
+        return r;
+    ret->state = state;
+    ret->details = details;
+    ret->stateTime = ms;
+    return 0;
+}
+
+static int
+h_get_control_info(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_control_info_args *args = args_;
+
+    return dom_call(call, args, "GetControlInfo", control_info_reply, error, "u", args->flags);
+}
+
+static int
 h_set_vcpus(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_set_vcpus_args *args = args_;
@@ -1325,6 +1350,7 @@ const ProcDef domain_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, domain_get_max_vcpus, h_get_max_vcpus),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, domain_get_max_memory, h_get_max_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, domain_set_max_memory, h_set_max_memory),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, domain_get_control_info, h_get_control_info),
     PROC_A(REMOTE_PROC_DOMAIN_SET_VCPUS, domain_set_vcpus, h_set_vcpus),
     PROC_A(REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, domain_set_vcpus_flags, h_set_vcpus_flags),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY, domain_set_memory, h_set_memory),

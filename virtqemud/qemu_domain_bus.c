@@ -304,6 +304,24 @@ bus_get_state(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 }
 
 static int
+bus_get_control_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    unsigned state, details;
+    uint64_t ms;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    r = qemu_domain_get_control_info(userdata, flags, &state, &details, &ms, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, "(uut)", (uint32_t) state, (uint32_t) details, ms);
+}
+
+static int
 bus_get_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     Domain *dom = userdata;
@@ -755,6 +773,9 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("DetachDevice", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_NO_RESULT,
                             bus_detach_device, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetControlInfo", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("(uut)", controlInfo), bus_get_control_info,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetState", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("(ii)", state),
                             bus_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("u", stats, "u", flags),

@@ -428,6 +428,31 @@ qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason)
     *ret_reason = dom->reason;
 }
 
+int
+qemu_domain_get_control_info(Domain *dom, unsigned flags, unsigned *ret_state,
+                             unsigned *ret_details, uint64_t *ret_ms, Error *error)
+{
+    if (flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainGetControlInfo",
+                         flags);
+    if (!qemu_domain_is_active(dom))
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not running");
+    *ret_state = DOMAIN_CONTROL_OK;
+    *ret_details = 0;
+    *ret_ms = 0;
+    if (!dom->monitor.conn && dom->job.kind != DOMAIN_JOB_START) {
+        *ret_state = DOMAIN_CONTROL_ERROR;
+        *ret_details = DOMAIN_CONTROL_ERROR_REASON_MONITOR;
+    } else if (dom->job.kind != DOMAIN_JOB_NONE) {
+        /* Every job here is QEMU being talked to: libvirt's "occupied". */
+        *ret_state = DOMAIN_CONTROL_OCCUPIED;
+        *ret_ms = uv_now(dom->drv->loop) - dom->job.begin_ms;
+    }
+    return 0;
+}
+
 unsigned
 qemu_domain_get_vcpus(const Domain *dom, unsigned flags)
 {

@@ -100,6 +100,7 @@ typedef struct DomainMonitor {
 /* The operation in progress and who waits for it (qemu_job.c). */
 typedef struct DomainJobState {
     DomainJob kind;
+    uint64_t begin_ms;       /* the loop's clock when it began */
     struct DomainWaiter *waiters;
     bool destroying;         /* SIGTERM sent; waiting for the exit */
     struct DomainWaiter *destroy_waiters;
@@ -252,6 +253,10 @@ bool qemu_domain_is_active(const Domain *dom);
 /* A new string. flags: DOMAIN_DEF_FORMAT_*. */
 char *qemu_domain_get_xml(const Domain *dom, unsigned flags);
 void qemu_domain_get_state(const Domain *dom, int *ret_state, int *ret_reason);
+/* virDomainGetControlInfo: OK, OCCUPIED while a job talks to QEMU (with its
+ * time so far), or ERROR when the monitor is gone. */
+int qemu_domain_get_control_info(Domain *dom, unsigned flags, unsigned *ret_state,
+                                 unsigned *ret_details, uint64_t *ret_ms, Error *error);
 unsigned qemu_domain_get_vcpus(const Domain *dom, unsigned flags);
 /* 0 when the guest agent answers; else libvirt's refusal: not configured
  * (ARGUMENT_UNSUPPORTED) or not connected (AGENT_UNRESPONSIVE). */

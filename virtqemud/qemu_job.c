@@ -25,6 +25,7 @@ int
 qemu_job_begin(Domain *dom, DomainJob job, DomainDoneCb cb, void *userdata)
 {
     dom->job.kind = job;
+    dom->job.begin_ms = uv_now(dom->drv->loop);
     if (cb) {
         DomainWaiter *w = xcalloc(1, sizeof(*w));
         w->cb = cb;

@@ -111,6 +111,7 @@ def guest_life(fx, ev):
     ev.wait(r"lifecycle.*'%s'.*Started Booted" % GUEST)
     serial.wait_for("GUEST-READY")
     check_eq(domstate(fx), "running", "domstate after start")
+    check_eq(virsh(p.uri, "domcontrol", GUEST)[0].strip(), "ok", "domcontrol")
     domid = virsh(p.uri, "domid", GUEST)[0].strip()
     check(domid.isdigit(), "domid: %r" % domid)
     check_eq(virsh(p.uri, "domname", domid)[0].strip(), GUEST, "domname by id")
