@@ -239,14 +239,19 @@ attach_call_free(AttachCall *call)
 
 static void attach_step(AttachCall *call);
 
-static void
-node_del(Domain *dom, json_t *node)
+int
+qemu_hotplug_nodes_del(Domain *dom, unsigned index, QmpReplyCb cb, void *userdata)
 {
-    json_t *name = node ? json_object_get(node, "node-name") : NULL;
-
-    if (name && dom->monitor.conn)
-        qmp_command(dom->monitor.conn, "blockdev-del",
-                    json_pack("{s:O}", "node-name", name), NULL, NULL, NULL);
+    if (!index || !dom->monitor.conn)
+        return -ENOENT;
+    /* Format node first: it holds the storage node. */
+    qmp_command(dom->monitor.conn, "blockdev-del",
+                json_pack("{s:o}", "node-name", json_sprintf("libvirt-%u-format", index)), NULL,
+                NULL, NULL);
+    return qmp_command(dom->monitor.conn, "blockdev-del",
+                       json_pack("{s:o}", "node-name",
+                                 json_sprintf("libvirt-%u-storage", index)),
+                       cb, userdata, NULL);
 }
 
 static void
@@ -257,11 +262,9 @@ attach_finish(AttachCall *call)
     const Error *result = NULL;
 
     if (call->error.code) {
-        /* Back out what QEMU has, newest first. */
-        if (call->step >= 2)
-            node_del(dom, call->format);
+        /* Back out what QEMU has (a node not added is refused harmlessly). */
         if (call->step >= 1)
-            node_del(dom, call->storage);
+            qemu_hotplug_nodes_del(dom, d->source_index, NULL, NULL);
         qemu_dac_restore_path(dom, d->source);
         result = &call->error;
     } else {
@@ -552,22 +555,11 @@ device_removed(Domain *dom, const char *alias)
 
         if (!STREQ_NULL(d->alias, alias))
             continue;
-        if (!d->source_index || !dom->monitor.conn) {
-            disk_removed(dom, alias);
-            return;
-        }
         call = xcalloc(1, sizeof(*call));
         call->dom = dom;
         call->alias = xstrdup(alias);
         domain_ref(dom);
-        qmp_command(dom->monitor.conn, "blockdev-del",
-                    json_pack("{s:o}", "node-name",
-                              json_sprintf("libvirt-%u-format", d->source_index)),
-                    NULL, NULL, NULL);
-        if (qmp_command(dom->monitor.conn, "blockdev-del",
-                        json_pack("{s:o}", "node-name",
-                                  json_sprintf("libvirt-%u-storage", d->source_index)),
-                        nodes_deleted, call, NULL) < 0)
+        if (qemu_hotplug_nodes_del(dom, d->source_index, nodes_deleted, call) < 0)
             nodes_deleted(dom->monitor.conn, NULL, NULL, call);
         return;
     }

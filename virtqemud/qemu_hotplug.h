@@ -65,6 +65,10 @@ void qemu_hotplug_unplug_cancel(Domain *dom);
  * the persistent maximum. Fails at once or calls @cb once. */
 int qemu_domain_set_vcpus(Domain *dom, unsigned n, unsigned flags, DomainDoneCb cb,
                           void *userdata, Error *error);
+/* blockdev-del of a disk's nodes libvirt-@index-format and -storage; @cb
+ * (may be NULL) hears the second. -ENOENT without nodes or monitor, else
+ * qmp_command()'s result. */
+int qemu_hotplug_nodes_del(Domain *dom, unsigned index, QmpReplyCb cb, void *userdata);
 /* The domain's one timer for a wait on QEMU (unplug, tray), made once. */
 uv_timer_t *qemu_hotplug_timer(Domain *dom);
 

@@ -73,20 +73,6 @@ live_disk(Domain *dom, const char *alias)
     return NULL;
 }
 
-/* Closes the block nodes libvirt-@index-format and -storage, if any. */
-static void
-nodes_del(Domain *dom, unsigned index)
-{
-    if (!index || !dom->monitor.conn)
-        return;
-    qmp_command(dom->monitor.conn, "blockdev-del",
-                json_pack("{s:o}", "node-name", json_sprintf("libvirt-%u-format", index)),
-                NULL, NULL, NULL);
-    qmp_command(dom->monitor.conn, "blockdev-del",
-                json_pack("{s:o}", "node-name", json_sprintf("libvirt-%u-storage", index)),
-                NULL, NULL, NULL);
-}
-
 static void
 media_finish(MediaCall *call)
 {
@@ -99,7 +85,7 @@ media_finish(MediaCall *call)
             error_set(&call->error, -EIO, VIR_ERR_OPERATION_FAILED,
                       "operation failed: domain is no longer running");
         if (call->nodes_added)
-            nodes_del(dom, call->index);
+            qemu_hotplug_nodes_del(dom, call->index, NULL, NULL);
         qemu_dac_restore_path(dom, call->disk->source);
         result = &call->error;
     } else {
@@ -189,7 +175,7 @@ media_step(MediaCall *call)
          * in order); a failure to close them leaves only a stale node. */
         break;
     case STEP_ADD_STORAGE:
-        nodes_del(dom, d->source_index);
+        qemu_hotplug_nodes_del(dom, d->source_index, NULL, NULL);
         if (!call->storage) {
             call->step = STEP_CLOSE_TRAY;
             media_step(call);
