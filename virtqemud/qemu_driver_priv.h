@@ -182,3 +182,6 @@ bool qemu_cputune_needed(const DomainDef *def);
 int qemu_cputune_apply(Domain *dom, Error *error);
 void qemu_cputune_cleanup(Domain *dom);
 
+/* qemu_ops.c: qom-set of the balloon's guest-stats-polling-interval (s). */
+int qemu_balloon_set_period(Domain *dom, int period, QmpReplyCb cb, void *userdata,
+                            Error *error);

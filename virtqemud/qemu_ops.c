@@ -213,6 +213,18 @@ period_set(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     free(call);
 }
 
+int
+qemu_balloon_set_period(Domain *dom, int period, QmpReplyCb cb, void *userdata, Error *error)
+{
+    auto_cleanup(free_ptr) char *qom =
+        xasprintf("/machine/peripheral/%s", str_or_empty(dom->live->memballoon.alias));
+
+    return qmp_command(dom->monitor.conn, "qom-set",
+                       json_pack("{s:s,s:s,s:i}", "path", qom, "property",
+                                 "guest-stats-polling-interval", "value", period),
+                       cb, userdata, error);
+}
+
 static bool
 has_balloon(const DomainDef *def)
 {
@@ -225,7 +237,6 @@ qemu_domain_set_memory_stats_period(Domain *dom, int period, unsigned flags, Dom
 {
     const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG;
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
-    auto_cleanup(free_ptr) char *qom = NULL;
     PeriodCall *call;
     int r;
 
@@ -260,12 +271,8 @@ qemu_domain_set_memory_stats_period(Domain *dom, int period, unsigned flags, Dom
     call->dom = dom;
     call->period = period;
     call->config = steal_ptr(config);
-    qom = xasprintf("/machine/peripheral/%s", str_or_empty(dom->live->memballoon.alias));
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-    r = qmp_command(dom->monitor.conn, "qom-set",
-                    json_pack("{s:s,s:s,s:i}", "path", qom, "property",
-                              "guest-stats-polling-interval", "value", period),
-                    period_set, call, error);
+    r = qemu_balloon_set_period(dom, period, period_set, call, error);
     if (r < 0) {
         domain_def_free(call->config);
         free(call);

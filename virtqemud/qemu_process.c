@@ -559,14 +559,8 @@ start_resume_or_report(Domain *dom)
         return;
     /* As libvirt: the balloon polls the guest's statistics every <stats
      * period> seconds. */
-    if (dom->live->memballoon.stats_period > 0 && dom->live->memballoon.alias) {
-        auto_cleanup(free_ptr) char *qom =
-            xasprintf("/machine/peripheral/%s", dom->live->memballoon.alias);
-        qmp_command(dom->monitor.conn, "qom-set",
-                    json_pack("{s:s,s:s,s:i}", "path", qom, "property",
-                              "guest-stats-polling-interval", "value",
-                              dom->live->memballoon.stats_period), NULL, NULL, NULL);
-    }
+    if (dom->live->memballoon.stats_period > 0 && dom->live->memballoon.alias)
+        qemu_balloon_set_period(dom, dom->live->memballoon.stats_period, NULL, NULL, NULL);
     crash_point("cont");
     if (dom->job.start_paused)
         qmp_command(dom->monitor.conn, "query-status", NULL, start_status_reply, dom, NULL);
