@@ -112,7 +112,10 @@ def disk_hotplug(fx, uri, ev, libvirt):
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
     xml_path = os.path.join(fx.root, GUEST + ".xml")
     with open(xml_path, "w") as f:
-        f.write(fx.domain_xml(GUEST, serial="pty"))
+        # A statistics period in the definition: the balloon polls from the start.
+        f.write(fx.domain_xml(GUEST, serial="pty").replace(
+            "<memballoon model='virtio'/>",
+            "<memballoon model='virtio'><stats period='1'/></memballoon>"))
     virsh(uri, "define", xml_path)
 
     # A shut-off guest has no live definition to change: libvirt's refusal.
@@ -125,6 +128,16 @@ def disk_hotplug(fx, uri, ev, libvirt):
     live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
     pty = harness.Pty(live.find("./devices/serial/source").get("path"))
     pty.until(rb"GUEST-READY[\s\S]*# ")
+    # The guest sends its numbers once when its driver starts; with the
+    # period they come again every second. No event says so: ask until the
+    # time of the last update moves.
+    def last_update():
+        out = virsh(uri, "dommemstat", GUEST)[0]
+        return dict(ln.split() for ln in out.splitlines() if ln.strip()).get("last_update")
+    first, deadline = last_update(), time.monotonic() + 30
+    while last_update() in (None, first):
+        check(time.monotonic() < deadline, "no new guest statistics with <stats period='1'>")
+        select.select([], [], [], 0.2)
 
     err = virsh_fails(uri, "attach-disk", GUEST, img, "vdb", "--subdriver", "qcow2", ro=True)
     check("operation forbidden: read only access prevents virDomainAttachDevice" in err, err)
