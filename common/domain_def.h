@@ -682,6 +682,20 @@ DomainDef *domain_def_copy(const DomainDef *def);
 void domain_def_free(DomainDef *def);
 DEFINE_FREEP(DomainDef, domain_def_free)
 
+/* virDomainSetMetadata/GetMetadata (domain_metadata.c). check(): the
+ * arguments libvirt's client library checks, for callers that skip it
+ * (D-Bus): uri and key NULL for a title or description, uri (and key with
+ * an element) given for DOMAIN_METADATA_ELEMENT. get() returns a new string
+ * (the element without its namespace), or VIR_ERR_NO_DOMAIN_METADATA.
+ * set(): @metadata NULL or "" removes; an element replaces the one in
+ * @uri, named with prefix @key. */
+int domain_metadata_check(int type, const char *metadata, const char *key, const char *uri,
+                          bool set, Error *error);
+int domain_def_get_metadata(const DomainDef *def, int type, const char *uri, char **ret,
+                            Error *error);
+int domain_def_set_metadata(DomainDef *def, int type, const char *metadata, const char *key,
+                            const char *uri, Error *error);
+
 /* A valid domain name: non-empty, at most DOMAIN_DEF_MAX_NAME bytes, no '/',
  * not "." or "..", no control characters. */
 bool domain_def_name_is_valid(const char *name);

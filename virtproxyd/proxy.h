@@ -208,6 +208,7 @@ const ProcDef *dispatch_find(int proc);
 extern const ProcDef connect_procs[];
 extern const ProcDef domain_procs[];
 extern const ProcDef device_procs[];   /* proxy_device.c */
+extern const ProcDef tuning_procs[];   /* proxy_tuning.c */
 extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */
@@ -259,6 +260,26 @@ int proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char 
                    const char *member, BusReplyFn fn, Error *error, const char *types, ...);
 /* The error for an absent daemon. */
 int proxy_error_absent(const MirrorService *svc, Error *error);
+
+/* ---- proxy_params.c: typed parameters ---- */
+/* a{sv} from @reply into a new list (strings malloc'd); values of a type
+ * the protocol has none for are skipped. */
+int proxy_params_read(sd_bus_message *reply, remote_typed_param **ret, u_int *ret_n);
+void proxy_params_free(remote_typed_param *params, size_t n);
+const remote_typed_param *proxy_param_find(const remote_typed_param *p, size_t n,
+                                           const char *field);
+/* A number of any integer type, or @def. */
+uint64_t proxy_param_u64(const remote_typed_param *p, size_t n, const char *field,
+                         uint64_t def);
+const char *proxy_param_str(const remote_typed_param *p, size_t n, const char *field);
+/* Appends @p as a{sv}. */
+int proxy_params_append(sd_bus_message *m, const remote_typed_param *p, size_t n);
+/* A Get*Parameters reply as libvirtd gives it: with @nparams 0 only the
+ * count (*ret_count); else at most @nparams of them, strings only with
+ * VIR_TYPED_PARAM_STRING_OKAY in @flags. @ret_count may be NULL. */
+int proxy_params_reply(sd_bus_message *reply, int nparams, unsigned flags,
+                       remote_typed_param **ret_val, u_int *ret_len, int *ret_count,
+                       Error *error);
 
 /* ---- proxy_events.c ---- */
 /* Called by the mirror for each signal that is not about properties or

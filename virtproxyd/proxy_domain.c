@@ -622,123 +622,6 @@ h_memory_stats(Call *call, void *args_, void *ret, Error *error)
 
 /* ---- GetStats ----------------------------------------------------------- */
 
-static void remote_typed_param_list_free(remote_typed_param *params, size_t n);
-
-/* a{sv} into typed parameters (strings malloc'd). Values of a type the
- * protocol has no typed parameter for are skipped. */
-static int
-read_typed_params(sd_bus_message *reply, remote_typed_param **ret, u_int *ret_n)
-{
-    remote_typed_param *params = NULL;
-    size_t n = 0, cap = 0;
-    int r;
-
-    r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-        const char *key, *contents;
-        char type;
-        remote_typed_param *p;
-
-        r = sd_bus_message_read_basic(reply, 's', &key);
-        if (r >= 0)
-            r = sd_bus_message_peek_type(reply, &type, &contents);
-        if (r < 0)
-            break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            params = xrealloc(params, cap * sizeof(*params));
-        }
-        p = &params[n];
-        memset(p, 0, sizeof(*p));
-        r = sd_bus_message_enter_container(reply, 'v', contents);
-        if (r < 0)
-            break;
-        switch (contents[0]) {
-        case 'i': p->value.type = REMOTE_TYPED_PARAM_INT;
-            r = sd_bus_message_read_basic(reply, 'i', &p->value.remote_typed_param_value_u.i);
-            break;
-        case 'u': p->value.type = REMOTE_TYPED_PARAM_UINT;
-            r = sd_bus_message_read_basic(reply, 'u', &p->value.remote_typed_param_value_u.ui);
-            break;
-        case 'x': p->value.type = REMOTE_TYPED_PARAM_LLONG;
-            r = sd_bus_message_read_basic(reply, 'x', &p->value.remote_typed_param_value_u.l);
-            break;
-        case 't': p->value.type = REMOTE_TYPED_PARAM_ULLONG;
-            r = sd_bus_message_read_basic(reply, 't', &p->value.remote_typed_param_value_u.ul);
-            break;
-        case 'd': p->value.type = REMOTE_TYPED_PARAM_DOUBLE;
-            r = sd_bus_message_read_basic(reply, 'd', &p->value.remote_typed_param_value_u.d);
-            break;
-        case 'b': p->value.type = REMOTE_TYPED_PARAM_BOOLEAN;
-            r = sd_bus_message_read_basic(reply, 'b', &p->value.remote_typed_param_value_u.b);
-            break;
-        case 's': {
-            const char *s;
-            p->value.type = REMOTE_TYPED_PARAM_STRING;
-            r = sd_bus_message_read_basic(reply, 's', &s);
-            if (r >= 0)
-                p->value.remote_typed_param_value_u.s = xstrdup(s);
-            break;
-        }
-        default:
-            p->value.type = 0;
-            r = sd_bus_message_skip(reply, contents);
-            break;
-        }
-        if (r >= 0)
-            r = sd_bus_message_exit_container(reply);
-        if (r >= 0)
-            r = sd_bus_message_exit_container(reply);
-        if (r < 0)
-            break;
-        if (p->value.type) {
-            p->field = xstrdup(key);
-            n++;
-        }
-        r = 1;
-    }
-    if (r < 0) {
-        remote_typed_param_list_free(params, n);
-        return r;
-    }
-    *ret = params;
-    *ret_n = n;
-    return 0;
-}
-
-static void
-remote_typed_param_list_free(remote_typed_param *params, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        xdr_free((xdrproc_t) xdr_remote_typed_param, &params[i]);
-    free(params);
-}
-
-static const remote_typed_param *
-param_find(const remote_typed_param *p, size_t n, const char *field)
-{
-    for (size_t i = 0; i < n; i++)
-        if (STREQ(p[i].field, field))
-            return &p[i];
-    return NULL;
-}
-
-static uint64_t
-param_u64(const remote_typed_param *p, size_t n, const char *field, uint64_t def)
-{
-    const remote_typed_param *tp = param_find(p, n, field);
-
-    if (!tp)
-        return def;
-    switch (tp->value.type) {
-    case REMOTE_TYPED_PARAM_INT: return tp->value.remote_typed_param_value_u.i;
-    case REMOTE_TYPED_PARAM_UINT: return tp->value.remote_typed_param_value_u.ui;
-    case REMOTE_TYPED_PARAM_LLONG: return tp->value.remote_typed_param_value_u.l;
-    case REMOTE_TYPED_PARAM_ULLONG: return tp->value.remote_typed_param_value_u.ul;
-    default: return def;
-    }
-}
-
 static int
 info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
 {
@@ -747,15 +630,15 @@ info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     u_int n = 0;
     int r;
 
-    r = read_typed_params(reply, &p, &n);
+    r = proxy_params_read(reply, &p, &n);
     if (r < 0)
         return r;
-    ret->state = param_u64(p, n, "state.state", DOMAIN_STATE_NOSTATE);
-    ret->maxMem = param_u64(p, n, "balloon.maximum", 0);
-    ret->memory = param_u64(p, n, "balloon.current", ret->maxMem);
-    ret->nrVirtCpu = param_u64(p, n, "vcpu.current", 0);
-    ret->cpuTime = param_u64(p, n, "cpu.time", 0);
-    remote_typed_param_list_free(p, n);
+    ret->state = proxy_param_u64(p, n, "state.state", DOMAIN_STATE_NOSTATE);
+    ret->maxMem = proxy_param_u64(p, n, "balloon.maximum", 0);
+    ret->memory = proxy_param_u64(p, n, "balloon.current", ret->maxMem);
+    ret->nrVirtCpu = proxy_param_u64(p, n, "vcpu.current", 0);
+    ret->cpuTime = proxy_param_u64(p, n, "cpu.time", 0);
+    proxy_params_free(p, n);
     return 0;
 }
 
@@ -826,11 +709,11 @@ max_memory_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     u_int n = 0;
     int r;
 
-    r = read_typed_params(reply, &p, &n);
+    r = proxy_params_read(reply, &p, &n);
     if (r < 0)
         return r;
-    ret->memory = param_u64(p, n, "balloon.maximum", 0);
-    remote_typed_param_list_free(p, n);
+    ret->memory = proxy_param_u64(p, n, "balloon.maximum", 0);
+    proxy_params_free(p, n);
     return 0;
 }
 
@@ -858,19 +741,10 @@ h_get_max_memory(Call *call, void *args, void *ret_, Error *error)
 enum { BS_RD_REQS, BS_RD_BYTES, BS_RD_TIMES, BS_WR_REQS, BS_WR_BYTES, BS_WR_TIMES,
        BS_FL_REQS, BS_FL_TIMES, BS_COUNT };
 
-static const char *
-param_str(const remote_typed_param *p, size_t n, const char *field)
-{
-    const remote_typed_param *tp = param_find(p, n, field);
-
-    return tp && tp->value.type == REMOTE_TYPED_PARAM_STRING
-           ? tp->value.remote_typed_param_value_u.s : NULL;
-}
-
 static int
 check_stats_active(const remote_typed_param *p, size_t n, Error *error)
 {
-    if (param_u64(p, n, "state.state", DOMAIN_STATE_SHUTOFF) == DOMAIN_STATE_SHUTOFF)
+    if (proxy_param_u64(p, n, "state.state", DOMAIN_STATE_SHUTOFF) == DOMAIN_STATE_SHUTOFF)
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is not running");
     return 0;
@@ -891,24 +765,24 @@ block_stats_gather(sd_bus_message *reply, const char *path, uint64_t out[BS_COUN
     char key[64];
     int r;
 
-    r = read_typed_params(reply, &p, &n);
+    r = proxy_params_read(reply, &p, &n);
     if (r < 0)
         return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the statistics of a domain");
     memset(out, 0, sizeof(uint64_t) * BS_COUNT);
     r = check_stats_active(p, n, error);
-    count = param_u64(p, n, "block.count", 0);
+    count = proxy_param_u64(p, n, "block.count", 0);
     for (size_t i = 0; r >= 0 && i < count; i++) {
         const char *name, *src;
 
         snprintf(key, sizeof(key), "block.%zu.name", i);
-        name = param_str(p, n, key);
+        name = proxy_param_str(p, n, key);
         snprintf(key, sizeof(key), "block.%zu.path", i);
-        src = param_str(p, n, key);
+        src = proxy_param_str(p, n, key);
         if (*path && !STREQ_NULL(name, path) && !STREQ_NULL(src, path))
             continue;
         matched = true;
         snprintf(key, sizeof(key), "block.%zu.rd.reqs", i);
-        if (!param_find(p, n, key)) {
+        if (!proxy_param_find(p, n, key)) {
             if (*path)
                 r = error_set(error, -EIO, VIR_ERR_INTERNAL_ERROR,
                               "internal error: cannot find statistics for device '%s'",
@@ -917,7 +791,7 @@ block_stats_gather(sd_bus_message *reply, const char *path, uint64_t out[BS_COUN
         }
         for (size_t k = 0; k < BS_COUNT; k++) {
             snprintf(key, sizeof(key), "block.%zu.%s", i, keys[k]);
-            out[k] += param_u64(p, n, key, 0);
+            out[k] += proxy_param_u64(p, n, key, 0);
         }
         if (*path)
             break;
@@ -925,7 +799,7 @@ block_stats_gather(sd_bus_message *reply, const char *path, uint64_t out[BS_COUN
     if (r >= 0 && *path && !matched)
         r = error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "invalid argument: invalid path: %s",
                       path);
-    remote_typed_param_list_free(p, n);
+    proxy_params_free(p, n);
     return r;
 }
 
@@ -1024,32 +898,32 @@ interface_stats_reply(Call *call, sd_bus_message *reply, void *ret_, Error *erro
     char key[64];
     int r;
 
-    r = read_typed_params(reply, &p, &n);
+    r = proxy_params_read(reply, &p, &n);
     if (r < 0)
         return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the statistics of a domain");
     r = check_stats_active(p, n, error);
-    count = param_u64(p, n, "net.count", 0);
+    count = proxy_param_u64(p, n, "net.count", 0);
     for (size_t i = 0; r >= 0 && i < count; i++) {
         snprintf(key, sizeof(key), "net.%zu.name", i);
-        if (!STREQ_NULL(param_str(p, n, key), args->device))
+        if (!STREQ_NULL(proxy_param_str(p, n, key), args->device))
             continue;
         snprintf(key, sizeof(key), "net.%zu.rx.bytes", i);
-        if (!param_find(p, n, key)) {
+        if (!proxy_param_find(p, n, key)) {
             r = error_set(error, -EIO, VIR_ERR_INTERNAL_ERROR,
                           "internal error: /proc/net/dev: Interface not found");
             break;
         }
         for (size_t k = 0; k < 8; k++) {
             snprintf(key, sizeof(key), "net.%zu.%s", i, keys[k]);
-            *out[k] = (int64_t) param_u64(p, n, key, 0);
+            *out[k] = (int64_t) proxy_param_u64(p, n, key, 0);
         }
-        remote_typed_param_list_free(p, n);
+        proxy_params_free(p, n);
         return 0;
     }
     if (r >= 0)
         r = error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                       "invalid argument: '%s' is not a known interface", args->device);
-    remote_typed_param_list_free(p, n);
+    proxy_params_free(p, n);
     return r;
 }
 
@@ -1210,7 +1084,7 @@ stats_one_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 
     if (!sd_bus_message_is_method_error(reply, NULL)) {
         remote_domain_stats_record *rec = &job->recs[job->n];
-        if (read_typed_params(reply, &rec->params.params_val, &rec->params.params_len) >= 0) {
+        if (proxy_params_read(reply, &rec->params.params_val, &rec->params.params_len) >= 0) {
             rec->dom = one->dom;
             memset(&one->dom, 0, sizeof(one->dom));
             job->n++;

@@ -5,7 +5,7 @@
  * locally; the callback id we hand out is what it uses to find its own
  * callbacks, so it is unique per connection and sent back verbatim. The
  * events with a signal behind them are the lifecycle ones, BALLOON_CHANGE,
- * TRAY_CHANGE and the three device events; registrations for other event ids are
+ * TRAY_CHANGE, METADATA_CHANGE and the three device events; registrations for other event ids are
  * accepted (as libvirt does) and simply never fire. */
 #include <errno.h>
 #include <stdlib.h>
@@ -387,6 +387,39 @@ domain_tray(Proxy *proxy, MirrorService *svc, const char *path, const char *alia
     xdr_free((xdrproc_t) xdr_remote_domain_event_tray_change_msg, (char *) &msg.msg);
 }
 
+/* SetMetadata changed a title, description or element (MetadataChange,
+ * "" for no namespace). libvirt has no legacy message for it. */
+static void
+domain_metadata(Proxy *proxy, MirrorService *svc, const char *path, int type, const char *nsuri)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_metadata_change_msg msg;
+
+    if (!obj)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.dom);
+    msg.type = type;
+    if (*nsuri) {
+        msg.nsuri = xmalloc(sizeof(*msg.nsuri));
+        *msg.nsuri = xstrdup(nsuri);
+    }
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != DOMAIN_EVENT_ID_METADATA_CHANGE ||
+                reg->family != EVENT_FAMILY_DOMAIN ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            msg.callbackID = reg->callback_id;
+            client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
+                              (xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg,
+                              &msg);
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg, (char *) &msg);
+}
+
 /* Networks and pools are {name, uuid}: the same wire shape, so one sender
  * serves both (the msg structs differ only in their type names). */
 static void
@@ -513,8 +546,10 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
             { "DeviceRemoved", DOMAIN_EVENT_ID_DEVICE_REMOVED },
             { "DeviceRemovalFailed", DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED },
         };
-        const char *alias;
-        int32_t reason;
+        const char *alias, *nsuri;
+        int32_t reason, type;
+        if (STREQ(member, "MetadataChange") && sd_bus_message_read(m, "is", &type, &nsuri) >= 0)
+            domain_metadata(proxy, svc, sd_bus_message_get_path(m), type, nsuri);
         if (STREQ(member, "TrayChange") && sd_bus_message_read(m, "si", &alias, &reason) >= 0)
             domain_tray(proxy, svc, sd_bus_message_get_path(m), alias, reason);
         for (size_t i = 0; i < ARRAY_SIZE(device_signals); i++)

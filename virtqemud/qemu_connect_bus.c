@@ -209,6 +209,17 @@ hook_tray(Domain *dom, const char *alias, int reason, void *userdata)
                            (int32_t) reason);
 }
 
+static void
+hook_metadata(Domain *dom, int type, const char *nsuri, void *userdata)
+{
+    QemuBus *qb = userdata;
+
+    /* libvirt-dbus's MetadataChange: "" for a title or description. */
+    if (qb->announce)
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "MetadataChange", "is",
+                           (int32_t) type, str_or_empty(nsuri));
+}
+
 const QemuDriverHooks qemu_bus_hooks = {
     .domain_added = hook_added,
     .domain_removed = hook_removed,
@@ -218,6 +229,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .balloon_changed = hook_balloon,
     .device_event = hook_device,
     .tray_changed = hook_tray,
+    .metadata_changed = hook_metadata,
 };
 
 /* ---- methods ----------------------------------------------------------- */

@@ -256,6 +256,15 @@ qemu_driver_emit_tray(Domain *dom, const char *alias, int reason)
         drv->cfg.hooks.tray_changed(dom, alias, reason, drv->cfg.hooks_userdata);
 }
 
+void
+qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (drv->cfg.hooks.metadata_changed)
+        drv->cfg.hooks.metadata_changed(dom, type, nsuri, drv->cfg.hooks_userdata);
+}
+
 /* ---- define and undefine ----------------------------------------------- */
 
 /* Parses @xml and applies what libvirt does at define time for QEMU. */

@@ -48,6 +48,9 @@ typedef struct QemuDriverHooks {
     void (*device_event)(Domain *dom, int event_id, const char *alias, void *userdata);
     /* TRAY_CHANGE of @alias: DOMAIN_EVENT_TRAY_CHANGE_OPEN or _CLOSE. */
     void (*tray_changed)(Domain *dom, const char *alias, int reason, void *userdata);
+    /* METADATA_CHANGE: a DOMAIN_METADATA_* type, and the namespace of an
+     * element (NULL otherwise). */
+    void (*metadata_changed)(Domain *dom, int type, const char *nsuri, void *userdata);
 } QemuDriverHooks;
 
 typedef enum {
@@ -247,6 +250,12 @@ int qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDone
  * persistent <memballoon><stats period>. */
 int qemu_domain_set_memory_stats_period(Domain *dom, int period, unsigned flags,
                                         DomainDoneCb cb, void *userdata, Error *error);
+/* virDomainSetMetadata / GetMetadata (DOMAIN_METADATA_* @type, the
+ * AFFECT flags): get() returns a new string. */
+int qemu_domain_set_metadata(Domain *dom, int type, const char *metadata, const char *key,
+                             const char *uri, unsigned flags, Error *error);
+int qemu_domain_get_metadata(Domain *dom, int type, const char *uri, unsigned flags,
+                             char **ret, Error *error);
 
 /* Reads. */
 bool qemu_domain_is_active(const Domain *dom);

@@ -55,6 +55,7 @@ void qemu_driver_emit_event(Domain *dom, int event, int detail);
 void qemu_driver_emit_changed(Domain *dom);
 void qemu_driver_emit_device(Domain *dom, int event_id, const char *alias);
 void qemu_driver_emit_tray(Domain *dom, const char *alias, int reason);
+void qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri);
 int qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *error);
 int qemu_driver_check_duplicate(QemuDriver *drv, const DomainDef *def, Domain **ret_existing,
                                 Error *error);
