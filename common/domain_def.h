@@ -476,7 +476,11 @@ typedef struct DomainCputune {
     int64_t quota;               /* 0 unset */
     uint64_t emulator_period;
     int64_t emulator_quota;
-    bool has_quota, has_emulator_quota;
+    uint64_t global_period;      /* the whole domain's group */
+    int64_t global_quota;
+    uint64_t iothread_period;
+    int64_t iothread_quota;
+    bool has_quota, has_emulator_quota, has_global_quota, has_iothread_quota;
 } DomainCputune;
 
 typedef struct DomainCpuFeature {

@@ -90,11 +90,9 @@ format_cputune(XmlWriter *w, const DomainCputune *t)
 {
     char buf[32];
 
-    if (!t->present && !t->n_vcpupins && !t->emulatorpin && !t->shares && !t->period &&
-        !t->has_quota && !t->emulator_period && !t->has_emulator_quota)
-        return;
     if (!t->n_vcpupins && !t->emulatorpin && !t->shares && !t->period && !t->has_quota &&
-        !t->emulator_period && !t->has_emulator_quota)
+        !t->global_period && !t->has_global_quota && !t->emulator_period &&
+        !t->has_emulator_quota && !t->iothread_period && !t->has_iothread_quota)
         return; /* libvirt leaves out an empty <cputune/> */
     xml_writer_start(w, "cputune");
 #define NUM(name, fmt, v) do { \
@@ -107,10 +105,18 @@ format_cputune(XmlWriter *w, const DomainCputune *t)
         NUM("period", "%" PRIu64, t->period);
     if (t->has_quota)
         NUM("quota", "%" PRId64, t->quota);
+    if (t->global_period)
+        NUM("global_period", "%" PRIu64, t->global_period);
+    if (t->has_global_quota)
+        NUM("global_quota", "%" PRId64, t->global_quota);
     if (t->emulator_period)
         NUM("emulator_period", "%" PRIu64, t->emulator_period);
     if (t->has_emulator_quota)
         NUM("emulator_quota", "%" PRId64, t->emulator_quota);
+    if (t->iothread_period)
+        NUM("iothread_period", "%" PRIu64, t->iothread_period);
+    if (t->has_iothread_quota)
+        NUM("iothread_quota", "%" PRId64, t->iothread_quota);
 #undef NUM
     for (size_t i = 0; i < t->n_vcpupins; i++) {
         xml_writer_start(w, "vcpupin");

@@ -693,6 +693,25 @@ parse_cputune(const xmlNode *node, DomainCputune *t, Error *error)
                 return r;
             t->quota = q;
             t->has_quota = true;
+        } else if (xml_node_is(c, "global_period")) {
+            if ((r = parse_uint_content(c, "global_period", ULLONG_MAX, &u, error)) < 0)
+                return r;
+            t->global_period = u;
+        } else if (xml_node_is(c, "global_quota")) {
+            if ((r = parse_int_content(c, "global_quota", LLONG_MIN, LLONG_MAX, &q, error)) < 0)
+                return r;
+            t->global_quota = q;
+            t->has_global_quota = true;
+        } else if (xml_node_is(c, "iothread_period")) {
+            if ((r = parse_uint_content(c, "iothread_period", ULLONG_MAX, &u, error)) < 0)
+                return r;
+            t->iothread_period = u;
+        } else if (xml_node_is(c, "iothread_quota")) {
+            if ((r = parse_int_content(c, "iothread_quota", LLONG_MIN, LLONG_MAX, &q,
+                                       error)) < 0)
+                return r;
+            t->iothread_quota = q;
+            t->has_iothread_quota = true;
         } else if (xml_node_is(c, "emulator_period")) {
             if ((r = parse_uint_content(c, "emulator_period", ULLONG_MAX, &u, error)) < 0)
                 return r;

@@ -258,6 +258,13 @@ typedef int (*BusReplyFn)(Call *call, sd_bus_message *reply, void *ret, Error *e
  * sent. @types and the varargs are sd_bus_message_append()'s. */
 int proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char *iface,
                    const char *member, BusReplyFn fn, Error *error, const char *types, ...);
+/* The same in two steps, for a call whose arguments are built by hand: a
+ * new message to @svc's daemon (0, or the absent-daemon error), then its
+ * sending (1, or a negative errno with @error); the caller unrefs @m. */
+int proxy_bus_new_call(Call *call, MirrorService *svc, const char *path, const char *iface,
+                       const char *member, sd_bus_message **ret, Error *error);
+int proxy_bus_send(Call *call, MirrorService *svc, sd_bus_message *m, BusReplyFn fn,
+                   Error *error);
 /* The error for an absent daemon. */
 int proxy_error_absent(const MirrorService *svc, Error *error);
 

@@ -52,19 +52,55 @@ on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 }
 
 int
-proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char *iface,
-               const char *member, BusReplyFn fn, Error *error, const char *types, ...)
+proxy_bus_new_call(Call *call, MirrorService *svc, const char *path, const char *iface,
+                   const char *member, sd_bus_message **ret, Error *error)
 {
-    Proxy *proxy = call_proxy(call);
-    sd_bus_message *m = NULL;
-    BusCall *bc;
-    va_list ap;
     int r;
 
     if (!svc->owner)
         return proxy_error_absent(svc, error);
-    r = sd_bus_message_new_method_call(proxy->bus, &m, svc->bus_name, path, iface, member);
-    if (r >= 0 && types) {
+    r = sd_bus_message_new_method_call(call_proxy(call)->bus, ret, svc->bus_name, path, iface,
+                                       member);
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot build the call %s.%s",
+                               iface, member);
+    return 0;
+}
+
+int
+proxy_bus_send(Call *call, MirrorService *svc, sd_bus_message *m, BusReplyFn fn, Error *error)
+{
+    BusCall *bc = xcalloc(1, sizeof(*bc));
+    int r;
+
+    bc->call = call;
+    bc->fn = fn;
+    /* No timeout of ours: the daemons answer long jobs (a guest booting)
+     * when they end; the bus's default (25 s) would cut them. The slot is
+     * floating: a client that hangs up keeps its Call (and a reference)
+     * until the reply comes, then the reply is dropped. */
+    r = sd_bus_call_async(call_proxy(call)->bus, NULL, m, on_reply, bc, UINT64_MAX - 1);
+    if (r < 0) {
+        free(bc);
+        return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot call %s.%s on %s",
+                               sd_bus_message_get_interface(m), sd_bus_message_get_member(m),
+                               svc->bus_name);
+    }
+    return 1;
+}
+
+int
+proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char *iface,
+               const char *member, BusReplyFn fn, Error *error, const char *types, ...)
+{
+    sd_bus_message *m = NULL;
+    va_list ap;
+    int r;
+
+    r = proxy_bus_new_call(call, svc, path, iface, member, &m, error);
+    if (r < 0)
+        return r;
+    if (types) {
         va_start(ap, types);
         r = sd_bus_message_appendv(m, types, ap);
         va_end(ap);
@@ -74,19 +110,7 @@ proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char *ifa
         return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot build the call %s.%s",
                                iface, member);
     }
-    bc = xcalloc(1, sizeof(*bc));
-    bc->call = call;
-    bc->fn = fn;
-    /* No timeout of ours: the daemons answer long jobs (a guest booting)
-     * when they end; the bus's default (25 s) would cut them. The slot is
-     * floating: a client that hangs up keeps its Call (and a reference)
-     * until the reply comes, then the reply is dropped. */
-    r = sd_bus_call_async(proxy->bus, NULL, m, on_reply, bc, UINT64_MAX - 1);
+    r = proxy_bus_send(call, svc, m, fn, error);
     sd_bus_message_unref(m);
-    if (r < 0) {
-        free(bc);
-        return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot call %s.%s on %s",
-                               iface, member, svc->bus_name);
-    }
-    return 1;
+    return r;
 }

@@ -58,7 +58,154 @@ h_get_metadata(Call *call, void *args_, void *ret, Error *error)
                           error, "isu", args->type, opt_str(args->uri), args->flags);
 }
 
+/* ---- typed parameters ------------------------------------------------- */
+
+/* Set*([device,] a{sv}, flags). */
+static int
+params_set(Call *call, void *args, const char *member, const char *dev,
+           const remote_typed_param *p, u_int n, unsigned flags, Error *error)
+{
+    sd_bus_message *m = NULL;
+    MirrorObject *obj;
+    int r;
+
+    r = proxy_domain_find(call, args, &obj, error);
+    if (r >= 0)
+        r = proxy_bus_new_call(call, obj->svc, obj->path, DOM_IFACE, member, &m, error);
+    if (r < 0)
+        return r;
+    if (dev)
+        r = sd_bus_message_append(m, "s", dev);
+    if (r >= 0)
+        r = proxy_params_append(m, p, n);
+    if (r >= 0)
+        r = sd_bus_message_append(m, "u", flags);
+    if (r < 0)
+        r = error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot build the call %s",
+                            member);
+    else
+        r = proxy_bus_send(call, obj->svc, m, NULL, error);
+    sd_bus_message_unref(m);
+    return r;
+}
+
+/* Get*([device,] flags) after libvirtd's bound on @nparams. */
+static int
+params_get(Call *call, void *args, const char *member, const char *dev, int nparams, int max,
+           unsigned flags, BusReplyFn fn, Error *error)
+{
+    MirrorObject *obj;
+    int r;
+
+    if (nparams < 0 || nparams > max)
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR, "nparams too large");
+    r = proxy_domain_find(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    if (dev)
+        return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error, "su",
+                              dev, flags);
+    return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, fn, error, "u", flags);
+}
+
+/* ---- the scheduler ------------------------------------------------------ */
+
+static int
+scheduler_type_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_scheduler_type_ret *ret = ret_;
+    const char *type;
+    int32_t nparams;
+    int r = sd_bus_message_read(reply, "v", "(si)", &type, &nparams);
+
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the scheduler type");
+    ret->type = xstrdup(type);
+    ret->nparams = nparams;
+    return 0;
+}
+
+static int
+h_get_scheduler_type(Call *call, void *args, void *ret, Error *error)
+{
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, "org.freedesktop.DBus.Properties", "Get",
+                          scheduler_type_reply, error, "ss", DOM_IFACE, "SchedulerType");
+}
+
+/* The old call has no flags: CURRENT, and no strings. */
+static int
+scheduler_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_scheduler_parameters_args *args = call->args;
+    remote_domain_get_scheduler_parameters_ret *ret = ret_;
+
+    return proxy_params_reply(reply, args->nparams, 0, &ret->params.params_val,
+                              &ret->params.params_len, NULL, error);
+}
+
+static int
+h_get_scheduler_parameters(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_scheduler_parameters_args *args = args_;
+
+    return params_get(call, args, "GetSchedulerParameters", NULL, args->nparams,
+                      REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, 0, scheduler_reply, error);
+}
+
+static int
+scheduler_flags_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_scheduler_parameters_flags_args *args = call->args;
+    remote_domain_get_scheduler_parameters_flags_ret *ret = ret_;
+
+    return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val,
+                              &ret->params.params_len, NULL, error);
+}
+
+static int
+h_get_scheduler_parameters_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_scheduler_parameters_flags_args *args = args_;
+
+    return params_get(call, args, "GetSchedulerParameters", NULL, args->nparams,
+                      REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, args->flags,
+                      scheduler_flags_reply, error);
+}
+
+static int
+h_set_scheduler_parameters(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_scheduler_parameters_args *args = args_;
+
+    return params_set(call, args, "SetSchedulerParameters", NULL, args->params.params_val,
+                      args->params.params_len, 0, error);
+}
+
+static int
+h_set_scheduler_parameters_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_scheduler_parameters_flags_args *args = args_;
+
+    return params_set(call, args, "SetSchedulerParameters", NULL, args->params.params_val,
+                      args->params.params_len, args->flags, error);
+}
+
 const ProcDef tuning_procs[] = {
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, domain_get_scheduler_type,
+            h_get_scheduler_type),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, domain_get_scheduler_parameters,
+            h_get_scheduler_parameters),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS,
+            domain_get_scheduler_parameters_flags, h_get_scheduler_parameters_flags),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, domain_set_scheduler_parameters,
+           h_set_scheduler_parameters),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS,
+           domain_set_scheduler_parameters_flags, h_set_scheduler_parameters_flags),
     PROC_A(REMOTE_PROC_DOMAIN_SET_METADATA, domain_set_metadata, h_set_metadata),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_METADATA, domain_get_metadata, h_get_metadata),
     { 0 },

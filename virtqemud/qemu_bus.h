@@ -43,6 +43,10 @@ void qemu_bus_call_cancel(void *userdata);
 /* Handlers of qemu_tuning_bus.c, in the domain vtable. */
 int qemu_bus_set_metadata(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_metadata(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_scheduler_parameters(sd_bus_message *m, void *userdata,
+                                      sd_bus_error *bus_error);
+int qemu_bus_set_scheduler_parameters(sd_bus_message *m, void *userdata,
+                                      sd_bus_error *bus_error);
 
 /* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
 extern const BusInterfaceSpec qemu_connect_bus_interfaces[];

@@ -22,8 +22,8 @@
 #include "qemu_driver_priv.h"
 
 /* "1-4,^3,6" -> a CPU mask. */
-static int
-cpuset_parse(const char *s, cpu_set_t *ret, Error *error)
+int
+qemu_cpuset_parse(const char *s, cpu_set_t *ret, Error *error)
 {
     cpu_set_t set;
     const char *p = s;
@@ -73,7 +73,7 @@ static int
 set_affinity(pid_t tid, const char *cpuset, const char *what, Error *error)
 {
     cpu_set_t set;
-    int r = cpuset_parse(cpuset, &set, error);
+    int r = qemu_cpuset_parse(cpuset, &set, error);
 
     if (r < 0)
         return r;
@@ -128,7 +128,7 @@ qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **
         cpu_set_t set;
 
         /* No pin: every host CPU, as libvirt shows it. */
-        if (!pin || cpuset_parse(pin, &set, NULL) < 0) {
+        if (!pin || qemu_cpuset_parse(pin, &set, NULL) < 0) {
             for (size_t c = 0; c < ncpus; c++)
                 maps[v * ncpus + c] = true;
             continue;
@@ -142,93 +142,6 @@ qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **
 }
 
 /* ---- cgroups ----------------------------------------------------------- */
-
-/* Where the cpu controller is, and our own place in it. */
-static int
-cpu_controller(char **ret_base, bool *ret_v2)
-{
-    char line[1024];
-    auto_cleanup(free_ptr) char *v1_mount = NULL, *v2_mount = NULL;
-    auto_cleanup(free_ptr) char *v1_path = NULL, *v2_path = NULL;
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-
-    if (!f)
-        return -errno;
-    while (fgets(line, sizeof(line), f)) {
-        char mnt[512], fstype[64], opts[512];
-        char *sep = strstr(line, " - ");
-        if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
-            sscanf(sep + 3, "%63s %*s %511s", fstype, opts) != 2)
-            continue;
-        if (strcmp(fstype, "cgroup") == 0 && !v1_mount) {
-            for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
-                if (strcmp(o, "cpu") == 0)
-                    v1_mount = xstrdup(mnt);
-        } else if (strcmp(fstype, "cgroup2") == 0 && !v2_mount) {
-            v2_mount = xstrdup(mnt);
-        }
-    }
-    fclose(f);
-    f = fopen("/proc/self/cgroup", "re");
-    if (!f)
-        return -errno;
-    while (fgets(line, sizeof(line), f)) {
-        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2)
-            continue;
-        c2[strcspn(c2, "\n")] = '\0';
-        *c2 = '\0';
-        if (strcmp(c1 + 1, "") == 0 && line[0] == '0')
-            v2_path = xstrdup(c2 + 1);
-        for (char *o = strtok(c1 + 1, ","); o; o = strtok(NULL, ","))
-            if (strcmp(o, "cpu") == 0)
-                v1_path = xstrdup(c2 + 1);
-    }
-    fclose(f);
-    if (v1_mount && v1_path) {
-        *ret_base = xasprintf("%s%s", v1_mount, strcmp(v1_path, "/") == 0 ? "" : v1_path);
-        *ret_v2 = false;
-        return 0;
-    }
-    if (v2_mount && v2_path) {
-        auto_cleanup(free_ptr) char *ctl = xasprintf("%s/cgroup.controllers", v2_mount);
-        auto_cleanup(free_ptr) char *text = NULL;
-        if (file_read_all(ctl, 4096, &text, NULL, NULL) >= 0 && strstr(text, "cpu")) {
-            *ret_base = xasprintf("%s%s", v2_mount, strcmp(v2_path, "/") == 0 ? "" : v2_path);
-            *ret_v2 = true;
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
-static int
-write_value(const char *dir, const char *file, const char *value, Error *error)
-{
-    auto_cleanup(free_ptr) char *path = xasprintf("%s/%s", dir, file);
-    FILE *f = fopen(path, "we");
-    int r = 0;
-
-    if (!f)
-        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "cannot open '%s'", path);
-    if (fputs(value, f) < 0)
-        r = -errno;
-    if (fclose(f) != 0 && r == 0)
-        r = -errno;
-    if (r < 0)
-        return error_set_errno(error, r, VIR_ERR_SYSTEM_ERROR,
-                               "cannot write '%s' to '%s'", value, path);
-    return 0;
-}
-
-static int
-make_dir(const char *dir, Error *error)
-{
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
-                               "cannot create cgroup '%s'", dir);
-    return 0;
-}
 
 /* Period and quota of one cgroup (v1: two files; v2: cpu.max). */
 static int
@@ -245,15 +158,15 @@ set_bandwidth(const char *dir, bool v2, uint64_t period, int64_t quota, bool has
             snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, quota, period ? period : 100000);
         else
             snprintf(buf, sizeof(buf), "max %" PRIu64, period ? period : 100000);
-        return write_value(dir, "cpu.max", buf, error);
+        return qemu_cgroup_write(dir, "cpu.max", buf, error);
     }
     if (period) {
         snprintf(buf, sizeof(buf), "%" PRIu64, period);
-        r = write_value(dir, "cpu.cfs_period_us", buf, error);
+        r = qemu_cgroup_write(dir, "cpu.cfs_period_us", buf, error);
     }
     if (r >= 0 && has_quota) {
         snprintf(buf, sizeof(buf), "%" PRId64, quota);
-        r = write_value(dir, "cpu.cfs_quota_us", buf, error);
+        r = qemu_cgroup_write(dir, "cpu.cfs_quota_us", buf, error);
     }
     return r;
 }
@@ -261,49 +174,39 @@ set_bandwidth(const char *dir, bool v2, uint64_t period, int64_t quota, bool has
 static int
 move_thread(const char *dir, bool v2, pid_t tid, Error *error)
 {
-    char buf[32];
-
-    snprintf(buf, sizeof(buf), "%d", (int) tid);
     /* v2 moves threads only in threaded cgroups; a whole process otherwise. */
-    return write_value(dir, v2 ? "cgroup.procs" : "tasks", buf, error);
+    return qemu_cgroup_move(dir, v2 ? "cgroup.procs" : "tasks", tid, error);
 }
 
 static bool
 cputune_wants_cgroup(const DomainCputune *t)
 {
-    return t->present && (t->shares || t->period || t->has_quota || t->emulator_period ||
-                          t->has_emulator_quota);
+    return t->present && (t->shares || t->period || t->has_quota || t->global_period ||
+                          t->has_global_quota || t->emulator_period || t->has_emulator_quota);
 }
 
+/* The cpu group with the live <cputune>'s values; again (live tuning) it
+ * writes them anew and moves the threads back where they belong. */
 static int
 apply_cgroup(Domain *dom, Error *error)
 {
     const DomainCputune *t = &dom->live->cputune;
-    auto_cleanup(free_ptr) char *base = NULL, *slice = NULL;
-    char uuid[UUID_STRING_LEN], buf[64];
+    auto_cleanup(free_ptr) char *scope = NULL;
+    char buf[64];
     bool v2 = false;
     int r;
 
-    if (cpu_controller(&base, &v2) < 0)
-        return error_set(error, -ENOTSUP, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "unsupported configuration: domain '%s' asks for CPU shares, period "
-                         "or quota, but this host has no cgroup cpu controller",
-                         dom->def->name);
-    slice = xasprintf("%s/machine.slice", base);
-    r = make_dir(slice, error);
+    r = qemu_cgroup_domain(dom, "cpu", true, &scope, &v2, error);
     if (r < 0)
         return r;
-    dom->proc.cgroup_dir = xasprintf("%s/virtstack-%s-%d.scope", slice,
-                                uuid_format(&dom->def->uuid, uuid), dom->id);
-    r = make_dir(dom->proc.cgroup_dir, error);
-    if (r < 0)
-        return r;
+    free(dom->proc.cgroup_dir);
+    dom->proc.cgroup_dir = steal_ptr(scope);
     if (t->shares) {
         if (v2) /* libvirt's shares to weight conversion */
             snprintf(buf, sizeof(buf), "%" PRIu64, 1 + ((t->shares - 2) * 9999) / 262142);
         else
             snprintf(buf, sizeof(buf), "%" PRIu64, t->shares);
-        r = write_value(dom->proc.cgroup_dir, v2 ? "cpu.weight" : "cpu.shares", buf, error);
+        r = qemu_cgroup_write(dom->proc.cgroup_dir, v2 ? "cpu.weight" : "cpu.shares", buf, error);
         if (r < 0)
             return r;
     }
@@ -314,10 +217,15 @@ apply_cgroup(Domain *dom, Error *error)
             r = set_bandwidth(dom->proc.cgroup_dir, true, t->period, t->quota, t->has_quota, error);
         return r;
     }
-    /* v1: vcpuN and emulator children, each thread in its own. */
+    /* v1: the global bandwidth on the domain's group, vcpuN and emulator
+     * children below it, each thread in its own. */
+    r = set_bandwidth(dom->proc.cgroup_dir, false, t->global_period, t->global_quota,
+                      t->has_global_quota, error);
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < dom->monitor.n_vcpu_tids; i++) {
         auto_cleanup(free_ptr) char *dir = xasprintf("%s/vcpu%zu", dom->proc.cgroup_dir, i);
-        r = make_dir(dir, error);
+        r = qemu_cgroup_mkdir(dir, error);
         if (r >= 0)
             r = set_bandwidth(dir, false, t->period, t->quota, t->has_quota, error);
         if (r >= 0)
@@ -331,7 +239,7 @@ apply_cgroup(Domain *dom, Error *error)
         DIR *d;
         struct dirent *e;
 
-        r = make_dir(dir, error);
+        r = qemu_cgroup_mkdir(dir, error);
         if (r >= 0)
             r = set_bandwidth(dir, false, t->emulator_period, t->emulator_quota,
                               t->has_emulator_quota, error);
@@ -358,6 +266,7 @@ qemu_cputune_cleanup(Domain *dom)
     DIR *d;
     struct dirent *e;
 
+    qemu_cgroup_remove_all(dom);
     if (!dom->proc.cgroup_dir)
         return;
     d = opendir(dom->proc.cgroup_dir);
@@ -410,7 +319,22 @@ qemu_cputune_apply(Domain *dom, Error *error)
         if (pin)
             r = set_affinity((pid_t) dom->monitor.vcpu_tids[i], pin, what, error);
     }
-    if (r >= 0 && cputune_wants_cgroup(&def->cputune))
+    if (r >= 0 && cputune_wants_cgroup(&def->cputune)) {
+        auto_cleanup(free_ptr) char *base = NULL;
+        bool v2;
+
+        if (qemu_cgroup_base("cpu", &base, &v2) < 0)
+            return error_set(error, -ENOTSUP, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "unsupported configuration: domain '%s' asks for CPU shares, "
+                             "period or quota, but this host has no cgroup cpu controller",
+                             dom->def->name);
         r = apply_cgroup(dom, error);
+    }
     return r;
+}
+
+int
+qemu_cputune_apply_live(Domain *dom, Error *error)
+{
+    return apply_cgroup(dom, error);
 }

@@ -257,6 +257,14 @@ int qemu_domain_set_metadata(Domain *dom, int type, const char *metadata, const 
 int qemu_domain_get_metadata(Domain *dom, int type, const char *uri, unsigned flags,
                              char **ret, Error *error);
 
+/* Tuning (qemu_tuning.c): typed parameters as libvirt names them, the
+ * AFFECT flags. get() appends to @ret. */
+typedef struct TypedParams TypedParams;
+int qemu_domain_get_scheduler_params(Domain *dom, unsigned flags, TypedParams *ret,
+                                     Error *error);
+int qemu_domain_set_scheduler_params(Domain *dom, const TypedParams *tp, unsigned flags,
+                                     Error *error);
+
 /* Reads. */
 bool qemu_domain_is_active(const Domain *dom);
 /* A new string. flags: DOMAIN_DEF_FORMAT_*. */

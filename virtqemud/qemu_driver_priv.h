@@ -1,6 +1,7 @@
 /* What qemu_driver.c and qemu_process.c share; not for the bus layer. */
 #pragma once
 
+#include <sched.h>
 #include <systemd/sd-bus.h>
 
 #include <jansson.h>
@@ -182,6 +183,27 @@ void qemu_dac_clear(Domain *dom);
 bool qemu_cputune_needed(const DomainDef *def);
 int qemu_cputune_apply(Domain *dom, Error *error);
 void qemu_cputune_cleanup(Domain *dom);
+/* The live <cputune>'s shares, period and quota into the domain's cpu
+ * group, made now if it has none. */
+int qemu_cputune_apply_live(Domain *dom, Error *error);
+/* A CPU list ("1-4,^3,6") as a mask. */
+int qemu_cpuset_parse(const char *s, cpu_set_t *ret, Error *error);
+
+/* qemu_cgroup.c: the domain's cgroups. base(): where @controller is and
+ * this process's place in it (-ENOENT: nowhere). domain(): the domain's
+ * group of @controller, made with QEMU in it when @create (-ENOENT when
+ * absent and not @create). */
+int qemu_cgroup_base(const char *controller, char **ret_base, bool *ret_v2);
+char *qemu_cgroup_scope(const Domain *dom, const char *base);
+int qemu_cgroup_domain(Domain *dom, const char *controller, bool create, char **ret_dir,
+                       bool *ret_v2, Error *error);
+int qemu_cgroup_write(const char *dir, const char *file, const char *value, Error *error);
+/* The file's text without its last newline, a new string. */
+int qemu_cgroup_read(const char *dir, const char *file, char **ret, Error *error);
+int qemu_cgroup_mkdir(const char *dir, Error *error);
+/* Writes @pid to @file ("tasks": one thread; "cgroup.procs": a process). */
+int qemu_cgroup_move(const char *dir, const char *file, pid_t pid, Error *error);
+void qemu_cgroup_remove_all(Domain *dom);
 
 /* qemu_ops.c: qom-set of the balloon's guest-stats-polling-interval (s). */
 int qemu_balloon_set_period(Domain *dom, int period, QmpReplyCb cb, void *userdata,

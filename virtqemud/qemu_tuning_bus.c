@@ -5,6 +5,7 @@
 
 #include "bus_util.h"
 #include "qemu_bus.h"
+#include "typed_params.h"
 
 static const char *
 null_if_empty(const char *s)
@@ -48,4 +49,75 @@ qemu_bus_get_metadata(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
     if (r < 0)
         return bus_reply_error(bus_error, &error, r);
     return sd_bus_reply_method_return(m, "s", text);
+}
+
+/* ---- typed parameters: Get*(u) -> a{sv}, Set*(a{sv}, u) ---------------- */
+
+typedef int (*GetParamsFn)(Domain *dom, unsigned flags, TypedParams *ret, Error *error);
+typedef int (*SetParamsFn)(Domain *dom, const TypedParams *tp, unsigned flags, Error *error);
+
+static int
+reply_params(sd_bus_message *m, const TypedParams *tp)
+{
+    sd_bus_message *reply = NULL;
+    int r = sd_bus_message_new_method_return(m, &reply);
+
+    if (r >= 0)
+        r = typed_params_write(reply, tp);
+    if (r >= 0)
+        r = sd_bus_send(NULL, reply, NULL);
+    sd_bus_message_unref(reply);
+    return r;
+}
+
+static int
+get_params(sd_bus_message *m, Domain *dom, GetParamsFn fn, sd_bus_error *bus_error)
+{
+    TypedParams tp = { 0 };
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    int r;
+
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r < 0)
+        return r;
+    r = fn(dom, flags, &tp, &error);
+    if (r >= 0)
+        r = reply_params(m, &tp);
+    else
+        r = bus_reply_error(bus_error, &error, r);
+    typed_params_clear(&tp);
+    return r;
+}
+
+static int
+set_params(sd_bus_message *m, Domain *dom, SetParamsFn fn, sd_bus_error *bus_error)
+{
+    TypedParams tp = { 0 };
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    int r;
+
+    r = typed_params_read(m, &tp, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    r = sd_bus_message_read(m, "u", &flags);
+    if (r >= 0)
+        r = fn(dom, &tp, flags, &error);
+    typed_params_clear(&tp);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, NULL);
+}
+
+int
+qemu_bus_get_scheduler_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return get_params(m, userdata, qemu_domain_get_scheduler_params, bus_error);
+}
+
+int
+qemu_bus_set_scheduler_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return set_params(m, userdata, qemu_domain_set_scheduler_params, bus_error);
 }

@@ -6,6 +6,7 @@ live and read back from where the host keeps it (cgroups, QMP, tc), in the
 definition only with --config; libvirt's errors for values out of range,
 unknown parameters and the read-only socket, which change nothing."""
 
+import glob
 import os
 import threading
 import xml.etree.ElementTree as ET
@@ -142,6 +143,101 @@ def test_metadata(fx):
     check_eq(ev.got, [(GUEST, T, None), (GUEST, D, None), (GUEST, E, NS), (GUEST, E, NS),
                       (GUEST, T, None), (GUEST, E, NS), (GUEST, E, NS)],
              "METADATA_CHANGE events")
+
+
+def scope(fx, controller):
+    """The guest's own cgroup of @controller (cgroup v1, as on this host)."""
+    uuid = ET.fromstring(virsh(fx.proxy.uri, "dumpxml", GUEST)[0]).findtext("uuid")
+    found = glob.glob("/sys/fs/cgroup/%s/**/virtstack-%s-*.scope" % (controller, uuid),
+                      recursive=True)
+    check_eq(len(found), 1, "the guest's %s cgroup: %r" % (controller, found))
+    return found[0]
+
+
+def cg_read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def schedinfo(uri, *flags):
+    out = virsh(uri, "schedinfo", GUEST, *flags)[0]
+    return dict((k.strip(), v.strip()) for k, v in
+                (ln.split(":", 1) for ln in out.splitlines() if ":" in ln))
+
+
+def test_schedinfo(fx):
+    """virsh schedinfo --set, live: the values land in the guest's cpu
+    cgroup (shares on its group, the vCPU period and quota on each vCPU
+    thread's group, the emulator's on the emulator's, the global ones on
+    the group) and read back; --config: the definition only; refusals."""
+    import libvirt
+    uri = fx.proxy.uri
+    info = schedinfo(uri)
+    check_eq(info["Scheduler"], "posix", "scheduler")
+    check_eq(set(info) - {"Scheduler"},
+             {"cpu_shares", "vcpu_period", "vcpu_quota", "emulator_period", "emulator_quota",
+              "global_period", "global_quota", "iothread_period", "iothread_quota"},
+             "schedinfo's parameters")
+    virsh(uri, "schedinfo", GUEST, "--live", "--set", "cpu_shares=512")
+    virsh(uri, "schedinfo", GUEST, "--live", "--set", "vcpu_quota=50000")
+    virsh(uri, "schedinfo", GUEST, "--live", "--set", "emulator_period=200000")
+    virsh(uri, "schedinfo", GUEST, "--live", "--set", "global_quota=150000")
+    cpu = scope(fx, "cpu")
+    check_eq(cg_read(cpu + "/cpu.shares"), "512", "cpu.shares")
+    for v in ("vcpu0", "vcpu1"):
+        check_eq(cg_read("%s/%s/cpu.cfs_quota_us" % (cpu, v)), "50000", v + " quota")
+    check_eq(cg_read(cpu + "/emulator/cpu.cfs_period_us"), "200000", "emulator period")
+    check_eq(cg_read(cpu + "/cpu.cfs_quota_us"), "150000", "global quota")
+    # Every QEMU thread is in one of the groups.
+    pid = int(fx.client.get(fx.path, "org.virtstack.DomainState", "Pid"))
+    tasks = set()
+    for sub in ("vcpu0", "vcpu1", "emulator"):
+        tasks |= set(cg_read("%s/%s/tasks" % (cpu, sub)).split())
+    check_eq(tasks, set(os.listdir("/proc/%d/task" % pid)), "the QEMU threads' groups")
+    info = schedinfo(uri, "--live")
+    check_eq((info["cpu_shares"], info["vcpu_quota"], info["emulator_period"],
+              info["global_quota"]), ("512", "50000", "200000", "150000"), "live schedinfo")
+    cfg = schedinfo(uri, "--config")
+    check_eq((cfg["cpu_shares"], cfg["vcpu_quota"]), ("0", "0"), "persistent after --live")
+
+    virsh(uri, "schedinfo", GUEST, "--config", "--set", "vcpu_period=300000")
+    root = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+    check_eq(root.findtext("cputune/period"), "300000", "persistent <cputune><period>")
+    check_eq(cg_read(cpu + "/vcpu0/cpu.cfs_period_us"), "100000", "live period after --config")
+    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
+    check_eq(live.findtext("cputune/shares"), "512", "live <cputune><shares>")
+
+    # The bus: libvirt-dbus's a{sv}.
+    got = fx.client.call(fx.path, "org.libvirt.Domain", "GetSchedulerParameters", "u", 0)
+    check_eq(got["cpu_shares"], 512, "GetSchedulerParameters on the bus")
+
+    dom = fx.events.conn.lookupByName(GUEST)
+    for params, code, text in (
+            ({"vcpu_period": 10}, libvirt.VIR_ERR_INVALID_ARG,
+             "value of 'vcpu_period' is out of range [1000, 1000000]"),
+            ({"vcpu_quota": 1 << 50}, libvirt.VIR_ERR_INVALID_ARG,
+             "value of 'vcpu_quota' is out of range [1000, 17592186044415]")):
+        try:
+            dom.setSchedulerParametersFlags(params, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            raise Failure("setSchedulerParametersFlags(%r) succeeded" % params)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    # python3-libvirt checks names and types itself; the bus gets libvirt's
+    # own checks.
+    for params, text in (
+            ({"cpu_shares": harness.dbus.UInt32(5)},
+             "invalid type 'uint' for parameter 'cpu_shares', expected 'ullong'"),
+            ({"no_such": harness.dbus.UInt64(5)}, "parameter 'no_such' not supported")):
+        try:
+            fx.client.call(fx.path, "org.libvirt.Domain", "SetSchedulerParameters", "a{sv}u",
+                           params, 0)
+            raise Failure("SetSchedulerParameters(%r) was taken" % params)
+        except harness.BusError as e:
+            check(text in str(e), "%s: %s" % (text, e))
+    err = virsh_fails(uri, "schedinfo", GUEST, "--set", "cpu_shares=100", ro=True)
+    check("read only access prevents virDomainSetSchedulerParameters" in err, err)
+    check_eq(cg_read(cpu + "/cpu.shares"), "512", "cpu.shares after the refusals")
 
 
 def test_proxy_alive(fx):
