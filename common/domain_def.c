@@ -765,6 +765,12 @@ domain_def_free(DomainDef *def)
         free(def->cputune.vcpupins[i].cpuset);
     free(def->cputune.vcpupins);
     free(def->cputune.emulatorpin);
+    for (size_t i = 0; i < def->blkiotune.n_devices; i++)
+        free(def->blkiotune.devices[i].path);
+    free(def->blkiotune.devices);
+    free(def->numatune.mode);
+    free(def->numatune.nodeset);
+    free(def->numatune.placement);
     free(def->cpu.match);
     free(def->cpu.check);
     free(def->cpu.migratable);

@@ -483,6 +483,34 @@ typedef struct DomainCputune {
     bool has_quota, has_emulator_quota, has_global_quota, has_iothread_quota;
 } DomainCputune;
 
+/* <memtune>, in KiB; 0 is unset (libvirt's "unlimited"). */
+typedef struct DomainMemtune {
+    uint64_t hard_limit, soft_limit, swap_hard_limit, min_guarantee;
+} DomainMemtune;
+
+/* libvirt's VIR_DOMAIN_MEMORY_PARAM_UNLIMITED, in KiB. */
+#define DOMAIN_MEMORY_UNLIMITED 9007199254740991ULL
+
+/* A <blkiotune><device>: a host block device's weight and limits (0 unset). */
+typedef struct DomainBlkioDevice {
+    char *path;
+    unsigned weight;
+    uint64_t read_iops, write_iops, read_bytes, write_bytes;
+} DomainBlkioDevice;
+
+typedef struct DomainBlkiotune {
+    unsigned weight; /* 0 unset */
+    DomainBlkioDevice *devices;
+    size_t n_devices;
+} DomainBlkiotune;
+
+/* <numatune><memory mode= nodeset= placement=>; mode NULL: no element. */
+typedef struct DomainNumatune {
+    char *mode;      /* "strict", "preferred", "interleave", "restrictive" */
+    char *nodeset;
+    char *placement; /* "static", "auto" */
+} DomainNumatune;
+
 typedef struct DomainCpuFeature {
     char *policy; /* "require", "disable", "force", "optional", "forbid" */
     char *name;
@@ -548,6 +576,9 @@ typedef struct DomainDef {
     uint64_t current_memory_kib; /* <currentMemory>; equal to memory when absent */
     uint64_t max_memory_kib;     /* <maxMemory>, 0 unset */
     unsigned max_memory_slots;
+    DomainMemtune memtune;
+    DomainBlkiotune blkiotune;
+    DomainNumatune numatune;
 
     unsigned vcpus;              /* <vcpu>N</vcpu>, 1 when absent */
     unsigned vcpus_current;      /* current='', equal to vcpus when absent */

@@ -133,6 +133,75 @@ format_cputune(XmlWriter *w, const DomainCputune *t)
 }
 
 static void
+format_tune_number(XmlWriter *w, const char *name, uint64_t v)
+{
+    char buf[32];
+
+    if (!v)
+        return;
+    snprintf(buf, sizeof(buf), "%" PRIu64, v);
+    xml_writer_element_text(w, name, buf);
+}
+
+static void
+format_blkiotune(XmlWriter *w, const DomainBlkiotune *t)
+{
+    if (!t->weight && !t->n_devices)
+        return;
+    xml_writer_start(w, "blkiotune");
+    format_tune_number(w, "weight", t->weight);
+    for (size_t i = 0; i < t->n_devices; i++) {
+        const DomainBlkioDevice *d = &t->devices[i];
+
+        /* libvirt drops a device with nothing set */
+        if (!d->weight && !d->read_iops && !d->write_iops && !d->read_bytes && !d->write_bytes)
+            continue;
+        xml_writer_start(w, "device");
+        xml_writer_element_text(w, "path", d->path);
+        format_tune_number(w, "weight", d->weight);
+        format_tune_number(w, "read_iops_sec", d->read_iops);
+        format_tune_number(w, "write_iops_sec", d->write_iops);
+        format_tune_number(w, "read_bytes_sec", d->read_bytes);
+        format_tune_number(w, "write_bytes_sec", d->write_bytes);
+        xml_writer_end(w);
+    }
+    xml_writer_end(w);
+}
+
+static void
+format_memtune(XmlWriter *w, const DomainMemtune *t)
+{
+    if (!t->hard_limit && !t->soft_limit && !t->min_guarantee && !t->swap_hard_limit)
+        return;
+    xml_writer_start(w, "memtune");
+    if (t->hard_limit)
+        format_memory(w, "hard_limit", t->hard_limit, 0);
+    if (t->soft_limit)
+        format_memory(w, "soft_limit", t->soft_limit, 0);
+    if (t->min_guarantee)
+        format_memory(w, "min_guarantee", t->min_guarantee, 0);
+    if (t->swap_hard_limit)
+        format_memory(w, "swap_hard_limit", t->swap_hard_limit, 0);
+    xml_writer_end(w);
+}
+
+static void
+format_numatune(XmlWriter *w, const DomainNumatune *t)
+{
+    if (!t->mode)
+        return;
+    xml_writer_start(w, "numatune");
+    xml_writer_start(w, "memory");
+    xml_writer_attr(w, "mode", t->mode);
+    if (STREQ_NULL(t->placement, "auto"))
+        xml_writer_attr(w, "placement", "auto");
+    else
+        xml_writer_attr(w, "nodeset", t->nodeset);
+    xml_writer_end(w);
+    xml_writer_end(w);
+}
+
+static void
 format_os(XmlWriter *w, const DomainDef *def)
 {
     xml_writer_start(w, "os");
@@ -578,6 +647,8 @@ domain_def_format(const DomainDef *def, int id, unsigned flags)
     format_memory(&w, "memory", def->memory_kib, 0);
     format_memory(&w, "currentMemory",
                   def->current_memory_kib ? def->current_memory_kib : def->memory_kib, 0);
+    format_blkiotune(&w, &def->blkiotune);
+    format_memtune(&w, &def->memtune);
 
     xml_writer_start(&w, "vcpu");
     xml_writer_attr(&w, "placement", def->vcpu_placement ? def->vcpu_placement : "static");
@@ -607,6 +678,7 @@ domain_def_format(const DomainDef *def, int id, unsigned flags)
     }
 
     format_cputune(&w, &def->cputune);
+    format_numatune(&w, &def->numatune);
     format_os(&w, def);
     if (def->n_features || def->features_extra_xml) {
         xml_writer_start(&w, "features");

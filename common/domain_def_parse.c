@@ -1088,6 +1088,120 @@ parse_memory(xmlNode *root, DomainDef *def, Error *error)
 }
 
 static int
+parse_memtune(const xmlNode *node, DomainMemtune *t, Error *error)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } limits[] = {
+        { "hard_limit", offsetof(DomainMemtune, hard_limit) },
+        { "soft_limit", offsetof(DomainMemtune, soft_limit) },
+        { "swap_hard_limit", offsetof(DomainMemtune, swap_hard_limit) },
+        { "min_guarantee", offsetof(DomainMemtune, min_guarantee) },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+        xmlNode *n = xml_child(node, limits[i].name);
+        auto_cleanup(free_ptr) char *what = xasprintf("./memtune/%s[1]", limits[i].name);
+        unsigned long long kib;
+        int r;
+
+        if (!n)
+            continue;
+        if ((r = xml_parse_memory(n, what, &kib, error)) < 0)
+            return r;
+        /* libvirt's "unlimited" is no limit at all */
+        *(uint64_t *) ((char *) t + limits[i].offset) = kib >= DOMAIN_MEMORY_UNLIMITED ? 0 : kib;
+    }
+    if (t->hard_limit && t->swap_hard_limit && t->hard_limit > t->swap_hard_limit)
+        return xml_error(error, "swap_hard_limit cannot be less than hard_limit");
+    return 0;
+}
+
+static int
+parse_blkio_number(const xmlNode *n, const char *name, uint64_t max, uint64_t *ret,
+                   Error *error)
+{
+    unsigned long long v;
+    int r;
+
+    if (!n)
+        return 0;
+    if ((r = parse_uint_content(n, name, max, &v, error)) < 0)
+        return r;
+    *ret = v;
+    return 0;
+}
+
+static int
+parse_blkiotune(const xmlNode *node, DomainBlkiotune *t, Error *error)
+{
+    uint64_t v = 0;
+    int r;
+
+    if ((r = parse_blkio_number(xml_child(node, "weight"), "weight", UINT_MAX, &v, error)) < 0)
+        return r;
+    t->weight = (unsigned) v;
+    xml_foreach_child(c, node) {
+        DomainBlkioDevice *d;
+
+        if (!xml_node_is(c, "device"))
+            continue;
+        d = ARRAY_APPEND(t->devices, t->n_devices);
+        d->path = xml_child_content(c, "path");
+        if (!d->path)
+            return xml_error(error, "missing per-device path");
+        for (size_t i = 0; i + 1 < t->n_devices; i++)
+            if (STREQ(t->devices[i].path, d->path))
+                return xml_error(error, "duplicate blkio device path '%s'", d->path);
+        v = 0;
+        if ((r = parse_blkio_number(xml_child(c, "weight"), "weight", UINT_MAX, &v, error)) < 0 ||
+            (r = parse_blkio_number(xml_child(c, "read_iops_sec"), "read_iops_sec", UINT_MAX,
+                                    &d->read_iops, error)) < 0 ||
+            (r = parse_blkio_number(xml_child(c, "write_iops_sec"), "write_iops_sec",
+                                    UINT_MAX, &d->write_iops, error)) < 0 ||
+            (r = parse_blkio_number(xml_child(c, "read_bytes_sec"), "read_bytes_sec",
+                                    ULLONG_MAX, &d->read_bytes, error)) < 0 ||
+            (r = parse_blkio_number(xml_child(c, "write_bytes_sec"), "write_bytes_sec",
+                                    ULLONG_MAX, &d->write_bytes, error)) < 0)
+            return r;
+        d->weight = (unsigned) v;
+    }
+    return 0;
+}
+
+static int
+parse_numatune(const xmlNode *node, DomainNumatune *t, Error *error)
+{
+    static const char *const modes[] = { "strict", "preferred", "interleave", "restrictive" };
+    xmlNode *mem = xml_child(node, "memory");
+    bool known = false;
+
+    if (!mem)
+        return 0;
+    t->mode = xml_prop(mem, "mode");
+    if (!t->mode)
+        t->mode = xstrdup("strict");
+    for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+        known = known || STREQ(t->mode, modes[i]);
+    if (!known)
+        return xml_error(error, "Invalid mode attribute value '%s'", t->mode);
+    t->nodeset = xml_prop(mem, "nodeset");
+    t->placement = xml_prop(mem, "placement");
+    if (t->placement && !STREQ(t->placement, "static") && !STREQ(t->placement, "auto"))
+        return xml_error(error, "Invalid placement attribute value '%s'", t->placement);
+    if (STREQ_NULL(t->placement, "auto") && t->nodeset) {
+        free(steal_ptr(t->nodeset));
+    } else if (!t->nodeset && !STREQ_NULL(t->placement, "auto")) {
+        return xml_error(error, "nodeset for NUMA memory tuning must be set if 'placement' "
+                                "is 'static'");
+    }
+    if (!t->placement)
+        t->placement = xstrdup(t->nodeset ? "static" : "auto");
+    return 0;
+}
+
+static int
 parse_root(xmlNode *root, DomainDef *def, Error *error)
 {
     auto_cleanup(free_ptr) char *type = xml_prop(root, "type");
@@ -1143,6 +1257,13 @@ parse_root(xmlNode *root, DomainDef *def, Error *error)
 
     r = parse_memory(root, def, error);
     if (r < 0)
+        return r;
+    if ((n = xml_child(root, "memtune")) && (r = parse_memtune(n, &def->memtune, error)) < 0)
+        return r;
+    if ((n = xml_child(root, "blkiotune")) &&
+        (r = parse_blkiotune(n, &def->blkiotune, error)) < 0)
+        return r;
+    if ((n = xml_child(root, "numatune")) && (r = parse_numatune(n, &def->numatune, error)) < 0)
         return r;
     r = parse_vcpu(xml_child(root, "vcpu"), def, error);
     if (r < 0)

@@ -195,6 +195,38 @@ h_set_scheduler_parameters_flags(Call *call, void *args_, void *ret, Error *erro
                       args->params.params_len, args->flags, error);
 }
 
+/* ---- memory, block I/O and NUMA parameters: one shape ------------------ */
+
+/* Get*Parameters(nparams, flags) -> (params, nparams) and
+ * Set*Parameters(params, flags) of one libvirt-dbus method pair. */
+#define PARAMS_PROCS(name, member, max) \
+    static int \
+    get_##name##_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error) \
+    { \
+        remote_domain_get_##name##_parameters_args *args = call->args; \
+        remote_domain_get_##name##_parameters_ret *ret = ret_; \
+        return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val, \
+                                  &ret->params.params_len, &ret->nparams, error); \
+    } \
+    static int \
+    h_get_##name(Call *call, void *args_, void *ret, Error *error) \
+    { \
+        remote_domain_get_##name##_parameters_args *args = args_; \
+        return params_get(call, args, "Get" member, NULL, args->nparams, max, args->flags, \
+                          get_##name##_reply, error); \
+    } \
+    static int \
+    h_set_##name(Call *call, void *args_, void *ret, Error *error) \
+    { \
+        remote_domain_set_##name##_parameters_args *args = args_; \
+        return params_set(call, args, "Set" member, NULL, args->params.params_val, \
+                          args->params.params_len, args->flags, error); \
+    }
+
+PARAMS_PROCS(memory, "MemoryParameters", REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX)
+PARAMS_PROCS(blkio, "BlockIOParameters", REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX)
+PARAMS_PROCS(numa, "NumaParameters", REMOTE_DOMAIN_NUMA_PARAMETERS_MAX)
+
 const ProcDef tuning_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, domain_get_scheduler_type,
             h_get_scheduler_type),
@@ -208,5 +240,11 @@ const ProcDef tuning_procs[] = {
            domain_set_scheduler_parameters_flags, h_set_scheduler_parameters_flags),
     PROC_A(REMOTE_PROC_DOMAIN_SET_METADATA, domain_set_metadata, h_set_metadata),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_METADATA, domain_get_metadata, h_get_metadata),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, domain_get_memory_parameters, h_get_memory),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, domain_set_memory_parameters, h_set_memory),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, domain_get_blkio_parameters, h_get_blkio),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, domain_set_blkio_parameters, h_set_blkio),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, domain_get_numa_parameters, h_get_numa),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS, domain_set_numa_parameters, h_set_numa),
     { 0 },
 };

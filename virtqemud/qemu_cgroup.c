@@ -128,6 +128,22 @@ qemu_cgroup_move(const char *dir, const char *file, pid_t pid, Error *error)
     return qemu_cgroup_write(dir, file, buf, error);
 }
 
+/* @file of @child, when empty, gets @parent's value. */
+static int
+inherit(const char *parent, const char *child, const char *file, Error *error)
+{
+    auto_cleanup(free_ptr) char *mine = NULL, *theirs = NULL;
+    int r;
+
+    if ((r = qemu_cgroup_read(child, file, &mine, error)) < 0)
+        return r;
+    if (*mine)
+        return 0;
+    if ((r = qemu_cgroup_read(parent, file, &theirs, error)) < 0)
+        return r;
+    return qemu_cgroup_write(child, file, theirs, error);
+}
+
 char *
 qemu_cgroup_scope(const Domain *dom, const char *base)
 {
@@ -156,6 +172,16 @@ qemu_cgroup_domain(Domain *dom, const char *controller, bool create, char **ret_
         slice = xasprintf("%s/machine.slice", base);
         if ((r = qemu_cgroup_mkdir(slice, error)) < 0 || (r = qemu_cgroup_mkdir(dir, error)) < 0)
             return r;
+        /* v1 cpuset: a new group has no CPUs and no memory nodes, and takes
+         * no task until it has both: its parent's. */
+        if (!v2 && strcmp(controller, "cpuset") == 0 &&
+            ((r = inherit(base, slice, "cpuset.cpus", error)) < 0 ||
+             (r = inherit(base, slice, "cpuset.mems", error)) < 0 ||
+             (r = inherit(slice, dir, "cpuset.cpus", error)) < 0 ||
+             (r = inherit(slice, dir, "cpuset.mems", error)) < 0)) {
+            rmdir(dir);
+            return r;
+        }
         if (v2 && strcmp(controller, "cpu") != 0) {
             /* v2: the controller must be enabled for the children. */
             auto_cleanup(free_ptr) char *plus = xasprintf("+%s", controller);

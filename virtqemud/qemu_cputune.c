@@ -286,8 +286,11 @@ qemu_cputune_cleanup(Domain *dom)
 bool
 qemu_cputune_needed(const DomainDef *def)
 {
+    /* <memtune>, <blkiotune> and <numatune> go in at the same point. */
     return def->vcpu_cpuset || def->cputune.n_vcpupins || def->cputune.emulatorpin ||
-           cputune_wants_cgroup(&def->cputune);
+           cputune_wants_cgroup(&def->cputune) || def->memtune.hard_limit ||
+           def->memtune.soft_limit || def->memtune.swap_hard_limit || def->blkiotune.weight ||
+           def->blkiotune.n_devices || def->numatune.nodeset;
 }
 
 /* Called with QEMU paused and the vCPU thread ids known. */
@@ -330,6 +333,8 @@ qemu_cputune_apply(Domain *dom, Error *error)
                              dom->def->name);
         r = apply_cgroup(dom, error);
     }
+    if (r >= 0)
+        r = qemu_tuning_apply(dom, error);
     return r;
 }
 

@@ -264,6 +264,15 @@ int qemu_domain_get_scheduler_params(Domain *dom, unsigned flags, TypedParams *r
                                      Error *error);
 int qemu_domain_set_scheduler_params(Domain *dom, const TypedParams *tp, unsigned flags,
                                      Error *error);
+int qemu_domain_get_memory_params(Domain *dom, unsigned flags, TypedParams *ret, Error *error);
+int qemu_domain_set_memory_params(Domain *dom, const TypedParams *tp, unsigned flags,
+                                  Error *error);
+int qemu_domain_get_blkio_params(Domain *dom, unsigned flags, TypedParams *ret, Error *error);
+int qemu_domain_set_blkio_params(Domain *dom, const TypedParams *tp, unsigned flags,
+                                 Error *error);
+int qemu_domain_get_numa_params(Domain *dom, unsigned flags, TypedParams *ret, Error *error);
+int qemu_domain_set_numa_params(Domain *dom, const TypedParams *tp, unsigned flags,
+                                Error *error);
 
 /* Reads. */
 bool qemu_domain_is_active(const Domain *dom);

@@ -204,6 +204,8 @@ int qemu_cgroup_mkdir(const char *dir, Error *error);
 /* Writes @pid to @file ("tasks": one thread; "cgroup.procs": a process). */
 int qemu_cgroup_move(const char *dir, const char *file, pid_t pid, Error *error);
 void qemu_cgroup_remove_all(Domain *dom);
+/* qemu_tuning.c: <memtune>, <blkiotune> and <numatune> on a paused QEMU. */
+int qemu_tuning_apply(Domain *dom, Error *error);
 
 /* qemu_ops.c: qom-set of the balloon's guest-stats-polling-interval (s). */
 int qemu_balloon_set_period(Domain *dom, int period, QmpReplyCb cb, void *userdata,

@@ -121,3 +121,39 @@ qemu_bus_set_scheduler_parameters(sd_bus_message *m, void *userdata, sd_bus_erro
 {
     return set_params(m, userdata, qemu_domain_set_scheduler_params, bus_error);
 }
+
+int
+qemu_bus_get_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return get_params(m, userdata, qemu_domain_get_memory_params, bus_error);
+}
+
+int
+qemu_bus_set_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return set_params(m, userdata, qemu_domain_set_memory_params, bus_error);
+}
+
+int
+qemu_bus_get_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return get_params(m, userdata, qemu_domain_get_blkio_params, bus_error);
+}
+
+int
+qemu_bus_set_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return set_params(m, userdata, qemu_domain_set_blkio_params, bus_error);
+}
+
+int
+qemu_bus_get_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return get_params(m, userdata, qemu_domain_get_numa_params, bus_error);
+}
+
+int
+qemu_bus_set_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return set_params(m, userdata, qemu_domain_set_numa_params, bus_error);
+}

@@ -8,6 +8,7 @@ unknown parameters and the read-only socket, which change nothing."""
 
 import glob
 import os
+import subprocess
 import threading
 import xml.etree.ElementTree as ET
 
@@ -238,6 +239,189 @@ def test_schedinfo(fx):
     err = virsh_fails(uri, "schedinfo", GUEST, "--set", "cpu_shares=100", ro=True)
     check("read only access prevents virDomainSetSchedulerParameters" in err, err)
     check_eq(cg_read(cpu + "/cpu.shares"), "512", "cpu.shares after the refusals")
+
+
+def kv(out):
+    return dict((k.strip(), v.strip()) for k, v in
+                (ln.split(":", 1) for ln in out.splitlines() if ":" in ln))
+
+
+def test_memtune(fx):
+    """virsh memtune, live: the limits land in the guest's memory cgroup,
+    which holds every QEMU thread, and read back; --config: the
+    definition's <memtune> only; libvirt's refusals change nothing."""
+    import libvirt
+    uri = fx.proxy.uri
+    UNLIMITED = "unlimited"
+    got = kv(virsh(uri, "memtune", GUEST)[0])
+    check_eq(got, {"hard_limit": UNLIMITED, "soft_limit": UNLIMITED,
+                   "swap_hard_limit": UNLIMITED}, "memtune at start")
+    virsh(uri, "memtune", GUEST, "--live", "--hard-limit", "1048576", "--soft-limit", "524288",
+          "--swap-hard-limit", "2097152")
+    mem = scope(fx, "memory")
+    check_eq(cg_read(mem + "/memory.limit_in_bytes"), str(1048576 << 10), "memory.limit_in_bytes")
+    check_eq(cg_read(mem + "/memory.soft_limit_in_bytes"), str(524288 << 10),
+             "memory.soft_limit_in_bytes")
+    check_eq(cg_read(mem + "/memory.memsw.limit_in_bytes"), str(2097152 << 10),
+             "memory.memsw.limit_in_bytes")
+    pid = int(fx.client.get(fx.path, "org.virtstack.DomainState", "Pid"))
+    check_eq(cg_read(mem + "/cgroup.procs").split(), [str(pid)], "QEMU in its memory group")
+    check_eq(kv(virsh(uri, "memtune", GUEST, "--live")[0]),
+             {"hard_limit": "1048576", "soft_limit": "524288", "swap_hard_limit": "2097152"},
+             "live memtune")
+    check_eq(kv(virsh(uri, "memtune", GUEST, "--config")[0])["hard_limit"], UNLIMITED,
+             "persistent hard limit after --live")
+    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
+    check_eq(live.findtext("memtune/hard_limit"), "1048576", "live <memtune>")
+    # Down below the swap limit's old value first: the order the kernel needs.
+    virsh(uri, "memtune", GUEST, "--live", "--hard-limit", "786432", "--swap-hard-limit",
+          "786432")
+    check_eq(cg_read(mem + "/memory.memsw.limit_in_bytes"), str(786432 << 10), "memsw lowered")
+    virsh(uri, "memtune", GUEST, "--config", "--hard-limit", "2000000")
+    root = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+    check_eq(root.findtext("memtune/hard_limit"), "2000000", "persistent <memtune>")
+    check_eq(cg_read(mem + "/memory.limit_in_bytes"), str(786432 << 10),
+             "live limit after --config")
+
+    dom = fx.events.conn.lookupByName(GUEST)
+    for params, text in (
+            ({"hard_limit": 4194304}, "hard_limit tunable value must be lower than or equal "
+                                       "to swap_hard_limit"),
+            ({"soft_limit": 1 << 60}, "must be less than 9007199254740991")):
+        try:
+            dom.setMemoryParameters(params, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            raise Failure("setMemoryParameters(%r) succeeded" % params)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), libvirt.VIR_ERR_INVALID_ARG, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    check_eq(cg_read(mem + "/memory.limit_in_bytes"), str(786432 << 10),
+             "limit after the refusals")
+    got = fx.client.call(fx.path, "org.libvirt.Domain", "GetMemoryParameters", "u", 0)
+    check_eq(got["hard_limit"], 786432, "GetMemoryParameters on the bus")
+    # Back to no limits.
+    virsh(uri, "memtune", GUEST, "--live", "--swap-hard-limit", "-1", "--hard-limit", "-1",
+          "--soft-limit", "-1")
+    check_eq(kv(virsh(uri, "memtune", GUEST)[0])["hard_limit"], UNLIMITED, "unlimited again")
+
+
+def test_blkiotune(fx):
+    """virsh blkiotune, live: the weight and a loop device's throttles land
+    in the guest's blkio cgroup and read back; --config; refusals."""
+    import libvirt
+    uri = fx.proxy.uri
+    backing = os.path.join(fx.root, "blk.img")
+    with open(backing, "wb") as f:
+        f.truncate(4 << 20)
+    loop = subprocess.run(["losetup", "-f", "--show", backing], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    try:
+        st = os.stat(loop)
+        dev = "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
+        virsh(uri, "blkiotune", GUEST, "--live", "--weight", "300")
+        virsh(uri, "blkiotune", GUEST, "--live", "--device-read-bytes-sec",
+              "%s,1048576" % loop, "--device-write-iops-sec", "%s,200" % loop)
+        blk = scope(fx, "blkio")
+        check_eq(cg_read(blk + "/blkio.bfq.weight"), "300", "blkio weight")
+        check_eq(cg_read(blk + "/blkio.throttle.read_bps_device"), "%s 1048576" % dev,
+                 "read_bps_device")
+        check_eq(cg_read(blk + "/blkio.throttle.write_iops_device"), "%s 200" % dev,
+                 "write_iops_device")
+        got = kv(virsh(uri, "blkiotune", GUEST, "--live")[0])
+        check_eq((got["weight"], got["device_read_bytes_sec"], got["device_write_iops_sec"]),
+                 ("300", "%s,1048576" % loop, "%s,200" % loop), "live blkiotune")
+        check_eq(kv(virsh(uri, "blkiotune", GUEST, "--config")[0])["weight"], "0",
+                 "persistent weight after --live")
+        virsh(uri, "blkiotune", GUEST, "--config", "--weight", "700")
+        root = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+        check_eq(root.findtext("blkiotune/weight"), "700", "persistent <blkiotune>")
+        # Lift the limit: 0.
+        virsh(uri, "blkiotune", GUEST, "--live", "--device-read-bytes-sec", "%s,0" % loop)
+        check_eq(cg_read(blk + "/blkio.throttle.read_bps_device"), "", "read limit lifted")
+
+        dom = fx.events.conn.lookupByName(GUEST)
+        for params, code, text in (
+                ({"weight": 5}, libvirt.VIR_ERR_INVALID_ARG, "out of blkio weight range"),
+                ({"device_read_iops_sec": backing + ",10"}, libvirt.VIR_ERR_OPERATION_INVALID,
+                 "must be a block device"),
+                ({"device_read_iops_sec": loop + ",x"}, libvirt.VIR_ERR_INVALID_ARG,
+                 "invalid value 'x'")):
+            try:
+                dom.setBlkioParameters(params, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+                raise Failure("setBlkioParameters(%r) succeeded" % params)
+            except libvirt.libvirtError as e:
+                check_eq(e.get_error_code(), code, str(e))
+                check(text in str(e), "%s: %s" % (text, e))
+        check_eq(cg_read(blk + "/blkio.bfq.weight"), "300", "weight after the refusals")
+        check(backing not in virsh(uri, "dumpxml", GUEST)[0], "a refused path in the live XML")
+    finally:
+        subprocess.run(["losetup", "-d", loop])
+
+
+def test_numatune(fx):
+    """virsh numatune: the nodeset of a running guest moves through its
+    cpuset cgroup; a mode change and a node the host lacks are refused."""
+    import libvirt
+    uri = fx.proxy.uri
+    virsh(uri, "numatune", GUEST, "--live", "--nodeset", "0")
+    cs = scope(fx, "cpuset")
+    check_eq(cg_read(cs + "/cpuset.mems"), "0", "cpuset.mems")
+    pid = int(fx.client.get(fx.path, "org.virtstack.DomainState", "Pid"))
+    check_eq(cg_read(cs + "/cgroup.procs").split(), [str(pid)], "QEMU in its cpuset group")
+    got = kv(virsh(uri, "numatune", GUEST, "--live")[0])
+    check_eq((got["numa_mode"], got["numa_nodeset"]), ("strict", "0"), "live numatune")
+    virsh(uri, "numatune", GUEST, "--config", "--mode", "interleave", "--nodeset", "0")
+    root = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+    mem = root.find("numatune/memory")
+    check_eq((mem.get("mode"), mem.get("nodeset")), ("interleave", "0"), "persistent <numatune>")
+    dom = fx.events.conn.lookupByName(GUEST)
+    for params, code, text in (
+            ({"numa_mode": 2}, libvirt.VIR_ERR_OPERATION_INVALID,
+             "can't change numatune mode for running domain"),
+            ({"numa_nodeset": "63"}, libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+             "NUMA node 63 is unavailable"),
+            ({"numa_mode": 9}, libvirt.VIR_ERR_INVALID_ARG, "unsupported numatune mode: '9'")):
+        try:
+            dom.setNumaParameters(params, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            raise Failure("setNumaParameters(%r) succeeded" % params)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    check_eq(cg_read(cs + "/cpuset.mems"), "0", "cpuset.mems after the refusals")
+
+
+def test_tuning_at_start(fx):
+    """A definition's <memtune>, <blkiotune> weight and <numatune> are in
+    the cgroups before the guest runs; the groups go with the guest."""
+    uri = fx.proxy.uri
+    name = "tunestart"
+    xml = fx.domain_xml(name).replace(
+        "<vcpu>", "<memtune><hard_limit unit='MiB'>900</hard_limit></memtune>"
+        "<blkiotune><weight>444</weight></blkiotune><vcpu>").replace(
+        "<os>", "<numatune><memory mode='restrictive' nodeset='0'/></numatune><os>")
+    path = os.path.join(fx.root, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    virsh(uri, "define", path)
+    virsh(uri, "start", name, "--paused")
+    path = fx.client.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainLookupByName",
+                          "s", name)
+    pid = int(fx.client.get(path, "org.virtstack.DomainState", "Pid"))
+    uuid = ET.fromstring(virsh(uri, "dumpxml", name)[0]).findtext("uuid")
+    groups = {}
+    for ctl in ("memory", "blkio", "cpuset"):
+        found = glob.glob("/sys/fs/cgroup/%s/**/virtstack-%s-*.scope" % (ctl, uuid),
+                          recursive=True)
+        check_eq(len(found), 1, "%s group at start" % ctl)
+        groups[ctl] = found[0]
+    check_eq(cg_read(groups["memory"] + "/memory.limit_in_bytes"), str(900 << 20),
+             "hard limit at start")
+    check_eq(cg_read(groups["blkio"] + "/blkio.bfq.weight"), "444", "weight at start")
+    check_eq(cg_read(groups["cpuset"] + "/cpuset.mems"), "0", "nodes at start")
+    virsh(uri, "destroy", name)
+    harness.wait_pid_exit(pid, 60)
+    for ctl, g in groups.items():
+        check(not os.path.exists(g), "the %s group is left after destroy" % ctl)
+    virsh(uri, "undefine", name)
 
 
 def test_proxy_alive(fx):
