@@ -466,11 +466,59 @@ test_live_vcpus_and_tray(void)
     CHECK_STR_EQ(live2, live);
 }
 
+/* SetMetadata/GetMetadata on a definition: one element per namespace,
+ * read back without its prefix, replaced, removed; a title's newline and
+ * a bad prefix refused. */
+static void
+test_metadata_calls(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    const char *a = "http://a.example/1", *b = "http://b.example/1";
+    char *got = NULL;
+
+    CHECK_INT_EQ(domain_def_parse(MINIMAL_HEAD MINIMAL_TAIL "</domain>", &def, &error), 0);
+    if (!def)
+        return;
+    CHECK_INT_EQ(domain_def_get_metadata(def, DOMAIN_METADATA_ELEMENT, a, &got, &error),
+                 -ENOENT);
+    CHECK_INT_EQ(error.code, VIR_ERR_NO_DOMAIN_METADATA);
+    error_clear(&error);
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_ELEMENT, "<x y='1'><z/></x>", "pa",
+                                         a, &error), 0);
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_ELEMENT, "<w/>", "pb", b, &error),
+                 0);
+    CHECK(def->metadata &&
+          strstr(def->metadata, "<pa:x xmlns:pa=\"http://a.example/1\" y=\"1\">") != NULL &&
+          strstr(def->metadata, "<pa:z/>") != NULL);
+    CHECK_INT_EQ(domain_def_get_metadata(def, DOMAIN_METADATA_ELEMENT, a, &got, &error), 0);
+    CHECK_STR_EQ(got, "<x y=\"1\">\n  <z/>\n</x>");
+    free(got);
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_ELEMENT, "<v/>", "pa", a, &error),
+                 0);
+    CHECK(strstr(def->metadata, "<pa:x") == NULL && strstr(def->metadata, "<pa:v") != NULL);
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_ELEMENT, NULL, NULL, a, &error),
+                 0);
+    CHECK(strstr(def->metadata, "pa:") == NULL && strstr(def->metadata, "<pb:w") != NULL);
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_ELEMENT, "<v/>", "9x", a, &error),
+                 -EINVAL);
+    error_clear(&error);
+    CHECK_INT_EQ(domain_metadata_check(DOMAIN_METADATA_TITLE, "a\nb", NULL, NULL, true, &error),
+                 -EINVAL);
+    error_clear(&error);
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_TITLE, "T", NULL, NULL, &error), 0);
+    CHECK_STR_EQ(def->title, "T");
+    CHECK_INT_EQ(domain_def_set_metadata(def, DOMAIN_METADATA_TITLE, "", NULL, NULL, &error), 0);
+    CHECK(def->title == NULL);
+}
+
 int
 main(void)
 {
     test_enums();
     test_live_vcpus_and_tray();
+    test_metadata_calls();
+    TEST_ROUND_TRIP("tuning");
     test_device_parse();
     test_source_index();
     TEST_PARSE_FAILS("fail-disk-bad-cache", VIR_ERR_XML_ERROR);
