@@ -195,6 +195,114 @@ h_set_scheduler_parameters_flags(Call *call, void *args_, void *ret, Error *erro
                       args->params.params_len, args->flags, error);
 }
 
+/* ---- pinning: libvirt's byte maps, libvirt-dbus's "ab" ------------------ */
+
+static int
+append_cpumap(sd_bus_message *m, const char *map, u_int len)
+{
+    int r = sd_bus_message_open_container(m, 'a', "b");
+
+    for (u_int c = 0; r >= 0 && c < len * 8; c++)
+        r = sd_bus_message_append(m, "b", (int) ((map[c / 8] >> (c % 8)) & 1));
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    return r;
+}
+
+/* PinVcpu(vcpu, map, flags), or PinEmulator(map, flags) when @vcpu < 0. */
+static int
+pin_call(Call *call, void *args, long vcpu, const char *map, u_int len, unsigned flags,
+         Error *error)
+{
+    sd_bus_message *m = NULL;
+    MirrorObject *obj;
+    int r;
+
+    r = proxy_domain_find(call, args, &obj, error);
+    if (r >= 0)
+        r = proxy_bus_new_call(call, obj->svc, obj->path, DOM_IFACE,
+                               vcpu >= 0 ? "PinVcpu" : "PinEmulator", &m, error);
+    if (r < 0)
+        return r;
+    if (vcpu >= 0)
+        r = sd_bus_message_append(m, "u", (uint32_t) vcpu);
+    if (r >= 0)
+        r = append_cpumap(m, map, len);
+    if (r >= 0)
+        r = sd_bus_message_append(m, "u", flags);
+    if (r < 0)
+        r = error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot build a pinning call");
+    else
+        r = proxy_bus_send(call, obj->svc, m, NULL, error);
+    sd_bus_message_unref(m);
+    return r;
+}
+
+static int
+h_pin_vcpu(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_pin_vcpu_args *args = args_;
+
+    return pin_call(call, args, args->vcpu, args->cpumap.cpumap_val, args->cpumap.cpumap_len,
+                    DOMAIN_AFFECT_LIVE, error);
+}
+
+static int
+h_pin_vcpu_flags(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_pin_vcpu_flags_args *args = args_;
+
+    return pin_call(call, args, args->vcpu, args->cpumap.cpumap_val, args->cpumap.cpumap_len,
+                    args->flags, error);
+}
+
+static int
+h_pin_emulator(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_pin_emulator_args *args = args_;
+
+    return pin_call(call, args, -1, args->cpumap.cpumap_val, args->cpumap.cpumap_len,
+                    args->flags, error);
+}
+
+static int
+emulator_pin_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_emulator_pin_info_args *args = call->args;
+    remote_domain_get_emulator_pin_info_ret *ret = ret_;
+    size_t maplen = (size_t) args->maplen;
+    int on, c = 0, r;
+
+    ret->cpumaps.cpumaps_len = (u_int) maplen;
+    ret->cpumaps.cpumaps_val = xcalloc(maplen + 1, 1);
+    r = sd_bus_message_enter_container(reply, 'a', "b");
+    while (r > 0 && (r = sd_bus_message_read(reply, "b", &on)) > 0) {
+        if ((size_t) c < maplen * 8 && on)
+            ret->cpumaps.cpumaps_val[c / 8] |= (char) (1 << (c % 8));
+        c++;
+    }
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the emulator's pinning");
+    ret->ret = 1;
+    return 0;
+}
+
+static int
+h_get_emulator_pin_info(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_emulator_pin_info_args *args = args_;
+    MirrorObject *obj;
+    int r;
+
+    if (args->maplen < 1 || args->maplen > REMOTE_CPUMAPS_MAX)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s", "maplen > REMOTE_CPUMAPS_MAX");
+    r = proxy_domain_find(call, args, &obj, error);
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, "GetEmulatorPinInfo",
+                          emulator_pin_reply, error, "u", args->flags);
+}
+
 /* ---- memory, block I/O and NUMA parameters: one shape ------------------ */
 
 /* Get*Parameters(nparams, flags) -> (params, nparams) and
@@ -240,6 +348,11 @@ const ProcDef tuning_procs[] = {
            domain_set_scheduler_parameters_flags, h_set_scheduler_parameters_flags),
     PROC_A(REMOTE_PROC_DOMAIN_SET_METADATA, domain_set_metadata, h_set_metadata),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_METADATA, domain_get_metadata, h_get_metadata),
+    PROC_A(REMOTE_PROC_DOMAIN_PIN_VCPU, domain_pin_vcpu, h_pin_vcpu),
+    PROC_A(REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, domain_pin_vcpu_flags, h_pin_vcpu_flags),
+    PROC_A(REMOTE_PROC_DOMAIN_PIN_EMULATOR, domain_pin_emulator, h_pin_emulator),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, domain_get_emulator_pin_info,
+            h_get_emulator_pin_info),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, domain_get_memory_parameters, h_get_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, domain_set_memory_parameters, h_set_memory),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, domain_get_blkio_parameters, h_get_blkio),

@@ -47,6 +47,9 @@ int qemu_bus_get_scheduler_parameters(sd_bus_message *m, void *userdata,
                                       sd_bus_error *bus_error);
 int qemu_bus_set_scheduler_parameters(sd_bus_message *m, void *userdata,
                                       sd_bus_error *bus_error);
+int qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_pin_emulator(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_set_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);

@@ -20,6 +20,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "qemu_driver_priv.h"
+#include "qemu_hotplug.h"
 
 /* "1-4,^3,6" -> a CPU mask. */
 int
@@ -138,6 +139,192 @@ qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **
     }
     *ret_maps = steal_ptr(maps);
     *ret_nvcpus = nvcpus;
+    return 0;
+}
+
+/* @map (@n host CPUs) as a CPU list, "0-2,5"; NULL when empty. */
+static char *
+cpumap_format(const bool *map, size_t n)
+{
+    char *s = xstrdup("");
+
+    for (size_t c = 0; c < n; c++) {
+        size_t end = c;
+        char *next;
+
+        if (!map[c])
+            continue;
+        while (end + 1 < n && map[end + 1])
+            end++;
+        if (end == c)
+            next = xasprintf("%s%s%zu", s, *s ? "," : "", c);
+        else
+            next = xasprintf("%s%s%zu-%zu", s, *s ? "," : "", c, end);
+        free(s);
+        s = next;
+        c = end;
+    }
+    if (!*s)
+        free(steal_ptr(s));
+    return s;
+}
+
+static void
+set_vcpu_pin(DomainCputune *t, unsigned vcpu, const char *cpuset)
+{
+    DomainVcpuPin *pin = NULL;
+
+    for (size_t i = 0; i < t->n_vcpupins && !pin; i++)
+        if (t->vcpupins[i].vcpu == vcpu)
+            pin = &t->vcpupins[i];
+    if (!pin) {
+        pin = ARRAY_APPEND(t->vcpupins, t->n_vcpupins);
+        pin->vcpu = vcpu;
+    }
+    free(pin->cpuset);
+    pin->cpuset = xstrdup(cpuset);
+    t->present = true;
+}
+
+static int
+pin_flags(Domain *dom, unsigned *flags, const char *fn, Error *error)
+{
+    const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG;
+    int r;
+
+    if (*flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function %s", *flags & ~known, fn);
+    if ((r = qemu_domain_affect(dom, flags, error)) < 0)
+        return r;
+    return qemu_job_check_idle(dom, error);
+}
+
+int
+qemu_domain_pin_vcpu(Domain *dom, unsigned vcpu, const bool *map, size_t n, unsigned flags,
+                     Error *error)
+{
+    auto_cleanup(free_ptr) char *cpuset = cpumap_format(map, n);
+    auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    int r;
+
+    if ((r = pin_flags(dom, &flags, "qemuDomainPinVcpuFlags", error)) < 0)
+        return r;
+    if ((flags & DOMAIN_AFFECT_LIVE) && vcpu >= dom->live->vcpus)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: vcpu %u is out of range of live cpu count %u", vcpu,
+                         dom->live->vcpus);
+    if ((flags & DOMAIN_AFFECT_CONFIG) && vcpu >= dom->def->vcpus)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: vcpu %u is out of range of persistent cpu count %u",
+                         vcpu, dom->def->vcpus);
+    if (!cpuset)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Empty cpu list for pinning");
+    if (flags & DOMAIN_AFFECT_LIVE) {
+        /* An offline vCPU has no thread: its pin waits in the definition. */
+        if (vcpu < dom->monitor.n_vcpu_tids) {
+            char what[32];
+            snprintf(what, sizeof(what), "vcpu %u", vcpu);
+            if ((r = set_affinity((pid_t) dom->monitor.vcpu_tids[vcpu], cpuset, what,
+                                  error)) < 0)
+                return r;
+        }
+        set_vcpu_pin(&dom->live->cputune, vcpu, cpuset);
+        qemu_status_save(dom);
+    }
+    if (flags & DOMAIN_AFFECT_CONFIG) {
+        config = domain_def_copy(dom->def);
+        set_vcpu_pin(&config->cputune, vcpu, cpuset);
+        return qemu_hotplug_save_config(dom, &config, error);
+    }
+    return 0;
+}
+
+/* Every thread of QEMU but the vCPUs'. */
+static int
+pin_emulator_threads(Domain *dom, const char *cpuset, Error *error)
+{
+    auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->proc.pid);
+    DIR *d = opendir(task_dir);
+    struct dirent *e;
+    int r = 0;
+
+    if (!d)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "cannot read '%s'",
+                               task_dir);
+    while (r >= 0 && (e = readdir(d))) {
+        pid_t tid = (pid_t) atoi(e->d_name);
+        if (tid > 0 && !is_vcpu_thread(dom, tid))
+            r = set_affinity(tid, cpuset, "the emulator threads", error);
+    }
+    closedir(d);
+    return r;
+}
+
+int
+qemu_domain_pin_emulator(Domain *dom, const bool *map, size_t n, unsigned flags, Error *error)
+{
+    auto_cleanup(free_ptr) char *cpuset = cpumap_format(map, n);
+    auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    int r;
+
+    if ((r = pin_flags(dom, &flags, "qemuDomainPinEmulator", error)) < 0)
+        return r;
+    if (!cpuset)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Empty cpu list for pinning");
+    if (flags & DOMAIN_AFFECT_LIVE) {
+        if ((r = pin_emulator_threads(dom, cpuset, error)) < 0)
+            return r;
+        free(dom->live->cputune.emulatorpin);
+        dom->live->cputune.emulatorpin = xstrdup(cpuset);
+        dom->live->cputune.present = true;
+        qemu_status_save(dom);
+    }
+    if (flags & DOMAIN_AFFECT_CONFIG) {
+        config = domain_def_copy(dom->def);
+        free(config->cputune.emulatorpin);
+        config->cputune.emulatorpin = xstrdup(cpuset);
+        config->cputune.present = true;
+        return qemu_hotplug_save_config(dom, &config, error);
+    }
+    return 0;
+}
+
+int
+qemu_domain_get_emulator_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **ret_map,
+                                  Error *error)
+{
+    const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG;
+    const DomainDef *def;
+    const char *pin;
+    bool *map;
+    cpu_set_t set;
+    int r;
+
+    if (flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainGetEmulatorPinInfo",
+                         flags & ~known);
+    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
+                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
+        return r;
+    def = flags & DOMAIN_AFFECT_CONFIG ? dom->def : dom->live;
+    pin = def->cputune.emulatorpin ? def->cputune.emulatorpin : def->vcpu_cpuset;
+    map = xcalloc(ncpus + 1, sizeof(bool));
+    /* No pin: every host CPU, as libvirt shows it. */
+    if (!pin || qemu_cpuset_parse(pin, &set, NULL) < 0) {
+        for (size_t c = 0; c < ncpus; c++)
+            map[c] = true;
+    } else {
+        for (size_t c = 0; c < ncpus && c < CPU_SETSIZE; c++)
+            map[c] = CPU_ISSET(c, &set);
+    }
+    *ret_map = map;
     return 0;
 }
 
@@ -302,19 +489,8 @@ qemu_cputune_apply(Domain *dom, Error *error)
                                                      : def->vcpu_cpuset;
     int r = 0;
 
-    if (emulator) {
-        auto_cleanup(free_ptr) char *task_dir = xasprintf("/proc/%d/task", (int) dom->proc.pid);
-        DIR *d = opendir(task_dir);
-        struct dirent *e;
-
-        while (r >= 0 && d && (e = readdir(d))) {
-            pid_t tid = (pid_t) atoi(e->d_name);
-            if (tid > 0 && !is_vcpu_thread(dom, tid))
-                r = set_affinity(tid, emulator, "the emulator threads", error);
-        }
-        if (d)
-            closedir(d);
-    }
+    if (emulator)
+        r = pin_emulator_threads(dom, emulator, error);
     for (size_t i = 0; r >= 0 && i < dom->monitor.n_vcpu_tids; i++) {
         const char *pin = vcpu_pin(def, i);
         char what[32];

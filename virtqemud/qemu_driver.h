@@ -294,6 +294,15 @@ void qemu_driver_qemu_ids(const QemuDriver *drv, uid_t *ret_user, gid_t *ret_gro
  * rows of @ncpus booleans; an unpinned vCPU may run anywhere. */
 int qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **ret_maps,
                                   size_t *ret_nvcpus, Error *error);
+/* virDomainPinVcpuFlags and virDomainPinEmulator: @map holds @n host CPUs
+ * (thread affinity live, <cputune> in the definition); the emulator's
+ * pinning as GetVcpuPinInfo gives the vCPUs' (a new array of @ncpus). */
+int qemu_domain_pin_vcpu(Domain *dom, unsigned vcpu, const bool *map, size_t n, unsigned flags,
+                         Error *error);
+int qemu_domain_pin_emulator(Domain *dom, const bool *map, size_t n, unsigned flags,
+                             Error *error);
+int qemu_domain_get_emulator_pin_info(Domain *dom, unsigned flags, size_t ncpus,
+                                      bool **ret_map, Error *error);
 /* CPU time of the QEMU process (user + system), in nanoseconds; 0 inactive. */
 uint64_t qemu_domain_cpu_time(const Domain *dom, uint64_t *ret_user, uint64_t *ret_system);
 /* CPU time of vCPU @i's thread in nanoseconds, or 0. */

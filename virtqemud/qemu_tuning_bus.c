@@ -2,6 +2,7 @@
  * signatures (the vtable in qemu_domain_bus.c lists them). As libvirt-dbus
  * does, an empty string stands for libvirt's NULL argument. */
 #include <errno.h>
+#include <unistd.h>
 
 #include "bus_util.h"
 #include "qemu_bus.h"
@@ -156,4 +157,93 @@ int
 qemu_bus_set_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     return set_params(m, userdata, qemu_domain_set_numa_params, bus_error);
+}
+
+/* ---- pinning: a host CPU map is "ab" ------------------------------------ */
+
+static int
+read_cpumap(sd_bus_message *m, bool **ret, size_t *ret_n)
+{
+    bool *map = NULL;
+    size_t n = 0;
+    int on, r = sd_bus_message_enter_container(m, 'a', "b");
+
+    while (r > 0 && (r = sd_bus_message_read_basic(m, 'b', &on)) > 0) {
+        map = xrealloc(map, (n + 1) * sizeof(*map));
+        map[n++] = on;
+    }
+    if (r >= 0)
+        r = sd_bus_message_exit_container(m);
+    if (r < 0) {
+        free(map);
+        return r;
+    }
+    *ret = map;
+    *ret_n = n;
+    return 0;
+}
+
+int
+qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    auto_cleanup(free_ptr) bool *map = NULL;
+    Error error = ERROR_INIT;
+    uint32_t vcpu, flags;
+    size_t n = 0;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &vcpu)) < 0 || (r = read_cpumap(m, &map, &n)) < 0 ||
+        (r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    r = qemu_domain_pin_vcpu(userdata, vcpu, map, n, flags, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, NULL);
+}
+
+int
+qemu_bus_pin_emulator(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    auto_cleanup(free_ptr) bool *map = NULL;
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    size_t n = 0;
+    int r;
+
+    if ((r = read_cpumap(m, &map, &n)) < 0 || (r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    r = qemu_domain_pin_emulator(userdata, map, n, flags, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, NULL);
+}
+
+int
+qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+    auto_cleanup(free_ptr) bool *map = NULL;
+    sd_bus_message *reply = NULL;
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    if (ncpus < 1)
+        ncpus = 1;
+    r = qemu_domain_get_emulator_pin_info(userdata, flags, (size_t) ncpus, &map, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_open_container(reply, 'a', "b");
+    for (long c = 0; r >= 0 && c < ncpus; c++)
+        r = sd_bus_message_append(reply, "b", (int) map[c]);
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    if (r >= 0)
+        r = sd_bus_send(NULL, reply, NULL);
+    sd_bus_message_unref(reply);
+    return r;
 }

@@ -389,6 +389,74 @@ def test_numatune(fx):
     check_eq(cg_read(cs + "/cpuset.mems"), "0", "cpuset.mems after the refusals")
 
 
+def allowed(pid, tid):
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+
+
+def threads(pid):
+    """QEMU's threads by name: vCPU n is "CPU n/TCG"."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            out[int(tid)] = f.read().strip()
+    return out
+
+
+def test_pinning(fx):
+    """virsh vcpupin and emulatorpin, live: the threads' affinity changes
+    (the kernel's own word) and vcpupin/emulatorpin read it back; --config
+    writes <cputune> only; refusals."""
+    import libvirt
+    uri = fx.proxy.uri
+    ncpus = os.cpu_count()
+    if ncpus < 2:
+        raise Failure("this test needs two host CPUs")
+    pid = int(fx.client.get(fx.path, "org.virtstack.DomainState", "Pid"))
+    virsh(uri, "vcpupin", GUEST, "1", "1", "--live")
+    virsh(uri, "emulatorpin", GUEST, "0", "--live")
+    names = threads(pid)
+    vcpu1 = [t for t, n in names.items() if n == "CPU 1/TCG"]
+    check_eq(len(vcpu1), 1, "vCPU 1's thread: %r" % names)
+    check_eq(allowed(pid, vcpu1[0]), "1", "vCPU 1's affinity")
+    check_eq(allowed(pid, pid), "0", "the emulator's main thread's affinity")
+    vcpu0 = [t for t, n in names.items() if n == "CPU 0/TCG"][0]
+    check_eq(allowed(pid, vcpu0), "0-%d" % (ncpus - 1), "vCPU 0 keeps every CPU")
+    out = virsh(uri, "vcpupin", GUEST, "--live")[0]
+    rows = dict(ln.split(None, 1) for ln in out.splitlines() if ln.strip()[:1].isdigit())
+    check_eq(rows.get("1").strip(), "1", "vcpupin --live: %r" % out)
+    check("0" in virsh(uri, "emulatorpin", GUEST, "--live")[0], "emulatorpin --live")
+    got = fx.client.call(fx.path, "org.libvirt.Domain", "GetEmulatorPinInfo", "u", 0)
+    check_eq(list(got)[:2], [True, False], "GetEmulatorPinInfo on the bus")
+    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
+    check_eq(live.find("cputune/vcpupin").get("cpuset"), "1", "live <vcpupin>")
+    check_eq(live.find("cputune/emulatorpin").get("cpuset"), "0", "live <emulatorpin>")
+    virsh(uri, "vcpupin", GUEST, "0", "1", "--config")
+    root = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+    check_eq([(p.get("vcpu"), p.get("cpuset")) for p in root.findall("cputune/vcpupin")],
+             [("0", "1")], "persistent <vcpupin>")
+    check_eq(allowed(pid, vcpu0), "0-%d" % (ncpus - 1), "vCPU 0 after --config")
+    dom = fx.events.conn.lookupByName(GUEST)
+    for call, code, text in (
+            (lambda: dom.pinVcpuFlags(5, (True,), libvirt.VIR_DOMAIN_AFFECT_LIVE),
+             libvirt.VIR_ERR_INVALID_ARG, "vcpu 5 is out of range of live cpu count 2"),
+            (lambda: dom.pinVcpuFlags(0, (False, False), libvirt.VIR_DOMAIN_AFFECT_LIVE),
+             libvirt.VIR_ERR_INVALID_ARG, "Empty cpu list for pinning"),
+            (lambda: dom.pinEmulator((True,), 1 << 8), libvirt.VIR_ERR_INVALID_ARG,
+             "unsupported flags")):
+        try:
+            call()
+            raise Failure("a pinning that should fail succeeded: " + text)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    check_eq(allowed(pid, vcpu1[0]), "1", "vCPU 1 after the refusals")
+    err = virsh_fails(uri, "vcpupin", GUEST, "0", "0", ro=True)
+    check("read only access prevents virDomainPinVcpu" in err, err)
+
+
 def test_tuning_at_start(fx):
     """A definition's <memtune>, <blkiotune> weight and <numatune> are in
     the cgroups before the guest runs; the groups go with the guest."""
