@@ -688,6 +688,7 @@ disk_clear(DomainDisk *d)
     free(d->source_host_port);
     free(d->target_dev);
     free(d->serial);
+    free(d->iotune.group_name);
     address_clear(&d->address);
     free(d->alias);
 }
@@ -906,4 +907,23 @@ domain_def_copy(const DomainDef *def)
     for (size_t i = 0; i < copy->n_nets && i < def->n_nets; i++)
         copy->nets[i].mac_generated = def->nets[i].mac_generated;
     return copy;
+}
+
+const char *const disk_iotune_names[_IOTUNE_MAX] = {
+    "total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+    "total_iops_sec", "read_iops_sec", "write_iops_sec",
+    "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
+    "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max",
+    "size_iops_sec",
+    "total_bytes_sec_max_length", "read_bytes_sec_max_length", "write_bytes_sec_max_length",
+    "total_iops_sec_max_length", "read_iops_sec_max_length", "write_iops_sec_max_length",
+};
+
+bool
+disk_iotune_is_set(const DiskIotune *t)
+{
+    for (size_t i = 0; i < _IOTUNE_MAX; i++)
+        if (t->v[i])
+            return true;
+    return t->group_name != NULL;
 }

@@ -109,6 +109,29 @@ typedef enum {
     _DISK_DISCARD_MAX,
 } DiskDiscard;
 
+/* A disk's <iotune> limits, in libvirt's order (its XML elements and typed
+ * parameters bear the names of disk_iotune_names); 0 is unset. */
+typedef enum {
+    IOTUNE_TOTAL_BYTES, IOTUNE_READ_BYTES, IOTUNE_WRITE_BYTES,
+    IOTUNE_TOTAL_IOPS, IOTUNE_READ_IOPS, IOTUNE_WRITE_IOPS,
+    IOTUNE_TOTAL_BYTES_MAX, IOTUNE_READ_BYTES_MAX, IOTUNE_WRITE_BYTES_MAX,
+    IOTUNE_TOTAL_IOPS_MAX, IOTUNE_READ_IOPS_MAX, IOTUNE_WRITE_IOPS_MAX,
+    IOTUNE_SIZE_IOPS,
+    IOTUNE_TOTAL_BYTES_MAX_LENGTH, IOTUNE_READ_BYTES_MAX_LENGTH, IOTUNE_WRITE_BYTES_MAX_LENGTH,
+    IOTUNE_TOTAL_IOPS_MAX_LENGTH, IOTUNE_READ_IOPS_MAX_LENGTH, IOTUNE_WRITE_IOPS_MAX_LENGTH,
+    _IOTUNE_MAX,
+} DiskIotuneField;
+
+extern const char *const disk_iotune_names[_IOTUNE_MAX];
+
+typedef struct DiskIotune {
+    uint64_t v[_IOTUNE_MAX];
+    char *group_name;
+} DiskIotune;
+
+/* Whether any limit is set. */
+bool disk_iotune_is_set(const DiskIotune *t);
+
 typedef struct DomainDisk {
     DiskType type;
     DiskDevice device;
@@ -128,6 +151,7 @@ typedef struct DomainDisk {
     bool shareable;
     bool tray_open;      /* a cdrom's or floppy's <target tray='open'> */
     char *serial;
+    DiskIotune iotune;
     int boot_order;      /* 0 unset */
     DeviceAddress address;
     char *alias;         /* live only: "virtio-disk0" */

@@ -365,6 +365,20 @@ format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
     if (d->tray_open && (d->device == DISK_DEVICE_CDROM || d->device == DISK_DEVICE_FLOPPY))
         xml_writer_attr(w, "tray", "open");
     xml_writer_end(w);
+    if (disk_iotune_is_set(&d->iotune)) {
+        xml_writer_start(w, "iotune");
+        for (size_t i = 0; i < _IOTUNE_MAX; i++) {
+            char buf[32];
+            /* libvirt writes the group after size_iops_sec */
+            if (i == IOTUNE_TOTAL_BYTES_MAX_LENGTH)
+                xml_writer_element_text(w, "group_name", d->iotune.group_name);
+            if (!d->iotune.v[i])
+                continue;
+            snprintf(buf, sizeof(buf), "%" PRIu64, d->iotune.v[i]);
+            xml_writer_element_text(w, disk_iotune_names[i], buf);
+        }
+        xml_writer_end(w);
+    }
     if (d->readonly) {
         xml_writer_start(w, "readonly");
         xml_writer_end(w);

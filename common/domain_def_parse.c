@@ -320,6 +320,19 @@ parse_disk(const xmlNode *node, DomainDisk *d, Error *error)
                              "'%s'.", tray);
         d->tray_open = STREQ_NULL(tray, "open");
     }
+    if ((n = xml_child(node, "iotune"))) {
+        for (size_t i = 0; i < _IOTUNE_MAX; i++) {
+            xmlNode *e = xml_child(n, disk_iotune_names[i]);
+            unsigned long long u;
+
+            if (!e)
+                continue;
+            if ((r = parse_uint_content(e, disk_iotune_names[i], ULLONG_MAX, &u, error)) < 0)
+                return r;
+            d->iotune.v[i] = u;
+        }
+        d->iotune.group_name = xml_child_content(n, "group_name");
+    }
     if (!d->target_dev)
         return error_set(error, -EINVAL, VIR_ERR_NO_TARGET,
                          "missing target information for device %s",

@@ -331,6 +331,36 @@ h_get_emulator_pin_info(Call *call, void *args_, void *ret, Error *error)
                           args->params.params_len, args->flags, error); \
     }
 
+/* A disk's I/O limits: the disk's name first. */
+static int
+block_io_tune_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_block_io_tune_args *args = call->args;
+    remote_domain_get_block_io_tune_ret *ret = ret_;
+
+    return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val,
+                              &ret->params.params_len, &ret->nparams, error);
+}
+
+static int
+h_get_block_io_tune(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_block_io_tune_args *args = args_;
+
+    return params_get(call, args, "GetBlockIOTune", opt_str(args->disk), args->nparams,
+                      REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, args->flags,
+                      block_io_tune_reply, error);
+}
+
+static int
+h_set_block_io_tune(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_block_io_tune_args *args = args_;
+
+    return params_set(call, args, "SetBlockIOTune", args->disk, args->params.params_val,
+                      args->params.params_len, args->flags, error);
+}
+
 PARAMS_PROCS(memory, "MemoryParameters", REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX)
 PARAMS_PROCS(blkio, "BlockIOParameters", REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX)
 PARAMS_PROCS(numa, "NumaParameters", REMOTE_DOMAIN_NUMA_PARAMETERS_MAX)
@@ -353,6 +383,8 @@ const ProcDef tuning_procs[] = {
     PROC_A(REMOTE_PROC_DOMAIN_PIN_EMULATOR, domain_pin_emulator, h_pin_emulator),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, domain_get_emulator_pin_info,
             h_get_emulator_pin_info),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, domain_get_block_io_tune, h_get_block_io_tune),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, domain_set_block_io_tune, h_set_block_io_tune),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, domain_get_memory_parameters, h_get_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, domain_set_memory_parameters, h_set_memory),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, domain_get_blkio_parameters, h_get_blkio),

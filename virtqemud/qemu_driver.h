@@ -274,6 +274,17 @@ int qemu_domain_get_numa_params(Domain *dom, unsigned flags, TypedParams *ret, E
 int qemu_domain_set_numa_params(Domain *dom, const TypedParams *tp, unsigned flags,
                                 Error *error);
 
+/* virDomainSetBlockIoTune / GetBlockIoTune of the disk named @path (target
+ * or source; qemu_iotune.c). get()'s @cb runs once, with the parameters
+ * (borrowed) or an error; at once for CONFIG, after query-block live. */
+typedef void (*IotuneGetCb)(Domain *dom, const TypedParams *tp, const Error *error,
+                            void *userdata);
+int qemu_domain_get_block_iotune(Domain *dom, const char *path, unsigned flags, IotuneGetCb cb,
+                                 void *userdata, Error *error);
+int qemu_domain_set_block_iotune(Domain *dom, const char *path, const TypedParams *tp,
+                                 unsigned flags, DomainDoneCb cb, void *userdata,
+                                 Error *error);
+
 /* Reads. */
 bool qemu_domain_is_active(const Domain *dom);
 /* A new string. flags: DOMAIN_DEF_FORMAT_*. */

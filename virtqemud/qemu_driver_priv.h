@@ -206,6 +206,14 @@ int qemu_cgroup_move(const char *dir, const char *file, pid_t pid, Error *error)
 void qemu_cgroup_remove_all(Domain *dom);
 /* qemu_tuning.c: <memtune>, <blkiotune> and <numatune> on a paused QEMU. */
 int qemu_tuning_apply(Domain *dom, Error *error);
+/* block_set_io_throttle's arguments for @d's <iotune> (qemu_iotune.c). */
+json_t *qemu_iotune_args(const DomainDisk *d);
+/* Sends each disk's limits while the start is under way; a refusal fails
+ * the start. */
+void qemu_iotune_start(Domain *dom);
+/* A step of the start failed: QEMU is killed and the start ends with
+ * @error (the first one given). */
+void qemu_process_start_failed(Domain *dom, const Error *error);
 
 /* qemu_ops.c: qom-set of the balloon's guest-stats-polling-interval (s). */
 int qemu_balloon_set_period(Domain *dom, int period, QmpReplyCb cb, void *userdata,

@@ -470,8 +470,8 @@ const QmpCallbacks qemu_monitor_callbacks = {
 
 /* ---- starting ---------------------------------------------------------- */
 
-static void
-start_fail(Domain *dom, const Error *error)
+void
+qemu_process_start_failed(Domain *dom, const Error *error)
 {
     /* Kill QEMU; the start job ends with @error when its exit is seen. */
     if (!error_is_set(&dom->job.start_error))
@@ -493,7 +493,7 @@ start_chardev_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     int n;
 
     if (error) {
-        start_fail(dom, error);
+        qemu_process_start_failed(dom, error);
         return;
     }
     n = qmp_parse_chardev_ptys(ret, &labels, &ptys);
@@ -579,11 +579,11 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     crash_point("cpus");
 
     if (error) {
-        start_fail(dom, error);
+        qemu_process_start_failed(dom, error);
         return;
     }
     if (qmp_parse_cpus_fast(ret, &vcpus, &n, &parse_error) < 0) {
-        start_fail(dom, &parse_error);
+        qemu_process_start_failed(dom, &parse_error);
         error_clear(&parse_error);
         return;
     }
@@ -598,7 +598,7 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
         Error tune_error = ERROR_INIT;
         dom->proc.tune_pending = false;
         if (qemu_cputune_apply(dom, &tune_error) < 0) {
-            start_fail(dom, &tune_error);
+            qemu_process_start_failed(dom, &tune_error);
             error_clear(&tune_error);
             return;
         }
@@ -634,7 +634,7 @@ start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 
     crash_point("resumed");
     if (error || error_is_set(&dom->job.start_error)) {
-        start_fail(dom, error ? error : &dom->job.start_error);
+        qemu_process_start_failed(dom, error ? error : &dom->job.start_error);
         return;
     }
     qemu_domain_set_state(dom, DOMAIN_STATE_RUNNING, DOMAIN_RUNNING_BOOTED);
@@ -648,7 +648,7 @@ start_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 
     /* Start paused: the last query's reply ends the start. */
     if (error || error_is_set(&dom->job.start_error)) {
-        start_fail(dom, error ? error : &dom->job.start_error);
+        qemu_process_start_failed(dom, error ? error : &dom->job.start_error);
         return;
     }
     qemu_domain_set_state(dom, DOMAIN_STATE_PAUSED, DOMAIN_PAUSED_USER);
@@ -659,7 +659,7 @@ static void
 start_monitor_ready(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     if (error)
-        start_fail(userdata, error);
+        qemu_process_start_failed(userdata, error);
     else
         crash_point("qmp");
 }
@@ -942,6 +942,7 @@ start_monitor(Domain *dom, Error *error)
     start_set_passwords(dom);
     if (domain_has_pty(dom->live))
         qmp_command(dom->monitor.conn, "query-chardev", NULL, start_chardev_reply, dom, NULL);
+    qemu_iotune_start(dom);
     dom->proc.tune_pending = qemu_cputune_needed(dom->live);
     qmp_command(dom->monitor.conn, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
     if (!dom->proc.tune_pending)
@@ -961,7 +962,7 @@ qemu_process_resume_start(Domain *dom)
     qemu_job_begin(dom, DOMAIN_JOB_START, NULL, NULL);
     if (start_monitor(dom, &error) < 0) {
         log_warn("domain '%s': %s", dom->def->name, error.message);
-        start_fail(dom, &error);
+        qemu_process_start_failed(dom, &error);
     }
     error_clear(&error);
 }
@@ -1051,7 +1052,7 @@ start_with_resources(Domain *dom, const Error *res_error)
     qemu_driver_emit_changed(dom);
     r = start_monitor(dom, &error);
     if (r < 0) {
-        start_fail(dom, &error);
+        qemu_process_start_failed(dom, &error);
         error_clear(&error);
     }
     return;

@@ -247,3 +247,65 @@ qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *
     sd_bus_message_unref(reply);
     return r;
 }
+
+/* ---- a disk's I/O limits: asynchronous (QMP) ---------------------------- */
+
+static void
+iotune_got(Domain *dom, const TypedParams *tp, const Error *error, void *userdata)
+{
+    sd_bus_message *m = userdata;
+
+    if (error)
+        bus_reply_method_error(m, error, -EIO);
+    else
+        reply_params(m, tp);
+    sd_bus_message_unref(m);
+}
+
+int
+qemu_bus_get_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    const char *disk;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "su", &disk, &flags)) < 0)
+        return r;
+    sd_bus_message_ref(m);
+    r = qemu_domain_get_block_iotune(userdata, disk, flags, iotune_got, m, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+int
+qemu_bus_set_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    TypedParams tp = { 0 };
+    Error error = ERROR_INIT;
+    const char *disk;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "s", &disk)) < 0)
+        return r;
+    if ((r = typed_params_read(m, &tp, &error)) < 0)
+        return bus_reply_error(bus_error, &error, r);
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0) {
+        typed_params_clear(&tp);
+        return r;
+    }
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_set_block_iotune(userdata, disk, &tp, flags, qemu_bus_call_done, call,
+                                     &error);
+    typed_params_clear(&tp);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}

@@ -55,8 +55,14 @@ def test_start(fx):
     fx.proxy.start()
     fx.events = Events(fx.proxy.uri)
     xml_path = os.path.join(fx.root, GUEST + ".xml")
+    img = os.path.join(fx.root, "tune.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
+    # A disk with a limit in its definition: applied at start.
     with open(xml_path, "w") as f:
-        f.write(fx.domain_xml(GUEST, vcpus=2))
+        f.write(fx.domain_xml(GUEST, vcpus=2, extra_devices=(
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source file='%s'/><target dev='vda' bus='virtio'/>"
+            "<iotune><total_iops_sec>500</total_iops_sec></iotune></disk>" % img)))
     virsh(fx.proxy.uri, "define", xml_path)
     virsh(fx.proxy.uri, "start", GUEST)
     fx.path = fx.client.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainLookupByName",
@@ -455,6 +461,63 @@ def test_pinning(fx):
     check_eq(allowed(pid, vcpu1[0]), "1", "vCPU 1 after the refusals")
     err = virsh_fails(uri, "vcpupin", GUEST, "0", "0", ro=True)
     check("read only access prevents virDomainPinVcpu" in err, err)
+
+
+def test_blkdeviotune(fx):
+    """virsh blkdeviotune: a disk's <iotune> from the definition is in QEMU
+    from the start (query-block says so); a live change replaces its
+    family and QEMU reports it; --config; libvirt's rule refusals."""
+    import libvirt
+    uri = fx.proxy.uri
+    got = kv(virsh(uri, "blkdeviotune", GUEST, "vda")[0])
+    check_eq((got["total_iops_sec"], got["total_bytes_sec"]), ("500", "0"), "limits at start")
+    virsh(uri, "blkdeviotune", GUEST, "vda", "--live", "--read-bytes-sec", "1048576",
+          "--write-bytes-sec", "2097152", "--read-bytes-sec-max", "4194304")
+    got = kv(virsh(uri, "blkdeviotune", GUEST, "vda", "--live")[0])
+    check_eq((got["read_bytes_sec"], got["write_bytes_sec"], got["read_bytes_sec_max"],
+              got["total_iops_sec"]), ("1048576", "2097152", "4194304", "500"),
+             "QEMU's limits after a live change")
+    # A new iops family replaces the old one whole.
+    virsh(uri, "blkdeviotune", GUEST, "vda", "--live", "--read-iops-sec", "100")
+    got = kv(virsh(uri, "blkdeviotune", GUEST, "vda")[0])
+    check_eq((got["read_iops_sec"], got["total_iops_sec"]), ("100", "0"), "iops replaced")
+    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
+    check_eq(live.findtext("devices/disk/iotune/read_bytes_sec"), "1048576", "live <iotune>")
+    conf = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+    check_eq(conf.findtext("devices/disk/iotune/read_bytes_sec"), None,
+             "persistent <iotune> after --live")
+    virsh(uri, "blkdeviotune", GUEST, "vda", "--config", "--total-bytes-sec", "999999")
+    conf = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0])
+    check_eq(conf.findtext("devices/disk/iotune/total_bytes_sec"), "999999",
+             "persistent <iotune>")
+    check_eq(kv(virsh(uri, "blkdeviotune", GUEST, "vda")[0])["total_bytes_sec"], "0",
+             "live after --config")
+    dom = fx.events.conn.lookupByName(GUEST)
+    L = libvirt.VIR_DOMAIN_AFFECT_LIVE
+    for params, disk, code, text in (
+            ({"total_bytes_sec": 5}, "vda", libvirt.VIR_ERR_INVALID_ARG,
+             "total and read/write of bytes_sec cannot be set at the same time"),
+            ({"total_iops_sec_max": 50}, "vda", libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+             "value 'total_iops_sec_max' cannot be set if 'total_iops_sec' is not set"),
+            ({"read_iops_sec": 100, "read_iops_sec_max": 10}, "vda",
+             libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+             "value 'read_iops_sec_max' cannot be smaller than 'read_iops_sec'"),
+            ({"read_iops_sec": 10 ** 16}, "vda", libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED,
+             "must be no more than 1000000000000000"),
+            ({"read_iops_sec": 1}, "vdz", libvirt.VIR_ERR_INVALID_ARG,
+             "disk 'vdz' was not found in the domain config")):
+        try:
+            if "read_bytes_sec" not in params and "total_bytes_sec" in params:
+                params = dict(params, read_bytes_sec=1)
+            dom.setBlockIoTune(disk, params, L)
+            raise Failure("setBlockIoTune(%r) succeeded" % params)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    check_eq(kv(virsh(uri, "blkdeviotune", GUEST, "vda")[0])["read_iops_sec"], "100",
+             "QEMU's limits after the refusals")
+    got = fx.client.call(fx.path, "org.libvirt.Domain", "GetBlockIOTune", "su", "vda", 0)
+    check_eq(got["read_bytes_sec"], 1048576, "GetBlockIOTune on the bus")
 
 
 def test_tuning_at_start(fx):
