@@ -28,6 +28,12 @@ int bandwidth_parse(const xmlNode *parent, bool allow_floor, Bandwidth *bw, Erro
 /* Writes <bandwidth> when @bw has a rate, as libvirt formats it. */
 void bandwidth_format(XmlWriter *w, const Bandwidth *bw);
 
+/* bandwidth_tc.c, blocking (a worker thread's): @bw on the tap @dev, the
+ * guest's inbound as the tap's egress shaping and its outbound as ingress
+ * policing, after clear() removed what was there. */
+int bandwidth_set_tap(const char *dev, const Bandwidth *bw, Error *error);
+int bandwidth_clear(const char *dev, Error *error);
+
 static inline bool
 bandwidth_has_floor(const Bandwidth *bw)
 {

@@ -360,9 +360,9 @@ child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *error)
     return 0;
 }
 
-int
-child_run_capture(const char *const *argv, size_t max_output, char **ret_stdout,
-                  int *ret_exit_status, Error *error)
+static int
+run_capture(const char *const *argv, size_t max_output, bool merge_stderr, char **ret_stdout,
+            int *ret_exit_status, Error *error)
 {
     auto_cleanup(free_ptr) char *out = NULL;
     auto_cleanup(close_fdp) int out_r = -1;
@@ -383,7 +383,7 @@ child_run_capture(const char *const *argv, size_t max_output, char **ret_stdout,
         .argv = argv,
         .stdin_fd = -1,
         .stdout_fd = out_w,
-        .stderr_fd = STDERR_FILENO,
+        .stderr_fd = merge_stderr ? out_w : STDERR_FILENO,
     };
     r = child_spawn(&spec, &pid, NULL, error);
     if (r < 0)
@@ -434,6 +434,20 @@ child_run_capture(const char *const *argv, size_t max_output, char **ret_stdout,
     if (ret_exit_status)
         *ret_exit_status = status;
     return 0;
+}
+
+int
+child_run_capture(const char *const *argv, size_t max_output, char **ret_stdout,
+                  int *ret_exit_status, Error *error)
+{
+    return run_capture(argv, max_output, false, ret_stdout, ret_exit_status, error);
+}
+
+int
+child_run_capture_all(const char *const *argv, size_t max_output, char **ret_output,
+                      int *ret_exit_status, Error *error)
+{
+    return run_capture(argv, max_output, true, ret_output, ret_exit_status, error);
 }
 
 struct ChildWatch {

@@ -52,6 +52,11 @@ int child_spawn(const ChildSpec *spec, pid_t *ret_pid, int *ret_pidfd, Error *er
 int child_run_capture(const char *const *argv, size_t max_output, char **ret_stdout,
                       int *ret_exit_status /* the waitpid status */, Error *error);
 
+/* The same with stderr captured too, in the same text (a tool's own words
+ * for an error). */
+int child_run_capture_all(const char *const *argv, size_t max_output, char **ret_output,
+                          int *ret_exit_status, Error *error);
+
 /* Watches a process through its pidfd on a libuv loop; the callback runs once
  * when it exits. If the process is our child it is reaped (waitid P_PIDFD)
  * and @status is its wait status; if it is not our child (a guest adopted

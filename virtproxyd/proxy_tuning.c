@@ -361,6 +361,36 @@ h_set_block_io_tune(Call *call, void *args_, void *ret, Error *error)
                       args->params.params_len, args->flags, error);
 }
 
+/* An interface's bandwidth: the device's name first. */
+static int
+interface_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_interface_parameters_args *args = call->args;
+    remote_domain_get_interface_parameters_ret *ret = ret_;
+
+    return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val,
+                              &ret->params.params_len, &ret->nparams, error);
+}
+
+static int
+h_get_interface_parameters(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_interface_parameters_args *args = args_;
+
+    return params_get(call, args, "GetInterfaceParameters", args->device, args->nparams,
+                      REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, args->flags, interface_reply,
+                      error);
+}
+
+static int
+h_set_interface_parameters(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_interface_parameters_args *args = args_;
+
+    return params_set(call, args, "SetInterfaceParameters", args->device,
+                      args->params.params_val, args->params.params_len, args->flags, error);
+}
+
 PARAMS_PROCS(memory, "MemoryParameters", REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX)
 PARAMS_PROCS(blkio, "BlockIOParameters", REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX)
 PARAMS_PROCS(numa, "NumaParameters", REMOTE_DOMAIN_NUMA_PARAMETERS_MAX)
@@ -385,6 +415,10 @@ const ProcDef tuning_procs[] = {
             h_get_emulator_pin_info),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, domain_get_block_io_tune, h_get_block_io_tune),
     PROC_A(REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, domain_set_block_io_tune, h_set_block_io_tune),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, domain_get_interface_parameters,
+            h_get_interface_parameters),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, domain_set_interface_parameters,
+           h_set_interface_parameters),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, domain_get_memory_parameters, h_get_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, domain_set_memory_parameters, h_set_memory),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, domain_get_blkio_parameters, h_get_blkio),

@@ -49,6 +49,10 @@ int qemu_bus_set_scheduler_parameters(sd_bus_message *m, void *userdata,
                                       sd_bus_error *bus_error);
 int qemu_bus_get_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_set_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_interface_parameters(sd_bus_message *m, void *userdata,
+                                      sd_bus_error *bus_error);
+int qemu_bus_set_interface_parameters(sd_bus_message *m, void *userdata,
+                                      sd_bus_error *bus_error);
 int qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_pin_emulator(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);

@@ -477,7 +477,7 @@ qemu_cputune_needed(const DomainDef *def)
     return def->vcpu_cpuset || def->cputune.n_vcpupins || def->cputune.emulatorpin ||
            cputune_wants_cgroup(&def->cputune) || def->memtune.hard_limit ||
            def->memtune.soft_limit || def->memtune.swap_hard_limit || def->blkiotune.weight ||
-           def->blkiotune.n_devices || def->numatune.nodeset;
+           def->blkiotune.n_devices || def->numatune.nodeset || qemu_iftune_needed(def);
 }
 
 /* Called with QEMU paused and the vCPU thread ids known. */

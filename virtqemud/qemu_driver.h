@@ -285,6 +285,14 @@ int qemu_domain_set_block_iotune(Domain *dom, const char *path, const TypedParam
                                  unsigned flags, DomainDoneCb cb, void *userdata,
                                  Error *error);
 
+/* virDomainSetInterfaceParameters / GetInterfaceParameters of the
+ * interface @device (its host device or MAC; qemu_iftune.c). */
+int qemu_domain_get_interface_params(Domain *dom, const char *device, unsigned flags,
+                                     TypedParams *ret, Error *error);
+int qemu_domain_set_interface_params(Domain *dom, const char *device, const TypedParams *tp,
+                                     unsigned flags, DomainDoneCb cb, void *userdata,
+                                     Error *error);
+
 /* Reads. */
 bool qemu_domain_is_active(const Domain *dom);
 /* A new string. flags: DOMAIN_DEF_FORMAT_*. */

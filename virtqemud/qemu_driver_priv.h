@@ -214,6 +214,13 @@ void qemu_iotune_start(Domain *dom);
 /* A step of the start failed: QEMU is killed and the start ends with
  * @error (the first one given). */
 void qemu_process_start_failed(Domain *dom, const Error *error);
+/* The start's last step: run the vCPUs, or report a paused start. */
+void qemu_process_start_continue(Domain *dom);
+/* qemu_iftune.c: whether a definition's interfaces have rates for their
+ * taps, and the start's tc (in the worker pool; the start goes on, or
+ * fails, when it is done). */
+bool qemu_iftune_needed(const DomainDef *def);
+int qemu_iftune_start(Domain *dom, Error *error);
 
 /* qemu_ops.c: qom-set of the balloon's guest-stats-polling-interval (s). */
 int qemu_balloon_set_period(Domain *dom, int period, QmpReplyCb cb, void *userdata,

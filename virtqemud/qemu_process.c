@@ -552,8 +552,8 @@ static void start_cont_reply(QmpConn *c, json_t *ret, const Error *error, void *
 static void start_status_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata);
 
 /* The last step of a start: run the vCPUs, or report a paused start. */
-static void
-start_resume_or_report(Domain *dom)
+void
+qemu_process_start_continue(Domain *dom)
 {
     if (!dom->monitor.conn)
         return;
@@ -597,12 +597,15 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
         /* Pinned and in its cgroups before a vCPU runs; then on. */
         Error tune_error = ERROR_INIT;
         dom->proc.tune_pending = false;
-        if (qemu_cputune_apply(dom, &tune_error) < 0) {
+        if (qemu_cputune_apply(dom, &tune_error) < 0 ||
+            (qemu_iftune_needed(dom->live) && qemu_iftune_start(dom, &tune_error) < 0)) {
             qemu_process_start_failed(dom, &tune_error);
             error_clear(&tune_error);
             return;
         }
-        start_resume_or_report(dom);
+        /* tc runs in the worker pool; the start goes on when it is done. */
+        if (!qemu_iftune_needed(dom->live))
+            qemu_process_start_continue(dom);
     }
 }
 
@@ -946,7 +949,7 @@ start_monitor(Domain *dom, Error *error)
     dom->proc.tune_pending = qemu_cputune_needed(dom->live);
     qmp_command(dom->monitor.conn, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
     if (!dom->proc.tune_pending)
-        start_resume_or_report(dom);
+        qemu_process_start_continue(dom);
     return 0;
 }
 

@@ -309,3 +309,54 @@ qemu_bus_set_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_e
     }
     return 1;
 }
+
+/* ---- an interface's bandwidth: set is asynchronous (tc) ---------------- */
+
+int
+qemu_bus_get_interface_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    TypedParams tp = { 0 };
+    Error error = ERROR_INIT;
+    const char *device;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "su", &device, &flags)) < 0)
+        return r;
+    r = qemu_domain_get_interface_params(userdata, device, flags, &tp, &error);
+    if (r >= 0)
+        r = reply_params(m, &tp);
+    else
+        r = bus_reply_error(bus_error, &error, r);
+    typed_params_clear(&tp);
+    return r;
+}
+
+int
+qemu_bus_set_interface_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    TypedParams tp = { 0 };
+    Error error = ERROR_INIT;
+    const char *device;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "s", &device)) < 0)
+        return r;
+    if ((r = typed_params_read(m, &tp, &error)) < 0)
+        return bus_reply_error(bus_error, &error, r);
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0) {
+        typed_params_clear(&tp);
+        return r;
+    }
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_set_interface_params(userdata, device, &tp, flags, qemu_bus_call_done, call,
+                                         &error);
+    typed_params_clear(&tp);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
