@@ -209,6 +209,7 @@ extern const ProcDef connect_procs[];
 extern const ProcDef domain_procs[];
 extern const ProcDef device_procs[];   /* proxy_device.c */
 extern const ProcDef tuning_procs[];   /* proxy_tuning.c */
+extern const ProcDef stats_procs[];    /* proxy_stats.c */
 extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */

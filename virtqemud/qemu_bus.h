@@ -53,6 +53,12 @@ int qemu_bus_get_interface_parameters(sd_bus_message *m, void *userdata,
                                       sd_bus_error *bus_error);
 int qemu_bus_set_interface_parameters(sd_bus_message *m, void *userdata,
                                       sd_bus_error *bus_error);
+/* qemu_stats_bus.c */
+int qemu_bus_get_block_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_cpu_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_disk_errors(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_job_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_job_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_pin_emulator(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);

@@ -15,7 +15,7 @@
 #include "qemu_driver_priv.h"
 
 /* The controllers a domain's group may be made in (besides cpu). */
-static const char *const process_controllers[] = { "memory", "blkio", "cpuset" };
+static const char *const process_controllers[] = { "memory", "blkio", "cpuset", "cpuacct" };
 
 int
 qemu_cgroup_base(const char *controller, char **ret_base, bool *ret_v2)

@@ -575,6 +575,27 @@ append_block_stats(sd_bus_message *reply, const DomainDef *def, const QmpBlockSt
                 r = append_stat(reply, key, "t", values[k]);
             }
         }
+        /* The sizes, as libvirt gives them: QEMU's for a running guest
+         * (what it wrote up to, the virtual size, the host file), the
+         * image's own for a shut-off one. */
+        if (r >= 0 && (nbs ? i < nbs && found[i] : d->source != NULL)) {
+            uint64_t v[3];
+            const char *names[] = { "allocation", "capacity", "physical" };
+
+            if (nbs) {
+                v[0] = bs[i].wr_highest_offset;
+                v[1] = bs[i].capacity;
+                v[2] = bs[i].physical;
+            } else {
+                qemu_disk_image_sizes(d, &v[1], &v[0], &v[2]);
+            }
+            for (size_t k = 0; r >= 0 && k < 3; k++) {
+                if (k && !v[k])
+                    continue;
+                snprintf(key, sizeof(key), "block.%zu.%s", i, names[k]);
+                r = append_stat(reply, key, "t", v[k]);
+            }
+        }
     }
     return r;
 }
@@ -782,6 +803,12 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("GetInterfaceParameters", SD_BUS_ARGS("s", device, "u", flags),
                             SD_BUS_RESULT("a{sv}", interfaceParameters),
                             qemu_bus_get_interface_parameters, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetJobInfo", SD_BUS_NO_ARGS,
+                            SD_BUS_RESULT("(ittttttttttt)", jobInfo), qemu_bus_get_job_info,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetJobStats", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("(ia{sv})", stats), qemu_bus_get_job_stats,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetMemoryParameters", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a{sv}", memoryParameters), qemu_bus_get_memory_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -790,6 +817,9 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetBlockIOTune", SD_BUS_ARGS("s", disk, "u", flags),
                             SD_BUS_RESULT("a{sv}", blockIOTune), qemu_bus_get_block_iotune,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetDiskErrors", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("a(si)", diskErrors), qemu_bus_get_disk_errors,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetEmulatorPinInfo", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("ab", cpumap), qemu_bus_get_emulator_pin_info,
@@ -884,6 +914,13 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_PROPERTY("Memory", "t", prop_get, 0, EMITS),
     SD_BUS_METHOD_WITH_ARGS("DetachDeviceAlias", SD_BUS_ARGS("s", alias, "u", flags),
                             SD_BUS_NO_RESULT, bus_detach_device_alias,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetBlockInfo", SD_BUS_ARGS("s", path, "u", flags),
+                            SD_BUS_RESULT("(ttt)", info), qemu_bus_get_block_info,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetCPUStats",
+                            SD_BUS_ARGS("i", start_cpu, "u", ncpus, "u", flags),
+                            SD_BUS_RESULT("aa{sv}", stats), qemu_bus_get_cpu_stats,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetVcpuInfo", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a(uitiab)", vcpus), bus_get_vcpu_info,

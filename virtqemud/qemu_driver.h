@@ -354,6 +354,36 @@ typedef void (*BlockStatsCb)(Domain *dom, const QmpBlockStats *stats, const bool
                              size_t n, void *userdata);
 int qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *error);
 
+/* virDomainGetCPUStats (qemu_domstats.c): @start_cpu -1 gives one row of
+ * the totals (cpu_time, user_time, system_time); else a row per host CPU
+ * from @start_cpu, at most @ncpus, with its cpu_time. @ret_rows is a new
+ * array of @ret_n lists. */
+int qemu_domain_get_cpu_stats(Domain *dom, int start_cpu, unsigned ncpus, unsigned flags,
+                              TypedParams **ret_rows, size_t *ret_n, Error *error);
+/* virDomainGetDiskErrors: the disks QEMU reports an I/O error of (@disks
+ * borrowed, named by source, else by target). */
+typedef struct DiskError {
+    const char *disk;
+    int code; /* DOMAIN_DISK_ERROR_* */
+} DiskError;
+typedef void (*DiskErrorsCb)(Domain *dom, const DiskError *errs, size_t n, const Error *error,
+                             void *userdata);
+int qemu_domain_get_disk_errors(Domain *dom, unsigned flags, DiskErrorsCb cb, void *userdata,
+                                Error *error);
+/* virDomainGetJobStats: the type of the job in the background (there is
+ * never one here: DOMAIN_JOB_TYPE_NONE) and its statistics. */
+int qemu_domain_get_job_stats(Domain *dom, unsigned flags, int *ret_type, TypedParams *ret,
+                              Error *error);
+/* A shut-off guest's disk image's sizes, as the image says them. */
+void qemu_disk_image_sizes(const DomainDisk *d, uint64_t *capacity, uint64_t *allocation,
+                           uint64_t *physical);
+/* virDomainGetBlockInfo of the disk @path (target or source): @cb runs once,
+ * at once for a shut-off guest, after QEMU's word for a running one. */
+typedef void (*BlockInfoCb)(Domain *dom, uint64_t capacity, uint64_t allocation,
+                            uint64_t physical, const Error *error, void *userdata);
+int qemu_domain_get_block_info(Domain *dom, const char *path, unsigned flags, BlockInfoCb cb,
+                               void *userdata, Error *error);
+
 /* What virDomainGetVcpus tells of one running vCPU. */
 typedef struct VcpuInfo {
     int state;           /* VCPU_STATE_* */

@@ -216,6 +216,11 @@ void qemu_iotune_start(Domain *dom);
 void qemu_process_start_failed(Domain *dom, const Error *error);
 /* The start's last step: run the vCPUs, or report a paused start. */
 void qemu_process_start_continue(Domain *dom);
+/* QEMU joins a cpuacct group of its own, for GetCPUStats' per-CPU rows. */
+void qemu_cpuacct_start(Domain *dom);
+/* The size of a disk's host file or block device, or 0 (qemu_stats.c). */
+uint64_t qemu_disk_physical(const DomainDisk *d);
+
 /* qemu_iftune.c: whether a definition's interfaces have rates for their
  * taps, and the start's tc (in the worker pool; the start goes on, or
  * fails, when it is done). */

@@ -870,7 +870,26 @@ qmp_parse_blockstats(json_t *ret, const char *node_name, QmpBlockStats *stats)
         for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
             if (!json_get_u64(json_object_get(st, fields[k].key), fields[k].value))
                 *fields[k].value = 0;
+        st = json_object_get(json_object_get(entry, "parent"), "stats");
+        if (!json_get_u64(json_object_get(st, "wr_highest_offset"), &stats->wr_highest_offset))
+            stats->wr_highest_offset = 0;
         return 1;
+    }
+    return 0;
+}
+
+uint64_t
+qmp_parse_node_virtual_size(json_t *ret, const char *node_name)
+{
+    size_t i;
+    json_t *entry;
+    uint64_t size = 0;
+
+    json_array_foreach(ret, i, entry) {
+        const char *node = json_string_value(json_object_get(entry, "node-name"));
+        if (node && strcmp(node, node_name) == 0 &&
+            json_get_u64(json_object_get(json_object_get(entry, "image"), "virtual-size"), &size))
+            return size;
     }
     return 0;
 }

@@ -130,7 +130,13 @@ typedef struct QmpBlockStats {
     uint64_t rd_bytes, wr_bytes;
     uint64_t rd_operations, wr_operations, flush_operations;
     uint64_t rd_total_time_ns, wr_total_time_ns, flush_total_time_ns;
+    uint64_t wr_highest_offset; /* of the image's storage ("parent"): libvirt's allocation */
+    uint64_t capacity;          /* the image's virtual size (query-named-block-nodes) */
+    uint64_t physical;          /* its host file's or device's size */
 } QmpBlockStats;
+
+/* query-named-block-nodes: the virtual size of node @node_name, or 0. */
+uint64_t qmp_parse_node_virtual_size(json_t *ret, const char *node_name);
 
 /* query-blockstats: the counters of the device whose root node is
  * @node_name. Returns 1 when found, 0 when absent. */

@@ -326,10 +326,35 @@ typedef struct BlockStatsCall {
     Domain *dom;             /* a reference */
     BlockStatsCb cb;
     void *userdata;
+    json_t *blockstats;      /* the first reply, until the second */
 } BlockStatsCall;
 
+/* The size of a disk's host file or block device, or 0. */
+uint64_t
+qemu_disk_physical(const DomainDisk *d)
+{
+    struct stat st;
+    uint64_t size = 0;
+    int fd;
+
+    if (!d->source || (d->type != DISK_TYPE_FILE && d->type != DISK_TYPE_BLOCK &&
+                       d->type != DISK_TYPE_VOLUME))
+        return 0;
+    if (stat(d->source, &st) < 0)
+        return 0;
+    if (!S_ISBLK(st.st_mode))
+        return (uint64_t) st.st_size;
+    fd = open(d->source, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0) {
+        off_t end = lseek(fd, 0, SEEK_END);
+        size = end > 0 ? (uint64_t) end : 0;
+        close(fd);
+    }
+    return size;
+}
+
 static void
-blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+named_nodes_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     BlockStatsCall *call = userdata;
     Domain *dom = call->dom;
@@ -337,17 +362,34 @@ blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     QmpBlockStats *stats = xcalloc(n + 1, sizeof(*stats));
     bool *found = xcalloc(n + 1, sizeof(*found));
 
-    for (size_t i = 0; !error && i < n; i++) {
+    for (size_t i = 0; call->blockstats && i < n; i++) {
         /* Disk i's root node, as the command line names it. */
+        const DomainDisk *d = &dom->live->disks[i];
         char node[48];
-        snprintf(node, sizeof(node), "libvirt-%u-format", dom->live->disks[i].source_index);
-        found[i] = qmp_parse_blockstats(ret, node, &stats[i]) == 1;
+
+        snprintf(node, sizeof(node), "libvirt-%u-format", d->source_index);
+        found[i] = qmp_parse_blockstats(call->blockstats, node, &stats[i]) == 1;
+        if (found[i] && !error)
+            stats[i].capacity = qmp_parse_node_virtual_size(ret, node);
+        if (found[i])
+            stats[i].physical = qemu_disk_physical(d);
     }
     call->cb(dom, stats, found, n, call->userdata);
     free(stats);
     free(found);
+    json_decref(call->blockstats);
     domain_unref(dom);
     free(call);
+}
+
+static void
+blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    BlockStatsCall *call = userdata;
+
+    /* The second query was sent with the first: its reply comes next. */
+    if (!error)
+        call->blockstats = json_incref(ret);
 }
 
 int
@@ -361,6 +403,9 @@ qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *err
     call->cb = cb;
     call->userdata = userdata;
     r = qmp_command(dom->monitor.conn, "query-blockstats", NULL, blockstats_reply, call, error);
+    if (r >= 0)
+        r = qmp_command(dom->monitor.conn, "query-named-block-nodes",
+                        json_pack("{s:b}", "flat", 1), named_nodes_reply, call, error);
     if (r < 0) {
         domain_unref(dom);
         free(call);

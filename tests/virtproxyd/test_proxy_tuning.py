@@ -520,6 +520,63 @@ def test_blkdeviotune(fx):
     check_eq(got["read_bytes_sec"], 1048576, "GetBlockIOTune on the bus")
 
 
+def test_statistics(fx):
+    """domblkinfo of a running guest's disk (QEMU's word) and of a shut-off
+    one's (the qcow2 header's), the block group's sizes in domstats,
+    cpu-stats per host CPU (the guest's cpuacct group) and in total,
+    domblkerror and domjobinfo."""
+    import libvirt
+    uri = fx.proxy.uri
+    img = os.path.join(fx.root, "tune.qcow2")
+    st = os.stat(img)
+    info = kv(virsh(uri, "domblkinfo", GUEST, "vda")[0])
+    check_eq(info["Capacity"], str(8 << 20), "capacity of a running guest's disk")
+    check_eq(info["Physical"], str(os.stat(img).st_size), "physical size")
+    check(0 < int(info["Allocation"]) <= os.stat(img).st_blocks * 512 + (1 << 20),
+          "allocation: %r" % info)
+    stats = kv(virsh(uri, "domstats", GUEST, "--block")[0].replace("=", ":"))
+    check_eq(stats["block.0.capacity"], str(8 << 20), "block.0.capacity")
+    check_eq(stats["block.0.physical"], str(st.st_size), "block.0.physical")
+    check("block.0.allocation" in stats, "block.0.allocation: %r" % stats)
+    # A shut-off guest's disk: the image's own header says its size.
+    off = os.path.join(fx.root, "off.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", off, "24M"], check=True)
+    path = os.path.join(fx.root, "off.xml")
+    with open(path, "w") as f:
+        f.write(fx.domain_xml("offguest", extra_devices=(
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source file='%s'/><target dev='vda' bus='virtio'/></disk>" % off)))
+    virsh(uri, "define", path)
+    info = kv(virsh(uri, "domblkinfo", "offguest", off)[0])
+    check_eq((info["Capacity"], info["Physical"]), (str(24 << 20), str(os.stat(off).st_size)),
+             "a shut-off guest's disk")
+    err = virsh_fails(uri, "domblkinfo", "offguest", "vdz")
+    check("invalid path vdz not assigned to domain" in err, err)
+    virsh(uri, "undefine", "offguest")
+
+    # Per host CPU, from the guest's cpuacct group; the totals from /proc.
+    first = virsh(uri, "cpu-stats", GUEST)[0]
+    per_cpu = [ln for ln in first.splitlines() if ln.startswith("CPU")]
+    check_eq(len(per_cpu), os.cpu_count(), "one row per host CPU: %r" % first)
+    acct = [int(v) for v in cg_read(scope(fx, "cpuacct") + "/cpuacct.usage_percpu").split()]
+    dom = fx.events.conn.lookupByName(GUEST)
+    got = dom.getCPUStats(False)
+    check_eq(len(got), os.cpu_count(), "getCPUStats rows")
+    for c, row in enumerate(got):
+        check(0 < acct[c] <= row["cpu_time"] or acct[c] == row["cpu_time"] == 0,
+              "CPU %d: %r after the group's %d" % (c, row, acct[c]))
+    total = dom.getCPUStats(True)[0]
+    check(total["cpu_time"] > 0 and total["user_time"] + total["system_time"] > 0,
+          "total: %r" % total)
+    check_eq(virsh(uri, "domblkerror", GUEST)[0].strip(), "No errors found", "domblkerror")
+    check("None" in kv(virsh(uri, "domjobinfo", GUEST)[0])["Job type"], "domjobinfo")
+    try:
+        dom.getCPUStats(False, 1 << 5)
+        raise Failure("getCPUStats took an unknown flag")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_INVALID_ARG, str(e))
+
+
 def test_tuning_at_start(fx):
     """A definition's <memtune>, <blkiotune> weight and <numatune> are in
     the cgroups before the guest runs; the groups go with the guest."""

@@ -1,0 +1,192 @@
+/* Statistics of one running guest that libvirt has calls of their own
+ * for: virDomainGetCPUStats (the domain's cpuacct cgroup, which QEMU joins
+ * at start), virDomainGetDiskErrors (QMP query-block's io-status) and
+ * virDomainGetJobInfo / GetJobStats (no job here runs in the background:
+ * libvirt's answer then is VIR_DOMAIN_JOB_NONE). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "qemu_driver_priv.h"
+#include "qemu_monitor.h"
+#include "typed_params.h"
+
+/* ---- CPU ------------------------------------------------------------------ */
+
+void
+qemu_cpuacct_start(Domain *dom)
+{
+    auto_cleanup(free_ptr) char *dir = NULL;
+    Error error = ERROR_INIT;
+    bool v2;
+
+    /* The per-CPU accounting needs its own group; a host without one only
+     * loses GetCPUStats' per-CPU rows. */
+    if (qemu_cgroup_domain(dom, "cpuacct", true, &dir, &v2, &error) < 0 && error_is_set(&error))
+        log_debug("domain '%s': no cpuacct group: %s", dom->def->name, error.message);
+    error_clear(&error);
+}
+
+int
+qemu_domain_get_cpu_stats(Domain *dom, int start_cpu, unsigned ncpus, unsigned flags,
+                          TypedParams **ret_rows, size_t *ret_n, Error *error)
+{
+    auto_cleanup(free_ptr) char *dir = NULL, *text = NULL;
+    TypedParams *rows;
+    long total = sysconf(_SC_NPROCESSORS_CONF);
+    bool v2;
+    int r;
+
+    if (flags & ~(unsigned) TYPED_PARAM_STRING_OKAY)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainGetCPUStats",
+                         flags & ~(unsigned) TYPED_PARAM_STRING_OKAY);
+    if ((r = qemu_job_check_active(dom, error)) < 0)
+        return r;
+    if (start_cpu == -1) {
+        uint64_t user, sys, all = qemu_domain_cpu_time(dom, &user, &sys);
+
+        rows = xcalloc(1, sizeof(*rows));
+        typed_params_add_ullong(&rows[0], "cpu_time", all);
+        typed_params_add_ullong(&rows[0], "user_time", user);
+        typed_params_add_ullong(&rows[0], "system_time", sys);
+        *ret_rows = rows;
+        *ret_n = 1;
+        return 0;
+    }
+    if (start_cpu < 0)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: start_cpu %d is negative", start_cpu);
+    if (total < 1)
+        total = 1;
+    if (start_cpu >= total)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: start_cpu %d larger than maximum of %ld",
+                         start_cpu, total - 1);
+    r = qemu_cgroup_domain(dom, "cpuacct", false, &dir, &v2, error);
+    if (r < 0 || v2 || (r = qemu_cgroup_read(dir, "cpuacct.usage_percpu", &text, error)) < 0) {
+        error_clear(error);
+        return error_set(error, -ENOTSUP, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: cgroup CPUACCT controller is not "
+                         "mounted");
+    }
+    {
+        size_t n = (size_t) total - (size_t) start_cpu, i = 0;
+        char *p = text;
+
+        if (ncpus < n)
+            n = ncpus;
+        rows = xcalloc(n + 1, sizeof(*rows));
+        for (long c = 0; c < start_cpu + (long) n; c++) {
+            char *end;
+            unsigned long long ns = strtoull(p, &end, 10);
+
+            p = end == p ? p : end;
+            if (c >= start_cpu)
+                typed_params_add_ullong(&rows[i++], "cpu_time", ns);
+        }
+        *ret_rows = rows;
+        *ret_n = n;
+    }
+    return 0;
+}
+
+/* ---- disk errors ----------------------------------------------------------- */
+
+typedef struct DiskErrorsCall {
+    Domain *dom;
+    DiskErrorsCb cb;
+    void *userdata;
+} DiskErrorsCall;
+
+static void
+query_block_done(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    DiskErrorsCall *call = userdata;
+    Domain *dom = call->dom;
+    DiskError *errs = NULL;
+    size_t n = 0, i;
+    json_t *dev;
+
+    if (error) {
+        call->cb(dom, NULL, 0, error, call->userdata);
+        free(call);
+        return;
+    }
+    json_array_foreach(ret, i, dev) {
+        const char *status = json_string_value(json_object_get(dev, "io-status"));
+        const char *qdev = json_string_value(json_object_get(dev, "qdev"));
+        const DomainDisk *d = NULL;
+
+        if (!status || STREQ(status, "ok") || !qdev || !dom->live)
+            continue;
+        for (size_t k = 0; k < dom->live->n_disks && !d; k++) {
+            const char *alias = dom->live->disks[k].alias;
+            size_t len = alias ? strlen(alias) : 0;
+            const char *rest = strncmp(qdev, "/machine/peripheral/", 20) == 0 ? qdev + 20 : qdev;
+            if (alias && strncmp(rest, alias, len) == 0 && (rest[len] == '\0' || rest[len] == '/'))
+                d = &dom->live->disks[k];
+        }
+        if (!d)
+            continue;
+        errs = xrealloc(errs, (n + 1) * sizeof(*errs));
+        errs[n].disk = d->source ? d->source : d->target_dev;
+        errs[n].code = STREQ(status, "nospace") ? DOMAIN_DISK_ERROR_NO_SPACE
+                                                : DOMAIN_DISK_ERROR_UNSPEC;
+        n++;
+    }
+    call->cb(dom, errs, n, NULL, call->userdata);
+    free(errs);
+    free(call);
+}
+
+int
+qemu_domain_get_disk_errors(Domain *dom, unsigned flags, DiskErrorsCb cb, void *userdata,
+                            Error *error)
+{
+    DiskErrorsCall *call;
+    int r;
+
+    if (flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainGetDiskErrors", flags);
+    if ((r = qemu_job_check_active(dom, error)) < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    r = qmp_command(dom->monitor.conn, "query-block", NULL, query_block_done, call, error);
+    if (r < 0)
+        free(call);
+    return r;
+}
+
+/* ---- jobs ------------------------------------------------------------------ */
+
+int
+qemu_domain_get_job_stats(Domain *dom, unsigned flags, int *ret_type, TypedParams *ret,
+                          Error *error)
+{
+    const unsigned known = DOMAIN_JOB_STATS_COMPLETED | DOMAIN_JOB_STATS_KEEP_COMPLETED;
+    int r;
+
+    if (flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainGetJobStats",
+                         flags & ~known);
+    if ((flags & DOMAIN_JOB_STATS_KEEP_COMPLETED) && !(flags & DOMAIN_JOB_STATS_COMPLETED))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Flag VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED requires "
+                         "VIR_DOMAIN_JOB_STATS_COMPLETED");
+    /* A completed job's statistics are asked of any domain; the current
+     * job's of a running one. Start, destroy and the QMP changes are not
+     * libvirt's background jobs: there is none to report. */
+    if (!(flags & DOMAIN_JOB_STATS_COMPLETED) && (r = qemu_job_check_active(dom, error)) < 0)
+        return r;
+    (void) ret;
+    *ret_type = DOMAIN_JOB_TYPE_NONE;
+    return 0;
+}
