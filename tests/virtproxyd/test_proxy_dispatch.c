@@ -80,9 +80,9 @@ test_order(void)
     CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_ATTACH_DEVICE), 0, true, true,
                        "operation forbidden: read only access prevents "
                        "virDomainAttachDevice"), VIR_ERR_OPERATION_DENIED);
-    CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_GET_BLOCK_INFO), 0, true, true,
+    CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_SNAPSHOT_NUM), 0, true, true,
                        "this function is not supported by the connection driver: "
-                       "virDomainGetBlockInfo"), VIR_ERR_NO_SUPPORT);
+                       "virDomainSnapshotNum"), VIR_ERR_NO_SUPPORT);
     CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_GET_STATE), 0, true, true, NULL), 0);
     /* A read-write client: what is served passes. */
     CHECK_INT_EQ(check(call_header(REMOTE_PROC_DOMAIN_CREATE), 0, true, false, NULL), 0);
