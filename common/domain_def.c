@@ -606,6 +606,15 @@ validate_devices(const DomainDef *def, Error *error)
     return validate_address(&def->memballoon.address, error);
 }
 
+bool
+domain_def_has_iothread(const DomainDef *def, unsigned id)
+{
+    for (size_t i = 0; i < def->n_iothreads; i++)
+        if (def->iothread_ids[i] == id)
+            return true;
+    return false;
+}
+
 int
 domain_def_validate(const DomainDef *def, Error *error)
 {
@@ -660,6 +669,26 @@ domain_def_validate(const DomainDef *def, Error *error)
             return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                              "XML error: vcpupin vcpu id '%u' is out of range of the %u vcpus",
                              def->cputune.vcpupins[i].vcpu, def->vcpus);
+    for (size_t i = 0; i < def->n_disks; i++) {
+        const DomainDisk *d = &def->disks[i];
+
+        if (!d->driver_iothread)
+            continue;
+        if (d->target_bus != DISK_BUS_VIRTIO)
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "unsupported configuration: IOThreads not available for bus %s "
+                             "target %s", disk_bus_to_string(d->target_bus),
+                             str_or_empty(d->target_dev));
+        if (!domain_def_has_iothread(def, d->driver_iothread))
+            return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                             "unsupported configuration: Disk iothread '%u' not defined in "
+                             "iothreadid", d->driver_iothread);
+    }
+    for (size_t i = 0; i < def->cputune.n_iothreadpins; i++)
+        if (!domain_def_has_iothread(def, def->cputune.iothreadpins[i].id))
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "XML error: Cannot find iothread '%u' of iothreadpin",
+                             def->cputune.iothreadpins[i].id);
     if ((unsigned) def->on_poweroff >= _DOMAIN_LIFECYCLE_MAX ||
         (unsigned) def->on_reboot >= _DOMAIN_LIFECYCLE_MAX ||
         (unsigned) def->on_crash >= _DOMAIN_LIFECYCLE_MAX)
@@ -769,6 +798,10 @@ domain_def_free(DomainDef *def)
     for (size_t i = 0; i < def->blkiotune.n_devices; i++)
         free(def->blkiotune.devices[i].path);
     free(def->blkiotune.devices);
+    for (size_t i = 0; i < def->cputune.n_iothreadpins; i++)
+        free(def->cputune.iothreadpins[i].cpuset);
+    free(def->cputune.iothreadpins);
+    free(def->iothread_ids);
     free(def->numatune.mode);
     free(def->numatune.nodeset);
     free(def->numatune.placement);

@@ -140,6 +140,7 @@ typedef struct DomainDisk {
     DiskCache driver_cache;
     DiskIo driver_io;
     DiskDiscard driver_discard;
+    unsigned driver_iothread; /* <driver iothread='N'>, 0 none */
     char *source;        /* file or dev path; NULL for an empty cdrom */
     char *source_pool;   /* DISK_TYPE_VOLUME */
     char *source_volume;
@@ -490,11 +491,19 @@ typedef struct DomainVcpuPin {
     char *cpuset;
 } DomainVcpuPin;
 
+/* An <iothreadpin>. */
+typedef struct DomainIOThreadPin {
+    unsigned id;
+    char *cpuset;
+} DomainIOThreadPin;
+
 typedef struct DomainCputune {
     bool present;
     DomainVcpuPin *vcpupins;
     size_t n_vcpupins;
     char *emulatorpin;           /* cpuset */
+    DomainIOThreadPin *iothreadpins;
+    size_t n_iothreadpins;
     uint64_t shares;             /* 0 unset */
     uint64_t period;             /* 0 unset */
     int64_t quota;               /* 0 unset */
@@ -610,6 +619,11 @@ typedef struct DomainDef {
      * device_add (QEMU id "vcpuN"), which can be unplugged again; NULL when
      * none is. Written as libvirt's <vcpus> list. */
     unsigned char *vcpu_hotplugged;
+    /* <iothreads> and <iothreadids>: the ids, in order (1..N when only the
+     * count was given); ids_listed: written as <iothreadids> too. */
+    unsigned *iothread_ids;
+    size_t n_iothreads;
+    bool iothread_ids_listed;
     char *vcpu_placement;        /* "static", "auto" */
     char *vcpu_cpuset;
     DomainCputune cputune;
@@ -718,6 +732,8 @@ size_t domain_def_device_count(const DomainDef *def);
 /* The most vCPUs a definition may have: above what any QEMU machine type
  * accepts, refused before QEMU is asked. */
 #define DOMAIN_DEF_MAX_VCPUS 4096
+/* Whether @def has the IOThread @id. */
+bool domain_def_has_iothread(const DomainDef *def, unsigned id);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
 /* What a disk alone must satisfy (part of domain_def_validate(), and of a

@@ -90,7 +90,7 @@ format_cputune(XmlWriter *w, const DomainCputune *t)
 {
     char buf[32];
 
-    if (!t->n_vcpupins && !t->emulatorpin && !t->shares && !t->period && !t->has_quota &&
+    if (!t->n_vcpupins && !t->emulatorpin && !t->n_iothreadpins && !t->shares && !t->period && !t->has_quota &&
         !t->global_period && !t->has_global_quota && !t->emulator_period &&
         !t->has_emulator_quota && !t->iothread_period && !t->has_iothread_quota)
         return; /* libvirt leaves out an empty <cputune/> */
@@ -127,6 +127,12 @@ format_cputune(XmlWriter *w, const DomainCputune *t)
     if (t->emulatorpin) {
         xml_writer_start(w, "emulatorpin");
         xml_writer_attr(w, "cpuset", t->emulatorpin);
+        xml_writer_end(w);
+    }
+    for (size_t i = 0; i < t->n_iothreadpins; i++) {
+        xml_writer_start(w, "iothreadpin");
+        xml_writer_attrf(w, "iothread", "%u", t->iothreadpins[i].id);
+        xml_writer_attr(w, "cpuset", t->iothreadpins[i].cpuset);
         xml_writer_end(w);
     }
     xml_writer_end(w);
@@ -314,13 +320,15 @@ format_disk(XmlWriter *w, const DomainDisk *d, unsigned flags)
     xml_writer_attr(w, "type", disk_type_to_string(d->type));
     xml_writer_attr(w, "device", disk_device_to_string(d->device));
     if (d->driver_name || d->driver_type || d->driver_cache || d->driver_io ||
-        d->driver_discard) {
+        d->driver_discard || d->driver_iothread) {
         xml_writer_start(w, "driver");
         xml_writer_attr(w, "name", d->driver_name);
         xml_writer_attr(w, "type", d->driver_type);
         xml_writer_attr(w, "cache", disk_cache_to_string(d->driver_cache));
         xml_writer_attr(w, "io", disk_io_to_string(d->driver_io));
         xml_writer_attr(w, "discard", disk_discard_to_string(d->driver_discard));
+        if (d->driver_iothread)
+            xml_writer_attrf(w, "iothread", "%u", d->driver_iothread);
         xml_writer_end(w);
     }
     switch (d->type) {
@@ -691,6 +699,19 @@ domain_def_format(const DomainDef *def, int id, unsigned flags)
         xml_writer_end(&w);
     }
 
+    if (def->n_iothreads) {
+        snprintf(buf, sizeof(buf), "%zu", def->n_iothreads);
+        xml_writer_element_text(&w, "iothreads", buf);
+    }
+    if (def->iothread_ids_listed) {
+        xml_writer_start(&w, "iothreadids");
+        for (size_t i = 0; i < def->n_iothreads; i++) {
+            xml_writer_start(&w, "iothread");
+            xml_writer_attrf(&w, "id", "%u", def->iothread_ids[i]);
+            xml_writer_end(&w);
+        }
+        xml_writer_end(&w);
+    }
     format_cputune(&w, &def->cputune);
     format_numatune(&w, &def->numatune);
     format_os(&w, def);

@@ -281,6 +281,8 @@ parse_disk(const xmlNode *node, DomainDisk *d, Error *error)
         d->driver_cache = cache;
         d->driver_io = io;
         d->driver_discard = discard;
+        if ((r = xml_prop_uint(n, "iothread", 10, UINT_MAX, &d->driver_iothread, error)) < 0)
+            return r;
     }
     if ((n = xml_child(node, "source"))) {
         r = xml_prop_uint(n, "index", 10, INT_MAX, &d->source_index, error);
@@ -752,6 +754,20 @@ parse_cputune(const xmlNode *node, DomainCputune *t, Error *error)
             pin->cpuset = xml_prop(c, "cpuset");
             if (!pin->cpuset)
                 return xml_error(error, "missing cpuset for vcpupin");
+        } else if (xml_node_is(c, "iothreadpin")) {
+            DomainIOThreadPin *pin;
+            unsigned id;
+
+            r = xml_prop_uint(c, "iothread", 10, UINT_MAX, &id, error);
+            if (r < 0)
+                return r;
+            if (r == 0 || id == 0)
+                return xml_error(error, "missing iothread id in iothreadpin");
+            pin = ARRAY_APPEND(t->iothreadpins, t->n_iothreadpins);
+            pin->id = id;
+            pin->cpuset = xml_prop(c, "cpuset");
+            if (!pin->cpuset)
+                return xml_error(error, "missing cpuset for iothreadpin");
         } else if (xml_node_is(c, "emulatorpin")) {
             free(t->emulatorpin);
             t->emulatorpin = xml_prop(c, "cpuset");
@@ -1214,6 +1230,46 @@ parse_numatune(const xmlNode *node, DomainNumatune *t, Error *error)
     return 0;
 }
 
+/* <iothreads>N</iothreads> and <iothreadids>, as libvirt reads them: the
+ * listed ids, then the lowest free ones up to the count. */
+static int
+parse_iothreads(xmlNode *root, DomainDef *def, Error *error)
+{
+    xmlNode *n = xml_child(root, "iothreads"), *ids = xml_child(root, "iothreadids");
+    unsigned long long count = 0;
+    int r;
+
+    if (n && (r = parse_uint_content(n, "iothreads", UINT_MAX, &count, error)) < 0)
+        return r;
+    if (ids) {
+        xml_foreach_child(c, ids) {
+            unsigned id;
+
+            if (!xml_node_is(c, "iothread"))
+                continue;
+            if ((r = xml_prop_uint(c, "id", 10, UINT_MAX, &id, error)) < 0)
+                return r;
+            if (r == 0 || id == 0)
+                return xml_error(error, "invalid iothread 'id' value '0'");
+            for (size_t i = 0; i < def->n_iothreads; i++)
+                if (def->iothread_ids[i] == id)
+                    return xml_error(error, "duplicate iothread id '%u' found", id);
+            *ARRAY_APPEND(def->iothread_ids, def->n_iothreads) = id;
+            def->iothread_ids_listed = true;
+        }
+    }
+    if (count > 4096)
+        return xml_error(error, "too many iothreads: %llu", count);
+    for (unsigned id = 1; def->n_iothreads < count; id++) {
+        bool used = false;
+        for (size_t i = 0; i < def->n_iothreads; i++)
+            used = used || def->iothread_ids[i] == id;
+        if (!used)
+            *ARRAY_APPEND(def->iothread_ids, def->n_iothreads) = id;
+    }
+    return 0;
+}
+
 static int
 parse_root(xmlNode *root, DomainDef *def, Error *error)
 {
@@ -1280,6 +1336,8 @@ parse_root(xmlNode *root, DomainDef *def, Error *error)
         return r;
     r = parse_vcpu(xml_child(root, "vcpu"), def, error);
     if (r < 0)
+        return r;
+    if ((r = parse_iothreads(root, def, error)) < 0)
         return r;
     parse_vcpus(xml_child(root, "vcpus"), def);
     if ((n = xml_child(root, "cputune")) && (r = parse_cputune(n, &def->cputune, error)) < 0)

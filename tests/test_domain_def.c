@@ -512,12 +512,36 @@ test_metadata_calls(void)
     CHECK(def->title == NULL);
 }
 
+/* A disk's IOThread must exist and the disk be virtio, as libvirt checks. */
+#define IOTHREAD_XML(id, dev) \
+    MINIMAL_HEAD "<iothreads>1</iothreads>" MINIMAL_TAIL \
+    "<devices><disk type='file' device='disk'><driver name='qemu' iothread='" id "'/>" \
+    "<source file='/a'/><target dev='" dev "'/></disk></devices></domain>"
+
+static void
+test_iothread_rules(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    DomainDef *def = NULL;
+
+    CHECK_INT_EQ(domain_def_parse(IOTHREAD_XML("2", "vda"), &def, &error), -EINVAL);
+    CHECK_INT_EQ(error.code, VIR_ERR_CONFIG_UNSUPPORTED);
+    CHECK(error.message && strstr(error.message, "Disk iothread '2' not defined") != NULL);
+    error_clear(&error);
+    CHECK_INT_EQ(domain_def_parse(IOTHREAD_XML("1", "hda"), &def, &error), -EINVAL);
+    CHECK(error.message && strstr(error.message, "IOThreads not available for bus ide") != NULL);
+    error_clear(&error);
+    CHECK_INT_EQ(domain_def_parse(IOTHREAD_XML("1", "vda"), &def, &error), 0);
+    domain_def_free(def);
+}
+
 int
 main(void)
 {
     test_enums();
     test_live_vcpus_and_tray();
     test_metadata_calls();
+    test_iothread_rules();
     TEST_ROUND_TRIP("tuning");
     test_device_parse();
     test_source_index();

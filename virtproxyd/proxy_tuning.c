@@ -3,6 +3,7 @@
  * as a{sv} (proxy_params.c). libvirt-dbus has no NULL string: "" stands for
  * it, as libvirt-dbus reads it. */
 #include <errno.h>
+#include <string.h>
 
 #include "proxy.h"
 
@@ -303,6 +304,124 @@ h_get_emulator_pin_info(Call *call, void *args_, void *ret, Error *error)
                           emulator_pin_reply, error, "u", args->flags);
 }
 
+/* ---- IOThreads ----------------------------------------------------------- */
+
+static int
+iothread_call(Call *call, void *args, const char *member, unsigned id, unsigned flags,
+              Error *error)
+{
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, member, NULL, error, "uu", id,
+                          flags);
+}
+
+static int
+h_add_iothread(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_add_iothread_args *args = args_;
+
+    return iothread_call(call, args, "AddIOThread", args->iothread_id, args->flags, error);
+}
+
+static int
+h_del_iothread(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_del_iothread_args *args = args_;
+
+    return iothread_call(call, args, "DelIOThread", args->iothread_id, args->flags, error);
+}
+
+static int
+h_pin_iothread(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_pin_iothread_args *args = args_;
+    sd_bus_message *m = NULL;
+    MirrorObject *obj;
+    int r;
+
+    r = proxy_domain_find(call, args, &obj, error);
+    if (r >= 0)
+        r = proxy_bus_new_call(call, obj->svc, obj->path, DOM_IFACE, "PinIOThread", &m, error);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append(m, "u", args->iothreads_id);
+    if (r >= 0)
+        r = append_cpumap(m, args->cpumap.cpumap_val, args->cpumap.cpumap_len);
+    if (r >= 0)
+        r = sd_bus_message_append(m, "u", args->flags);
+    if (r < 0)
+        r = error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR, "cannot build a pinning call");
+    else
+        r = proxy_bus_send(call, obj->svc, m, NULL, error);
+    sd_bus_message_unref(m);
+    return r;
+}
+
+/* a(uab) into libvirt's rows: each an id and a byte map as long as the
+ * host's CPUs need. */
+static int
+iothread_info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_iothread_info_ret *ret = ret_;
+    remote_domain_iothread_info *rows = NULL;
+    size_t n = 0;
+    int r = sd_bus_message_enter_container(reply, 'a', "(uab)");
+
+    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'r', "uab")) > 0) {
+        remote_domain_iothread_info *row;
+        uint32_t id;
+        int on;
+        u_int c = 0;
+
+        rows = xrealloc(rows, (n + 1) * sizeof(*rows));
+        row = &rows[n++];
+        memset(row, 0, sizeof(*row));
+        r = sd_bus_message_read(reply, "u", &id);
+        row->iothread_id = id;
+        if (r >= 0)
+            r = sd_bus_message_enter_container(reply, 'a', "b");
+        while (r > 0 && (r = sd_bus_message_read(reply, "b", &on)) > 0) {
+            if (c / 8 >= row->cpumap.cpumap_len) {
+                row->cpumap.cpumap_val = xrealloc(row->cpumap.cpumap_val, c / 8 + 1);
+                row->cpumap.cpumap_val[c / 8] = 0;
+                row->cpumap.cpumap_len = c / 8 + 1;
+            }
+            if (on)
+                row->cpumap.cpumap_val[c / 8] |= (char) (1 << (c % 8));
+            c++;
+        }
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+            r = 1;
+    }
+    ret->info.info_val = rows;
+    ret->info.info_len = (u_int) n;
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the IOThreads");
+    ret->ret = (u_int) n;
+    return 0;
+}
+
+static int
+h_get_iothread_info(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_iothread_info_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, "GetIOThreadInfo",
+                          iothread_info_reply, error, "u", args->flags);
+}
+
 /* ---- memory, block I/O and NUMA parameters: one shape ------------------ */
 
 /* Get*Parameters(nparams, flags) -> (params, nparams) and
@@ -419,6 +538,11 @@ const ProcDef tuning_procs[] = {
             h_get_interface_parameters),
     PROC_A(REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, domain_set_interface_parameters,
            h_set_interface_parameters),
+    PROC_A(REMOTE_PROC_DOMAIN_ADD_IOTHREAD, domain_add_iothread, h_add_iothread),
+    PROC_A(REMOTE_PROC_DOMAIN_DEL_IOTHREAD, domain_del_iothread, h_del_iothread),
+    PROC_A(REMOTE_PROC_DOMAIN_PIN_IOTHREAD, domain_pin_iothread, h_pin_iothread),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, domain_get_iothread_info,
+            h_get_iothread_info),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, domain_get_memory_parameters, h_get_memory),
     PROC_A(REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, domain_set_memory_parameters, h_set_memory),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, domain_get_blkio_parameters, h_get_blkio),

@@ -59,6 +59,10 @@ int qemu_bus_get_cpu_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_
 int qemu_bus_get_disk_errors(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_job_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_job_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_add_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_del_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_pin_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_iothread_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_pin_emulator(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);

@@ -629,7 +629,10 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
         drive = scratch_printf(c, ",drive=libvirt-%u-format", d->source_index);
     }
 
-    dev_extra = scratch_printf(c, "%s,id=%s%s%s%s%s", drive, d->alias,
+    dev_extra = scratch_printf(c, "%s%s,id=%s%s%s%s%s", drive,
+                  d->driver_iothread ? scratch_printf(c, ",iothread=iothread%u",
+                                                      d->driver_iothread) : "",
+                  d->alias,
                   bootindex > 0 ? scratch_printf(c, ",bootindex=%d", bootindex) : "",
                   cache ? (cache->write_cache ? ",write-cache=on" : ",write-cache=off") : "",
                   d->serial ? scratch_printf(c, ",serial=%s", opt_escape(c, d->serial)) : "",
@@ -1234,6 +1237,8 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
                                                  def->max_memory_slots,
                                                  def->max_memory_kib) : "");
     build_smp(c, def);
+    for (size_t i = 0; i < def->n_iothreads; i++)
+        cmd_opt(c, "-object", "iothread,id=iothread%u", def->iothread_ids[i]);
     cmd_opt(c, "-uuid", "%s", uuid_format(&def->uuid, uuid));
     if (def->n_graphics == 0)
         cmd_opt(c, "-display", "none");

@@ -143,8 +143,8 @@ qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **
 }
 
 /* @map (@n host CPUs) as a CPU list, "0-2,5"; NULL when empty. */
-static char *
-cpumap_format(const bool *map, size_t n)
+char *
+qemu_cpumap_format(const bool *map, size_t n)
 {
     char *s = xstrdup("");
 
@@ -204,7 +204,7 @@ int
 qemu_domain_pin_vcpu(Domain *dom, unsigned vcpu, const bool *map, size_t n, unsigned flags,
                      Error *error)
 {
-    auto_cleanup(free_ptr) char *cpuset = cpumap_format(map, n);
+    auto_cleanup(free_ptr) char *cpuset = qemu_cpumap_format(map, n);
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
     int r;
 
@@ -265,7 +265,7 @@ pin_emulator_threads(Domain *dom, const char *cpuset, Error *error)
 int
 qemu_domain_pin_emulator(Domain *dom, const bool *map, size_t n, unsigned flags, Error *error)
 {
-    auto_cleanup(free_ptr) char *cpuset = cpumap_format(map, n);
+    auto_cleanup(free_ptr) char *cpuset = qemu_cpumap_format(map, n);
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
     int r;
 

@@ -374,6 +374,23 @@ int qemu_domain_get_disk_errors(Domain *dom, unsigned flags, DiskErrorsCb cb, vo
  * never one here: DOMAIN_JOB_TYPE_NONE) and its statistics. */
 int qemu_domain_get_job_stats(Domain *dom, unsigned flags, int *ret_type, TypedParams *ret,
                               Error *error);
+/* IOThreads (qemu_iothreads.c), the AFFECT flags; info's @cb runs once with
+ * one row per IOThread (borrowed): its id and affinity over @ncpus CPUs. */
+int qemu_domain_add_iothread(Domain *dom, unsigned id, unsigned flags, DomainDoneCb cb,
+                             void *userdata, Error *error);
+int qemu_domain_del_iothread(Domain *dom, unsigned id, unsigned flags, DomainDoneCb cb,
+                             void *userdata, Error *error);
+int qemu_domain_pin_iothread(Domain *dom, unsigned id, const bool *map, size_t n,
+                             unsigned flags, DomainDoneCb cb, void *userdata, Error *error);
+typedef struct IOThreadInfo {
+    unsigned id;
+    bool *map;
+    size_t ncpus;
+} IOThreadInfo;
+typedef void (*IOThreadInfoCb)(Domain *dom, const IOThreadInfo *info, size_t n,
+                               const Error *error, void *userdata);
+int qemu_domain_get_iothread_info(Domain *dom, unsigned flags, IOThreadInfoCb cb,
+                                  void *userdata, Error *error);
 /* A shut-off guest's disk image's sizes, as the image says them. */
 void qemu_disk_image_sizes(const DomainDisk *d, uint64_t *capacity, uint64_t *allocation,
                            uint64_t *physical);

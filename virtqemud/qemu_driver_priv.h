@@ -218,6 +218,10 @@ void qemu_process_start_failed(Domain *dom, const Error *error);
 void qemu_process_start_continue(Domain *dom);
 /* QEMU joins a cpuacct group of its own, for GetCPUStats' per-CPU rows. */
 void qemu_cpuacct_start(Domain *dom);
+/* The IOThreads' pinning, while the start is under way (qemu_iothreads.c). */
+void qemu_iothreads_start(Domain *dom);
+/* @map of @n host CPUs as a CPU list ("0-2,5"), NULL when empty. */
+char *qemu_cpumap_format(const bool *map, size_t n);
 /* The size of a disk's host file or block device, or 0 (qemu_stats.c). */
 uint64_t qemu_disk_physical(const DomainDisk *d);
 

@@ -947,6 +947,7 @@ start_monitor(Domain *dom, Error *error)
         qmp_command(dom->monitor.conn, "query-chardev", NULL, start_chardev_reply, dom, NULL);
     qemu_iotune_start(dom);
     qemu_cpuacct_start(dom);
+    qemu_iothreads_start(dom);
     dom->proc.tune_pending = qemu_cputune_needed(dom->live);
     qmp_command(dom->monitor.conn, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
     if (!dom->proc.tune_pending)

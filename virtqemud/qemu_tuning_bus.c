@@ -360,3 +360,115 @@ qemu_bus_set_interface_parameters(sd_bus_message *m, void *userdata, sd_bus_erro
     }
     return 1;
 }
+
+/* ---- IOThreads: asynchronous (QMP) ------------------------------------- */
+
+typedef int (*IOThreadOp)(Domain *dom, unsigned id, unsigned flags, DomainDoneCb cb,
+                          void *userdata, Error *error);
+
+static int
+iothread_op(sd_bus_message *m, Domain *dom, IOThreadOp op, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t id, flags;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "uu", &id, &flags)) < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = op(dom, id, flags, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+int
+qemu_bus_add_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return iothread_op(m, userdata, qemu_domain_add_iothread, bus_error);
+}
+
+int
+qemu_bus_del_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return iothread_op(m, userdata, qemu_domain_del_iothread, bus_error);
+}
+
+int
+qemu_bus_pin_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    auto_cleanup(free_ptr) bool *map = NULL;
+    Error error = ERROR_INIT;
+    uint32_t id, flags;
+    size_t n = 0;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &id)) < 0 || (r = read_cpumap(m, &map, &n)) < 0 ||
+        (r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_pin_iothread(userdata, id, map, n, flags, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static void
+iothread_info_got(Domain *dom, const IOThreadInfo *info, size_t n, const Error *error,
+                  void *userdata)
+{
+    sd_bus_message *m = userdata, *reply = NULL;
+    int r;
+
+    if (error) {
+        bus_reply_method_error(m, error, -EIO);
+        sd_bus_message_unref(m);
+        return;
+    }
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r >= 0)
+        r = sd_bus_message_open_container(reply, 'a', "(uab)");
+    for (size_t i = 0; r >= 0 && i < n; i++) {
+        r = sd_bus_message_open_container(reply, 'r', "uab");
+        if (r >= 0)
+            r = sd_bus_message_append(reply, "u", info[i].id);
+        if (r >= 0)
+            r = sd_bus_message_open_container(reply, 'a', "b");
+        for (size_t c = 0; r >= 0 && c < info[i].ncpus; c++)
+            r = sd_bus_message_append(reply, "b", (int) info[i].map[c]);
+        if (r >= 0)
+            r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+            r = sd_bus_message_close_container(reply);
+    }
+    if (r >= 0)
+        r = sd_bus_message_close_container(reply);
+    if (r >= 0)
+        sd_bus_send(NULL, reply, NULL);
+    sd_bus_message_unref(reply);
+    sd_bus_message_unref(m);
+}
+
+int
+qemu_bus_get_iothread_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    sd_bus_message_ref(m);
+    r = qemu_domain_get_iothread_info(userdata, flags, iothread_info_got, m, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}

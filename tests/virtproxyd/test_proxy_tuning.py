@@ -577,6 +577,77 @@ def test_statistics(fx):
         check_eq(e.get_error_code(), libvirt.VIR_ERR_INVALID_ARG, str(e))
 
 
+def test_iothreads(fx):
+    """IOThreads: the definition's are QEMU threads from the start, one
+    pinned as <iothreadpin> says and a disk on another; iothreadadd,
+    iothreadpin and iothreaddel live change QEMU's threads (the kernel's
+    thread list and affinity say so); --config changes the definition;
+    an IOThread a disk uses is not removed."""
+    import libvirt
+    uri = fx.proxy.uri
+    name = "iothguest"
+    img = os.path.join(fx.root, "ioth.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", img, "8M"], check=True)
+    xml = fx.domain_xml(name, extra_devices=(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2' iothread='1'/>"
+        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>" % img)).replace(
+        "<vcpu>", "<iothreads>2</iothreads><cputune><iothreadpin iothread='2' cpuset='1'/>"
+        "</cputune><vcpu>")
+    path = os.path.join(fx.root, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    virsh(uri, "define", path)
+    virsh(uri, "start", name)
+    dpath = fx.client.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainLookupByName",
+                           "s", name)
+    pid = int(fx.client.get(dpath, "org.virtstack.DomainState", "Pid"))
+
+    def io_threads():
+        return {n: t for t, n in threads(pid).items() if n.startswith("IO iothread")}
+
+    check_eq(sorted(io_threads()), ["IO iothread1", "IO iothread2"], "IOThreads at start")
+    check_eq(allowed(pid, io_threads()["IO iothread2"]), "1", "IOThread 2 pinned at start")
+    out = virsh(uri, "iothreadinfo", name)[0]
+    rows = dict(ln.split(None, 1) for ln in out.splitlines() if ln.strip()[:1].isdigit())
+    check_eq(rows.get("2", "").strip(), "1", "iothreadinfo: %r" % out)
+
+    virsh(uri, "iothreadadd", name, "3", "--live")
+    check("IO iothread3" in io_threads(), "a new IOThread: %r" % io_threads())
+    virsh(uri, "iothreadpin", name, "3", "0", "--live")
+    check_eq(allowed(pid, io_threads()["IO iothread3"]), "0", "IOThread 3 pinned")
+    live = ET.fromstring(virsh(uri, "dumpxml", name)[0])
+    check_eq(live.findtext("iothreads"), "3", "live <iothreads>")
+    check_eq(sorted(t.get("id") for t in live.findall("iothreadids/iothread")),
+             ["1", "2", "3"], "live <iothreadids>")
+    conf = ET.fromstring(virsh(uri, "dumpxml", name, "--inactive")[0])
+    check_eq(conf.findtext("iothreads"), "2", "persistent <iothreads> after --live")
+    dom = fx.events.conn.lookupByName(name)
+    for call, text in (
+            (lambda: dom.delIOThread(1, libvirt.VIR_DOMAIN_AFFECT_LIVE),
+             "cannot remove IOThread 1 since it is being used by disk 'vda'"),
+            (lambda: dom.addIOThread(3, libvirt.VIR_DOMAIN_AFFECT_LIVE),
+             "an IOThread is already using iothread_id '3'"),
+            (lambda: dom.delIOThread(9, libvirt.VIR_DOMAIN_AFFECT_LIVE),
+             "cannot find IOThread '9' in iothreadids list")):
+        try:
+            call()
+            raise Failure("an IOThread change that should fail succeeded: " + text)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), libvirt.VIR_ERR_INVALID_ARG, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    virsh(uri, "iothreaddel", name, "3", "--live")
+    check("IO iothread3" not in io_threads(), "IOThread 3 after iothreaddel")
+    virsh(uri, "iothreadadd", name, "5", "--config")
+    conf = ET.fromstring(virsh(uri, "dumpxml", name, "--inactive")[0])
+    check_eq(sorted(t.get("id") for t in conf.findall("iothreadids/iothread")),
+             ["1", "2", "5"], "persistent <iothreadids>")
+    got = fx.client.call(dpath, "org.libvirt.Domain", "GetIOThreadInfo", "u", 0)
+    check_eq(sorted(row[0] for row in got), [1, 2], "GetIOThreadInfo on the bus")
+    virsh(uri, "destroy", name)
+    harness.wait_pid_exit(pid, 60)
+    virsh(uri, "undefine", name)
+
+
 def test_tuning_at_start(fx):
     """A definition's <memtune>, <blkiotune> weight and <numatune> are in
     the cgroups before the guest runs; the groups go with the guest."""
