@@ -54,6 +54,8 @@ class Events:
                        (E.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, self.on_removed),
                        (E.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, self.on_failed),
                        (E.VIR_DOMAIN_EVENT_ID_TRAY_CHANGE, self.on_tray),
+                       (E.VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE, self.on_balloon),
+                       (E.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, self.on_metadata),
                        (E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self.on_lifecycle)):
             self.conn.domainEventRegisterAny(None, ev, cb, None)
 
@@ -77,6 +79,12 @@ class Events:
 
     def on_tray(self, conn, dom, alias, reason, opaque):
         self.add(("tray", dom.name(), alias, reason))
+
+    def on_balloon(self, conn, dom, actual, opaque):
+        self.add(("balloon", dom.name(), actual))
+
+    def on_metadata(self, conn, dom, mtype, nsuri, opaque):
+        self.add(("metadata", dom.name(), mtype, nsuri))
 
     def on_lifecycle(self, conn, dom, event, detail, opaque):
         self.add(("lifecycle", dom.name(), event))
@@ -426,8 +434,10 @@ def test_events_across_restart(fx):
     event once, in order, while virtqemud is killed with SIGKILL and started
     again twice: DEVICE_ADDED before the first kill, the DEVICE_REMOVED of
     a disk the guest let go of while virtqemud was down, the tray's two
-    moves of a media change and the lifecycle events; none is repeated or
-    made up by the restarts."""
+    moves of a media change, the balloon on its way down to a new target
+    (BALLOON_CHANGE as QEMU reports it, each value once), a title's and an
+    element's METADATA_CHANGE and the lifecycle events; none is repeated
+    or made up by the restarts."""
     import libvirt
     from test_hotplug import qmp_unplug
     uri, ev = fx.proxy.uri, fx.events
@@ -473,19 +483,41 @@ def test_events_across_restart(fx):
     virsh(uri, "change-media", EV, "hdc", iso, "--insert")
     ev.wait(("tray", EV, "ide0-1-0", libvirt.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE))
     restart_qemud()
+    # The balloon's way down, as QEMU tells it, ends at the target.
+    dom = ev.conn.lookupByName(EV)
+    dom.setMemoryFlags(96 * 1024, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("balloon", EV, 96 * 1024), timeout=90)
+    ns = "http://example.org/ev/1"
+    dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_TITLE, "ev", None, None,
+                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, "<e/>", "ev", ns,
+                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("metadata", EV, libvirt.VIR_DOMAIN_METADATA_ELEMENT, ns))
+    restart_qemud()
     virsh(uri, "destroy", EV)
     ev.wait(("lifecycle", EV, libvirt.VIR_DOMAIN_EVENT_STOPPED))
     harness.wait_qemu_gone(fx.root)
     virsh(uri, "undefine", EV)
     ev.wait(("lifecycle", EV, libvirt.VIR_DOMAIN_EVENT_UNDEFINED))
     E = libvirt
-    check_eq([e for e in ev.got[first:] if e[1] == EV],
+    mine = [e for e in ev.got[first:] if e[1] == EV]
+    balloon = [e[2] for e in mine if e[0] == "balloon"]
+    check(balloon and balloon[-1] == 96 * 1024 and
+          all(a > b for a, b in zip(balloon, balloon[1:])),
+          "BALLOON_CHANGE on the way down, each value once: %r" % balloon)
+    # The balloon's steps stand in one place, after the tray.
+    at = mine.index(("balloon", EV, balloon[0]))
+    mine[at:at + len(balloon)] = [("balloon", EV, "down to", 96 * 1024)]
+    check_eq(mine,
              [("lifecycle", EV, E.VIR_DOMAIN_EVENT_DEFINED),
               ("lifecycle", EV, E.VIR_DOMAIN_EVENT_STARTED),
               ("added", EV, "virtio-disk1"),
               ("removed", EV, "virtio-disk1"),
               ("tray", EV, "ide0-1-0", E.VIR_DOMAIN_EVENT_TRAY_CHANGE_OPEN),
               ("tray", EV, "ide0-1-0", E.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE),
+              ("balloon", EV, "down to", 96 * 1024),
+              ("metadata", EV, E.VIR_DOMAIN_METADATA_TITLE, None),
+              ("metadata", EV, E.VIR_DOMAIN_METADATA_ELEMENT, "http://example.org/ev/1"),
               ("lifecycle", EV, E.VIR_DOMAIN_EVENT_STOPPED),
               ("lifecycle", EV, E.VIR_DOMAIN_EVENT_UNDEFINED)],
              "the events, once each and in order")
