@@ -66,6 +66,18 @@ typed_params_write(sd_bus_message *m, const TypedParams *tp)
 {
     int r = sd_bus_message_open_container(m, 'a', "{sv}");
 
+    if (r >= 0)
+        r = typed_params_write_entries(m, tp);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    return r;
+}
+
+int
+typed_params_write_entries(sd_bus_message *m, const TypedParams *tp)
+{
+    int r = 0;
+
     for (size_t i = 0; r >= 0 && i < tp->n; i++) {
         const TypedParam *p = &tp->p[i];
 
@@ -86,8 +98,6 @@ typed_params_write(sd_bus_message *m, const TypedParams *tp)
         if (r >= 0)
             r = sd_bus_message_close_container(m);
     }
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
     return r;
 }
 

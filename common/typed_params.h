@@ -45,8 +45,9 @@ void typed_params_add_ullong(TypedParams *tp, const char *field, uint64_t v);
 void typed_params_add_string(TypedParams *tp, const char *field, const char *v);
 void typed_params_clear(TypedParams *tp);
 
-/* Appends @tp as a{sv}. */
+/* Appends @tp as a{sv}; entries(): its {sv} entries into an open a{sv}. */
 int typed_params_write(sd_bus_message *m, const TypedParams *tp);
+int typed_params_write_entries(sd_bus_message *m, const TypedParams *tp);
 /* Reads a{sv} into @tp (empty first); -EINVAL with an error for a value of
  * no typed parameter type. */
 int typed_params_read(sd_bus_message *m, TypedParams *tp, Error *error);

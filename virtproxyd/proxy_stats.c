@@ -234,7 +234,24 @@ h_get_job_stats(Call *call, void *args_, void *ret, Error *error)
                           error, "u", args->flags);
 }
 
+/* ---- virDomainStartDirtyRateCalc ------------------------------------------ */
+
+static int
+h_start_dirty_rate_calc(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_start_dirty_rate_calc_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, STATE_IFACE, "StartDirtyRateCalc", NULL,
+                          error, "iu", args->seconds, args->flags);
+}
+
 const ProcDef stats_procs[] = {
+    PROC_A(REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC, domain_start_dirty_rate_calc,
+           h_start_dirty_rate_calc),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, domain_get_block_info, h_get_block_info),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_CPU_STATS, domain_get_cpu_stats, h_get_cpu_stats),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, domain_get_disk_errors, h_get_disk_errors),

@@ -59,6 +59,7 @@ int qemu_bus_get_cpu_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_
 int qemu_bus_get_disk_errors(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_job_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_job_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_start_dirty_rate_calc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_add_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_del_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_pin_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);

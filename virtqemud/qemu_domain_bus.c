@@ -10,6 +10,7 @@
 #include "bus_util.h"
 #include "qemu_bus.h"
 #include "qemu_hotplug.h"
+#include "typed_params.h"
 
 BUS_FIND_CALLBACK(find_domain, QemuBus, qemu_driver_find_by_path)
 BUS_ENUMERATE_CALLBACK(enumerate_domains, QemuBus, qemu_driver_count, qemu_driver_nth, path)
@@ -604,7 +605,7 @@ append_block_stats(sd_bus_message *reply, const DomainDef *def, const QmpBlockSt
  * @bs: the disks' counters when the guest runs (may be NULL). */
 static int
 send_stats(sd_bus_message *m, Domain *dom, uint32_t stats, const QmpBlockStats *bs,
-           const bool *found, size_t nbs)
+           const bool *found, size_t nbs, const TypedParams *extra)
 {
     const DomainDef *def = dom->live ? dom->live : dom->def;
     sd_bus_message *reply = NULL;
@@ -654,6 +655,9 @@ send_stats(sd_bus_message *m, Domain *dom, uint32_t stats, const QmpBlockStats *
         r = append_net_stats(reply, dom);
     if (r >= 0 && (stats & DOMAIN_STATS_BLOCK))
         r = append_block_stats(reply, def, bs, found, bs ? nbs : 0);
+    /* iothread and dirtyrate, from QEMU, in libvirt's order */
+    if (r >= 0 && extra)
+        r = typed_params_write_entries(reply, extra);
     if (r >= 0)
         r = sd_bus_message_close_container(reply);
     if (r >= 0)
@@ -665,27 +669,66 @@ send_stats(sd_bus_message *m, Domain *dom, uint32_t stats, const QmpBlockStats *
 typedef struct StatsCall {
     sd_bus_message *m;
     uint32_t stats;
+    QmpBlockStats *bs;   /* the disks' counters, once QEMU gave them */
+    bool *found;
+    size_t nbs;
 } StatsCall;
+
+static void
+stats_call_send(Domain *dom, StatsCall *call, const TypedParams *extra)
+{
+    int r = send_stats(call->m, dom, call->stats, call->bs, call->found, call->nbs, extra);
+
+    if (r < 0)
+        sd_bus_reply_method_errno(call->m, r, NULL);
+    sd_bus_message_unref(call->m);
+    free(call->bs);
+    free(call->found);
+    free(call);
+}
+
+static void
+extra_stats_done(Domain *dom, const TypedParams *tp, void *userdata)
+{
+    stats_call_send(dom, userdata, tp);
+}
+
+/* The groups QEMU is asked for besides the disks' counters. */
+static void
+stats_extras(Domain *dom, StatsCall *call)
+{
+    bool iothreads = call->stats & DOMAIN_STATS_IOTHREAD;
+    bool dirtyrate = call->stats & DOMAIN_STATS_DIRTYRATE;
+    Error error = ERROR_INIT;
+
+    if ((iothreads || dirtyrate) && qemu_domain_is_active(dom) && dom->monitor.conn &&
+        qemu_domain_extra_stats(dom, iothreads, dirtyrate, extra_stats_done, call, &error) >= 0)
+        return;
+    error_clear(&error);
+    stats_call_send(dom, call, NULL);
+}
 
 static void
 block_stats_done(Domain *dom, const QmpBlockStats *bs, const bool *found, size_t n,
                  void *userdata)
 {
     StatsCall *call = userdata;
-    int r = send_stats(call->m, dom, call->stats, bs, found, n);
 
-    if (r < 0)
-        sd_bus_reply_method_errno(call->m, r, NULL);
-    sd_bus_message_unref(call->m);
-    free(call);
+    call->bs = xcalloc(n + 1, sizeof(*bs));
+    call->found = xcalloc(n + 1, sizeof(*found));
+    memcpy(call->bs, bs, n * sizeof(*bs));
+    memcpy(call->found, found, n * sizeof(*found));
+    call->nbs = n;
+    stats_extras(dom, call);
 }
 
-/* Synchronous, but for a running guest's disks, whose counters QEMU is
- * asked for first. */
+/* Synchronous, but for what a running guest's QEMU is asked first: the
+ * disks' counters, the IOThreads, the dirty rate. */
 static int
 bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     Domain *dom = userdata;
+    StatsCall *call;
     uint32_t stats, flags;
     int r;
 
@@ -694,20 +737,20 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     if (stats == 0)
         stats = DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
-                DOMAIN_STATS_VCPU | DOMAIN_STATS_INTERFACE | DOMAIN_STATS_BLOCK;
+                DOMAIN_STATS_VCPU | DOMAIN_STATS_INTERFACE | DOMAIN_STATS_BLOCK |
+                DOMAIN_STATS_IOTHREAD | DOMAIN_STATS_DIRTYRATE;
+    call = xcalloc(1, sizeof(*call));
+    call->m = sd_bus_message_ref(m);
+    call->stats = stats;
     if ((stats & DOMAIN_STATS_BLOCK) && qemu_domain_is_active(dom) && dom->monitor.conn) {
-        StatsCall *call = xcalloc(1, sizeof(*call));
         Error error = ERROR_INIT;
 
-        call->m = sd_bus_message_ref(m);
-        call->stats = stats;
         if (qemu_domain_block_stats(dom, block_stats_done, call, &error) >= 0)
             return 1;
         error_clear(&error);
-        sd_bus_message_unref(m);
-        free(call);
     }
-    return send_stats(m, dom, stats, NULL, NULL, 0);
+    stats_extras(dom, call);
+    return 1;
 }
 
 /* ---- properties -------------------------------------------------------- */
@@ -934,6 +977,9 @@ static const sd_bus_vtable domain_state_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetVcpuInfo", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a(uitiab)", vcpus), bus_get_vcpu_info,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("StartDirtyRateCalc", SD_BUS_ARGS("i", seconds, "u", flags),
+                            SD_BUS_NO_RESULT, qemu_bus_start_dirty_rate_calc,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,
 };

@@ -4,6 +4,7 @@
  * virDomainGetJobInfo / GetJobStats (no job here runs in the background:
  * libvirt's answer then is VIR_DOMAIN_JOB_NONE). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -189,4 +190,149 @@ qemu_domain_get_job_stats(Domain *dom, unsigned flags, int *ret_type, TypedParam
     (void) ret;
     *ret_type = DOMAIN_JOB_TYPE_NONE;
     return 0;
+}
+
+/* ---- the iothread and dirtyrate groups of GetStats ------------------------- */
+
+typedef struct ExtraCall {
+    Domain *dom;
+    unsigned pending;
+    TypedParams tp;
+    ExtraStatsCb cb;
+    void *userdata;
+} ExtraCall;
+
+static void
+extra_step_done(ExtraCall *call)
+{
+    if (--call->pending)
+        return;
+    call->cb(call->dom, &call->tp, call->userdata);
+    typed_params_clear(&call->tp);
+    domain_unref(call->dom);
+    free(call);
+}
+
+/* libvirt's iothread group: the count, and each IOThread's polling. None
+ * at all for a guest without IOThreads, as libvirt does. */
+static void
+iothreads_listed(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    ExtraCall *call = userdata;
+    size_t i, n = json_is_array(ret) ? json_array_size(ret) : 0;
+    json_t *t;
+
+    if (!error && n) {
+        typed_params_add_uint(&call->tp, "iothread.count", (uint32_t) n);
+        json_array_foreach(ret, i, t) {
+            const char *id = json_string_value(json_object_get(t, "id"));
+            char key[64];
+            unsigned num;
+
+            if (!id || sscanf(id, "iothread%u", &num) != 1 ||
+                !json_object_get(t, "poll-max-ns"))
+                continue;
+            snprintf(key, sizeof(key), "iothread.%u.poll-max-ns", num);
+            typed_params_add_ullong(&call->tp, key,
+                                    (uint64_t) json_integer_value(json_object_get(t, "poll-max-ns")));
+            snprintf(key, sizeof(key), "iothread.%u.poll-grow", num);
+            typed_params_add_uint(&call->tp, key,
+                                  (uint32_t) json_integer_value(json_object_get(t, "poll-grow")));
+            snprintf(key, sizeof(key), "iothread.%u.poll-shrink", num);
+            typed_params_add_uint(&call->tp, key,
+                                  (uint32_t) json_integer_value(json_object_get(t, "poll-shrink")));
+        }
+    }
+    extra_step_done(call);
+}
+
+/* virDomainDirtyRateStatus, from QMP's DirtyRateStatus. */
+static int
+dirtyrate_status(const char *s)
+{
+    return STREQ_NULL(s, "measuring") ? 1 : STREQ_NULL(s, "measured") ? 2 : 0;
+}
+
+static void
+dirtyrate_got(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    ExtraCall *call = userdata;
+
+    if (!error && json_is_object(ret)) {
+        int status = dirtyrate_status(json_string_value(json_object_get(ret, "status")));
+        const char *mode = json_string_value(json_object_get(ret, "mode"));
+
+        typed_params_add_int(&call->tp, "dirtyrate.calc_status", status);
+        typed_params_add_llong(&call->tp, "dirtyrate.calc_start_time",
+                               json_integer_value(json_object_get(ret, "start-time")));
+        typed_params_add_int(&call->tp, "dirtyrate.calc_period",
+                             (int32_t) json_integer_value(json_object_get(ret, "calc-time")));
+        typed_params_add_string(&call->tp, "dirtyrate.calc_mode",
+                                mode ? mode : "page-sampling");
+        if (status == 2)
+            typed_params_add_llong(&call->tp, "dirtyrate.megabytes_per_second",
+                                   json_integer_value(json_object_get(ret, "dirty-rate")));
+    }
+    extra_step_done(call);
+}
+
+int
+qemu_domain_extra_stats(Domain *dom, bool iothreads, bool dirtyrate, ExtraStatsCb cb,
+                        void *userdata, Error *error)
+{
+    ExtraCall *call;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    call->pending = 1; /* this function's own, released at the end */
+    domain_ref(dom);
+    if (iothreads &&
+        qmp_command(dom->monitor.conn, "query-iothreads", NULL, iothreads_listed, call, NULL) >= 0)
+        call->pending++;
+    if (dirtyrate &&
+        qmp_command(dom->monitor.conn, "query-dirty-rate", NULL, dirtyrate_got, call, NULL) >= 0)
+        call->pending++;
+    extra_step_done(call);
+    return 0;
+}
+
+/* ---- virDomainStartDirtyRateCalc -------------------------------------------- */
+
+int
+qemu_domain_start_dirty_rate_calc(Domain *dom, int seconds, unsigned flags, DomainDoneCb cb,
+                                  void *userdata, Error *error)
+{
+    /* VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP and _DIRTY_RING */
+    const unsigned bitmap = 1u << 0, ring = 1u << 1;
+    json_t *args;
+    int r;
+
+    if (flags & ~(bitmap | ring))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainStartDirtyRateCalc",
+                         flags & ~(bitmap | ring));
+    if ((flags & bitmap) && (flags & ring))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Flags 'VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP' and "
+                         "'VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING' are mutually exclusive");
+    if (seconds < 1 || seconds > 60)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: seconds=%d is invalid, please choose value "
+                         "within [1, 60].", seconds);
+    if ((r = qemu_job_check_active(dom, error)) < 0)
+        return r;
+    /* The dirty ring is KVM's; a TCG guest has none. */
+    if ((flags & ring) && dom->live->virt_type != DOMAIN_VIRT_KVM)
+        return error_set(error, -ENOTSUP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: dirty-ring calculation mode requires "
+                         "dirty-ring feature enabled.");
+    args = json_pack("{s:I,s:s}", "calc-time", (json_int_t) seconds, "mode",
+                     flags & bitmap ? "dirty-bitmap" : flags & ring ? "dirty-ring"
+                                                                   : "page-sampling");
+    return qemu_job_modify(dom, "calc-dirty-rate", args, NULL, cb, userdata, error);
 }

@@ -391,6 +391,14 @@ typedef void (*IOThreadInfoCb)(Domain *dom, const IOThreadInfo *info, size_t n,
                                const Error *error, void *userdata);
 int qemu_domain_get_iothread_info(Domain *dom, unsigned flags, IOThreadInfoCb cb,
                                   void *userdata, Error *error);
+/* GetStats' iothread and dirtyrate groups of a running guest, from QEMU:
+ * @cb runs once with what could be read (borrowed). */
+typedef void (*ExtraStatsCb)(Domain *dom, const TypedParams *tp, void *userdata);
+int qemu_domain_extra_stats(Domain *dom, bool iothreads, bool dirtyrate, ExtraStatsCb cb,
+                            void *userdata, Error *error);
+/* virDomainStartDirtyRateCalc: QMP calc-dirty-rate for @seconds. */
+int qemu_domain_start_dirty_rate_calc(Domain *dom, int seconds, unsigned flags,
+                                      DomainDoneCb cb, void *userdata, Error *error);
 /* A shut-off guest's disk image's sizes, as the image says them. */
 void qemu_disk_image_sizes(const DomainDisk *d, uint64_t *capacity, uint64_t *allocation,
                            uint64_t *physical);

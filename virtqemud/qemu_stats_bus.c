@@ -162,3 +162,24 @@ qemu_bus_get_job_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_erro
     typed_params_clear(&tp);
     return r;
 }
+
+int
+qemu_bus_start_dirty_rate_calc(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    int32_t seconds;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "iu", &seconds, &flags)) < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_start_dirty_rate_calc(userdata, seconds, flags, qemu_bus_call_done, call,
+                                          &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}

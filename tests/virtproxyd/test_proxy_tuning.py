@@ -8,8 +8,10 @@ unknown parameters and the read-only socket, which change nothing."""
 
 import glob
 import os
+import select
 import subprocess
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import harness
@@ -569,6 +571,23 @@ def test_statistics(fx):
     check(total["cpu_time"] > 0 and total["user_time"] + total["system_time"] > 0,
           "total: %r" % total)
     check_eq(virsh(uri, "domblkerror", GUEST)[0].strip(), "No errors found", "domblkerror")
+    # The dirty rate: QEMU measures for a second; no event says when it is
+    # done, so domstats is asked until it says so.
+    stats = kv(virsh(uri, "domstats", GUEST, "--dirtyrate")[0].replace("=", ":"))
+    check_eq(stats.get("dirtyrate.calc_status"), "0", "dirty rate before a measure")
+    virsh(uri, "domdirtyrate-calc", GUEST, "--seconds", "1")
+    deadline = time.monotonic() + 30
+    while stats.get("dirtyrate.calc_status") != "2":
+        check(time.monotonic() < deadline, "the dirty rate was never measured: %r" % stats)
+        select.select([], [], [], 0.2)
+        stats = kv(virsh(uri, "domstats", GUEST, "--dirtyrate")[0].replace("=", ":"))
+    check_eq((stats["dirtyrate.calc_period"], stats["dirtyrate.calc_mode"]),
+             ("1", "page-sampling"), "the measure: %r" % stats)
+    check("dirtyrate.megabytes_per_second" in stats, "the rate: %r" % stats)
+    err = virsh_fails(uri, "domdirtyrate-calc", GUEST, "--seconds", "99")
+    check("seconds=99 is invalid" in err, err)
+    err = virsh_fails(uri, "domdirtyrate-calc", GUEST, "--mode", "dirty-ring")
+    check("dirty-ring calculation mode requires dirty-ring feature enabled" in err, err)
     check("None" in kv(virsh(uri, "domjobinfo", GUEST)[0])["Job type"], "domjobinfo")
     try:
         dom.getCPUStats(False, 1 << 5)
@@ -637,6 +656,9 @@ def test_iothreads(fx):
             check(text in str(e), "%s: %s" % (text, e))
     virsh(uri, "iothreaddel", name, "3", "--live")
     check("IO iothread3" not in io_threads(), "IOThread 3 after iothreaddel")
+    stats = kv(virsh(uri, "domstats", name, "--iothread")[0].replace("=", ":"))
+    check_eq(stats.get("iothread.count"), "2", "iothread.count: %r" % stats)
+    check("iothread.2.poll-max-ns" in stats, "iothread.2.poll-max-ns: %r" % stats)
     virsh(uri, "iothreadadd", name, "5", "--config")
     conf = ET.fromstring(virsh(uri, "dumpxml", name, "--inactive")[0])
     check_eq(sorted(t.get("id") for t in conf.findall("iothreadids/iothread")),
