@@ -111,53 +111,25 @@ set_params(sd_bus_message *m, Domain *dom, SetParamsFn fn, sd_bus_error *bus_err
     return sd_bus_reply_method_return(m, NULL);
 }
 
-int
-qemu_bus_get_scheduler_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return get_params(m, userdata, qemu_domain_get_scheduler_params, bus_error);
-}
+/* The Get and Set handlers of one parameter family. */
+#define PARAMS_HANDLERS(name, get_fn, set_fn) \
+    int \
+    qemu_bus_get_##name##_parameters(sd_bus_message *m, void *userdata, \
+                                     sd_bus_error *bus_error) \
+    { \
+        return get_params(m, userdata, get_fn, bus_error); \
+    } \
+    int \
+    qemu_bus_set_##name##_parameters(sd_bus_message *m, void *userdata, \
+                                     sd_bus_error *bus_error) \
+    { \
+        return set_params(m, userdata, set_fn, bus_error); \
+    }
 
-int
-qemu_bus_set_scheduler_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return set_params(m, userdata, qemu_domain_set_scheduler_params, bus_error);
-}
-
-int
-qemu_bus_get_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return get_params(m, userdata, qemu_domain_get_memory_params, bus_error);
-}
-
-int
-qemu_bus_set_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return set_params(m, userdata, qemu_domain_set_memory_params, bus_error);
-}
-
-int
-qemu_bus_get_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return get_params(m, userdata, qemu_domain_get_blkio_params, bus_error);
-}
-
-int
-qemu_bus_set_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return set_params(m, userdata, qemu_domain_set_blkio_params, bus_error);
-}
-
-int
-qemu_bus_get_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return get_params(m, userdata, qemu_domain_get_numa_params, bus_error);
-}
-
-int
-qemu_bus_set_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
-{
-    return set_params(m, userdata, qemu_domain_set_numa_params, bus_error);
-}
+PARAMS_HANDLERS(scheduler, qemu_domain_get_scheduler_params, qemu_domain_set_scheduler_params)
+PARAMS_HANDLERS(memory, qemu_domain_get_memory_params, qemu_domain_set_memory_params)
+PARAMS_HANDLERS(blkio, qemu_domain_get_blkio_params, qemu_domain_set_blkio_params)
+PARAMS_HANDLERS(numa, qemu_domain_get_numa_params, qemu_domain_set_numa_params)
 
 /* ---- pinning: a host CPU map is "ab" ------------------------------------ */
 
