@@ -201,6 +201,22 @@ static const char *const sound_model_names[] = {
     [SOUND_ICH7] = "ich7",
 };
 
+static const char *const watchdog_model_names[] = {
+    [WATCHDOG_I6300ESB] = "i6300esb",
+    [WATCHDOG_IB700] = "ib700",
+    [WATCHDOG_DIAG288] = "diag288",
+};
+
+static const char *const watchdog_action_names[] = {
+    [WATCHDOG_ACTION_RESET] = "reset",
+    [WATCHDOG_ACTION_SHUTDOWN] = "shutdown",
+    [WATCHDOG_ACTION_POWEROFF] = "poweroff",
+    [WATCHDOG_ACTION_PAUSE] = "pause",
+    [WATCHDOG_ACTION_DUMP] = "dump",
+    [WATCHDOG_ACTION_NONE] = "none",
+    [WATCHDOG_ACTION_INJECT_NMI] = "inject-nmi",
+};
+
 static const char *const memballoon_model_names[] = {
     [MEMBALLOON_ABSENT] = NULL,
     [MEMBALLOON_VIRTIO] = "virtio",
@@ -372,6 +388,8 @@ ENUM_STRINGS(input_type, InputType, input_type_names)
 ENUM_STRINGS(input_bus, InputBus, input_bus_names)
 ENUM_STRINGS(graphics_type, GraphicsType, graphics_type_names)
 ENUM_STRINGS(video_model, VideoModel, video_model_names)
+ENUM_STRINGS(watchdog_model, WatchdogModel, watchdog_model_names)
+ENUM_STRINGS(watchdog_action, WatchdogAction, watchdog_action_names)
 ENUM_STRINGS(sound_model, SoundModel, sound_model_names)
 ENUM_STRINGS(memballoon_model, MemballoonModel, memballoon_model_names)
 ENUM_STRINGS(disk_type, DiskType, disk_type_names)
@@ -602,6 +620,8 @@ validate_devices(const DomainDef *def, Error *error)
     CHECK_ADDRESSES(def->sounds, def->n_sounds);
     CHECK_ADDRESSES(def->redirdevs, def->n_redirdevs);
     CHECK_ADDRESSES(def->hostdevs, def->n_hostdevs);
+    if (def->watchdog)
+        CHECK_ADDRESSES(def->watchdog, 1);
 #undef CHECK_ADDRESSES
     return validate_address(&def->memballoon.address, error);
 }
@@ -884,6 +904,11 @@ domain_def_free(DomainDef *def)
         free(def->sounds[i].alias);
     }
     free(def->sounds);
+    if (def->watchdog) {
+        address_clear(&def->watchdog->address);
+        free(def->watchdog->alias);
+        free(def->watchdog);
+    }
     for (size_t i = 0; i < def->n_hostdevs; i++) {
         free(def->hostdevs[i].raw_xml);
         address_clear(&def->hostdevs[i].source);
@@ -916,7 +941,7 @@ domain_def_device_count(const DomainDef *def)
 {
     return def->n_disks + def->n_controllers + def->n_nets + def->n_serials + def->n_consoles +
            def->n_channels + def->n_inputs + def->n_graphics + def->n_videos + def->n_sounds +
-           def->n_redirdevs + def->n_hostdevs +
+           def->n_redirdevs + def->n_hostdevs + (def->watchdog ? 1 : 0) +
            (def->memballoon.model != MEMBALLOON_ABSENT ? 1 : 0);
 }
 

@@ -450,6 +450,33 @@ typedef struct DomainSound {
     char *alias;
 } DomainSound;
 
+/* libvirt 9.0's virDomainWatchdogModel and virDomainWatchdogAction. */
+typedef enum {
+    WATCHDOG_I6300ESB,
+    WATCHDOG_IB700,
+    WATCHDOG_DIAG288,
+    _WATCHDOG_MODEL_MAX,
+} WatchdogModel;
+
+typedef enum {
+    WATCHDOG_ACTION_RESET,
+    WATCHDOG_ACTION_SHUTDOWN,
+    WATCHDOG_ACTION_POWEROFF,
+    WATCHDOG_ACTION_PAUSE,
+    WATCHDOG_ACTION_DUMP,
+    WATCHDOG_ACTION_NONE,
+    WATCHDOG_ACTION_INJECT_NMI,
+    _WATCHDOG_ACTION_MAX,
+} WatchdogAction;
+
+/* <watchdog>: one per domain in libvirt 9.0. */
+typedef struct DomainWatchdog {
+    WatchdogModel model;
+    WatchdogAction action;
+    DeviceAddress address;
+    char *alias;
+} DomainWatchdog;
+
 typedef struct DomainRedirdev {
     char *bus;        /* "usb" */
     char *type;       /* "spicevmc", "tcp" */
@@ -677,6 +704,7 @@ typedef struct DomainDef {
     DomainSound *sounds;           size_t n_sounds;
     DomainRedirdev *redirdevs;     size_t n_redirdevs;
     DomainHostdev *hostdevs;       size_t n_hostdevs;
+    DomainWatchdog *watchdog;      /* NULL: none */
     DomainMemballoon memballoon;
 
     /* <qemu:commandline> */
@@ -794,6 +822,10 @@ int video_model_from_string(const char *s);
 const char *sound_model_to_string(SoundModel m);
 int sound_model_from_string(const char *s);
 const char *memballoon_model_to_string(MemballoonModel m);
+const char *watchdog_model_to_string(WatchdogModel m);
+int watchdog_model_from_string(const char *s);
+const char *watchdog_action_to_string(WatchdogAction a);
+int watchdog_action_from_string(const char *s);
 int memballoon_model_from_string(const char *s);
 int controller_type_from_string(const char *s);
 /* NULL for CONTROLLER_MODEL_DEFAULT. */

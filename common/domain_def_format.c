@@ -625,6 +625,13 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         format_info(w, 0, rd->alias, &rd->address, flags);
         xml_writer_end(w);
     }
+    if (def->watchdog) {
+        xml_writer_start(w, "watchdog");
+        xml_writer_attr(w, "model", watchdog_model_to_string(def->watchdog->model));
+        xml_writer_attr(w, "action", watchdog_action_to_string(def->watchdog->action));
+        format_info(w, 0, def->watchdog->alias, &def->watchdog->address, flags);
+        xml_writer_end(w);
+    }
     if (def->memballoon.model != MEMBALLOON_ABSENT) {
         const DomainMemballoon *m = &def->memballoon;
 

@@ -640,6 +640,30 @@ parse_device(const xmlNode *c, DomainDef *def, Error *error)
         s->model = m;
         s->alias = parse_alias(c);
         r = parse_address(c, &s->address, error);
+    } else if (xml_node_is(c, "watchdog")) {
+        auto_cleanup(free_ptr) char *model = xml_prop(c, "model");
+        auto_cleanup(free_ptr) char *action = xml_prop(c, "action");
+        DomainWatchdog *w;
+        int v;
+
+        /* libvirt 9.0 keeps one: a second one is refused at validation. */
+        if (def->watchdog)
+            return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                             "XML error: only one watchdog device is supported");
+        if (!model)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: watchdog must contain model name");
+        if ((v = watchdog_model_from_string(model)) < 0)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: unknown watchdog model '%s'", model);
+        w = def->watchdog = xcalloc(1, sizeof(*w));
+        w->model = v;
+        if (action && (v = watchdog_action_from_string(action)) < 0)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: unknown watchdog action '%s'", action);
+        w->action = action ? v : WATCHDOG_ACTION_RESET;
+        w->alias = parse_alias(c);
+        r = parse_address(c, &w->address, error);
     } else if (xml_node_is(c, "hostdev")) {
         r = parse_hostdev(c, ARRAY_APPEND(def->hostdevs, def->n_hostdevs), error);
     } else if (xml_node_is(c, "redirdev")) {

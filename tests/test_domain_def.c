@@ -393,10 +393,16 @@ test_device_parse(void)
         CHECK_INT_EQ(devs->n_serials, 1);
         domain_def_free(steal_ptr(devs));
     }
-    /* Known to libvirt, not read here: an empty definition. */
     CHECK_INT_EQ(domain_device_parse("<watchdog model='i6300esb'/>", &devs, &type, &error), 0);
     if (devs) {
         CHECK_STR_EQ(type, "watchdog");
+        CHECK(devs->watchdog && devs->watchdog->action == WATCHDOG_ACTION_RESET);
+        domain_def_free(steal_ptr(devs));
+    }
+    /* Known to libvirt, not read here: an empty definition. */
+    CHECK_INT_EQ(domain_device_parse("<rng model='virtio'/>", &devs, &type, &error), 0);
+    if (devs) {
+        CHECK_STR_EQ(type, "rng");
         CHECK_INT_EQ(domain_def_device_count(devs), 0);
         domain_def_free(steal_ptr(devs));
     }

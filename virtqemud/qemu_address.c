@@ -590,6 +590,8 @@ assign_pci(DomainDef *def, Error *error)
     for (size_t i = 0; i < def->n_disks; i++)
         MARK(def->disks[i].address);
     MARK(def->memballoon.address);
+    if (def->watchdog)
+        MARK(def->watchdog->address);
     for (size_t i = 0; i < def->n_videos; i++)
         MARK(def->videos[i].address);
     for (size_t i = 0; i < def->n_inputs; i++)
@@ -675,6 +677,13 @@ assign_pci(DomainDef *def, Error *error)
     }
     if (balloon_needs_pci(def) && def->memballoon.address.type == DEVICE_ADDRESS_NONE) {
         r = pci_next_slot(m, q35, &def->memballoon.address, error);
+        if (r < 0)
+            return r;
+    }
+    /* libvirt's next: an i6300esb watchdog (ib700 is ISA). */
+    if (def->watchdog && def->watchdog->model == WATCHDOG_I6300ESB &&
+        def->watchdog->address.type == DEVICE_ADDRESS_NONE) {
+        r = pci_next_slot(m, q35, &def->watchdog->address, error);
         if (r < 0)
             return r;
     }
@@ -939,6 +948,8 @@ qemu_domain_assign_aliases(DomainDef *def)
         alias_set(&def->sounds[i].alias, xasprintf("sound%zu", i));
     for (size_t i = 0; i < def->n_hostdevs; i++)
         alias_set(&def->hostdevs[i].alias, xasprintf("hostdev%zu", i));
+    if (def->watchdog)
+        alias_set(&def->watchdog->alias, xstrdup("watchdog0"));
     if (def->memballoon.model != MEMBALLOON_ABSENT && def->memballoon.model != MEMBALLOON_NONE)
         alias_set(&def->memballoon.alias, xstrdup("balloon0"));
 }

@@ -1015,6 +1015,8 @@ build_inputs(Cmd *c, const DomainDef *def, Error *error)
 
 static int build_hostdevs(Cmd *c, const DomainDef *def, Error *error);
 
+static int build_watchdog(Cmd *c, const DomainDef *def, Error *error);
+
 int
 qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_device,
                           Error *error)
@@ -1029,6 +1031,8 @@ qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_
         r = build_inputs(&c, def, error);
     if (r >= 0)
         r = build_hostdevs(&c, def, error);
+    if (r >= 0)
+        r = build_watchdog(&c, def, error);
     for (size_t a = 0; r >= 0 && a + 1 < c.n && !*ret_device; a += 2) {
         const char *opt = c.argv[a + 1], *p = strstr(opt, id);
 
@@ -1205,6 +1209,36 @@ build_balloon(Cmd *c, const DomainDef *def, Error *error)
     return 0;
 }
 
+/* QEMU has no "dump": libvirt pauses the guest and dumps it itself. */
+const char *
+qemu_watchdog_action(WatchdogAction a)
+{
+    return a == WATCHDOG_ACTION_DUMP ? "pause" : watchdog_action_to_string(a);
+}
+
+static int
+build_watchdog(Cmd *c, const DomainDef *def, Error *error)
+{
+    const DomainWatchdog *w = def->watchdog;
+    const char *addr = "";
+    int r;
+
+    if (!w)
+        return 0;
+    if (w->model == WATCHDOG_DIAG288)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: diag288 model of watchdog can go only on "
+                         "s390 guests");
+    r = need_alias(w->alias, "watchdog", error);
+    if (r >= 0 && w->model == WATCHDOG_I6300ESB)
+        r = pci_addr(c, def, &w->address, &addr, error);
+    if (r < 0)
+        return r;
+    cmd_opt(c, "-device", "%s,id=%s%s", watchdog_model_to_string(w->model), w->alias, addr);
+    cmd_opt(c, "-action", "watchdog=%s", qemu_watchdog_action(w->action));
+    return 0;
+}
+
 /* ---- the whole command ---- */
 
 static int
@@ -1302,6 +1336,8 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
         r = build_sounds(c, def, error);
     if (r >= 0)
         r = build_hostdevs(c, def, error);
+    if (r >= 0)
+        r = build_watchdog(c, def, error);
     if (r >= 0)
         r = build_balloon(c, def, error);
     if (r < 0)

@@ -69,8 +69,10 @@ int qemu_command_build_disk(const DomainDef *def, size_t i, const char *path,
 /* The device_add arguments of interface @i of @def (its netdev is
  * "host" + its alias), or a negative errno with @error. */
 int qemu_command_build_net(const DomainDef *def, size_t i, json_t **ret_device, Error *error);
-/* The device_add arguments of the controller, input or host device of @def
+/* The device_add arguments of the controller, input, host device or watchdog of @def
  * whose alias is @alias (devices that are one -device each). */
+/* QEMU's name for a watchdog's action ("dump" is libvirt's own: pause). */
+const char *qemu_watchdog_action(WatchdogAction a);
 int qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_device,
                               Error *error);
 

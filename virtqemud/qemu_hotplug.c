@@ -100,6 +100,7 @@ typedef enum {
     KIND_CONTROLLER,
     KIND_INPUT,
     KIND_HOSTDEV,
+    KIND_WATCHDOG,
 } DeviceKind;
 
 /* What @dev's one device is, among those that can be plugged here. */
@@ -115,6 +116,8 @@ device_kind(const DomainDef *dev, const char *type, const char *what, Error *err
             return KIND_INPUT;
         if (dev->n_hostdevs == 1)
             return KIND_HOSTDEV;
+        if (dev->watchdog)
+            return KIND_WATCHDOG;
     }
     return qemu_hotplug_want_disk(dev, type, what, error) < 0 ? -EOPNOTSUPP : KIND_DISK;
 }
@@ -466,6 +469,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             (r = r == KIND_NET ? qemu_hotplug_net_config_attach(dom, dev, &config, error)
                  : r == KIND_DISK ? config_with_disk(dom, dev, &config, error)
                  : r == KIND_HOSTDEV ? qemu_hotplug_hostdev_config_attach(dom, dev, &config, error)
+                 : r == KIND_WATCHDOG ? qemu_hotplug_watchdog_config_attach(dom, dev, &config,
+                                                                           error)
                  : qemu_hotplug_simple_config_attach(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
@@ -478,6 +483,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             return qemu_hotplug_net_attach_live(dom, dev, &config, cb, userdata, error);
         if (r == KIND_HOSTDEV)
             return qemu_hotplug_hostdev_attach_live(dom, dev, &config, cb, userdata, error);
+        if (r == KIND_WATCHDOG)
+            return qemu_hotplug_watchdog_attach_live(dom, dev, &config, cb, userdata, error);
         if (r != KIND_DISK)
             return qemu_hotplug_simple_attach_live(dom, dev, &config, cb, userdata, error);
         return attach_disk_live(dom, &dev, &config, cb, userdata, error);
@@ -731,6 +738,10 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
         *kind = KIND_HOSTDEV;
         return qemu_hotplug_hostdev_find(def, &dev->hostdevs[0], error);
     }
+    if (dev && dev->watchdog) {
+        *kind = KIND_WATCHDOG;
+        return qemu_hotplug_watchdog_find(def, live, dev->watchdog, error);
+    }
     if (dev && (dev->n_controllers == 1 || dev->n_inputs == 1)) {
         i = qemu_hotplug_simple_find(def, live, dev, &controller, error);
         *kind = controller ? KIND_CONTROLLER : KIND_INPUT;
@@ -758,6 +769,14 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
             *kind = KIND_HOSTDEV;
             return (ssize_t) k;
         }
+    if (def->watchdog && STREQ_NULL(def->watchdog->alias, alias)) {
+        *kind = KIND_WATCHDOG;
+        return live && def->watchdog->model != WATCHDOG_I6300ESB
+                   ? error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                               "Operation not supported: hot unplug of watchdog of model %s is "
+                               "not supported", watchdog_model_to_string(def->watchdog->model))
+                   : 0;
+    }
     return find_disk(def, live, NULL, alias, error);
 }
 
@@ -773,6 +792,8 @@ device_alias(const DomainDef *def, DeviceKind kind, size_t i)
         return def->inputs[i].alias;
     case KIND_HOSTDEV:
         return def->hostdevs[i].alias;
+    case KIND_WATCHDOG:
+        return def->watchdog->alias;
     default:
         return def->disks[i].alias;
     }
@@ -799,6 +820,8 @@ detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, Dom
             disk_remove(config, (size_t) i);
         else if (kind == KIND_HOSTDEV)
             qemu_hotplug_hostdev_remove(config, (size_t) i);
+        else if (kind == KIND_WATCHDOG)
+            qemu_hotplug_watchdog_remove(config);
         else
             qemu_hotplug_simple_remove(config, kind == KIND_CONTROLLER, (size_t) i);
     }

@@ -93,6 +93,16 @@ ssize_t qemu_hotplug_simple_find(const DomainDef *def, bool live, const DomainDe
                                  bool *controller, Error *error);
 void qemu_hotplug_simple_remove(DomainDef *def, bool controller, size_t i);
 bool qemu_hotplug_simple_removed(Domain *dom, const char *alias);
+/* The watchdog (qemu_hotplug_simple.c): one i6300esb, its action set
+ * (QMP set-action) before its device_add; the find is libvirt's match of
+ * model, action and address (0, or libvirt's refusal). */
+int qemu_hotplug_watchdog_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                      DomainDoneCb cb, void *userdata, Error *error);
+int qemu_hotplug_watchdog_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
+                                        Error *error);
+int qemu_hotplug_watchdog_find(const DomainDef *def, bool live, const DomainWatchdog *w,
+                               Error *error);
+void qemu_hotplug_watchdog_remove(DomainDef *def);
 /* PCI host devices (qemu_hotplug_simple.c): a managed one is detached from
  * its host driver by virtnodedevd first and given back after its removal;
  * the find is libvirt's virDomainHostdevFind (the host address). */

@@ -285,6 +285,12 @@ qemu_hotplug_simple_removed(Domain *dom, const char *alias)
 {
     DomainDef *live = dom->live;
 
+    if (live && live->watchdog && STREQ_NULL(live->watchdog->alias, alias)) {
+        qemu_hotplug_watchdog_remove(live);
+        qemu_hotplug_removed(dom, alias);
+        return true;
+    }
+
     for (size_t i = 0; live && i < live->n_controllers + live->n_inputs; i++) {
         bool controller = i < live->n_controllers;
         size_t k = controller ? i : i - live->n_controllers;
@@ -508,4 +514,163 @@ qemu_hotplug_hostdev_removed(Domain *dom, const char *alias)
         return true;
     }
     return false;
+}
+
+/* ---- the watchdog: one i6300esb, plugged with its action set first ------ */
+
+typedef struct WatchdogCall {
+    Domain *dom;
+    DomainWatchdog *watchdog; /* the new one, address and alias set */
+    DomainDef *config;
+} WatchdogCall;
+
+static void
+watchdog_call_free(WatchdogCall *call)
+{
+    /* the device's own memory, as a definition frees it */
+    if (call->watchdog) {
+        DomainDef *gone = xcalloc(1, sizeof(*gone));
+        gone->watchdog = steal_ptr(call->watchdog);
+        domain_def_free(gone);
+    }
+    domain_def_free(call->config);
+    free(call);
+}
+
+static void
+watchdog_added(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    WatchdogCall *call = userdata;
+    Domain *dom = call->dom;
+    const char *alias = call->watchdog->alias;
+
+    if (!error && dom->live) {
+        char *added = xstrdup(alias);
+        dom->live->watchdog = steal_ptr(call->watchdog);
+        qemu_hotplug_finish(dom, &call->config, added, NULL);
+        free(added);
+    } else {
+        Error failed = ERROR_INIT;
+        error_set(&failed, -EIO, error ? error->code : VIR_ERR_OPERATION_FAILED, "%s",
+                  error ? error->message : "operation failed: domain is no longer running");
+        qemu_job_end(dom, &failed);
+        error_clear(&failed);
+    }
+    watchdog_call_free(call);
+}
+
+static void
+watchdog_action_set(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    WatchdogCall *call = userdata;
+    Domain *dom = call->dom;
+    auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
+    Error failed = ERROR_INIT;
+    json_t *device = NULL;
+
+    if (error || !dom->live) {
+        watchdog_added(c, NULL, error, call);
+        return;
+    }
+    /* The device's arguments, as the command line has them. */
+    cand = domain_def_copy(dom->live);
+    cand->watchdog = xcalloc(1, sizeof(*cand->watchdog));
+    *cand->watchdog = *call->watchdog;
+    cand->watchdog->alias = xstrdup(call->watchdog->alias);
+    cand->watchdog->address.usb_port = NULL;
+    if (qemu_command_build_device(cand, call->watchdog->alias, &device, &failed) < 0 ||
+        qmp_command(dom->monitor.conn, "device_add", device, watchdog_added, call,
+                    &failed) < 0) {
+        watchdog_added(c, NULL, &failed, call);
+        error_clear(&failed);
+    }
+}
+
+int
+qemu_hotplug_watchdog_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                  DomainDoneCb cb, void *userdata, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
+    WatchdogCall *call;
+    int r;
+
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (dom->live->watchdog)
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain already has a watchdog");
+    if (dev->watchdog->model != WATCHDOG_I6300ESB)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: hotplug of watchdog of model %s is not "
+                         "supported", watchdog_model_to_string(dev->watchdog->model));
+    /* Its address as the start would give it. */
+    cand = domain_def_copy(dom->live);
+    cand->watchdog = steal_ptr(dev->watchdog);
+    if ((r = qemu_hotplug_prepare(cand, error)) < 0)
+        return r;
+    free(cand->watchdog->alias);
+    cand->watchdog->alias = xstrdup("watchdog0");
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->watchdog = steal_ptr(cand->watchdog);
+    call->config = steal_ptr(*config);
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    r = qmp_command(dom->monitor.conn, "set-action",
+                    json_pack("{s:s}", "watchdog", qemu_watchdog_action(call->watchdog->action)),
+                    watchdog_action_set, call, error);
+    if (r < 0) {
+        watchdog_call_free(call);
+        qemu_job_cancel(dom);
+    }
+    return r;
+}
+
+int
+qemu_hotplug_watchdog_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, Error *error)
+{
+    auto_cleanup(domain_def_freep) DomainDef *def = domain_def_copy(dom->def);
+    int r;
+
+    if (def->watchdog)
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain already has a watchdog");
+    def->watchdog = steal_ptr(dev->watchdog);
+    if ((r = qemu_hotplug_prepare(def, error)) < 0)
+        return r;
+    *ret = steal_ptr(def);
+    return 0;
+}
+
+int
+qemu_hotplug_watchdog_find(const DomainDef *def, bool live, const DomainWatchdog *w,
+                           Error *error)
+{
+    const DomainWatchdog *have = def->watchdog;
+
+    if (!have)
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: watchdog device not present in domain "
+                         "configuration");
+    /* One watchdog at most: the caller's must be it (an address left out
+     * matches any). */
+    if (have->model != w->model || have->action != w->action ||
+        (w->address.type != DEVICE_ADDRESS_NONE &&
+         !domain_device_address_equal(&have->address, &w->address)))
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: model '%s' watchdog device not present in domain "
+                         "configuration", watchdog_model_to_string(have->model));
+    if (live && have->model != WATCHDOG_I6300ESB)
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: hot unplug of watchdog of model %s is not "
+                         "supported", watchdog_model_to_string(have->model));
+    return 0;
+}
+
+void
+qemu_hotplug_watchdog_remove(DomainDef *def)
+{
+    DomainDef *gone = xcalloc(1, sizeof(*gone));
+
+    gone->watchdog = steal_ptr(def->watchdog);
+    domain_def_free(gone);
 }

@@ -426,6 +426,101 @@ def test_setvcpus(fx):
     virsh(uri, "undefine", VC)
 
 
+WD = "hpwatchdog"
+
+
+def test_watchdog(fx):
+    """A watchdog: an ib700 from the definition is on QEMU's command line
+    with its action; an i6300esb plugged into the running guest shows up on
+    its PCI bus (its device id, 0x25ab), with DEVICE_ADDED, and leaves it
+    again on detach, with DEVICE_REMOVED; libvirt's refusals."""
+    import libvirt
+    uri, ev = fx.proxy.uri, fx.events
+    xml_path = os.path.join(fx.root, WD + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(WD, serial="pty", extra_devices=(
+            "<watchdog model='ib700' action='poweroff'/>")))
+    virsh(uri, "define", xml_path)
+    virsh(uri, "start", WD)
+    path = fx.client.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainLookupByName",
+                          "s", WD)
+    pid = int(fx.client.get(path, "org.virtstack.DomainState", "Pid"))
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = f.read().split(b"\0")
+    check(b"ib700,id=watchdog0" in argv and b"watchdog=poweroff" in argv,
+          "the ib700 on the command line: %r" % argv)
+    live = ET.fromstring(virsh(uri, "dumpxml", WD)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    dom = ev.conn.lookupByName(WD)
+    esb = "<watchdog model='i6300esb' action='reset'/>"
+    for xml, code, text in (
+            (esb, libvirt.VIR_ERR_OPERATION_INVALID, "domain already has a watchdog"),):
+        try:
+            dom.attachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            raise Failure("attach of %r succeeded" % xml)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, str(e))
+            check(text in str(e), "%s: %s" % (text, e))
+    try:
+        dom.detachDeviceFlags("<watchdog model='ib700' action='poweroff'/>",
+                              libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("an ib700 came out of a running guest")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_OPERATION_UNSUPPORTED, str(e))
+        check("hot unplug of watchdog of model ib700 is not supported" in str(e), str(e))
+    # --config: the persistent one goes, and an i6300esb is plugged on the next start.
+    wd_xml = os.path.join(fx.root, "wd.xml")
+    with open(wd_xml, "w") as f:
+        f.write("<watchdog model='ib700' action='poweroff'/>")
+    virsh(uri, "detach-device", WD, wd_xml, "--config")
+    virsh(uri, "destroy", WD)
+    harness.wait_pid_exit(pid, 60)
+    pty.close()
+    virsh(uri, "start", WD)
+    live = ET.fromstring(virsh(uri, "dumpxml", WD)[0])
+    check(live.find("./devices/watchdog") is None, "no watchdog after the --config detach")
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    dom = ev.conn.lookupByName(WD)
+    try:
+        dom.attachDeviceFlags("<watchdog model='ib700'/>", libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("an ib700 was plugged")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_OPERATION_UNSUPPORTED, str(e))
+        check("hotplug of watchdog of model ib700 is not supported" in str(e), str(e))
+    find = ("n=0; until grep -qs 0x25ab /sys/bus/pci/devices/*/device || [ $n -gt 600 ]; do "
+            "usleep 100000; n=$((n+1)); done; grep -ls 0x25ab /sys/bus/pci/devices/*/device "
+            "| wc -l | sed 's/^/N=/'")
+    dom.attachDeviceFlags("<watchdog model='i6300esb' action='inject-nmi'/>",
+                          libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("added", WD, "watchdog0"))
+    check(pty.run(find, rb"N=(\d)", 90).group(1) == b"1", "the guest sees the i6300esb")
+    wd = ET.fromstring(virsh(uri, "dumpxml", WD)[0]).find("./devices/watchdog")
+    check_eq((wd.get("model"), wd.get("action"), wd.find("address").get("type")),
+             ("i6300esb", "inject-nmi", "pci"), "the live <watchdog>")
+    check(ET.fromstring(virsh(uri, "dumpxml", WD, "--inactive")[0]).find(
+        "./devices/watchdog") is None, "a persistent watchdog after a live attach")
+    try:
+        dom.detachDeviceFlags("<watchdog model='i6300esb' action='reset'/>",
+                              libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("a watchdog of another action was detached")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_DEVICE_MISSING, str(e))
+    dom.detachDeviceFlags("<watchdog model='i6300esb' action='inject-nmi'/>",
+                          libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("removed", WD, "watchdog0"))
+    gone = pty.run("grep -ls 0x25ab /sys/bus/pci/devices/*/device | wc -l | sed 's/^/G=/'",
+                   rb"G=(\d)", 30).group(1)
+    check_eq(gone, b"0", "the i6300esb after detach")
+    check(ET.fromstring(virsh(uri, "dumpxml", WD)[0]).find("./devices/watchdog") is None,
+          "the live <watchdog> after detach")
+    pty.close()
+    virsh(uri, "destroy", WD)
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", WD)
+
+
 EV = "hpevents"
 
 
