@@ -669,43 +669,38 @@ send_stats(sd_bus_message *m, Domain *dom, uint32_t stats, const QmpBlockStats *
 typedef struct StatsCall {
     sd_bus_message *m;
     uint32_t stats;
+    unsigned pending;    /* QEMU's answers still awaited, and the handler's own */
     QmpBlockStats *bs;   /* the disks' counters, once QEMU gave them */
     bool *found;
     size_t nbs;
+    TypedParams extra;   /* the iothread and dirtyrate groups */
 } StatsCall;
 
 static void
-stats_call_send(Domain *dom, StatsCall *call, const TypedParams *extra)
+stats_call_step(Domain *dom, StatsCall *call)
 {
-    int r = send_stats(call->m, dom, call->stats, call->bs, call->found, call->nbs, extra);
+    int r;
 
+    if (--call->pending)
+        return;
+    r = send_stats(call->m, dom, call->stats, call->bs, call->found, call->nbs, &call->extra);
     if (r < 0)
         sd_bus_reply_method_errno(call->m, r, NULL);
     sd_bus_message_unref(call->m);
     free(call->bs);
     free(call->found);
+    typed_params_clear(&call->extra);
     free(call);
 }
 
 static void
-extra_stats_done(Domain *dom, const TypedParams *tp, void *userdata)
+extra_stats_done(Domain *dom, TypedParams *tp, void *userdata)
 {
-    stats_call_send(dom, userdata, tp);
-}
+    StatsCall *call = userdata;
 
-/* The groups QEMU is asked for besides the disks' counters. */
-static void
-stats_extras(Domain *dom, StatsCall *call)
-{
-    bool iothreads = call->stats & DOMAIN_STATS_IOTHREAD;
-    bool dirtyrate = call->stats & DOMAIN_STATS_DIRTYRATE;
-    Error error = ERROR_INIT;
-
-    if ((iothreads || dirtyrate) && qemu_domain_is_active(dom) && dom->monitor.conn &&
-        qemu_domain_extra_stats(dom, iothreads, dirtyrate, extra_stats_done, call, &error) >= 0)
-        return;
-    error_clear(&error);
-    stats_call_send(dom, call, NULL);
+    call->extra = *tp;
+    *tp = (TypedParams) { 0 };
+    stats_call_step(dom, call);
 }
 
 static void
@@ -719,15 +714,17 @@ block_stats_done(Domain *dom, const QmpBlockStats *bs, const bool *found, size_t
     memcpy(call->bs, bs, n * sizeof(*bs));
     memcpy(call->found, found, n * sizeof(*found));
     call->nbs = n;
-    stats_extras(dom, call);
+    stats_call_step(dom, call);
 }
 
-/* Synchronous, but for what a running guest's QEMU is asked first: the
- * disks' counters, the IOThreads, the dirty rate. */
+/* Synchronous, but for what a running guest's QEMU is asked first, all at
+ * once: the disks' counters, the IOThreads, the dirty rate. */
 static int
 bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     Domain *dom = userdata;
+    bool ask = qemu_domain_is_active(dom) && dom->monitor.conn;
+    Error error = ERROR_INIT;
     StatsCall *call;
     uint32_t stats, flags;
     int r;
@@ -742,14 +739,22 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     call = xcalloc(1, sizeof(*call));
     call->m = sd_bus_message_ref(m);
     call->stats = stats;
-    if ((stats & DOMAIN_STATS_BLOCK) && qemu_domain_is_active(dom) && dom->monitor.conn) {
-        Error error = ERROR_INIT;
-
-        if (qemu_domain_block_stats(dom, block_stats_done, call, &error) >= 0)
-            return 1;
+    call->pending = 1;
+    if (ask && (stats & DOMAIN_STATS_BLOCK)) {
+        call->pending++;
+        if (qemu_domain_block_stats(dom, block_stats_done, call, &error) < 0)
+            call->pending--;
         error_clear(&error);
     }
-    stats_extras(dom, call);
+    if (ask && (stats & (DOMAIN_STATS_IOTHREAD | DOMAIN_STATS_DIRTYRATE))) {
+        call->pending++;
+        if (qemu_domain_extra_stats(dom, stats & DOMAIN_STATS_IOTHREAD,
+                                    stats & DOMAIN_STATS_DIRTYRATE, extra_stats_done, call,
+                                    &error) < 0)
+            call->pending--;
+        error_clear(&error);
+    }
+    stats_call_step(dom, call);
     return 1;
 }
 

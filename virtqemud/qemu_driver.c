@@ -65,6 +65,7 @@ domain_unref(Domain *dom)
     free(dom->proc.log_path);
     free(dom->proc.cgroup_dir);
     free(dom->monitor.vcpu_tids);
+    free(dom->monitor.capacities);
     qemu_dac_clear(dom);
     free(dom);
 }

@@ -98,6 +98,14 @@ typedef struct DomainMonitor {
     uint64_t balloon_kib;  /* last known balloon size (BALLOON_CHANGE) */
     int64_t *vcpu_tids;    /* from query-cpus-fast */
     size_t n_vcpu_tids;
+    /* Disk images' virtual sizes by node index (libvirt-N-format), from
+     * query-named-block-nodes: a new disk or medium gets a new index, so a
+     * size once read stays true (no resize call exists yet). */
+    struct DiskCapacity {
+        unsigned node;
+        uint64_t capacity;
+    } *capacities;
+    size_t n_capacities;
 } DomainMonitor;
 
 /* The operation in progress and who waits for it (qemu_job.c). */
@@ -392,8 +400,9 @@ typedef void (*IOThreadInfoCb)(Domain *dom, const IOThreadInfo *info, size_t n,
 int qemu_domain_get_iothread_info(Domain *dom, unsigned flags, IOThreadInfoCb cb,
                                   void *userdata, Error *error);
 /* GetStats' iothread and dirtyrate groups of a running guest, from QEMU:
- * @cb runs once with what could be read (borrowed). */
-typedef void (*ExtraStatsCb)(Domain *dom, const TypedParams *tp, void *userdata);
+ * @cb runs once with what could be read (@cb may take the list: it is
+ * cleared after). */
+typedef void (*ExtraStatsCb)(Domain *dom, TypedParams *tp, void *userdata);
 int qemu_domain_extra_stats(Domain *dom, bool iothreads, bool dirtyrate, ExtraStatsCb cb,
                             void *userdata, Error *error);
 /* virDomainStartDirtyRateCalc: QMP calc-dirty-rate for @seconds. */

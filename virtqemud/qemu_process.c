@@ -189,6 +189,8 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
     dom->proc.stop_reason = 0;
     free(steal_ptr(dom->monitor.vcpu_tids));
     dom->monitor.n_vcpu_tids = 0;
+    free(steal_ptr(dom->monitor.capacities));
+    dom->monitor.n_capacities = 0;
     domain_def_free(steal_ptr(dom->live));
     dom->updated = false;
     if (emit)

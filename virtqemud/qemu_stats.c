@@ -327,6 +327,7 @@ typedef struct BlockStatsCall {
     BlockStatsCb cb;
     void *userdata;
     json_t *blockstats;      /* the first reply, until the second */
+    bool nodes_asked;        /* query-named-block-nodes follows, for new sizes */
 } BlockStatsCall;
 
 /* The size of a disk's host file or block device, or 0. */
@@ -353,10 +354,29 @@ qemu_disk_physical(const DomainDisk *d)
     return size;
 }
 
-static void
-named_nodes_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+static uint64_t *
+cached_capacity(Domain *dom, unsigned node)
 {
-    BlockStatsCall *call = userdata;
+    for (size_t i = 0; i < dom->monitor.n_capacities; i++)
+        if (dom->monitor.capacities[i].node == node)
+            return &dom->monitor.capacities[i].capacity;
+    return NULL;
+}
+
+/* Every disk with an image has its size known. */
+static bool
+capacities_known(Domain *dom)
+{
+    for (size_t i = 0; dom->live && i < dom->live->n_disks; i++)
+        if (dom->live->disks[i].source_index &&
+            !cached_capacity(dom, dom->live->disks[i].source_index))
+            return false;
+    return true;
+}
+
+static void
+block_stats_finish(BlockStatsCall *call, json_t *nodes)
+{
     Domain *dom = call->dom;
     size_t n = dom->live ? dom->live->n_disks : 0;
     QmpBlockStats *stats = xcalloc(n + 1, sizeof(*stats));
@@ -365,14 +385,22 @@ named_nodes_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     for (size_t i = 0; call->blockstats && i < n; i++) {
         /* Disk i's root node, as the command line names it. */
         const DomainDisk *d = &dom->live->disks[i];
+        uint64_t *cap;
         char node[48];
 
         snprintf(node, sizeof(node), "libvirt-%u-format", d->source_index);
         found[i] = qmp_parse_blockstats(call->blockstats, node, &stats[i]) == 1;
-        if (found[i] && !error)
-            stats[i].capacity = qmp_parse_node_virtual_size(ret, node);
-        if (found[i])
-            stats[i].physical = qemu_disk_physical(d);
+        if (!found[i])
+            continue;
+        if (!(cap = cached_capacity(dom, d->source_index)) && nodes) {
+            struct DiskCapacity *c = ARRAY_APPEND(dom->monitor.capacities,
+                                                   dom->monitor.n_capacities);
+            c->node = d->source_index;
+            c->capacity = qmp_parse_node_virtual_size(nodes, node);
+            cap = &c->capacity;
+        }
+        stats[i].capacity = cap ? *cap : 0;
+        stats[i].physical = qemu_disk_physical(d);
     }
     call->cb(dom, stats, found, n, call->userdata);
     free(stats);
@@ -383,13 +411,21 @@ named_nodes_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 }
 
 static void
+named_nodes_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    block_stats_finish(userdata, error ? NULL : ret);
+}
+
+static void
 blockstats_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     BlockStatsCall *call = userdata;
 
-    /* The second query was sent with the first: its reply comes next. */
     if (!error)
         call->blockstats = json_incref(ret);
+    /* With every size known, nothing more is asked. */
+    if (!call->nodes_asked)
+        block_stats_finish(call, NULL);
 }
 
 int
@@ -402,8 +438,9 @@ qemu_domain_block_stats(Domain *dom, BlockStatsCb cb, void *userdata, Error *err
         return -EINVAL;
     call->cb = cb;
     call->userdata = userdata;
+    call->nodes_asked = !capacities_known(dom);
     r = qmp_command(dom->monitor.conn, "query-blockstats", NULL, blockstats_reply, call, error);
-    if (r >= 0)
+    if (r >= 0 && call->nodes_asked)
         r = qmp_command(dom->monitor.conn, "query-named-block-nodes",
                         json_pack("{s:b}", "flat", 1), named_nodes_reply, call, error);
     if (r < 0) {
