@@ -689,12 +689,12 @@ build_disk(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                              "floppy disk '%s' is not supported on machine '%s'", target,
                              def->os_machine);
-        if (*drive)
-            cmd_opt(c, "-global", "isa-fdc.drive%c=libvirt-%u-format",
-                    d->address.unit ? 'B' : 'A', d->source_index);
+        /* As libvirt: the boot order on the controller, the drive a
+         * device of its own with an id (its medium changes by it). */
         if (bootindex > 0)
             cmd_opt(c, "-global", "isa-fdc.bootindex%c=%d", d->address.unit ? 'B' : 'A',
                     bootindex);
+        cmd_opt(c, "-device", "floppy,unit=%u%s,id=%s", d->address.unit, drive, d->alias);
         break;
     default:
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,

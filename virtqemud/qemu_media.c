@@ -159,8 +159,9 @@ media_step(MediaCall *call)
         args = json_pack("{s:s,s:b}", "id", call->alias, "force", call->force);
         break;
     case STEP_WAIT_TRAY:
-        /* QEMU may have reported the move before its reply. */
-        if (d->tray_open || call->force) {
+        /* QEMU may have reported the move before its reply; a floppy drive
+         * has no tray to report on. */
+        if (d->tray_open || call->force || d->device == DISK_DEVICE_FLOPPY) {
             call->step = STEP_REMOVE;
             media_step(call);
             return;
@@ -273,10 +274,6 @@ change_media_live(Domain *dom, DomainDef **dev, bool force, DomainDef **config,
         return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
                          "unsupported configuration: disk source can be changed only in "
                          "removable drives");
-    if (o->device == DISK_DEVICE_FLOPPY)
-        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: the floppy drive '%s' has no device id "
-                         "to change its medium by", n->target_dev);
     if (n->source && (n->type == DISK_TYPE_VOLUME || n->type == DISK_TYPE_NETWORK))
         return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
                          "Operation not supported: live change to a medium of type '%s'",

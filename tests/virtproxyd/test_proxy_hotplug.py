@@ -340,6 +340,56 @@ def test_cdrom_media(fx):
     virsh(uri, "undefine", CD)
 
 
+FD = "hpfloppy"
+
+
+def test_floppy_media(fx):
+    """virsh change-media on a floppy drive (a device of its own, with no
+    tray): QEMU takes each new medium, as the size it reports for the
+    drive (domblkinfo) says; eject and insert; --config only changes the
+    definition."""
+    uri = fx.proxy.uri
+    media = {}
+    for name, size in (("big", 1474560), ("small", 737280)):
+        media[name] = os.path.join(fx.root, "floppy-%s.img" % name)
+        with open(media[name], "wb") as f:
+            f.truncate(size)
+    xml_path = os.path.join(fx.root, FD + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(FD, extra_devices=(
+            "<disk type='file' device='floppy'><driver name='qemu' type='raw'/>"
+            "<source file='%s'/><target dev='fda' bus='fdc'/></disk>" % media["big"])))
+    virsh(uri, "define", xml_path)
+    virsh(uri, "start", FD)
+
+    def capacity():
+        out = virsh(uri, "domblkinfo", FD, "fda")[0]
+        return dict(ln.split(":", 1) for ln in out.splitlines() if ":" in ln)["Capacity"].strip()
+
+    def source(*flags):
+        root = ET.fromstring(virsh(uri, "dumpxml", FD, *flags)[0])
+        src = root.find("./devices/disk[@device='floppy']/source")
+        return src.get("file") if src is not None else None
+
+    check_eq(capacity(), "1474560", "the first medium's size")
+    virsh(uri, "change-media", FD, "fda", media["small"], "--update")
+    check_eq(capacity(), "737280", "QEMU has the second medium")
+    check_eq(source(), media["small"], "live source after --update")
+    check_eq(source("--inactive"), media["big"], "persistent source after --update")
+    virsh(uri, "change-media", FD, "fda", "--eject")
+    check_eq(source(), None, "live source after --eject")
+    err = virsh_fails(uri, "domblkinfo", FD, "fda")
+    check("does not currently have a source assigned" in err, err)
+    virsh(uri, "change-media", FD, "fda", media["big"], "--insert")
+    check_eq(capacity(), "1474560", "QEMU has the inserted medium")
+    virsh(uri, "change-media", FD, "fda", media["small"], "--update", "--config")
+    check_eq(source("--inactive"), media["small"], "persistent source after --config")
+    check_eq(source(), media["big"], "live source after --config")
+    virsh(uri, "destroy", FD)
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", FD)
+
+
 VC = "hpvcpu"
 
 
