@@ -596,6 +596,8 @@ assign_pci(DomainDef *def, Error *error)
         MARK(def->videos[i].address);
     for (size_t i = 0; i < def->n_inputs; i++)
         MARK(def->inputs[i].address);
+    for (size_t i = 0; i < def->n_serials; i++)
+        MARK(def->serials[i].address);
 #undef MARK
 
     /* The rest of the chipset slot, and the primary video's slot (kept free
@@ -699,6 +701,15 @@ assign_pci(DomainDef *def, Error *error)
         if (input_needs_pci(&def->inputs[i])
             && def->inputs[i].address.type == DEVICE_ADDRESS_NONE) {
             r = pci_next_slot(m, q35, &def->inputs[i].address, error);
+            if (r < 0)
+                return r;
+        }
+    }
+    /* libvirt's last: serial ports on a PCI card. */
+    for (size_t i = 0; i < def->n_serials; i++) {
+        if (def->serials[i].target_type == CHR_TARGET_PCI_SERIAL &&
+            def->serials[i].address.type == DEVICE_ADDRESS_NONE) {
+            r = pci_next_slot(m, q35, &def->serials[i].address, error);
             if (r < 0)
                 return r;
         }

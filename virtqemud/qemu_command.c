@@ -863,6 +863,37 @@ build_chardev(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, const
                      "character device type '%s' is not supported", chr_type_name(chr->type));
 }
 
+/* Serial port @i's -device. */
+static int
+build_serial_device(Cmd *c, const DomainDef *def, size_t i, Error *error)
+{
+    const DomainChr *s = &def->serials[i];
+    const char *addr;
+    int r;
+
+    switch (s->target_type) {
+    case CHR_TARGET_UNSET:
+    case CHR_TARGET_ISA_SERIAL:
+    case CHR_TARGET_SERIAL:
+        cmd_opt(c, "-device", "isa-serial,chardev=char%s,id=%s,index=%d", s->alias, s->alias,
+                s->target_port >= 0 ? s->target_port : (int) i);
+        return 0;
+    case CHR_TARGET_PCI_SERIAL:
+        r = pci_addr(c, def, &s->address, &addr, error);
+        if (r < 0)
+            return r;
+        cmd_opt(c, "-device", "pci-serial,chardev=char%s,id=%s%s", s->alias, s->alias, addr);
+        return 0;
+    case CHR_TARGET_USB_SERIAL:
+        cmd_opt(c, "-device", "usb-serial,chardev=char%s,id=%s", s->alias, s->alias);
+        return 0;
+    default:
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "serial target type '%s' is not supported",
+                         chr_target_type_to_string(s->target_type));
+    }
+}
+
 static const char *
 virtio_serial_bus(Cmd *c, const DomainDef *def, const DomainChr *chr)
 {
@@ -878,34 +909,14 @@ build_chrs(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *e
 
     for (size_t i = 0; i < def->n_serials; i++) {
         const DomainChr *s = &def->serials[i];
-        const char *addr;
 
         r = need_alias(s->alias, "serial", error);
         if (r >= 0)
             r = build_chardev(c, def, ctx, s, error);
+        if (r >= 0)
+            r = build_serial_device(c, def, i, error);
         if (r < 0)
             return r;
-        switch (s->target_type) {
-        case CHR_TARGET_UNSET:
-        case CHR_TARGET_ISA_SERIAL:
-        case CHR_TARGET_SERIAL:
-            cmd_opt(c, "-device", "isa-serial,chardev=char%s,id=%s,index=%d", s->alias, s->alias,
-                    s->target_port >= 0 ? s->target_port : (int) i);
-            break;
-        case CHR_TARGET_PCI_SERIAL:
-            r = pci_addr(c, def, &s->address, &addr, error);
-            if (r < 0)
-                return r;
-            cmd_opt(c, "-device", "pci-serial,chardev=char%s,id=%s%s", s->alias, s->alias, addr);
-            break;
-        case CHR_TARGET_USB_SERIAL:
-            cmd_opt(c, "-device", "usb-serial,chardev=char%s,id=%s", s->alias, s->alias);
-            break;
-        default:
-            return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "serial target type '%s' is not supported",
-                             chr_target_type_to_string(s->target_type));
-        }
     }
 
     for (size_t i = 0; i < def->n_channels; i++) {
@@ -1033,6 +1044,9 @@ qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_
         r = build_hostdevs(&c, def, error);
     if (r >= 0)
         r = build_watchdog(&c, def, error);
+    for (size_t i = 0; r >= 0 && i < def->n_serials; i++)
+        if (STREQ_NULL(def->serials[i].alias, alias))
+            r = build_serial_device(&c, def, i, error);
     for (size_t a = 0; r >= 0 && a + 1 < c.n && !*ret_device; a += 2) {
         const char *opt = c.argv[a + 1], *p = strstr(opt, id);
 

@@ -101,6 +101,7 @@ typedef enum {
     KIND_INPUT,
     KIND_HOSTDEV,
     KIND_WATCHDOG,
+    KIND_SERIAL,
 } DeviceKind;
 
 /* What @dev's one device is, among those that can be plugged here. */
@@ -118,6 +119,8 @@ device_kind(const DomainDef *dev, const char *type, const char *what, Error *err
             return KIND_HOSTDEV;
         if (dev->watchdog)
             return KIND_WATCHDOG;
+        if (dev->n_serials == 1)
+            return KIND_SERIAL;
     }
     return qemu_hotplug_want_disk(dev, type, what, error) < 0 ? -EOPNOTSUPP : KIND_DISK;
 }
@@ -471,6 +474,7 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
                  : r == KIND_HOSTDEV ? qemu_hotplug_hostdev_config_attach(dom, dev, &config, error)
                  : r == KIND_WATCHDOG ? qemu_hotplug_watchdog_config_attach(dom, dev, &config,
                                                                            error)
+                 : r == KIND_SERIAL ? qemu_hotplug_serial_config_attach(dom, dev, &config, error)
                  : qemu_hotplug_simple_config_attach(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
@@ -485,6 +489,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             return qemu_hotplug_hostdev_attach_live(dom, dev, &config, cb, userdata, error);
         if (r == KIND_WATCHDOG)
             return qemu_hotplug_watchdog_attach_live(dom, dev, &config, cb, userdata, error);
+        if (r == KIND_SERIAL)
+            return qemu_hotplug_serial_attach_live(dom, dev, &config, cb, userdata, error);
         if (r != KIND_DISK)
             return qemu_hotplug_simple_attach_live(dom, dev, &config, cb, userdata, error);
         return attach_disk_live(dom, &dev, &config, cb, userdata, error);
@@ -554,7 +560,7 @@ device_removed(Domain *dom, const char *alias)
     DomainDef *live = dom->live;
 
     if (qemu_hotplug_net_removed(dom, alias) || qemu_hotplug_simple_removed(dom, alias) ||
-        qemu_hotplug_hostdev_removed(dom, alias))
+        qemu_hotplug_hostdev_removed(dom, alias) || qemu_hotplug_serial_removed(dom, alias))
         return;
     for (size_t i = 0; live && i < live->n_disks; i++) {
         DomainDisk *d = &live->disks[i];
@@ -742,6 +748,10 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
         *kind = KIND_WATCHDOG;
         return qemu_hotplug_watchdog_find(def, live, dev->watchdog, error);
     }
+    if (dev && dev->n_serials == 1) {
+        *kind = KIND_SERIAL;
+        return qemu_hotplug_serial_find(def, &dev->serials[0], error);
+    }
     if (dev && (dev->n_controllers == 1 || dev->n_inputs == 1)) {
         i = qemu_hotplug_simple_find(def, live, dev, &controller, error);
         *kind = controller ? KIND_CONTROLLER : KIND_INPUT;
@@ -769,6 +779,11 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
             *kind = KIND_HOSTDEV;
             return (ssize_t) k;
         }
+    for (size_t k = 0; k < def->n_serials; k++)
+        if (STREQ_NULL(def->serials[k].alias, alias)) {
+            *kind = KIND_SERIAL;
+            return (ssize_t) k;
+        }
     if (def->watchdog && STREQ_NULL(def->watchdog->alias, alias)) {
         *kind = KIND_WATCHDOG;
         return live && def->watchdog->model != WATCHDOG_I6300ESB
@@ -794,6 +809,8 @@ device_alias(const DomainDef *def, DeviceKind kind, size_t i)
         return def->hostdevs[i].alias;
     case KIND_WATCHDOG:
         return def->watchdog->alias;
+    case KIND_SERIAL:
+        return def->serials[i].alias;
     default:
         return def->disks[i].alias;
     }
@@ -822,6 +839,8 @@ detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, Dom
             qemu_hotplug_hostdev_remove(config, (size_t) i);
         else if (kind == KIND_WATCHDOG)
             qemu_hotplug_watchdog_remove(config);
+        else if (kind == KIND_SERIAL)
+            qemu_hotplug_serial_remove(config, (size_t) i);
         else
             qemu_hotplug_simple_remove(config, kind == KIND_CONTROLLER, (size_t) i);
     }

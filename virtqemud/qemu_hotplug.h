@@ -103,6 +103,15 @@ int qemu_hotplug_watchdog_config_attach(Domain *dom, DomainDef *dev, DomainDef *
 int qemu_hotplug_watchdog_find(const DomainDef *def, bool live, const DomainWatchdog *w,
                                Error *error);
 void qemu_hotplug_watchdog_remove(DomainDef *def);
+/* Serial ports (qemu_hotplug_chr.c): chardev-add, then device_add; the
+ * find is libvirt's virDomainChrFind (target type and port). */
+int qemu_hotplug_serial_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                    DomainDoneCb cb, void *userdata, Error *error);
+int qemu_hotplug_serial_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
+                                      Error *error);
+ssize_t qemu_hotplug_serial_find(const DomainDef *def, const DomainChr *chr, Error *error);
+void qemu_hotplug_serial_remove(DomainDef *def, size_t i);
+bool qemu_hotplug_serial_removed(Domain *dom, const char *alias);
 /* PCI host devices (qemu_hotplug_simple.c): a managed one is detached from
  * its host driver by virtnodedevd first and given back after its removal;
  * the find is libvirt's virDomainHostdevFind (the host address). */

@@ -390,6 +390,68 @@ def test_floppy_media(fx):
     virsh(uri, "undefine", FD)
 
 
+SER = "hpserial"
+
+
+def test_serial_hotplug(fx):
+    """A pty serial port on a PCI card plugged into a running guest: QEMU
+    gives it a pty (in the live XML, and there on the host), the guest sees
+    the card (1b36:0002) on its PCI bus, DEVICE_ADDED; the detach takes it
+    out, DEVICE_REMOVED. An isa-serial is refused by QEMU in its own words
+    and leaves nothing behind."""
+    import libvirt
+    uri, ev = fx.proxy.uri, fx.events
+    xml_path = os.path.join(fx.root, SER + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(SER, serial="pty"))
+    virsh(uri, "define", xml_path)
+    virsh(uri, "start", SER)
+    live = ET.fromstring(virsh(uri, "dumpxml", SER)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    dom = ev.conn.lookupByName(SER)
+    card = ("for d in /sys/bus/pci/devices/*; do grep -qs 0x1b36 $d/vendor && "
+            "grep -qs 0x0002 $d/device && echo $d; done | wc -l | sed 's/^/C=/'")
+    try:
+        dom.attachDeviceFlags("<serial type='pty'><target type='isa-serial'/></serial>",
+                              libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("an isa-serial was plugged")
+    except libvirt.libvirtError as e:
+        check("does not support hotplugging" in str(e), str(e))
+    check_eq(len(ET.fromstring(virsh(uri, "dumpxml", SER)[0]).findall("./devices/serial")), 1,
+             "serial ports after the refusal")
+    dom.attachDeviceFlags("<serial type='pty'><target type='pci-serial'/></serial>",
+                          libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("added", SER, "serial1"))
+    serials = ET.fromstring(virsh(uri, "dumpxml", SER)[0]).findall("./devices/serial")
+    check_eq(len(serials), 2, "serial ports after attach")
+    new = serials[1]
+    path = new.find("source").get("path")
+    check(path and os.path.exists(path), "the new port's pty: %r" % path)
+    check_eq((new.find("target").get("type"), new.find("target").get("port"),
+              new.find("address").get("type")), ("pci-serial", "1", "pci"), "the new port")
+    n = pty.run("n=0; until [ \"$(%s)\" = C=1 ] || [ $n -gt 600 ]; do usleep 100000; "
+                "n=$((n+1)); done; %s" % (card, card), rb"C=(\d)\r?\n", 90).group(1)
+    check_eq(n, b"1", "the guest sees the card")
+    try:
+        dom.detachDeviceFlags("<serial type='pty'><target type='pci-serial' port='7'/></serial>",
+                              libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("a port that is not there was detached")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_DEVICE_MISSING, str(e))
+    dom.detachDeviceFlags("<serial type='pty'><target type='pci-serial' port='1'/></serial>",
+                          libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("removed", SER, "serial1"))
+    n = pty.run(card, rb"C=(\d)\r?\n", 30).group(1)
+    check_eq(n, b"0", "the card after detach")
+    check_eq(len(ET.fromstring(virsh(uri, "dumpxml", SER)[0]).findall("./devices/serial")), 1,
+             "serial ports after detach")
+    pty.close()
+    virsh(uri, "destroy", SER)
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", SER)
+
+
 VC = "hpvcpu"
 
 
