@@ -253,17 +253,21 @@ qemu_bus_get_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_e
     return 1;
 }
 
-int
-qemu_bus_set_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+/* Set*(s device, a{sv}, u), answered when the change is done. */
+typedef int (*SetParamsOfFn)(Domain *dom, const char *device, const TypedParams *tp,
+                             unsigned flags, DomainDoneCb cb, void *userdata, Error *error);
+
+static int
+set_params_of(sd_bus_message *m, Domain *dom, SetParamsOfFn fn, sd_bus_error *bus_error)
 {
     TypedParams tp = { 0 };
     Error error = ERROR_INIT;
-    const char *disk;
+    const char *device;
     uint32_t flags;
     void *call;
     int r;
 
-    if ((r = sd_bus_message_read(m, "s", &disk)) < 0)
+    if ((r = sd_bus_message_read(m, "s", &device)) < 0)
         return r;
     if ((r = typed_params_read(m, &tp, &error)) < 0)
         return bus_reply_error(bus_error, &error, r);
@@ -272,14 +276,19 @@ qemu_bus_set_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_e
         return r;
     }
     call = qemu_bus_call_new(m, REPLY_EMPTY);
-    r = qemu_domain_set_block_iotune(userdata, disk, &tp, flags, qemu_bus_call_done, call,
-                                     &error);
+    r = fn(dom, device, &tp, flags, qemu_bus_call_done, call, &error);
     typed_params_clear(&tp);
     if (r < 0) {
         qemu_bus_call_cancel(call);
         return bus_reply_error(bus_error, &error, r);
     }
     return 1;
+}
+
+int
+qemu_bus_set_block_iotune(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    return set_params_of(m, userdata, qemu_domain_set_block_iotune, bus_error);
 }
 
 /* ---- an interface's bandwidth: set is asynchronous (tc) ---------------- */
@@ -307,30 +316,7 @@ qemu_bus_get_interface_parameters(sd_bus_message *m, void *userdata, sd_bus_erro
 int
 qemu_bus_set_interface_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    TypedParams tp = { 0 };
-    Error error = ERROR_INIT;
-    const char *device;
-    uint32_t flags;
-    void *call;
-    int r;
-
-    if ((r = sd_bus_message_read(m, "s", &device)) < 0)
-        return r;
-    if ((r = typed_params_read(m, &tp, &error)) < 0)
-        return bus_reply_error(bus_error, &error, r);
-    if ((r = sd_bus_message_read(m, "u", &flags)) < 0) {
-        typed_params_clear(&tp);
-        return r;
-    }
-    call = qemu_bus_call_new(m, REPLY_EMPTY);
-    r = qemu_domain_set_interface_params(userdata, device, &tp, flags, qemu_bus_call_done, call,
-                                         &error);
-    typed_params_clear(&tp);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return set_params_of(m, userdata, qemu_domain_set_interface_params, bus_error);
 }
 
 /* ---- IOThreads: asynchronous (QMP) ------------------------------------- */
