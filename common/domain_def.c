@@ -626,6 +626,15 @@ validate_devices(const DomainDef *def, Error *error)
     return validate_address(&def->memballoon.address, error);
 }
 
+ssize_t
+domain_def_find_disk(const DomainDef *def, const char *path)
+{
+    for (size_t i = 0; i < def->n_disks; i++)
+        if (STREQ_NULL(def->disks[i].target_dev, path) || STREQ_NULL(def->disks[i].source, path))
+            return (ssize_t) i;
+    return -1;
+}
+
 bool
 domain_def_has_iothread(const DomainDef *def, unsigned id)
 {

@@ -760,6 +760,9 @@ size_t domain_def_device_count(const DomainDef *def);
 /* The most vCPUs a definition may have: above what any QEMU machine type
  * accepts, refused before QEMU is asked. */
 #define DOMAIN_DEF_MAX_VCPUS 4096
+/* The disk libvirt's calls name by @path: its target ("vda") or its
+ * source; -1 when none. */
+ssize_t domain_def_find_disk(const DomainDef *def, const char *path);
 /* Whether @def has the IOThread @id. */
 bool domain_def_has_iothread(const DomainDef *def, unsigned id);
 /* Checks the cross-field rules (parse() already calls it). */

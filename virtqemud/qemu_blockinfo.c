@@ -43,15 +43,6 @@ qemu_disk_image_sizes(const DomainDisk *d, uint64_t *capacity, uint64_t *allocat
     close(fd);
 }
 
-static ssize_t
-find_disk(const DomainDef *def, const char *path)
-{
-    for (size_t i = 0; i < def->n_disks; i++)
-        if (STREQ_NULL(def->disks[i].target_dev, path) || STREQ_NULL(def->disks[i].source, path))
-            return (ssize_t) i;
-    return -1;
-}
-
 typedef struct BlockInfoCall {
     size_t disk;
     BlockInfoCb cb;
@@ -100,7 +91,7 @@ qemu_domain_get_block_info(Domain *dom, const char *path, unsigned flags, BlockI
     if (flags)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function qemuDomainGetBlockInfo", flags);
-    if ((i = find_disk(def, path)) < 0)
+    if ((i = domain_def_find_disk(def, path)) < 0)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "invalid argument: invalid path %s not assigned to domain", path);
     if (!def->disks[i].source)

@@ -17,8 +17,40 @@
 /* The controllers a domain's group may be made in (besides cpu). */
 static const char *const process_controllers[] = { "memory", "blkio", "cpuset", "cpuacct" };
 
+static int find_base(const char *controller, char **ret_base, bool *ret_v2);
+
 int
 qemu_cgroup_base(const char *controller, char **ret_base, bool *ret_v2)
+{
+    static struct {
+        char *controller;
+        char *base; /* NULL: the host has none */
+        bool v2;
+    } known[8];
+    static size_t n_known;
+    size_t i;
+
+    for (i = 0; i < n_known && strcmp(known[i].controller, controller) != 0; i++)
+        ;
+    if (i == n_known) {
+        if (n_known == ARRAY_SIZE(known))
+            return find_base(controller, ret_base, ret_v2);
+        known[i].controller = xstrdup(controller);
+        if (find_base(controller, &known[i].base, &known[i].v2) < 0)
+            known[i].base = NULL;
+        n_known++;
+    }
+    if (!known[i].base)
+        return -ENOENT;
+    *ret_base = xstrdup(known[i].base);
+    *ret_v2 = known[i].v2;
+    return 0;
+}
+
+/* Where @controller is: read from /proc once per controller (the daemon
+ * does not move between groups), as every start, stop and tuning call asks. */
+static int
+find_base(const char *controller, char **ret_base, bool *ret_v2)
 {
     char line[1024];
     auto_cleanup(free_ptr) char *v1_mount = NULL, *v2_mount = NULL;

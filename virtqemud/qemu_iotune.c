@@ -36,19 +36,10 @@ static const struct {
     { IOTUNE_TOTAL_BYTES_MAX_LENGTH, 3 }, { IOTUNE_TOTAL_IOPS_MAX_LENGTH, 3 },
 };
 
-static ssize_t
-find_disk(const DomainDef *def, const char *path)
-{
-    for (size_t i = 0; i < def->n_disks; i++)
-        if (STREQ_NULL(def->disks[i].target_dev, path) || STREQ_NULL(def->disks[i].source, path))
-            return (ssize_t) i;
-    return -1;
-}
-
 static int
 disk_or_error(const DomainDef *def, const char *path, Error *error)
 {
-    ssize_t i = find_disk(def, path);
+    ssize_t i = domain_def_find_disk(def, path);
 
     if (i < 0)
         return error_set(error, -ENOENT, VIR_ERR_INVALID_ARG,
@@ -354,7 +345,7 @@ qemu_domain_set_block_iotune(Domain *dom, const char *path, const TypedParams *t
         int j;
 
         config = domain_def_copy(dom->def);
-        if ((j = find_disk(config, path)) < 0)
+        if ((j = domain_def_find_disk(config, path)) < 0)
             return error_set(error, -ENOENT, VIR_ERR_INVALID_ARG,
                              "invalid argument: missing persistent configuration for disk "
                              "'%s'", path);
