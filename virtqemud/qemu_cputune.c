@@ -303,14 +303,8 @@ qemu_domain_get_emulator_pin_info(Domain *dom, unsigned flags, size_t ncpus, boo
     cpu_set_t set;
     int r;
 
-    if (flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function qemuDomainGetEmulatorPinInfo",
-                         flags & ~known);
-    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    if ((r = qemu_domain_read_flags(&flags, known, "qemuDomainGetEmulatorPinInfo", error)) < 0)
+        return r;
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
         return r;
     def = flags & DOMAIN_AFFECT_CONFIG ? dom->def : dom->live;

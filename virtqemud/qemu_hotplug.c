@@ -28,6 +28,20 @@
 /* ---- which definitions a call changes ---------------------------------- */
 
 int
+qemu_domain_read_flags(unsigned *flags, unsigned known, const char *fn, Error *error)
+{
+    if (*flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function %s", *flags & ~known, fn);
+    *flags &= ~(unsigned) TYPED_PARAM_STRING_OKAY;
+    if ((*flags & DOMAIN_AFFECT_LIVE) && (*flags & DOMAIN_AFFECT_CONFIG))
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
+                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    return 0;
+}
+
+int
 qemu_domain_affect(const Domain *dom, unsigned *flags, Error *error)
 {
     bool active = qemu_domain_is_active(dom);

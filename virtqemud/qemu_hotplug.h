@@ -9,6 +9,10 @@
  * in *@flags means LIVE when running and CONFIG otherwise; LIVE needs a
  * running domain and CONFIG a persistent one. */
 int qemu_domain_affect(const Domain *dom, unsigned *flags, Error *error);
+/* The flags of a call that reads one definition, as libvirt checks them:
+ * only @known (in function @fn), not LIVE and CONFIG together; the string
+ * flag a remote client adds is dropped. */
+int qemu_domain_read_flags(unsigned *flags, unsigned known, const char *fn, Error *error);
 
 /* virDomainAttachDeviceFlags, virDomainDetachDeviceFlags and
  * virDomainDetachDeviceAlias for disks (file and block; virtio, scsi on an

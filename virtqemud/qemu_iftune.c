@@ -188,15 +188,8 @@ qemu_domain_get_interface_params(Domain *dom, const char *device, unsigned flags
     const DomainDef *def;
     int i, r;
 
-    if (flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function qemuDomainGetInterfaceParameters",
-                         flags & ~known);
-    flags &= ~(unsigned) TYPED_PARAM_STRING_OKAY;
-    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    if ((r = qemu_domain_read_flags(&flags, known, "qemuDomainGetInterfaceParameters", error)) < 0)
+        return r;
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
         return r;
     def = flags & DOMAIN_AFFECT_CONFIG ? dom->def : dom->live;

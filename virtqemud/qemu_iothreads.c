@@ -396,14 +396,8 @@ qemu_domain_get_iothread_info(Domain *dom, unsigned flags, IOThreadInfoCb cb, vo
     InfoCall *call;
     int r;
 
-    if (flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function qemuDomainGetIOThreadInfo",
-                         flags & ~known);
-    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    if ((r = qemu_domain_read_flags(&flags, known, "qemuDomainGetIOThreadInfo", error)) < 0)
+        return r;
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
         return r;
     if (flags & DOMAIN_AFFECT_CONFIG) {

@@ -155,15 +155,8 @@ qemu_domain_get_block_iotune(Domain *dom, const char *path, unsigned flags, Iotu
     IotuneGet *g;
     int i, r;
 
-    if (flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function qemuDomainGetBlockIoTune",
-                         flags & ~known);
-    flags &= ~(unsigned) TYPED_PARAM_STRING_OKAY;
-    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    if ((r = qemu_domain_read_flags(&flags, known, "qemuDomainGetBlockIoTune", error)) < 0)
+        return r;
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
         return r;
     if (!path || !*path) {

@@ -13,14 +13,8 @@ qemu_domain_get_metadata(Domain *dom, int type, const char *uri, unsigned flags,
     const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG;
     int r;
 
-    if (flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function qemuDomainGetMetadata",
-                         flags & ~known);
-    if ((flags & DOMAIN_AFFECT_LIVE) && (flags & DOMAIN_AFFECT_CONFIG))
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
+    if ((r = qemu_domain_read_flags(&flags, known, "qemuDomainGetMetadata", error)) < 0)
+        return r;
     if ((r = domain_metadata_check(type, NULL, NULL, uri, false, error)) < 0 ||
         (r = qemu_domain_affect(dom, &flags, error)) < 0)
         return r;

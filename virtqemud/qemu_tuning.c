@@ -31,16 +31,9 @@ static int
 get_flags(Domain *dom, unsigned *flags, const char *fn, Error *error)
 {
     const unsigned known = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG | TYPED_PARAM_STRING_OKAY;
+    int r = qemu_domain_read_flags(flags, known, fn, error);
 
-    if (*flags & ~known)
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "unsupported flags (0x%x) in function %s", *flags & ~known, fn);
-    *flags &= ~(unsigned) TYPED_PARAM_STRING_OKAY;
-    if ((*flags & DOMAIN_AFFECT_LIVE) && (*flags & DOMAIN_AFFECT_CONFIG))
-        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
-                         "invalid argument: Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-                         "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive");
-    return qemu_domain_affect(dom, flags, error);
+    return r < 0 ? r : qemu_domain_affect(dom, flags, error);
 }
 
 static int
