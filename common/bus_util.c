@@ -131,3 +131,37 @@ bus_uid_is_privileged(int64_t uid)
 {
     return uid == 0 || (uid > 0 && (uid_t) uid == geteuid());
 }
+
+int
+bus_append_bools(sd_bus_message *m, const bool *v, size_t n)
+{
+    int r = sd_bus_message_open_container(m, 'a', "b");
+
+    for (size_t i = 0; r >= 0 && i < n; i++)
+        r = sd_bus_message_append(m, "b", (int) v[i]);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    return r;
+}
+
+int
+bus_read_bools(sd_bus_message *m, bool **ret, size_t *ret_n)
+{
+    bool *v = NULL;
+    size_t n = 0;
+    int on, r = sd_bus_message_enter_container(m, 'a', "b");
+
+    while (r > 0 && (r = sd_bus_message_read_basic(m, 'b', &on)) > 0) {
+        v = xrealloc(v, (n + 1) * sizeof(*v));
+        v[n++] = on;
+    }
+    if (r >= 0)
+        r = sd_bus_message_exit_container(m);
+    if (r < 0) {
+        free(v);
+        return r;
+    }
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}

@@ -17,6 +17,10 @@ int bus_reply_error(sd_bus_error *bus_error, Error *error, int r);
 int bus_reply_method_error(sd_bus_message *m, const Error *error, int r);
 
 /* Replies "ao" with @paths. */
+/* A host CPU map as D-Bus carries it ("ab", one boolean per CPU): append
+ * @n of them; read one into a new array. */
+int bus_append_bools(sd_bus_message *m, const bool *v, size_t n);
+int bus_read_bools(sd_bus_message *m, bool **ret, size_t *ret_n);
 int bus_reply_paths(sd_bus_message *m, char *const *paths, size_t n);
 
 /* Replies "ao" with the object path found at @path_offset (a char *) in each

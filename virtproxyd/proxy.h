@@ -289,6 +289,11 @@ int proxy_params_reply(sd_bus_message *reply, int nparams, unsigned flags,
                        remote_typed_param **ret_val, u_int *ret_len, int *ret_count,
                        Error *error);
 
+/* One "ab" CPU map into @maplen bytes at @bits (NULL: read and dropped),
+ * and bytes into "ab". */
+int proxy_read_cpumap(sd_bus_message *m, char *bits, size_t maplen);
+int proxy_append_cpumap(sd_bus_message *m, const char *bits, size_t maplen);
+
 /* ---- proxy_events.c ---- */
 /* Called by the mirror for each signal that is not about properties or
  * objects (userdata: the Proxy). */

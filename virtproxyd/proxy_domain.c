@@ -956,16 +956,11 @@ vcpus_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
         uint32_t number;
         int32_t state, cpu;
         uint64_t time;
-        int on;
 
         r = sd_bus_message_read(reply, "uiti", &number, &state, &time, &cpu);
         if (r >= 0)
-            r = sd_bus_message_enter_container(reply, 'a', "b");
-        for (size_t c = 0; r > 0 && (r = sd_bus_message_read(reply, "b", &on)) > 0; c++)
-            if (n < max && c < maplen * 8 && on)
-                ret->cpumaps.cpumaps_val[n * maplen + c / 8] |= (char) (1 << (c % 8));
-        if (r >= 0)
-            r = sd_bus_message_exit_container(reply);
+            r = proxy_read_cpumap(reply, n < max && maplen ? &ret->cpumaps.cpumaps_val[n * maplen]
+                                                             : NULL, maplen);
         if (r >= 0)
             r = sd_bus_message_exit_container(reply);
         if (r >= 0 && n < max) {
@@ -997,16 +992,9 @@ vcpu_pin_info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     ret->cpumaps.cpumaps_len = (u_int) ((size_t) args->ncpumaps * maplen);
     ret->cpumaps.cpumaps_val = xcalloc(ret->cpumaps.cpumaps_len + 1, 1);
     r = sd_bus_message_enter_container(reply, 'a', "ab");
-    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'a', "b")) > 0) {
-        int on, c = 0;
-
-        while ((r = sd_bus_message_read(reply, "b", &on)) > 0) {
-            if (v < args->ncpumaps && (size_t) c < maplen * 8 && on)
-                ret->cpumaps.cpumaps_val[v * maplen + c / 8] |= (char) (1 << (c % 8));
-            c++;
-        }
-        if (r >= 0)
-            r = sd_bus_message_exit_container(reply);
+    while (r > 0 && !sd_bus_message_at_end(reply, false)) {
+        r = proxy_read_cpumap(reply, v < args->ncpumaps ? &ret->cpumaps.cpumaps_val[v * maplen]
+                                                        : NULL, maplen);
         if (r >= 0) {
             v++;
             r = 1;

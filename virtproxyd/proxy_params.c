@@ -1,5 +1,6 @@
 /* libvirt's typed parameters (remote_typed_param) and D-Bus's a{sv}, both
- * ways: the daemons speak libvirt-dbus's a{sv}, clients the XDR lists. */
+ * ways: the daemons speak libvirt-dbus's a{sv}, clients the XDR lists. And
+ * CPU maps: "ab" on the bus, a byte per eight CPUs on the wire. */
 #include <errno.h>
 #include <string.h>
 
@@ -209,4 +210,29 @@ proxy_params_reply(sd_bus_message *reply, int nparams, unsigned flags,
     if (ret_count)
         *ret_count = (int) kept;
     return 0;
+}
+
+int
+proxy_read_cpumap(sd_bus_message *m, char *bits, size_t maplen)
+{
+    int on, r = sd_bus_message_enter_container(m, 'a', "b");
+
+    for (size_t c = 0; r > 0 && (r = sd_bus_message_read_basic(m, 'b', &on)) > 0; c++)
+        if (bits && on && c < maplen * 8)
+            bits[c / 8] |= (char) (1 << (c % 8));
+    if (r >= 0)
+        r = sd_bus_message_exit_container(m);
+    return r;
+}
+
+int
+proxy_append_cpumap(sd_bus_message *m, const char *bits, size_t maplen)
+{
+    int r = sd_bus_message_open_container(m, 'a', "b");
+
+    for (size_t c = 0; r >= 0 && c < maplen * 8; c++)
+        r = sd_bus_message_append(m, "b", (int) ((bits[c / 8] >> (c % 8)) & 1));
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    return r;
 }

@@ -198,17 +198,6 @@ h_set_scheduler_parameters_flags(Call *call, void *args_, void *ret, Error *erro
 
 /* ---- pinning: libvirt's byte maps, libvirt-dbus's "ab" ------------------ */
 
-static int
-append_cpumap(sd_bus_message *m, const char *map, u_int len)
-{
-    int r = sd_bus_message_open_container(m, 'a', "b");
-
-    for (u_int c = 0; r >= 0 && c < len * 8; c++)
-        r = sd_bus_message_append(m, "b", (int) ((map[c / 8] >> (c % 8)) & 1));
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
-    return r;
-}
 
 /* PinVcpu(vcpu, map, flags), or PinEmulator(map, flags) when @vcpu < 0. */
 static int
@@ -228,7 +217,7 @@ pin_call(Call *call, void *args, long vcpu, const char *map, u_int len, unsigned
     if (vcpu >= 0)
         r = sd_bus_message_append(m, "u", (uint32_t) vcpu);
     if (r >= 0)
-        r = append_cpumap(m, map, len);
+        r = proxy_append_cpumap(m, map, len);
     if (r >= 0)
         r = sd_bus_message_append(m, "u", flags);
     if (r < 0)
@@ -272,16 +261,11 @@ emulator_pin_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
     remote_domain_get_emulator_pin_info_args *args = call->args;
     remote_domain_get_emulator_pin_info_ret *ret = ret_;
     size_t maplen = (size_t) args->maplen;
-    int on, c = 0, r;
+    int r;
 
     ret->cpumaps.cpumaps_len = (u_int) maplen;
     ret->cpumaps.cpumaps_val = xcalloc(maplen + 1, 1);
-    r = sd_bus_message_enter_container(reply, 'a', "b");
-    while (r > 0 && (r = sd_bus_message_read(reply, "b", &on)) > 0) {
-        if ((size_t) c < maplen * 8 && on)
-            ret->cpumaps.cpumaps_val[c / 8] |= (char) (1 << (c % 8));
-        c++;
-    }
+    r = proxy_read_cpumap(reply, ret->cpumaps.cpumaps_val, maplen);
     if (r < 0)
         return error_set_errno(error, r, VIR_ERR_RPC, "cannot read the emulator's pinning");
     ret->ret = 1;
@@ -350,7 +334,7 @@ h_pin_iothread(Call *call, void *args_, void *ret, Error *error)
         return r;
     r = sd_bus_message_append(m, "u", args->iothreads_id);
     if (r >= 0)
-        r = append_cpumap(m, args->cpumap.cpumap_val, args->cpumap.cpumap_len);
+        r = proxy_append_cpumap(m, args->cpumap.cpumap_val, args->cpumap.cpumap_len);
     if (r >= 0)
         r = sd_bus_message_append(m, "u", args->flags);
     if (r < 0)

@@ -377,13 +377,8 @@ bus_get_vcpu_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
         r = sd_bus_message_open_container(reply, 'a', "ab");
-    for (size_t v = 0; r >= 0 && v < nvcpus; v++) {
-        r = sd_bus_message_open_container(reply, 'a', "b");
-        for (long c = 0; r >= 0 && c < ncpus; c++)
-            r = sd_bus_message_append(reply, "b", (int) maps[v * (size_t) ncpus + c]);
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-    }
+    for (size_t v = 0; r >= 0 && v < nvcpus; v++)
+        r = bus_append_bools(reply, &maps[v * (size_t) ncpus], (size_t) ncpus);
     if (r >= 0)
         r = sd_bus_message_close_container(reply);
     if (r >= 0)
@@ -477,11 +472,7 @@ bus_get_vcpu_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
             r = sd_bus_message_append(reply, "uiti", (uint32_t) i, info[i].state,
                                       info[i].cpu_time, info[i].cpu);
         if (r >= 0)
-            r = sd_bus_message_open_container(reply, 'a', "b");
-        for (long c = 0; r >= 0 && c < ncpus; c++)
-            r = sd_bus_message_append(reply, "b", (int) maps[i * (size_t) ncpus + c]);
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
+            r = bus_append_bools(reply, &maps[i * (size_t) ncpus], (size_t) ncpus);
         if (r >= 0)
             r = sd_bus_message_close_container(reply);
     }

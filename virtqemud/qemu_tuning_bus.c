@@ -133,27 +133,6 @@ PARAMS_HANDLERS(numa, qemu_domain_get_numa_params, qemu_domain_set_numa_params)
 
 /* ---- pinning: a host CPU map is "ab" ------------------------------------ */
 
-static int
-read_cpumap(sd_bus_message *m, bool **ret, size_t *ret_n)
-{
-    bool *map = NULL;
-    size_t n = 0;
-    int on, r = sd_bus_message_enter_container(m, 'a', "b");
-
-    while (r > 0 && (r = sd_bus_message_read_basic(m, 'b', &on)) > 0) {
-        map = xrealloc(map, (n + 1) * sizeof(*map));
-        map[n++] = on;
-    }
-    if (r >= 0)
-        r = sd_bus_message_exit_container(m);
-    if (r < 0) {
-        free(map);
-        return r;
-    }
-    *ret = map;
-    *ret_n = n;
-    return 0;
-}
 
 int
 qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
@@ -164,7 +143,7 @@ qemu_bus_pin_vcpu(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     size_t n = 0;
     int r;
 
-    if ((r = sd_bus_message_read(m, "u", &vcpu)) < 0 || (r = read_cpumap(m, &map, &n)) < 0 ||
+    if ((r = sd_bus_message_read(m, "u", &vcpu)) < 0 || (r = bus_read_bools(m, &map, &n)) < 0 ||
         (r = sd_bus_message_read(m, "u", &flags)) < 0)
         return r;
     r = qemu_domain_pin_vcpu(userdata, vcpu, map, n, flags, &error);
@@ -182,7 +161,7 @@ qemu_bus_pin_emulator(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
     size_t n = 0;
     int r;
 
-    if ((r = read_cpumap(m, &map, &n)) < 0 || (r = sd_bus_message_read(m, "u", &flags)) < 0)
+    if ((r = bus_read_bools(m, &map, &n)) < 0 || (r = sd_bus_message_read(m, "u", &flags)) < 0)
         return r;
     r = qemu_domain_pin_emulator(userdata, map, n, flags, &error);
     if (r < 0)
@@ -209,11 +188,7 @@ qemu_bus_get_emulator_pin_info(sd_bus_message *m, void *userdata, sd_bus_error *
         return bus_reply_error(bus_error, &error, r);
     r = sd_bus_message_new_method_return(m, &reply);
     if (r >= 0)
-        r = sd_bus_message_open_container(reply, 'a', "b");
-    for (long c = 0; r >= 0 && c < ncpus; c++)
-        r = sd_bus_message_append(reply, "b", (int) map[c]);
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
+        r = bus_append_bools(reply, map, (size_t) ncpus);
     if (r >= 0)
         r = sd_bus_send(NULL, reply, NULL);
     sd_bus_message_unref(reply);
@@ -365,7 +340,7 @@ qemu_bus_pin_iothread(sd_bus_message *m, void *userdata, sd_bus_error *bus_error
     void *call;
     int r;
 
-    if ((r = sd_bus_message_read(m, "u", &id)) < 0 || (r = read_cpumap(m, &map, &n)) < 0 ||
+    if ((r = sd_bus_message_read(m, "u", &id)) < 0 || (r = bus_read_bools(m, &map, &n)) < 0 ||
         (r = sd_bus_message_read(m, "u", &flags)) < 0)
         return r;
     call = qemu_bus_call_new(m, REPLY_EMPTY);
@@ -397,11 +372,7 @@ iothread_info_got(Domain *dom, const IOThreadInfo *info, size_t n, const Error *
         if (r >= 0)
             r = sd_bus_message_append(reply, "u", info[i].id);
         if (r >= 0)
-            r = sd_bus_message_open_container(reply, 'a', "b");
-        for (size_t c = 0; r >= 0 && c < info[i].ncpus; c++)
-            r = sd_bus_message_append(reply, "b", (int) info[i].map[c]);
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
+            r = bus_append_bools(reply, info[i].map, info[i].ncpus);
         if (r >= 0)
             r = sd_bus_message_close_container(reply);
     }
