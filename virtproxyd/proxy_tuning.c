@@ -408,17 +408,21 @@ h_get_iothread_info(Call *call, void *args_, void *ret, Error *error)
 
 /* ---- memory, block I/O and NUMA parameters: one shape ------------------ */
 
+/* The reply of a Get* procedure whose ret holds the list and its count. */
+#define NPARAMS_REPLY(fn, name) \
+    static int \
+    fn(Call *call, sd_bus_message *reply, void *ret_, Error *error) \
+    { \
+        remote_domain_get_##name##_args *args = call->args; \
+        remote_domain_get_##name##_ret *ret = ret_; \
+        return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val, \
+                                  &ret->params.params_len, &ret->nparams, error); \
+    }
+
 /* Get*Parameters(nparams, flags) -> (params, nparams) and
  * Set*Parameters(params, flags) of one libvirt-dbus method pair. */
 #define PARAMS_PROCS(name, member, max) \
-    static int \
-    get_##name##_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error) \
-    { \
-        remote_domain_get_##name##_parameters_args *args = call->args; \
-        remote_domain_get_##name##_parameters_ret *ret = ret_; \
-        return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val, \
-                                  &ret->params.params_len, &ret->nparams, error); \
-    } \
+    NPARAMS_REPLY(get_##name##_reply, name##_parameters) \
     static int \
     h_get_##name(Call *call, void *args_, void *ret, Error *error) \
     { \
@@ -435,15 +439,7 @@ h_get_iothread_info(Call *call, void *args_, void *ret, Error *error)
     }
 
 /* A disk's I/O limits: the disk's name first. */
-static int
-block_io_tune_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
-{
-    remote_domain_get_block_io_tune_args *args = call->args;
-    remote_domain_get_block_io_tune_ret *ret = ret_;
-
-    return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val,
-                              &ret->params.params_len, &ret->nparams, error);
-}
+NPARAMS_REPLY(block_io_tune_reply, block_io_tune)
 
 static int
 h_get_block_io_tune(Call *call, void *args_, void *ret, Error *error)
@@ -465,15 +461,7 @@ h_set_block_io_tune(Call *call, void *args_, void *ret, Error *error)
 }
 
 /* An interface's bandwidth: the device's name first. */
-static int
-interface_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
-{
-    remote_domain_get_interface_parameters_args *args = call->args;
-    remote_domain_get_interface_parameters_ret *ret = ret_;
-
-    return proxy_params_reply(reply, args->nparams, args->flags, &ret->params.params_val,
-                              &ret->params.params_len, &ret->nparams, error);
-}
+NPARAMS_REPLY(interface_reply, interface_parameters)
 
 static int
 h_get_interface_parameters(Call *call, void *args_, void *ret, Error *error)
