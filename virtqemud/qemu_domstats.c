@@ -291,7 +291,8 @@ qemu_domain_extra_stats(Domain *dom, bool iothreads, bool dirtyrate, ExtraStatsC
     call->userdata = userdata;
     call->pending = 1; /* this function's own, released at the end */
     domain_ref(dom);
-    if (iothreads &&
+    /* A guest without IOThreads has none to report: no need to ask. */
+    if (iothreads && dom->live->n_iothreads &&
         qmp_command(dom->monitor.conn, "query-iothreads", NULL, iothreads_listed, call, NULL) >= 0)
         call->pending++;
     if (dirtyrate &&
