@@ -521,6 +521,7 @@ qemu_hotplug_hostdev_removed(Domain *dom, const char *alias)
 typedef struct WatchdogCall {
     Domain *dom;
     DomainWatchdog *watchdog; /* the new one, address and alias set */
+    json_t *device;           /* its device_add arguments */
     DomainDef *config;
 } WatchdogCall;
 
@@ -533,6 +534,7 @@ watchdog_call_free(WatchdogCall *call)
         gone->watchdog = steal_ptr(call->watchdog);
         domain_def_free(gone);
     }
+    json_decref(call->device);
     domain_def_free(call->config);
     free(call);
 }
@@ -563,24 +565,14 @@ static void
 watchdog_action_set(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     WatchdogCall *call = userdata;
-    Domain *dom = call->dom;
-    auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
     Error failed = ERROR_INIT;
-    json_t *device = NULL;
 
-    if (error || !dom->live) {
+    if (error || !call->dom->live) {
         watchdog_added(c, NULL, error, call);
         return;
     }
-    /* The device's arguments, as the command line has them. */
-    cand = domain_def_copy(dom->live);
-    cand->watchdog = xcalloc(1, sizeof(*cand->watchdog));
-    *cand->watchdog = *call->watchdog;
-    cand->watchdog->alias = xstrdup(call->watchdog->alias);
-    cand->watchdog->address.usb_port = NULL;
-    if (qemu_command_build_device(cand, call->watchdog->alias, &device, &failed) < 0 ||
-        qmp_command(dom->monitor.conn, "device_add", device, watchdog_added, call,
-                    &failed) < 0) {
+    if (qmp_command(call->dom->monitor.conn, "device_add", steal_ptr(call->device),
+                    watchdog_added, call, &failed) < 0) {
         watchdog_added(c, NULL, &failed, call);
         error_clear(&failed);
     }
@@ -591,6 +583,7 @@ qemu_hotplug_watchdog_attach_live(Domain *dom, DomainDef *dev, DomainDef **confi
                                   DomainDoneCb cb, void *userdata, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *cand = NULL;
+    json_t *device = NULL;
     WatchdogCall *call;
     int r;
 
@@ -610,8 +603,12 @@ qemu_hotplug_watchdog_attach_live(Domain *dom, DomainDef *dev, DomainDef **confi
         return r;
     free(cand->watchdog->alias);
     cand->watchdog->alias = xstrdup("watchdog0");
+    /* The device's arguments, as the command line has them. */
+    if ((r = qemu_command_build_device(cand, "watchdog0", &device, error)) < 0)
+        return r;
     call = xcalloc(1, sizeof(*call));
     call->dom = dom;
+    call->device = device;
     call->watchdog = steal_ptr(cand->watchdog);
     call->config = steal_ptr(*config);
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
