@@ -367,6 +367,7 @@ static const char *const address_type_names[] = {
     [DEVICE_ADDRESS_VIRTIO_SERIAL] = "virtio-serial",
     [DEVICE_ADDRESS_USB] = "usb",
     [DEVICE_ADDRESS_ISA] = "isa",
+    [DEVICE_ADDRESS_DIMM] = "dimm",
 };
 
 /* An enumeration's to-string and from-string, from its table of names. */
@@ -516,7 +517,7 @@ domain_device_address_equal(const DeviceAddress *a, const DeviceAddress *b)
            a->slot == b->slot && a->function == b->function &&
            a->controller == b->controller && a->target == b->target && a->unit == b->unit &&
            a->port == b->port && STREQ_NULL(a->usb_port, b->usb_port) &&
-           a->iobase == b->iobase && a->irq == b->irq;
+           a->iobase == b->iobase && a->irq == b->irq && a->base == b->base;
 }
 
 int
@@ -647,6 +648,8 @@ domain_def_has_iothread(const DomainDef *def, unsigned id)
 int
 domain_def_validate(const DomainDef *def, Error *error)
 {
+    int r;
+
     if (!def->name)
         return error_set(error, -EINVAL, VIR_ERR_NO_NAME, "missing name information");
     if (!domain_def_name_is_valid(def->name)) {
@@ -718,6 +721,8 @@ domain_def_validate(const DomainDef *def, Error *error)
             return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
                              "XML error: Cannot find iothread '%u' of iothreadpin",
                              def->cputune.iothreadpins[i].id);
+    if ((r = domain_numa_validate(def, error)) < 0)
+        return r;
     if ((unsigned) def->on_poweroff >= _DOMAIN_LIFECYCLE_MAX ||
         (unsigned) def->on_reboot >= _DOMAIN_LIFECYCLE_MAX ||
         (unsigned) def->on_crash >= _DOMAIN_LIFECYCLE_MAX)
@@ -845,6 +850,14 @@ domain_def_free(DomainDef *def)
         free(def->cpu.features[i].name);
     }
     free(def->cpu.features);
+    for (size_t i = 0; i < def->cpu.n_cells; i++) {
+        free(def->cpu.cells[i].cpus);
+        free(def->cpu.cells[i].mem_access);
+    }
+    free(def->cpu.cells);
+    for (size_t i = 0; i < def->n_memories; i++)
+        domain_memory_device_clear(&def->memories[i]);
+    free(def->memories);
     free(def->os_type);
     free(def->os_arch);
     free(def->os_machine);
@@ -950,7 +963,7 @@ domain_def_device_count(const DomainDef *def)
 {
     return def->n_disks + def->n_controllers + def->n_nets + def->n_serials + def->n_consoles +
            def->n_channels + def->n_inputs + def->n_graphics + def->n_videos + def->n_sounds +
-           def->n_redirdevs + def->n_hostdevs + (def->watchdog ? 1 : 0) +
+           def->n_redirdevs + def->n_hostdevs + def->n_memories + (def->watchdog ? 1 : 0) +
            (def->memballoon.model != MEMBALLOON_ABSENT ? 1 : 0);
 }
 

@@ -39,6 +39,7 @@ typedef enum {
     DEVICE_ADDRESS_VIRTIO_SERIAL,
     DEVICE_ADDRESS_USB,
     DEVICE_ADDRESS_ISA,
+    DEVICE_ADDRESS_DIMM,
     _DEVICE_ADDRESS_MAX,
 } DeviceAddressType;
 
@@ -53,6 +54,8 @@ typedef struct DeviceAddress {
     char *usb_port; /* e.g. "1" or "1.2" */
     /* isa */
     unsigned iobase, irq;
+    /* dimm: slot (above) and base, the guest-physical address (0 unset) */
+    uint64_t base;
 } DeviceAddress;
 
 typedef enum {
@@ -477,6 +480,19 @@ typedef struct DomainWatchdog {
     char *alias;
 } DomainWatchdog;
 
+/* <memory model='dimm'> of <devices>: a memory module in one of the
+ * <maxMemory slots>; the only model here (libvirt's others are refused). */
+typedef struct DomainMemoryDevice {
+    char *access;          /* "shared", "private"; NULL unset */
+    int discard;           /* -1 unset, 0 no, 1 yes */
+    char *source_nodemask; /* <source><nodemask>: host nodes to bind to */
+    uint64_t source_pagesize_kib; /* <source><pagesize>, 0 unset (refused at start) */
+    uint64_t size_kib;     /* <target><size> */
+    int target_node;       /* <target><node>, -1 unset */
+    DeviceAddress address; /* type dimm: slot and base */
+    char *alias;           /* "dimmN" */
+} DomainMemoryDevice;
+
 typedef struct DomainRedirdev {
     char *bus;        /* "usb" */
     char *type;       /* "spicevmc", "tcp" */
@@ -586,6 +602,14 @@ typedef enum {
     _CPU_MODE_MAX,
 } CpuMode;
 
+/* <cpu><numa><cell>: a guest NUMA node; cells are kept in id order. */
+typedef struct DomainNumaCell {
+    char *cpus;            /* the vCPU ids as written ("0-1"), NULL: none */
+    uint64_t memory_kib;
+    char *mem_access;      /* "shared", "private"; NULL unset */
+    int discard;           /* -1 unset, 0 no, 1 yes */
+} DomainNumaCell;
+
 typedef struct DomainCpu {
     CpuMode mode;
     char *match;           /* "exact", "minimum", "strict" */
@@ -597,6 +621,8 @@ typedef struct DomainCpu {
     unsigned sockets, dies, cores, threads; /* 0 unset */
     DomainCpuFeature *features;
     size_t n_features;
+    DomainNumaCell *cells;
+    size_t n_cells;
 } DomainCpu;
 
 /* <clock offset=...>; absent is utc. */
@@ -632,7 +658,9 @@ typedef struct DomainDef {
     char *description;
     char *metadata;        /* inner XML of <metadata>, kept verbatim; NULL if absent */
 
-    uint64_t memory_kib;         /* <memory>, required */
+    uint64_t memory_kib;         /* <memory>: the total, NUMA cells and memory devices
+                                  * together (domain_def_memory_initial() is the part
+                                  * that is not in devices) */
     uint64_t current_memory_kib; /* <currentMemory>; equal to memory when absent */
     uint64_t max_memory_kib;     /* <maxMemory>, 0 unset */
     unsigned max_memory_slots;
@@ -706,6 +734,7 @@ typedef struct DomainDef {
     DomainHostdev *hostdevs;       size_t n_hostdevs;
     DomainWatchdog *watchdog;      /* NULL: none */
     DomainMemballoon memballoon;
+    DomainMemoryDevice *memories;  size_t n_memories;
 
     /* <qemu:commandline> */
     char **qemu_args;              size_t n_qemu_args;
@@ -765,6 +794,13 @@ size_t domain_def_device_count(const DomainDef *def);
 ssize_t domain_def_find_disk(const DomainDef *def, const char *path);
 /* Whether @def has the IOThread @id. */
 bool domain_def_has_iothread(const DomainDef *def, unsigned id);
+/* Memory (domain_memory.c): the initial memory, <memory> without the
+ * modules; the <numa> cells' vCPU lists against <vcpu>; the module of @def
+ * that libvirt's virDomainMemoryFindByDef matches with @match, or -1. */
+uint64_t domain_def_memory_initial(const DomainDef *def);
+int domain_numa_validate(const DomainDef *def, Error *error);
+ssize_t domain_memory_device_find(const DomainDef *def, const DomainMemoryDevice *match);
+void domain_memory_device_clear(DomainMemoryDevice *m);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
 /* What a disk alone must satisfy (part of domain_def_validate(), and of a

@@ -48,6 +48,11 @@ format_address(XmlWriter *w, const DeviceAddress *a)
         if (a->irq)
             xml_writer_attrf(w, "irq", "0x%x", a->irq);
         break;
+    case DEVICE_ADDRESS_DIMM:
+        xml_writer_attrf(w, "slot", "%u", a->slot);
+        if (a->base)
+            xml_writer_attrf(w, "base", "0x%" PRIx64, a->base);
+        break;
     default:
         break;
     }
@@ -244,6 +249,34 @@ format_os(XmlWriter *w, const DomainDef *def)
 }
 
 static void
+format_tristate(XmlWriter *w, const char *name, int v)
+{
+    if (v >= 0)
+        xml_writer_attr(w, name, v ? "yes" : "no");
+}
+
+static void
+format_numa(XmlWriter *w, const DomainCpu *cpu)
+{
+    if (!cpu->n_cells)
+        return;
+    xml_writer_start(w, "numa");
+    for (size_t i = 0; i < cpu->n_cells; i++) {
+        const DomainNumaCell *cell = &cpu->cells[i];
+
+        xml_writer_start(w, "cell");
+        xml_writer_attrf(w, "id", "%zu", i);
+        xml_writer_attr(w, "cpus", cell->cpus);
+        xml_writer_attrf(w, "memory", "%" PRIu64, cell->memory_kib);
+        xml_writer_attr(w, "unit", "KiB");
+        xml_writer_attr(w, "memAccess", cell->mem_access);
+        format_tristate(w, "discard", cell->discard);
+        xml_writer_end(w);
+    }
+    xml_writer_end(w);
+}
+
+static void
 format_cpu(XmlWriter *w, const DomainCpu *cpu)
 {
     bool has_topology = cpu->sockets || cpu->dies || cpu->cores || cpu->threads;
@@ -251,10 +284,13 @@ format_cpu(XmlWriter *w, const DomainCpu *cpu)
     if (!cpu->mode)
         return;
     xml_writer_start(w, "cpu");
-    xml_writer_attr(w, "mode", cpu_mode_to_string(cpu->mode));
-    xml_writer_attr(w, "match", cpu->match);
-    xml_writer_attr(w, "check", cpu->check);
-    xml_writer_attr(w, "migratable", cpu->migratable);
+    /* As libvirt: no attributes for a <cpu> of only topology or NUMA. */
+    if (cpu->mode != CPU_MODE_CUSTOM || cpu->model) {
+        xml_writer_attr(w, "mode", cpu_mode_to_string(cpu->mode));
+        xml_writer_attr(w, "match", cpu->match);
+        xml_writer_attr(w, "check", cpu->check);
+        xml_writer_attr(w, "migratable", cpu->migratable);
+    }
     if (cpu->model) {
         xml_writer_start(w, "model");
         xml_writer_attr(w, "fallback", cpu->model_fallback);
@@ -280,6 +316,7 @@ format_cpu(XmlWriter *w, const DomainCpu *cpu)
         xml_writer_attr(w, "name", cpu->features[i].name);
         xml_writer_end(w);
     }
+    format_numa(w, cpu);
     xml_writer_end(w);
 }
 
@@ -643,6 +680,32 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
             xml_writer_attrf(w, "period", "%d", m->stats_period);
             xml_writer_end(w);
         }
+        xml_writer_end(w);
+    }
+    for (size_t i = 0; i < def->n_memories; i++) {
+        const DomainMemoryDevice *m = &def->memories[i];
+
+        xml_writer_start(w, "memory");
+        xml_writer_attr(w, "model", "dimm");
+        xml_writer_attr(w, "access", m->access);
+        format_tristate(w, "discard", m->discard);
+        if (m->source_nodemask || m->source_pagesize_kib) {
+            xml_writer_start(w, "source");
+            xml_writer_element_text(w, "nodemask", m->source_nodemask);
+            if (m->source_pagesize_kib)
+                format_memory(w, "pagesize", m->source_pagesize_kib, 0);
+            xml_writer_end(w);
+        }
+        xml_writer_start(w, "target");
+        format_memory(w, "size", m->size_kib, 0);
+        if (m->target_node >= 0) {
+            char node[16];
+
+            snprintf(node, sizeof(node), "%d", m->target_node);
+            xml_writer_element_text(w, "node", node);
+        }
+        xml_writer_end(w);
+        format_info(w, 0, m->alias, &m->address, flags);
         xml_writer_end(w);
     }
     xml_writer_end(w);

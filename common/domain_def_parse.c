@@ -150,6 +150,20 @@ parse_address(const xmlNode *dev, DeviceAddress *a, Error *error)
             (r = xml_prop_uint(node, "irq", 0, UINT_MAX, &a->irq, error)) < 0)
             return r;
         break;
+    case DEVICE_ADDRESS_DIMM: {
+        auto_cleanup(free_ptr) char *base = xml_prop(node, "base");
+        unsigned long long v;
+
+        if ((r = xml_prop_uint(node, "slot", 10, UINT_MAX, &a->slot, error)) < 0)
+            return r;
+        if (base) {
+            if (xml_parse_ull(base, 0, ULLONG_MAX, &v) < 0)
+                return xml_error(error, "Invalid value for attribute 'base' in element "
+                                        "'address': '%s'.", base);
+            a->base = v;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -566,6 +580,77 @@ parse_graphics(const xmlNode *node, DomainGraphics *g, Error *error)
     return 0;
 }
 
+/* A yes/no attribute into -1 (absent), 0 or 1. */
+static int
+parse_tristate(const xmlNode *node, const char *name, int *ret, Error *error)
+{
+    bool v;
+    int r = xml_prop_bool(node, name, &v, error);
+
+    if (r < 0)
+        return r;
+    *ret = r > 0 ? v : -1;
+    return 0;
+}
+
+/* libvirt's virDomainMemoryDefParseXML for model 'dimm'. */
+static int
+parse_memory_device(const xmlNode *c, DomainDef *def, Error *error)
+{
+    auto_cleanup(free_ptr) char *model = xml_prop(c, "model");
+    xmlNode *source = xml_child(c, "source");
+    xmlNode *target = xml_child(c, "target");
+    xmlNode *n;
+    DomainMemoryDevice *m;
+    unsigned long long kib;
+    int r;
+
+    if (!model)
+        return xml_error(error, "Missing required attribute 'model' in element 'memory'");
+    if (!STREQ(model, "dimm"))
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: memory model '%s' is not supported; "
+                         "only 'dimm' is", model);
+    m = ARRAY_APPEND(def->memories, def->n_memories);
+    m->discard = -1;
+    m->target_node = -1;
+    m->access = xml_prop(c, "access");
+    if ((r = parse_tristate(c, "discard", &m->discard, error)) < 0)
+        return r;
+    if (source) {
+        m->source_nodemask = xml_child_content(source, "nodemask");
+        if ((n = xml_child(source, "pagesize"))) {
+            if ((r = xml_parse_memory(n, "./source/pagesize", &kib, error)) < 0)
+                return r;
+            m->source_pagesize_kib = kib;
+        }
+    }
+    if (!target)
+        return xml_error(error, "missing <target> element for <memory> device");
+    if (!(n = xml_child(target, "size")))
+        return xml_error(error, "missing element or attribute './size'");
+    if ((r = xml_parse_memory(n, "./size", &kib, error)) < 0)
+        return r;
+    m->size_kib = kib;
+    if ((n = xml_child(target, "node"))) {
+        auto_cleanup(free_ptr) char *node = xml_content(n);
+        long long v;
+
+        if (xml_parse_ll(node, 10, 0, INT_MAX, &v) < 0)
+            return xml_error(error, "invalid value of memory device node");
+        m->target_node = (int) v;
+    }
+    m->alias = parse_alias(c);
+    r = parse_address(c, &m->address, error);
+    if (r < 0)
+        return r;
+    if (m->address.type != DEVICE_ADDRESS_NONE && m->address.type != DEVICE_ADDRESS_DIMM)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: only 'dimm' addresses are supported for "
+                         "the pc-dimm device");
+    return 0;
+}
+
 static int
 parse_device(const xmlNode *c, DomainDef *def, Error *error)
 {
@@ -673,6 +758,8 @@ parse_device(const xmlNode *c, DomainDef *def, Error *error)
         rd->type = xml_prop(c, "type");
         rd->alias = parse_alias(c);
         r = parse_address(c, &rd->address, error);
+    } else if (xml_node_is(c, "memory")) {
+        r = parse_memory_device(c, def, error);
     } else if (xml_node_is(c, "memballoon")) {
         DomainMemballoon *m = &def->memballoon;
         xmlNode *stats = xml_child(c, "stats");
@@ -802,6 +889,63 @@ parse_cputune(const xmlNode *node, DomainCputune *t, Error *error)
     return 0;
 }
 
+/* libvirt's virDomainNumaDefParseXML, without distances, caches and
+ * interconnects: cells in id order, their memory in KiB. */
+static int
+parse_numa(const xmlNode *numa, DomainCpu *cpu, Error *error)
+{
+    size_t n = 0;
+    int r;
+
+    xml_foreach_child(c, numa)
+        n += xml_node_is(c, "cell");
+    if (n == 0)
+        return xml_error(error, "NUMA topology defined without NUMA cells");
+    cpu->cells = xcalloc(n, sizeof(*cpu->cells));
+    cpu->n_cells = n;
+    for (size_t i = 0; i < n; i++)
+        cpu->cells[i].discard = -1;
+    n = 0;
+    xml_foreach_child(c, numa) {
+        auto_cleanup(free_ptr) char *mem = NULL;
+        auto_cleanup(free_ptr) char *unit = NULL;
+        unsigned long long bytes;
+        unsigned id;
+        DomainNumaCell *cell;
+
+        if (!xml_node_is(c, "cell"))
+            continue;
+        id = (unsigned) n++;
+        if ((r = xml_prop_uint(c, "id", 10, UINT_MAX, &id, error)) < 0)
+            return r;
+        if (id >= cpu->n_cells)
+            return xml_error(error, "Exactly one 'cell' element per guest NUMA cell allowed, "
+                                    "non-contiguous ranges or ranges not starting from 0 are "
+                                    "not allowed");
+        cell = &cpu->cells[id];
+        if (cell->memory_kib)
+            return xml_error(error, "Duplicate NUMA cell info for cell id '%u'", id);
+        cell->cpus = xml_prop(c, "cpus");
+        if (cell->cpus && !*cell->cpus)
+            free(steal_ptr(cell->cpus));
+        mem = xml_prop(c, "memory");
+        unit = xml_prop(c, "unit");
+        if (!mem)
+            return xml_error(error, "missing element or attribute './@memory'");
+        if (xml_parse_ull(mem, 10, ULLONG_MAX, &bytes) < 0)
+            return xml_error(error, "could not parse element ./@memory value '%s'", mem);
+        if ((r = xml_scale_integer(&bytes, unit, 1024, LLONG_MAX, error)) < 0)
+            return r;
+        cell->memory_kib = bytes / 1024 + (bytes % 1024 ? 1 : 0);
+        if (cell->memory_kib == 0)
+            return xml_error(error, "NUMA cell %u has no memory", id);
+        cell->mem_access = xml_prop(c, "memAccess");
+        if ((r = parse_tristate(c, "discard", &cell->discard, error)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int
 parse_cpu(const xmlNode *node, DomainCpu *cpu, Error *error)
 {
@@ -840,6 +984,8 @@ parse_cpu(const xmlNode *node, DomainCpu *cpu, Error *error)
         if (!f->name)
             return xml_error(error, "missing CPU feature name");
     }
+    if ((n = xml_child(node, "numa")))
+        return parse_numa(n, cpu, error);
     return 0;
 }
 
@@ -1134,9 +1280,33 @@ parse_memory(xmlNode *root, DomainDef *def, Error *error)
         if (r < 0)
             return r;
     }
-    /* As libvirt's post-parse: a balloon above the total (or none) is the total. */
+    return 0;
+}
+
+/* libvirt's virDomainDefPostParseMemory: with NUMA cells the total is
+ * theirs plus the memory devices'; without, the devices must fit in it. */
+static int
+memory_post_parse(DomainDef *def, Error *error)
+{
+    uint64_t cells = 0, devices = 0;
+
+    for (size_t i = 0; i < def->cpu.n_cells; i++)
+        cells += def->cpu.cells[i].memory_kib;
+    for (size_t i = 0; i < def->n_memories; i++)
+        devices += def->memories[i].size_kib;
+    if (cells)
+        def->memory_kib = cells + devices;
+    else if (devices > def->memory_kib)
+        return xml_error(error, "Total size of memory devices exceeds the total memory size");
+    if (def->memory_kib && def->memory_kib == devices)
+        return xml_error(error, "Memory size must be specified via <memory> or in the <numa> "
+                                "configuration");
+    /* A balloon above the total (or none) is the total. */
     if (def->current_memory_kib == 0 || def->current_memory_kib > def->memory_kib)
         def->current_memory_kib = def->memory_kib;
+    if ((def->max_memory_kib != 0) != (def->max_memory_slots != 0))
+        return xml_error(error, "both maximum memory size and memory slot count must be "
+                                "specified");
     return 0;
 }
 
@@ -1388,6 +1558,8 @@ parse_root(xmlNode *root, DomainDef *def, Error *error)
     def->memballoon.stats_period = -1;
     def->memballoon.address.multifunction = -1;
     if ((n = xml_child(root, "devices")) && (r = parse_devices(n, def, error)) < 0)
+        return r;
+    if ((r = memory_post_parse(def, error)) < 0)
         return r;
     xml_foreach_child(c, root) {
         if (node_in_ns(c, QEMU_NS_URI, "commandline")) {

@@ -541,6 +541,28 @@ test_iothread_rules(void)
     domain_def_free(def);
 }
 
+/* The initial memory is what the NUMA cells hold; the dimms come on top
+ * and <memory> is recomputed from both, as libvirt's post-parse. */
+static void
+test_memory_initial(void)
+{
+    auto_cleanup(error_clear) Error error = ERROR_INIT;
+    auto_cleanup(free_ptr) char *path = xasprintf("%s/memory-dimm.xml", DATA_DIR);
+    auto_cleanup(free_ptr) char *xml = test_read_file(path);
+    DomainDef *def = NULL;
+    DomainMemoryDevice match = { .target_node = 0, .size_kib = 131072, .discard = -1 };
+
+    CHECK_INT_EQ(domain_def_parse(xml, &def, &error), 0);
+    if (!def)
+        return;
+    CHECK_INT_EQ((long long) def->memory_kib, 786432);
+    CHECK_INT_EQ((long long) domain_def_memory_initial(def), 524288);
+    CHECK_INT_EQ((long long) domain_memory_device_find(def, &match), 1);
+    match.target_node = 1;
+    CHECK_INT_EQ((long long) domain_memory_device_find(def, &match), -1);
+    domain_def_free(def);
+}
+
 int
 main(void)
 {
@@ -549,6 +571,12 @@ main(void)
     test_metadata_calls();
     test_iothread_rules();
     TEST_ROUND_TRIP("tuning");
+    TEST_ROUND_TRIP("memory-dimm");
+    test_memory_initial();
+    TEST_PARSE_FAILS("fail-numa-overlap", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-numa-vcpus", VIR_ERR_INTERNAL_ERROR);
+    TEST_PARSE_FAILS("fail-memory-nvdimm", VIR_ERR_CONFIG_UNSUPPORTED);
+    TEST_PARSE_FAILS("fail-memory-total", VIR_ERR_XML_ERROR);
     test_device_parse();
     test_source_index();
     TEST_PARSE_FAILS("fail-disk-bad-cache", VIR_ERR_XML_ERROR);

@@ -22,59 +22,11 @@
 #include "qemu_driver_priv.h"
 #include "qemu_hotplug.h"
 
-/* "1-4,^3,6" -> a CPU mask. */
-int
-qemu_cpuset_parse(const char *s, cpu_set_t *ret, Error *error)
-{
-    cpu_set_t set;
-    const char *p = s;
-
-    CPU_ZERO(&set);
-    while (*p) {
-        bool neg = false;
-        char *end;
-        unsigned long a, b;
-
-        if (*p == '^') {
-            neg = true;
-            p++;
-        }
-        a = strtoul(p, &end, 10);
-        if (end == p)
-            goto bad;
-        b = a;
-        p = end;
-        if (*p == '-') {
-            p++;
-            b = strtoul(p, &end, 10);
-            if (end == p || b < a)
-                goto bad;
-            p = end;
-        }
-        if (b >= CPU_SETSIZE)
-            goto bad;
-        for (unsigned long c = a; c <= b; c++) {
-            if (neg)
-                CPU_CLR(c, &set);
-            else
-                CPU_SET(c, &set);
-        }
-        if (*p == ',')
-            p++;
-        else if (*p)
-            goto bad;
-    }
-    *ret = set;
-    return 0;
-bad:
-    return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "invalid cpuset '%s'", s);
-}
-
 static int
 set_affinity(pid_t tid, const char *cpuset, const char *what, Error *error)
 {
     cpu_set_t set;
-    int r = qemu_cpuset_parse(cpuset, &set, error);
+    int r = cpuset_parse(cpuset, &set, error);
 
     if (r < 0)
         return r;
@@ -129,7 +81,7 @@ qemu_domain_get_vcpu_pin_info(Domain *dom, unsigned flags, size_t ncpus, bool **
         cpu_set_t set;
 
         /* No pin: every host CPU, as libvirt shows it. */
-        if (!pin || qemu_cpuset_parse(pin, &set, NULL) < 0) {
+        if (!pin || cpuset_parse(pin, &set, NULL) < 0) {
             for (size_t c = 0; c < ncpus; c++)
                 maps[v * ncpus + c] = true;
             continue;
@@ -311,7 +263,7 @@ qemu_domain_get_emulator_pin_info(Domain *dom, unsigned flags, size_t ncpus, boo
     pin = def->cputune.emulatorpin ? def->cputune.emulatorpin : def->vcpu_cpuset;
     map = xcalloc(ncpus + 1, sizeof(bool));
     /* No pin: every host CPU, as libvirt shows it. */
-    if (!pin || qemu_cpuset_parse(pin, &set, NULL) < 0) {
+    if (!pin || cpuset_parse(pin, &set, NULL) < 0) {
         for (size_t c = 0; c < ncpus; c++)
             map[c] = true;
     } else {

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "cpuset.h"
 #include "qemu_driver.h"
 #include "obj_list.h"
 #include "xml_util.h"
@@ -186,8 +187,6 @@ void qemu_cputune_cleanup(Domain *dom);
 /* The live <cputune>'s shares, period and quota into the domain's cpu
  * group, made now if it has none. */
 int qemu_cputune_apply_live(Domain *dom, Error *error);
-/* A CPU list ("1-4,^3,6") as a mask. */
-int qemu_cpuset_parse(const char *s, cpu_set_t *ret, Error *error);
 
 /* qemu_cgroup.c: the domain's cgroups. base(): where @controller is and
  * this process's place in it (-ENOENT: nowhere). domain(): the domain's

@@ -157,7 +157,7 @@ threads_listed(QmpConn *c, json_t *ret, const Error *error, void *userdata)
                   "internal error: cannot find IOThread '%u' in QEMU", s->id);
     } else if (cpuset) {
         cpu_set_t set;
-        if (qemu_cpuset_parse(cpuset, &set, &failed) >= 0 &&
+        if (cpuset_parse(cpuset, &set, &failed) >= 0 &&
             sched_setaffinity(tid, sizeof(set), &set) < 0)
             error_set_errno(&failed, -errno, VIR_ERR_SYSTEM_ERROR,
                             "cannot set CPU affinity of IOThread %u to '%s'", s->id, cpuset);
@@ -338,7 +338,7 @@ fill_map(const char *cpuset, bool *map, size_t ncpus)
 {
     cpu_set_t set;
 
-    if (!cpuset || qemu_cpuset_parse(cpuset, &set, NULL) < 0) {
+    if (!cpuset || cpuset_parse(cpuset, &set, NULL) < 0) {
         for (size_t c = 0; c < ncpus; c++)
             map[c] = true;
         return;
@@ -451,7 +451,7 @@ start_listed(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 
         if (!cpuset || tid <= 0)
             continue;
-        if (qemu_cpuset_parse(cpuset, &set, &failed) < 0 ||
+        if (cpuset_parse(cpuset, &set, &failed) < 0 ||
             sched_setaffinity(tid, sizeof(set), &set) < 0) {
             error_set_errno(&failed, -errno, VIR_ERR_SYSTEM_ERROR,
                             "cannot set CPU affinity of IOThread %u to '%s'", id, cpuset);

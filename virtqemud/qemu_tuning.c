@@ -707,7 +707,7 @@ static int
 check_nodeset(const char *nodeset, Error *error)
 {
     cpu_set_t set;
-    int r = qemu_cpuset_parse(nodeset, &set, NULL);
+    int r = cpuset_parse(nodeset, &set, NULL);
 
     if (r < 0 || CPU_COUNT(&set) == 0)
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
