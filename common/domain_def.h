@@ -796,10 +796,12 @@ ssize_t domain_def_find_disk(const DomainDef *def, const char *path);
 bool domain_def_has_iothread(const DomainDef *def, unsigned id);
 /* Memory (domain_memory.c): the initial memory, <memory> without the
  * modules; the <numa> cells' vCPU lists against <vcpu>; the module of @def
- * that libvirt's virDomainMemoryFindByDef matches with @match, or -1. */
+ * that libvirt's virDomainMemoryFindByDef matches with @match, or -1 (see
+ * domain_memory.c for @address_fallback). */
 uint64_t domain_def_memory_initial(const DomainDef *def);
 int domain_numa_validate(const DomainDef *def, Error *error);
-ssize_t domain_memory_device_find(const DomainDef *def, const DomainMemoryDevice *match);
+ssize_t domain_memory_device_find(const DomainDef *def, const DomainMemoryDevice *match,
+                                  bool address_fallback);
 void domain_memory_device_clear(DomainMemoryDevice *m);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);

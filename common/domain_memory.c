@@ -56,16 +56,19 @@ domain_numa_validate(const DomainDef *def, Error *error)
     return 0;
 }
 
-/* libvirt's virDomainMemoryFindByDef for dimms: the address and alias when
- * @match has them, and always the target and source. */
+/* libvirt's virDomainMemoryFindByDefInternal for dimms: the address and
+ * alias when @match has them, and always the target and source; with
+ * @address_fallback only modules without an address, whatever @match's. */
 ssize_t
-domain_memory_device_find(const DomainDef *def, const DomainMemoryDevice *match)
+domain_memory_device_find(const DomainDef *def, const DomainMemoryDevice *match,
+                          bool address_fallback)
 {
     for (size_t i = 0; i < def->n_memories; i++) {
         const DomainMemoryDevice *m = &def->memories[i];
 
-        if (match->address.type != DEVICE_ADDRESS_NONE &&
-            !domain_device_address_equal(&m->address, &match->address))
+        if (address_fallback ? m->address.type != DEVICE_ADDRESS_NONE
+                             : match->address.type != DEVICE_ADDRESS_NONE &&
+                               !domain_device_address_equal(&m->address, &match->address))
             continue;
         if (match->alias && !STREQ_NULL(m->alias, match->alias))
             continue;

@@ -557,9 +557,9 @@ test_memory_initial(void)
         return;
     CHECK_INT_EQ((long long) def->memory_kib, 786432);
     CHECK_INT_EQ((long long) domain_def_memory_initial(def), 524288);
-    CHECK_INT_EQ((long long) domain_memory_device_find(def, &match), 1);
+    CHECK_INT_EQ((long long) domain_memory_device_find(def, &match, false), 1);
     match.target_node = 1;
-    CHECK_INT_EQ((long long) domain_memory_device_find(def, &match), -1);
+    CHECK_INT_EQ((long long) domain_memory_device_find(def, &match, false), -1);
     domain_def_free(def);
 }
 

@@ -20,6 +20,7 @@
 #include "fileutil.h"
 #include "qemu_address.h"
 #include "qemu_command.h"
+#include "qemu_memory.h"
 #include "test_util.h"
 
 enum {
@@ -68,6 +69,8 @@ prepare(DomainDef *def, Error *error)
         r = qemu_domain_assign_addresses(def, error);
     if (r >= 0)
         qemu_domain_assign_aliases(def);
+    if (r >= 0)
+        r = qemu_memory_prepare(def, error);
     return r;
 }
 
@@ -434,6 +437,8 @@ main(void)
         { "hostdev-usb", 0 },
         { "usb-ich9", 0 },
         { "cputune", 0 },
+        { "memory-dimm", 0 },
+        { "memory-no-numa", 0 },
         { "qemu-commandline", 0 },
         { "disk-shareable", 0 },
         { "disk-shareable-qcow2", 0 },

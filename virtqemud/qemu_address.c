@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qemu_address.h"
+#include "qemu_memory.h"
 
 /* ---- small helpers ---- */
 
@@ -310,6 +311,8 @@ qemu_domain_post_parse(DomainDef *def, Error *error)
     q35 = qemu_machine_is_q35(def);
 
     r = post_parse_disks(def, q35, error);
+    if (r >= 0)
+        r = qemu_memory_validate(def, NULL, error);
     if (r < 0)
         return r;
 
@@ -961,6 +964,8 @@ qemu_domain_assign_aliases(DomainDef *def)
         alias_set(&def->hostdevs[i].alias, xasprintf("hostdev%zu", i));
     if (def->watchdog)
         alias_set(&def->watchdog->alias, xstrdup("watchdog0"));
+    for (size_t i = 0; i < def->n_memories; i++)
+        alias_set(&def->memories[i].alias, xasprintf("dimm%zu", i));
     if (def->memballoon.model != MEMBALLOON_ABSENT && def->memballoon.model != MEMBALLOON_NONE)
         alias_set(&def->memballoon.alias, xstrdup("balloon0"));
 }

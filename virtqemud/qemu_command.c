@@ -20,6 +20,7 @@
 #include "qemu_address.h"
 #include "qemu_command.h"
 #include "qemu_command_argv.h"
+#include "qemu_memory.h"
 
 /* ---- lookups ---- */
 
@@ -1028,6 +1029,8 @@ static int build_hostdevs(Cmd *c, const DomainDef *def, Error *error);
 
 static int build_watchdog(Cmd *c, const DomainDef *def, Error *error);
 
+static int build_memory_devices(Cmd *c, const DomainDef *def, Error *error);
+
 int
 qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_device,
                           Error *error)
@@ -1044,6 +1047,8 @@ qemu_command_build_device(const DomainDef *def, const char *alias, json_t **ret_
         r = build_hostdevs(&c, def, error);
     if (r >= 0)
         r = build_watchdog(&c, def, error);
+    if (r >= 0)
+        r = build_memory_devices(&c, def, error);
     for (size_t i = 0; r >= 0 && i < def->n_serials; i++)
         if (STREQ_NULL(def->serials[i].alias, alias))
             r = build_serial_device(&c, def, i, error);
@@ -1253,6 +1258,95 @@ build_watchdog(Cmd *c, const DomainDef *def, Error *error)
     return 0;
 }
 
+/* ---- memory ---- */
+
+/* ",cpus=A-B" for each range of @set: -numa takes one range per cpus=. */
+static char *
+numa_cpus(const cpu_set_t *set)
+{
+    char *s = xstrdup("");
+
+    for (int a = 0; a < CPU_SETSIZE; a++) {
+        int b = a;
+        char *next;
+
+        if (!CPU_ISSET(a, set))
+            continue;
+        while (b + 1 < CPU_SETSIZE && CPU_ISSET(b + 1, set))
+            b++;
+        next = b == a ? xasprintf("%s,cpus=%d", s, a) : xasprintf("%s,cpus=%d-%d", s, a, b);
+        free(s);
+        s = next;
+        a = b;
+    }
+    return s;
+}
+
+/* A backend and -numa node per NUMA cell, as libvirt for machine types
+ * that have no "mem=" for -numa any more (-m has the initial memory, the
+ * cells' total; the rest is in modules). */
+static int
+build_numa(Cmd *c, const DomainDef *def, Error *error)
+{
+    bool any_cpus = false;
+
+    for (size_t i = 0; i < def->cpu.n_cells; i++) {
+        const DomainNumaCell *cell = &def->cpu.cells[i];
+        auto_cleanup(free_ptr) char *id = xasprintf("ram-node%zu", i);
+        auto_cleanup(free_ptr) char *cpus = NULL;
+        json_t *backend;
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        if (cell->cpus && cpuset_parse(cell->cpus, &set, error) < 0)
+            return -EINVAL;
+        backend = qemu_memory_backend(id, cell->memory_kib, NULL, cell->mem_access,
+                                      cell->discard, error);
+        if (!backend)
+            return -EINVAL;
+        cmd_json(c, "-object", backend);
+        cpus = numa_cpus(&set);
+        any_cpus = any_cpus || *cpus;
+        cmd_opt(c, "-numa", "node,nodeid=%zu%s,memdev=%s", i, cpus, id);
+    }
+    if (def->cpu.n_cells && !any_cpus)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: At least one NUMA node has to have CPUs");
+    return 0;
+}
+
+/* A backend "memALIAS" and a pc-dimm per module. */
+static int
+build_memory_devices(Cmd *c, const DomainDef *def, Error *error)
+{
+    for (size_t i = 0; i < def->n_memories; i++) {
+        const DomainMemoryDevice *m = &def->memories[i];
+        auto_cleanup(free_ptr) char *memdev = NULL;
+        json_t *backend;
+        int r = need_alias(m->alias, "memory device", error);
+
+        if (r >= 0)
+            r = qemu_memory_check_node(def, m, error);
+        if (r < 0)
+            return r;
+        if (m->address.type != DEVICE_ADDRESS_DIMM)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: memory device '%s' has no slot: "
+                             "qemu_memory_prepare() was not called", m->alias);
+        memdev = xasprintf("mem%s", m->alias);
+        backend = qemu_memory_backend(memdev, m->size_kib, m->source_nodemask, m->access,
+                                      m->discard, error);
+        if (!backend)
+            return -EINVAL;
+        cmd_json(c, "-object", backend);
+        cmd_opt(c, "-device", "pc-dimm,%smemdev=%s,id=%s,slot=%u%s",
+                m->target_node >= 0 ? scratch_printf(c, "node=%d,", m->target_node) : "",
+                memdev, m->alias, m->address.slot,
+                m->address.base ? scratch_printf(c, ",addr=%" PRIu64, m->address.base) : "");
+    }
+    return 0;
+}
+
 /* ---- the whole command ---- */
 
 static int
@@ -1280,13 +1374,18 @@ build(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, Error *error)
     if (r < 0)
         return r;
 
-    cmd_opt(c, "-m", "size=%" PRIu64 "k%s", def->memory_kib,
+    cmd_opt(c, "-m", "size=%" PRIu64 "k%s", domain_def_memory_initial(def),
             def->max_memory_kib ? scratch_printf(c, ",slots=%u,maxmem=%" PRIu64 "k",
                                                  def->max_memory_slots,
                                                  def->max_memory_kib) : "");
     build_smp(c, def);
     for (size_t i = 0; i < def->n_iothreads; i++)
         cmd_opt(c, "-object", "iothread,id=iothread%u", def->iothread_ids[i]);
+    r = build_numa(c, def, error);
+    if (r >= 0)
+        r = build_memory_devices(c, def, error);
+    if (r < 0)
+        return r;
     cmd_opt(c, "-uuid", "%s", uuid_format(&def->uuid, uuid));
     if (def->n_graphics == 0)
         cmd_opt(c, "-display", "none");

@@ -154,6 +154,7 @@ typedef struct DomainHotplug {
     void *unplug_data;
     uv_timer_t *timer;       /* libvirt's unplug timeout, or the tray's */
     struct MediaCall *media_wait; /* a media change waiting for the tray (qemu_media.c) */
+    char *module_unplug;     /* a memory module asked to go, until the guest answers */
 } DomainHotplug;
 
 /* A domain: its definition, and while active its process, monitor, job

@@ -116,6 +116,7 @@ typedef enum {
     KIND_HOSTDEV,
     KIND_WATCHDOG,
     KIND_SERIAL,
+    KIND_MEMORY,
 } DeviceKind;
 
 /* What @dev's one device is, among those that can be plugged here. */
@@ -135,6 +136,8 @@ device_kind(const DomainDef *dev, const char *type, const char *what, Error *err
             return KIND_WATCHDOG;
         if (dev->n_serials == 1)
             return KIND_SERIAL;
+        if (dev->n_memories == 1)
+            return KIND_MEMORY;
     }
     return qemu_hotplug_want_disk(dev, type, what, error) < 0 ? -EOPNOTSUPP : KIND_DISK;
 }
@@ -489,6 +492,7 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
                  : r == KIND_WATCHDOG ? qemu_hotplug_watchdog_config_attach(dom, dev, &config,
                                                                            error)
                  : r == KIND_SERIAL ? qemu_hotplug_serial_config_attach(dom, dev, &config, error)
+                 : r == KIND_MEMORY ? qemu_hotplug_memory_config_attach(dom, dev, &config, error)
                  : qemu_hotplug_simple_config_attach(dom, dev, &config, error)) < 0)
             return r;
         domain_def_free(steal_ptr(dev));
@@ -505,6 +509,8 @@ qemu_domain_attach_device(Domain *dom, const char *xml, unsigned flags, DomainDo
             return qemu_hotplug_watchdog_attach_live(dom, dev, &config, cb, userdata, error);
         if (r == KIND_SERIAL)
             return qemu_hotplug_serial_attach_live(dom, dev, &config, cb, userdata, error);
+        if (r == KIND_MEMORY)
+            return qemu_hotplug_memory_attach_live(dom, dev, &config, cb, userdata, error);
         if (r != KIND_DISK)
             return qemu_hotplug_simple_attach_live(dom, dev, &config, cb, userdata, error);
         return attach_disk_live(dom, &dev, &config, cb, userdata, error);
@@ -574,7 +580,8 @@ device_removed(Domain *dom, const char *alias)
     DomainDef *live = dom->live;
 
     if (qemu_hotplug_net_removed(dom, alias) || qemu_hotplug_simple_removed(dom, alias) ||
-        qemu_hotplug_hostdev_removed(dom, alias) || qemu_hotplug_serial_removed(dom, alias))
+        qemu_hotplug_hostdev_removed(dom, alias) || qemu_hotplug_serial_removed(dom, alias) ||
+        qemu_hotplug_memory_removed(dom, alias))
         return;
     for (size_t i = 0; live && i < live->n_disks; i++) {
         DomainDisk *d = &live->disks[i];
@@ -743,7 +750,7 @@ find_disk(const DomainDef *def, bool live, const char *target, const char *alias
 /* The device of @def that @dev's one device (or else @alias) names, and
  * its kind; or libvirt's refusal. */
 static ssize_t
-find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *alias,
+find_device(const DomainDef *def, bool live, DomainDef *dev, const char *alias,
             DeviceKind *kind, Error *error)
 {
     bool controller;
@@ -765,6 +772,10 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
     if (dev && dev->n_serials == 1) {
         *kind = KIND_SERIAL;
         return qemu_hotplug_serial_find(def, &dev->serials[0], error);
+    }
+    if (dev && dev->n_memories == 1) {
+        *kind = KIND_MEMORY;
+        return qemu_hotplug_memory_find(def, live, &dev->memories[0], error);
     }
     if (dev && (dev->n_controllers == 1 || dev->n_inputs == 1)) {
         i = qemu_hotplug_simple_find(def, live, dev, &controller, error);
@@ -798,6 +809,11 @@ find_device(const DomainDef *def, bool live, const DomainDef *dev, const char *a
             *kind = KIND_SERIAL;
             return (ssize_t) k;
         }
+    for (size_t k = 0; k < def->n_memories; k++)
+        if (STREQ_NULL(def->memories[k].alias, alias)) {
+            *kind = KIND_MEMORY;
+            return (ssize_t) k;
+        }
     if (def->watchdog && STREQ_NULL(def->watchdog->alias, alias)) {
         *kind = KIND_WATCHDOG;
         return live && def->watchdog->model != WATCHDOG_I6300ESB
@@ -825,6 +841,8 @@ device_alias(const DomainDef *def, DeviceKind kind, size_t i)
         return def->watchdog->alias;
     case KIND_SERIAL:
         return def->serials[i].alias;
+    case KIND_MEMORY:
+        return def->memories[i].alias;
     default:
         return def->disks[i].alias;
     }
@@ -832,7 +850,7 @@ device_alias(const DomainDef *def, DeviceKind kind, size_t i)
 
 /* Detaches @dev's one device or @alias. */
 static int
-detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, DomainDoneCb cb,
+detach(Domain *dom, DomainDef *dev, const char *alias, unsigned flags, DomainDoneCb cb,
        void *userdata, Error *error)
 {
     auto_cleanup(domain_def_freep) DomainDef *config = NULL;
@@ -855,6 +873,8 @@ detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, Dom
             qemu_hotplug_watchdog_remove(config);
         else if (kind == KIND_SERIAL)
             qemu_hotplug_serial_remove(config, (size_t) i);
+        else if (kind == KIND_MEMORY)
+            qemu_hotplug_memory_remove(config, (size_t) i);
         else
             qemu_hotplug_simple_remove(config, kind == KIND_CONTROLLER, (size_t) i);
     }
@@ -866,6 +886,10 @@ detach(Domain *dom, const DomainDef *dev, const char *alias, unsigned flags, Dom
             (r = qemu_job_check_idle(dom, error)) < 0 ||
             (kind == KIND_DISK && (r = disk_unpluggable(&dom->live->disks[i], error)) < 0))
             return r;
+        if (kind == KIND_MEMORY) {
+            free(dom->hotplug.module_unplug);
+            dom->hotplug.module_unplug = xstrdup(device_alias(dom->live, kind, (size_t) i));
+        }
         return detach_live(dom, device_alias(dom->live, kind, (size_t) i), dev != NULL,
                            &config, cb, userdata, error);
     }
@@ -930,13 +954,10 @@ qemu_hotplug_device_deleted(Domain *dom, json_t *data)
 }
 
 void
-qemu_hotplug_unplug_refused(Domain *dom, json_t *data)
+qemu_hotplug_refused(Domain *dom, const char *alias)
 {
-    const char *alias = json_string_value(json_object_get(data, "device"));
     Error error = ERROR_INIT;
 
-    if (!alias)
-        return;
     qemu_driver_emit_device(dom, DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, alias);
     if (STREQ_NULL(dom->hotplug.unplug_alias, alias)) {
         error_set(&error, -EIO, VIR_ERR_OPERATION_FAILED,
@@ -944,6 +965,15 @@ qemu_hotplug_unplug_refused(Domain *dom, json_t *data)
         unplug_wait_end(dom, &error);
         error_clear(&error);
     }
+}
+
+void
+qemu_hotplug_unplug_refused(Domain *dom, json_t *data)
+{
+    const char *alias = json_string_value(json_object_get(data, "device"));
+
+    if (alias)
+        qemu_hotplug_refused(dom, alias);
 }
 
 /* Which of the devices a guest can let go of are still in QEMU: the ones
@@ -1015,6 +1045,7 @@ qemu_hotplug_clear(Domain *dom)
         error_clear(&error);
     }
     qemu_media_clear(dom);
+    free(steal_ptr(dom->hotplug.module_unplug));
     if (dom->hotplug.timer)
         uv_close((uv_handle_t *) steal_ptr(dom->hotplug.timer), timer_closed);
 }

@@ -126,6 +126,20 @@ int qemu_hotplug_hostdev_config_attach(Domain *dom, DomainDef *dev, DomainDef **
 ssize_t qemu_hotplug_hostdev_find(const DomainDef *def, const DomainHostdev *h, Error *error);
 void qemu_hotplug_hostdev_remove(DomainDef *def, size_t i);
 bool qemu_hotplug_hostdev_removed(Domain *dom, const char *alias);
+/* Memory modules (qemu_hotplug_memory.c): object-add of the backend, then
+ * device_add; the find is libvirt's virDomainMemoryFindByDef (live, with
+ * the size aligned first) or virDomainMemoryFindInactiveByDef; the removal
+ * from a definition takes the module's size off its total. */
+int qemu_hotplug_memory_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
+                                    DomainDoneCb cb, void *userdata, Error *error);
+int qemu_hotplug_memory_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
+                                      Error *error);
+ssize_t qemu_hotplug_memory_find(const DomainDef *def, bool live, DomainMemoryDevice *match,
+                                 Error *error);
+void qemu_hotplug_memory_remove(DomainDef *def, size_t i);
+bool qemu_hotplug_memory_removed(Domain *dom, const char *alias);
+/* At start, with the monitor: where QEMU placed the modules. */
+void qemu_memory_start(Domain *dom);
 /* Device @alias has left the live definition: status, DEVICE_REMOVED, and
  * the detach waiting for it ends. */
 void qemu_hotplug_removed(Domain *dom, const char *alias);
@@ -133,6 +147,11 @@ void qemu_hotplug_removed(Domain *dom, const char *alias);
 /* QMP DEVICE_DELETED and DEVICE_UNPLUG_GUEST_ERROR of a running guest. */
 void qemu_hotplug_device_deleted(Domain *dom, json_t *data);
 void qemu_hotplug_unplug_refused(Domain *dom, json_t *data);
+/* The guest refused to let go of @alias: DEVICE_REMOVAL_FAILED, and a
+ * detach waiting for it fails with libvirt's message. */
+void qemu_hotplug_refused(Domain *dom, const char *alias);
+/* QMP ACPI_DEVICE_OST: the guest's answer to a memory module's unplug. */
+void qemu_hotplug_memory_ost(Domain *dom, json_t *data);
 /* After a daemon restart, with the monitor back: the devices QEMU let go of
  * meanwhile (their DEVICE_DELETED lost) are removed, with DEVICE_REMOVED. */
 void qemu_hotplug_reconnect(Domain *dom);

@@ -29,6 +29,7 @@
 #include "qemu_command.h"
 #include "qemu_driver_priv.h"
 #include "qemu_hotplug.h"
+#include "qemu_memory.h"
 #include "qemu_monitor.h"
 #include "state_store.h"
 #include "xml_util.h"
@@ -438,6 +439,8 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
         qemu_media_tray_moved(dom, data);
     } else if (strcmp(name, "DEVICE_UNPLUG_GUEST_ERROR") == 0) {
         qemu_hotplug_unplug_refused(dom, data);
+    } else if (strcmp(name, "ACPI_DEVICE_OST") == 0) {
+        qemu_hotplug_memory_ost(dom, data);
     } else if (strcmp(name, "BALLOON_CHANGE") == 0) {
         json_t *actual = data ? json_object_get(data, "actual") : NULL;
         if (json_is_integer(actual)) {
@@ -950,6 +953,7 @@ start_monitor(Domain *dom, Error *error)
     qemu_iotune_start(dom);
     qemu_cpuacct_start(dom);
     qemu_iothreads_start(dom);
+    qemu_memory_start(dom);
     dom->proc.tune_pending = qemu_cputune_needed(dom->live);
     qmp_command(dom->monitor.conn, "query-cpus-fast", NULL, start_cpus_reply, dom, NULL);
     if (!dom->proc.tune_pending)
@@ -1031,7 +1035,9 @@ start_with_resources(Domain *dom, const Error *res_error)
         start_abort(dom, res_error);
         return;
     }
-    r = start_checks(dom, dom->live, drv->caps, &error);
+    r = qemu_memory_prepare(dom->live, &error);
+    if (r >= 0)
+        r = start_checks(dom, dom->live, drv->caps, &error);
     if (r >= 0)
         r = qemu_dac_set_all(dom, &error);
     if (r < 0)

@@ -452,6 +452,126 @@ def test_serial_hotplug(fx):
     virsh(uri, "undefine", SER)
 
 
+MEM = "hpmem"
+DIMM = ("<memory model='dimm'><target><size unit='MiB'>%d</size><node>%d</node></target>"
+        "</memory>")
+
+
+def test_memory_hotplug(fx):
+    """A 128 MiB dimm plugged into a running guest with <maxMemory slots>
+    and a NUMA cell: QEMU places it at 4 GiB, the live XML shows it with
+    its slot and base and the total grows, the guest's kernel adds its
+    memory block (memory32), DEVICE_ADDED (of the backend, as libvirt).
+    The detach: the guest ejects it, DEVICE_REMOVED, the block is gone. With
+    the guest's memory hotplug disabled the guest refuses the eject:
+    DEVICE_REMOVAL_FAILED, the call fails with libvirt's message, and the
+    module stays until a second detach. --config changes the persistent
+    definition only; libvirt's refusals for a module too big, a node that
+    is not there and a module that is not plugged."""
+    import libvirt
+    uri, ev = fx.proxy.uri, fx.events
+    xml_path = os.path.join(fx.root, MEM + ".xml")
+    with open(xml_path, "w") as f:
+        f.write(fx.domain_xml(MEM, serial="pty", memory_mib=256).replace(
+            "</vcpu>", "</vcpu><maxMemory slots='2' unit='MiB'>768</maxMemory>"
+            "<cpu><numa><cell id='0' cpus='0' memory='256' unit='MiB'/></numa></cpu>"))
+    virsh(uri, "define", xml_path)
+    virsh(uri, "start", MEM)
+    live = ET.fromstring(virsh(uri, "dumpxml", MEM)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    dom = ev.conn.lookupByName(MEM)
+    check_eq(dom.maxMemory(), 256 * 1024, "the total before")
+    block = ("n=0; until [ %s -e /sys/devices/system/memory/memory32 ] || [ $n -gt 600 ]; "
+             "do usleep 100000; n=$((n+1)); done; "
+             "ls -d /sys/devices/system/memory/memory32 2>/dev/null | wc -l | sed 's/^/B=/'")
+
+    for xml, code, text in (
+            (DIMM % (1024, 0), libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+             "Attaching memory device with size '1048576' would exceed domain's maxMemory "
+             "config size '786432'"),
+            (DIMM % (128, 3), libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+             "can't add memory backend for guest node '3' as the guest has only '1' NUMA "
+             "nodes configured")):
+        try:
+            dom.attachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            raise Failure("attach of %s succeeded" % xml)
+        except libvirt.libvirtError as e:
+            check_eq(e.get_error_code(), code, str(e))
+            check(text in str(e), str(e))
+    try:
+        dom.detachDeviceFlags(DIMM % (128, 0), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("detach of a module that is not there succeeded")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_DEVICE_MISSING, str(e))
+        check("model 'dimm' memory device not present in the domain configuration" in str(e),
+              str(e))
+
+    dimm_file = os.path.join(fx.root, "dimm.xml")
+    with open(dimm_file, "w") as f:
+        f.write(DIMM % (128, 0))
+    virsh(uri, "attach-device", MEM, dimm_file, "--live")
+    ev.wait(("added", MEM, "memdimm0"))
+    live = ET.fromstring(virsh(uri, "dumpxml", MEM)[0])
+    mods = live.findall("./devices/memory")
+    check_eq(len(mods), 1, "modules in the live XML")
+    addr = mods[0].find("address")
+    check_eq((mods[0].find("alias").get("name"), addr.get("type"), addr.get("slot"),
+              addr.get("base")), ("dimm0", "dimm", "0", "0x100000000"), "the module's place")
+    check_eq(dom.maxMemory(), 384 * 1024, "the total after attach")
+    check_eq(ET.fromstring(virsh(uri, "dumpxml", MEM, "--inactive")[0])
+             .findall("./devices/memory"), [], "persistent modules after a live attach")
+    check_eq(pty.run(block % "", rb"B=(\d)\r?\n", 90).group(1), b"1",
+             "the guest's memory block of the module")
+
+    virsh(uri, "detach-device", MEM, dimm_file, "--live")
+    ev.wait(("removed", MEM, "dimm0"))
+    check_eq(pty.run(block % "!", rb"B=(\d)\r?\n", 90).group(1), b"0",
+             "the memory block after detach")
+    check_eq(dom.maxMemory(), 256 * 1024, "the total after detach")
+    check_eq(ET.fromstring(virsh(uri, "dumpxml", MEM)[0]).findall("./devices/memory"), [],
+             "modules after detach")
+
+    # The guest refuses: its ACPI memory hotplug is off.
+    virsh(uri, "attach-device", MEM, dimm_file, "--live")
+    ev.wait(("added", MEM, "memdimm0"), 90)
+    check_eq(pty.run(block % "", rb"B=(\d)\r?\n", 90).group(1), b"1", "the block again")
+    pty.run("echo 0 > /sys/firmware/acpi/hotplug/memory/enabled; echo D-$((4+1))",
+            rb"\nD-5")
+    try:
+        dom.detachDeviceFlags(DIMM % (128, 0), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("the guest's refusal went unnoticed")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_OPERATION_FAILED, str(e))
+        check("unplug of device was rejected by the guest" in str(e), str(e))
+    ev.wait(("removal-failed", MEM, "dimm0"))
+    check_eq(len(ET.fromstring(virsh(uri, "dumpxml", MEM)[0]).findall("./devices/memory")), 1,
+             "the refused module stays")
+    pty.run("echo 1 > /sys/firmware/acpi/hotplug/memory/enabled; echo E-$((5+1))",
+            rb"\nE-6")
+    virsh(uri, "detach-device", MEM, dimm_file, "--live")
+    ev.wait(("removed", MEM, "dimm0"))
+
+    # --config: the persistent definition only, its total with it.
+    virsh(uri, "attach-device", MEM, dimm_file, "--config")
+    inactive = ET.fromstring(virsh(uri, "dumpxml", MEM, "--inactive")[0])
+    check_eq(len(inactive.findall("./devices/memory")), 1, "persistent modules after --config")
+    check_eq(inactive.findtext("memory"), str(384 * 1024), "the persistent total")
+    check_eq(ET.fromstring(virsh(uri, "dumpxml", MEM)[0]).findall("./devices/memory"), [],
+             "live modules after --config")
+    virsh(uri, "detach-device", MEM, dimm_file, "--config")
+    check_eq(ET.fromstring(virsh(uri, "dumpxml", MEM, "--inactive")[0])
+             .findall("./devices/memory"), [], "persistent modules after detach --config")
+    pty.close()
+    virsh(uri, "destroy", MEM)
+    harness.wait_qemu_gone(fx.root)
+    virsh(uri, "undefine", MEM)
+    mine = [e for e in ev.got if e[0] != "lifecycle" and e[1] == MEM]
+    check_eq(mine, [("added", MEM, "memdimm0"), ("removed", MEM, "dimm0"),
+                    ("added", MEM, "memdimm0"), ("removal-failed", MEM, "dimm0"),
+                    ("removed", MEM, "dimm0")], "module events, once each and in order")
+
+
 VC = "hpvcpu"
 
 
