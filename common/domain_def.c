@@ -723,6 +723,9 @@ domain_def_validate(const DomainDef *def, Error *error)
                              def->cputune.iothreadpins[i].id);
     if ((r = domain_numa_validate(def, error)) < 0)
         return r;
+    for (size_t i = 0; i < def->n_memories; i++)
+        if ((r = domain_memory_device_validate(def, &def->memories[i], error)) < 0)
+            return r;
     if ((unsigned) def->on_poweroff >= _DOMAIN_LIFECYCLE_MAX ||
         (unsigned) def->on_reboot >= _DOMAIN_LIFECYCLE_MAX ||
         (unsigned) def->on_crash >= _DOMAIN_LIFECYCLE_MAX)

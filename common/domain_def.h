@@ -803,6 +803,10 @@ int domain_numa_validate(const DomainDef *def, Error *error);
 ssize_t domain_memory_device_find(const DomainDef *def, const DomainMemoryDevice *match,
                                   bool address_fallback);
 void domain_memory_device_clear(DomainMemoryDevice *m);
+/* libvirt's virDomainMemoryDefValidate for a dimm of (or for) @def: its
+ * node among the cells. */
+int domain_memory_device_validate(const DomainDef *def, const DomainMemoryDevice *m,
+                                  Error *error);
 /* Checks the cross-field rules (parse() already calls it). */
 int domain_def_validate(const DomainDef *def, Error *error);
 /* What a disk alone must satisfy (part of domain_def_validate(), and of a

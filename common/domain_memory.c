@@ -56,6 +56,21 @@ domain_numa_validate(const DomainDef *def, Error *error)
     return 0;
 }
 
+int
+domain_memory_device_validate(const DomainDef *def, const DomainMemoryDevice *m, Error *error)
+{
+    if (m->target_node < 0)
+        return 0;
+    if (def->cpu.n_cells == 0)
+        return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL,
+                         "can't add memory backend as guest has no NUMA nodes configured");
+    if ((size_t) m->target_node >= def->cpu.n_cells)
+        return error_set(error, -EINVAL, VIR_ERR_XML_DETAIL,
+                         "can't add memory backend for guest node '%d' as the guest has only "
+                         "'%zu' NUMA nodes configured", m->target_node, def->cpu.n_cells);
+    return 0;
+}
+
 /* libvirt's virDomainMemoryFindByDefInternal for dimms: the address and
  * alias when @match has them, and always the target and source; with
  * @address_fallback only modules without an address, whatever @match's. */

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "qemu_address.h"
-#include "qemu_memory.h"
 
 /* ---- small helpers ---- */
 
@@ -311,8 +310,6 @@ qemu_domain_post_parse(DomainDef *def, Error *error)
     q35 = qemu_machine_is_q35(def);
 
     r = post_parse_disks(def, q35, error);
-    if (r >= 0)
-        r = qemu_memory_validate(def, NULL, error);
     if (r < 0)
         return r;
 

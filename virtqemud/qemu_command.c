@@ -1326,7 +1326,7 @@ build_memory_devices(Cmd *c, const DomainDef *def, Error *error)
         int r = need_alias(m->alias, "memory device", error);
 
         if (r >= 0)
-            r = qemu_memory_check_node(def, m, error);
+            r = qemu_memory_check_supported(m, error);
         if (r < 0)
             return r;
         if (m->address.type != DEVICE_ADDRESS_DIMM)

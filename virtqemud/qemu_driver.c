@@ -12,6 +12,7 @@
 #include "qemu_address.h"
 #include "qemu_capabilities.h"
 #include "qemu_driver_priv.h"
+#include "qemu_memory.h"
 #include "list_filter.h"
 #include "object_path.h"
 #include "state_store.h"
@@ -279,6 +280,8 @@ qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *erro
     if (r < 0)
         return r;
     r = qemu_domain_post_parse(def, error);
+    if (r >= 0)
+        r = qemu_memory_validate(def, NULL, error);
     if (r < 0)
         return r;
     r = qemu_domain_assign_addresses(def, error);

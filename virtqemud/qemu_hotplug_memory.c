@@ -69,7 +69,8 @@ qemu_hotplug_memory_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret, 
     DomainMemoryDevice *m = &dev->memories[0];
     int r;
 
-    if ((r = qemu_memory_check_attach(def, m, error)) < 0)
+    if ((r = domain_memory_device_validate(def, m, error)) < 0 ||
+        (r = qemu_memory_check_attach(def, m, error)) < 0)
         return r;
     if (def->n_memories == def->max_memory_slots)
         return error_set(error, -ENOSPC, VIR_ERR_CONFIG_UNSUPPORTED,
@@ -255,8 +256,9 @@ qemu_hotplug_memory_attach_live(Domain *dom, DomainDef *dev, DomainDef **config,
     if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
         return r;
     qemu_memory_align_module(m);
-    if ((r = qemu_memory_check_attach(dom->live, m, error)) < 0 ||
-        (r = qemu_memory_check_node(dom->live, m, error)) < 0 ||
+    if ((r = domain_memory_device_validate(dom->live, m, error)) < 0 ||
+        (r = qemu_memory_check_attach(dom->live, m, error)) < 0 ||
+        (r = qemu_memory_check_supported(m, error)) < 0 ||
         (r = qemu_memory_validate(dom->live, m, error)) < 0 ||
         (r = qemu_memory_assign_slot(dom->live, m, error)) < 0)
         return r;

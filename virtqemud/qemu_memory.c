@@ -122,13 +122,8 @@ qemu_memory_validate(const DomainDef *def, const DomainMemoryDevice *add, Error 
 }
 
 int
-qemu_memory_check_node(const DomainDef *def, const DomainMemoryDevice *m, Error *error)
+qemu_memory_check_supported(const DomainMemoryDevice *m, Error *error)
 {
-    if (m->target_node >= 0 && (size_t) m->target_node >= def->cpu.n_cells)
-        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "unsupported configuration: can't add memory backend for guest node "
-                         "'%d' as the guest has only '%zu' NUMA nodes configured",
-                         m->target_node, def->cpu.n_cells);
     if (m->source_pagesize_kib)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
                          "unsupported configuration: hugepage backing (<source><pagesize>) of "

@@ -20,9 +20,8 @@ int qemu_memory_validate(const DomainDef *def, const DomainMemoryDevice *add, Er
 /* libvirt's check of a module to attach against a definition
  * (virDomainDefCompatibleDevice): maxMemory set, and room below it. */
 int qemu_memory_check_attach(const DomainDef *def, const DomainMemoryDevice *m, Error *error);
-/* What the backend of @m needs of @def (checked before QEMU hears of it):
- * its node among the cells; no hugepages (not supported here). */
-int qemu_memory_check_node(const DomainDef *def, const DomainMemoryDevice *m, Error *error);
+/* What is not supported here for @m's backend: hugepages. */
+int qemu_memory_check_supported(const DomainMemoryDevice *m, Error *error);
 /* A module to plug live is rounded up to 1 MiB, as libvirt does. */
 void qemu_memory_align_module(DomainMemoryDevice *m);
 /* @m (in @def or about to be) gets the first slot no other module has, or

@@ -147,6 +147,15 @@ qemu_domain_set_memory(Domain *dom, uint64_t kib, unsigned flags, DomainDoneCb c
         if (kib == 0)
             return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                              "invalid argument: memory size must be greater than 0");
+        /* The cells' sizes make the total: this call cannot say which. */
+        if (dom->def->cpu.n_cells)
+            return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                             "Requested operation is not valid: initial memory size of a "
+                             "domain with NUMA nodes cannot be modified with this API");
+        if (dom->def->max_memory_kib && dom->def->max_memory_kib < kib)
+            return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                             "Requested operation is not valid: cannot set initial memory size "
+                             "greater than the maximum memory size");
         dom->def->memory_kib = kib;
         if (dom->def->current_memory_kib > kib)
             dom->def->current_memory_kib = kib;

@@ -490,7 +490,7 @@ def test_memory_hotplug(fx):
             (DIMM % (1024, 0), libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
              "Attaching memory device with size '1048576' would exceed domain's maxMemory "
              "config size '786432'"),
-            (DIMM % (128, 3), libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+            (DIMM % (128, 3), libvirt.VIR_ERR_XML_DETAIL,
              "can't add memory backend for guest node '3' as the guest has only '1' NUMA "
              "nodes configured")):
         try:
