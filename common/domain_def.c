@@ -534,7 +534,8 @@ domain_disk_validate(const DomainDisk *d, Error *error)
 static int
 validate_devices(const DomainDef *def, Error *error)
 {
-    auto_cleanup(free_ptr) int *orders = xcalloc(def->n_disks + def->n_nets + 1, sizeof(int));
+    auto_cleanup(free_ptr) int *orders =
+        xcalloc(def->n_disks + def->n_nets + def->n_hostdevs + 1, sizeof(int));
     size_t n_orders = 0;
     bool any_boot = false;
     int r;
@@ -591,8 +592,11 @@ validate_devices(const DomainDef *def, Error *error)
         if (r < 0)
             return r;
         any_boot |= h->boot_order > 0;
+        if (h->type == HOSTDEV_USB)
+            continue;
         for (size_t j = 0; j < i; j++)
-            if (!def->hostdevs[j].raw_xml && def->hostdevs[j].source.domain == h->source.domain &&
+            if (!def->hostdevs[j].raw_xml && def->hostdevs[j].type == HOSTDEV_PCI &&
+                def->hostdevs[j].source.domain == h->source.domain &&
                 def->hostdevs[j].source.bus == h->source.bus &&
                 def->hostdevs[j].source.slot == h->source.slot &&
                 def->hostdevs[j].source.function == h->source.function)
@@ -936,6 +940,8 @@ domain_def_free(DomainDef *def)
     }
     for (size_t i = 0; i < def->n_hostdevs; i++) {
         free(def->hostdevs[i].raw_xml);
+        free(def->hostdevs[i].startup_policy);
+        free(def->hostdevs[i].usb_dev_path);
         address_clear(&def->hostdevs[i].source);
         address_clear(&def->hostdevs[i].address);
         free(def->hostdevs[i].alias);

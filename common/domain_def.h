@@ -501,11 +501,22 @@ typedef struct DomainRedirdev {
 } DomainRedirdev;
 
 /* <hostdev mode='subsystem' type='pci'>: a host PCI function given to the
- * guest (vfio-pci). Only PCI is startable. */
+ * guest (vfio-pci); type='usb': a host USB device (usb-host). */
+typedef enum {
+    HOSTDEV_PCI,
+    HOSTDEV_USB,
+} HostdevType;
+
 typedef struct DomainHostdev {
-    char *raw_xml;       /* other hostdevs (usb, scsi, caps): kept verbatim, not startable */
+    char *raw_xml;       /* other hostdevs (scsi, caps): kept verbatim, not startable */
+    HostdevType type;
     bool managed;        /* detach from / re-attach to the host driver around the guest */
     DeviceAddress source; /* the host's PCI address (type PCI) */
+    /* USB: <vendor id>/<product id> and/or <address bus device> (0 unset);
+     * the address is the host's, found from the ids at start. */
+    unsigned usb_vendor, usb_product, usb_bus, usb_device;
+    char *startup_policy; /* "mandatory", "requisite", "optional" */
+    char *usb_dev_path;   /* live only: /dev/bus/usb/BUS/DEV once found; NULL: missing */
     int boot_order;
     DeviceAddress address; /* the guest's */
     char *alias;

@@ -640,9 +640,30 @@ format_devices(XmlWriter *w, const DomainDef *def, unsigned flags)
         }
         xml_writer_start(w, "hostdev");
         xml_writer_attr(w, "mode", "subsystem");
-        xml_writer_attr(w, "type", "pci");
+        xml_writer_attr(w, "type", h->type == HOSTDEV_USB ? "usb" : "pci");
         xml_writer_attr(w, "managed", h->managed ? "yes" : "no");
         xml_writer_start(w, "source");
+        if (h->type == HOSTDEV_USB) {
+            xml_writer_attr(w, "startupPolicy", h->startup_policy);
+            if (h->usb_vendor) {
+                xml_writer_start(w, "vendor");
+                xml_writer_attrf(w, "id", "0x%.4x", h->usb_vendor);
+                xml_writer_end(w);
+                xml_writer_start(w, "product");
+                xml_writer_attrf(w, "id", "0x%.4x", h->usb_product);
+                xml_writer_end(w);
+            }
+            if (h->usb_bus || h->usb_device) {
+                xml_writer_start(w, "address");
+                xml_writer_attrf(w, "bus", "%u", h->usb_bus);
+                xml_writer_attrf(w, "device", "%u", h->usb_device);
+                xml_writer_end(w);
+            }
+            xml_writer_end(w);
+            format_info(w, h->boot_order, h->alias, &h->address, flags);
+            xml_writer_end(w);
+            continue;
+        }
         xml_writer_start(w, "address");
         xml_writer_attrf(w, "domain", "0x%04x", h->source.domain);
         xml_writer_attrf(w, "bus", "0x%02x", h->source.bus);

@@ -200,6 +200,60 @@ parse_boot_order(const xmlNode *dev, int *ret, Error *error)
 /* <hostdev mode='subsystem' type='pci' managed='yes'>
  *   <source><address domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/></source>
  * </hostdev> */
+/* libvirt's virDomainHostdevSubsysUSBDefParseXML. */
+static int
+parse_usb_hostdev(const xmlNode *node, DomainHostdev *h, Error *error)
+{
+    xmlNode *source = xml_child(node, "source");
+    xmlNode *vendor = source ? xml_child(source, "vendor") : NULL;
+    xmlNode *product = source ? xml_child(source, "product") : NULL;
+    xmlNode *addr = source ? xml_child(source, "address") : NULL;
+    bool managed;
+    int r;
+
+    h->type = HOSTDEV_USB;
+    r = xml_prop_bool(node, "managed", &managed, error);
+    if (r < 0)
+        return r;
+    h->managed = r > 0 && managed;
+    if (!source)
+        return xml_error(error, "Missing <source> element in hostdev device");
+    h->startup_policy = xml_prop(source, "startupPolicy");
+    if (vendor) {
+        if ((r = xml_prop_uint(vendor, "id", 0, UINT_MAX, &h->usb_vendor, error)) < 0)
+            return r;
+        if (r == 0 || h->usb_vendor == 0)
+            return xml_error(error, "Missing required attribute 'id' in element 'vendor'");
+        if (!product)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: missing product");
+    }
+    if (product) {
+        if ((r = xml_prop_uint(product, "id", 0, UINT_MAX, &h->usb_product, error)) < 0)
+            return r;
+        if (r == 0)
+            return xml_error(error, "Missing required attribute 'id' in element 'product'");
+        if (!vendor)
+            return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                             "internal error: missing vendor");
+    }
+    if (addr) {
+        if ((r = xml_prop_uint(addr, "bus", 0, UINT_MAX, &h->usb_bus, error)) < 0)
+            return r;
+        if (r == 0)
+            return xml_error(error, "Missing required attribute 'bus' in element 'address'");
+        if ((r = xml_prop_uint(addr, "device", 0, UINT_MAX, &h->usb_device, error)) < 0)
+            return r;
+        if (r == 0)
+            return xml_error(error, "Missing required attribute 'device' in element 'address'");
+    }
+    r = parse_boot_order(node, &h->boot_order, error);
+    if (r < 0)
+        return r;
+    h->alias = parse_alias(node);
+    return parse_address(node, &h->address, error);
+}
+
 static int
 parse_hostdev(const xmlNode *node, DomainHostdev *h, Error *error)
 {
@@ -213,6 +267,8 @@ parse_hostdev(const xmlNode *node, DomainHostdev *h, Error *error)
 
     if (!type)
         return xml_error(error, "missing type in hostdev");
+    if ((!mode || STREQ(mode, "subsystem")) && STREQ(type, "usb"))
+        return parse_usb_hostdev(node, h, error);
     if ((mode && strcmp(mode, "subsystem") != 0) || strcmp(type, "pci") != 0) {
         /* Kept as text, written the way libvirt writes it. */
         XmlWriter w = XML_WRITER_INIT;

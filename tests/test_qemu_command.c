@@ -6,12 +6,14 @@
  * socket. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include "fileutil.h"
 #include "qemu_address.h"
 #include "qemu_command.h"
+#include "qemu_hostdev_usb.h"
 #include "qemu_memory.h"
 #include "test_util.h"
 
@@ -60,6 +63,106 @@ write_text(const char *path, const char *text)
         TEST_FAIL("cannot write %s: %s", path, error.message);
 }
 
+/* A sysfs USB tree as the host's /sys/bus/usb/devices: devices (name,
+ * vendor, product, bus, devno) and an interface, which is skipped. */
+static char usb_dir[] = "/tmp/test-qemu-usb-XXXXXX";
+
+static void
+usb_device(const char *name, const char *vendor, const char *product, const char *bus,
+           const char *devno)
+{
+    const char *attrs[][2] = { { "idVendor", vendor }, { "idProduct", product },
+                               { "busnum", bus }, { "devnum", devno } };
+    auto_cleanup(free_ptr) char *dir = xasprintf("%s/%s", usb_dir, name);
+
+    mkdir(dir, 0755);
+    for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+        auto_cleanup(free_ptr) char *path = xasprintf("%s/%s", dir, attrs[i][0]);
+        auto_cleanup(free_ptr) char *text = xasprintf("%s\n", attrs[i][1]);
+
+        write_text(path, text);
+    }
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void
+usb_tree_remove(void)
+{
+    nftw(usb_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+usb_tree(void)
+{
+    if (!mkdtemp(usb_dir)) {
+        TEST_FAIL("mkdtemp: %s", strerror(errno));
+        return;
+    }
+    usb_device("usb1", "1d6b", "0002", "1", "1");
+    usb_device("1-1", "1234", "beef", "1", "5");
+    usb_device("1-2", "046d", "c52b", "1", "7");
+    usb_device("2-1", "046d", "c52b", "2", "3");
+    {
+        auto_cleanup(free_ptr) char *iface = xasprintf("%s/1-1:1.0", usb_dir);
+
+        mkdir(iface, 0755); /* an interface: no attributes, skipped */
+    }
+}
+
+/* libvirt's virHostdevFindUSBDevice: by ids, by address, by both; one
+ * missing (startupPolicy='optional' or not), two that match. */
+static void
+test_usb_find(void)
+{
+    static const struct {
+        unsigned vendor, product, bus, device;
+        const char *policy;
+        int r;
+        const char *path_or_error;
+    } cases[] = {
+        { 0x1234, 0xbeef, 0, 0, NULL, 0, "/dev/bus/usb/001/005" },
+        { 0, 0, 2, 3, NULL, 0, "/dev/bus/usb/002/003" },
+        { 0x046d, 0xc52b, 2, 3, NULL, 0, "/dev/bus/usb/002/003" },
+        { 0x046d, 0xc52b, 0, 0, NULL, -EINVAL,
+          "operation failed: Multiple USB devices for 46d:c52b, use <address> to specify one" },
+        { 0x1111, 0x2222, 0, 0, NULL, -ENOENT,
+          "internal error: Did not find USB device 1111:2222" },
+        { 0, 0, 3, 9, NULL, -ENOENT, "internal error: Did not find USB device bus:3 device:9" },
+        { 0x1234, 0xbeef, 2, 3, NULL, -ENOENT,
+          "internal error: Did not find USB device 1234:beef bus:2 device:3" },
+        { 0x1111, 0x2222, 0, 0, "optional", 0, NULL },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        auto_cleanup(error_clear) Error error = ERROR_INIT;
+        DomainHostdev h = { .type = HOSTDEV_USB, .usb_vendor = cases[i].vendor,
+                            .usb_product = cases[i].product, .usb_bus = cases[i].bus,
+                            .usb_device = cases[i].device,
+                            .startup_policy = (char *) cases[i].policy };
+
+        CHECK_INT_EQ(qemu_usb_find(usb_dir, &h, &error), cases[i].r);
+        if (cases[i].r < 0)
+            CHECK_STR_EQ(error.message, cases[i].path_or_error);
+        else if (cases[i].path_or_error)
+            CHECK_STR_EQ(h.usb_dev_path, cases[i].path_or_error);
+        else
+            CHECK(h.usb_dev_path == NULL);
+        free(h.usb_dev_path);
+    }
+    {
+        auto_cleanup(error_clear) Error error = ERROR_INIT;
+        DomainHostdev h = { .type = HOSTDEV_USB, .usb_vendor = 1, .usb_product = 1 };
+
+        CHECK_INT_EQ(qemu_usb_find("/nonexistent/usb", &h, &error), -ENOENT);
+        CHECK_INT_EQ(error.code, VIR_ERR_SYSTEM_ERROR);
+    }
+}
+
 static int
 prepare(DomainDef *def, Error *error)
 {
@@ -71,6 +174,8 @@ prepare(DomainDef *def, Error *error)
         qemu_domain_assign_aliases(def);
     if (r >= 0)
         r = qemu_memory_prepare(def, error);
+    if (r >= 0)
+        r = qemu_usb_find_all(usb_dir, def, error);
     return r;
 }
 
@@ -448,11 +553,14 @@ main(void)
 
     regenerate = getenv("REGENERATE") && STREQ(getenv("REGENERATE"), "1");
     test_escape();
+    usb_tree();
+    test_usb_find();
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         test_case(cases[i].name, cases[i].flags);
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         if (!STREQ(cases[i].name, "pci-conflict") && !STREQ(cases[i].name, "memory-no-numa"))
             test_idempotent(cases[i].name);
+    usb_tree_remove();
     test_aliases();
     test_qemu_runs();
     return test_result();

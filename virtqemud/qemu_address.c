@@ -648,7 +648,7 @@ assign_pci(DomainDef *def, Error *error)
         }
     }
     for (size_t i = 0; i < def->n_hostdevs; i++) {
-        if (!def->hostdevs[i].raw_xml &&
+        if (!def->hostdevs[i].raw_xml && def->hostdevs[i].type == HOSTDEV_PCI &&
             def->hostdevs[i].address.type == DEVICE_ADDRESS_NONE) {
             r = pci_next_slot(m, q35, &def->hostdevs[i].address, error);
             if (r < 0)
@@ -811,26 +811,36 @@ assign_usb(DomainDef *def)
     if (n_ports >= ARRAY_SIZE(used))
         n_ports = ARRAY_SIZE(used) - 1;
 
-    for (size_t i = 0; i < def->n_inputs; i++) {
-        DeviceAddress *a = &def->inputs[i].address;
+    /* The USB inputs and host devices, in that order, as libvirt. */
+    auto_cleanup(free_ptr) DeviceAddress **addrs =
+        xcalloc(def->n_inputs + def->n_hostdevs + 1, sizeof(*addrs));
+    size_t n = 0;
+
+    for (size_t i = 0; i < def->n_inputs; i++)
+        if (def->inputs[i].bus == INPUT_BUS_USB)
+            addrs[n++] = &def->inputs[i].address;
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        if (!def->hostdevs[i].raw_xml && def->hostdevs[i].type == HOSTDEV_USB)
+            addrs[n++] = &def->hostdevs[i].address;
+    for (size_t i = 0; i < n; i++) {
         unsigned p;
 
-        if (a->type == DEVICE_ADDRESS_USB && a->usb_port && sscanf(a->usb_port, "%u", &p) == 1
-            && p < ARRAY_SIZE(used))
+        if (addrs[i]->type == DEVICE_ADDRESS_USB && addrs[i]->usb_port &&
+            sscanf(addrs[i]->usb_port, "%u", &p) == 1 && p < ARRAY_SIZE(used))
             used[p] = true;
     }
-    for (size_t i = 0; i < def->n_inputs; i++) {
-        DomainInput *in = &def->inputs[i];
+    for (size_t i = 0; i < n; i++) {
+        DeviceAddress *a = addrs[i];
 
-        if (in->bus != INPUT_BUS_USB || in->address.type != DEVICE_ADDRESS_NONE)
+        if (a->type != DEVICE_ADDRESS_NONE)
             continue;
         for (unsigned p = 1; p <= n_ports; p++) {
             if (!used[p]) {
                 used[p] = true;
-                in->address.type = DEVICE_ADDRESS_USB;
-                in->address.bus = 0;
-                in->address.usb_port = xasprintf("%u", p);
-                in->address.multifunction = -1;
+                a->type = DEVICE_ADDRESS_USB;
+                a->bus = 0;
+                a->usb_port = xasprintf("%u", p);
+                a->multifunction = -1;
                 break;
             }
         }

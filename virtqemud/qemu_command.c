@@ -1143,6 +1143,27 @@ build_videos(Cmd *c, const DomainDef *def, Error *error)
     return 0;
 }
 
+/* A host USB device (found at start, qemu_hostdev_usb.c) on the guest's
+ * USB controller; one that is missing (startupPolicy='optional') is a
+ * usb-host without a device, as libvirt leaves it. */
+static int
+build_usb_hostdev(Cmd *c, const DomainDef *def, const DomainHostdev *h, Error *error)
+{
+    const char *usb = controller_id(c, def, CONTROLLER_USB, 0);
+
+    if (!usb || find_controller(def, CONTROLLER_USB, 0)->model == CONTROLLER_MODEL_USB_NONE)
+        return error_set(error, -EINVAL, VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unsupported configuration: USB host device '%s' needs a USB "
+                         "controller", h->alias);
+    cmd_opt(c, "-device", "usb-host,%sid=%s,bus=%s.0%s%s",
+            h->usb_dev_path ? scratch_printf(c, "hostdevice=%s,", h->usb_dev_path) : "",
+            h->alias, usb,
+            h->address.type == DEVICE_ADDRESS_USB && h->address.usb_port
+            ? scratch_printf(c, ",port=%s", opt_escape(c, h->address.usb_port)) : "",
+            h->boot_order > 0 ? scratch_printf(c, ",bootindex=%d", h->boot_order) : "");
+    return 0;
+}
+
 /* A host PCI function through vfio-pci; virtnodedevd has bound it to
  * vfio-pci before QEMU starts (managed) or the administrator has. */
 static int
@@ -1155,9 +1176,15 @@ build_hostdevs(Cmd *c, const DomainDef *def, Error *error)
 
         if (h->raw_xml)
             return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                             "unsupported configuration: only PCI host devices can be "
-                             "given to a guest");
+                             "unsupported configuration: only PCI and USB host devices can "
+                             "be given to a guest");
         r = need_alias(h->alias, "hostdev", error);
+        if (r >= 0 && h->type == HOSTDEV_USB) {
+            r = build_usb_hostdev(c, def, h, error);
+            if (r < 0)
+                return r;
+            continue;
+        }
         if (r >= 0)
             r = pci_addr(c, def, &h->address, &addr, error);
         if (r < 0)

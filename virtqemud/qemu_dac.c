@@ -103,6 +103,8 @@ collect_paths(const DomainDef *def, size_t *ret_n)
     add_chrs(&list, &n, def->serials, def->n_serials);
     add_chrs(&list, &n, def->consoles, def->n_consoles);
     add_chrs(&list, &n, def->channels, def->n_channels);
+    for (size_t i = 0; i < def->n_hostdevs; i++)
+        add_path(&list, &n, def->hostdevs[i].usb_dev_path, "USB device", DAC_DISK, true);
     add_path(&list, &n, def->os_kernel, "kernel", DAC_BOOT, false);
     add_path(&list, &n, def->os_initrd, "initrd", DAC_BOOT, false);
     add_path(&list, &n, def->os_dtb, "dtb", DAC_BOOT, false);
@@ -236,11 +238,11 @@ qemu_dac_set_all(Domain *dom, Error *error)
     return 0;
 }
 
-int
-qemu_dac_set_disk(Domain *dom, const DomainDisk *d, const char *path, Error *error)
+static int
+set_one(Domain *dom, const DacPath p, Error *error)
 {
     const QemuDriver *drv = dom->drv;
-    DacPath p = { path, "storage file", DAC_DISK, !d->readonly && d->device != DISK_DEVICE_CDROM };
+    const char *path = p.path;
     int r;
 
     if (!qemu_dac_enabled(drv) || !path || path[0] != '/')
@@ -255,6 +257,19 @@ qemu_dac_set_disk(Domain *dom, const DomainDisk *d, const char *path, Error *err
     if (r < 0)
         qemu_dac_restore_path(dom, path);
     return r;
+}
+
+int
+qemu_dac_set_disk(Domain *dom, const DomainDisk *d, const char *path, Error *error)
+{
+    return set_one(dom, (DacPath) { path, "storage file", DAC_DISK,
+                                    !d->readonly && d->device != DISK_DEVICE_CDROM }, error);
+}
+
+int
+qemu_dac_set_device(Domain *dom, const char *path, const char *what, Error *error)
+{
+    return set_one(dom, (DacPath) { path, what, DAC_DISK, true }, error);
 }
 
 void

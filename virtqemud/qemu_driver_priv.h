@@ -166,6 +166,8 @@ int qemu_dac_set_all(Domain *dom, Error *error);
 /* A disk plugged into a running guest: as qemu_dac_set_all() for its @path
  * alone (a path already QEMU's is left as it is). */
 int qemu_dac_set_disk(Domain *dom, const DomainDisk *d, const char *path, Error *error);
+/* The same for a host device node QEMU opens (@what names it in errors). */
+int qemu_dac_set_device(Domain *dom, const char *path, const char *what, Error *error);
 /* A file QEMU no longer uses gets its recorded owner back. */
 void qemu_dac_restore_path(Domain *dom, const char *path);
 /* Gives every recorded file its owner back and forgets them. */

@@ -12,6 +12,7 @@
 #include "qemu_address.h"
 #include "qemu_command.h"
 #include "qemu_driver_priv.h"
+#include "qemu_hostdev_usb.h"
 #include "qemu_hotplug.h"
 
 /* ---- moving devices between definitions --------------------------------- */
@@ -425,8 +426,13 @@ qemu_hotplug_hostdev_attach_live(Domain *dom, DomainDef *dev, DomainDef **config
         return r;
     if (dev->hostdevs[0].raw_xml)
         return error_set(error, -EOPNOTSUPP, VIR_ERR_CONFIG_UNSUPPORTED,
-                         "unsupported configuration: only PCI host devices can be given to a "
-                         "guest");
+                         "unsupported configuration: only PCI and USB host devices can be "
+                         "given to a guest");
+    /* A USB device is looked for on the host first, as libvirt does. */
+    if (dev->hostdevs[0].type == HOSTDEV_USB &&
+        ((r = qemu_usb_find(NULL, &dev->hostdevs[0], error)) < 0 ||
+         (r = qemu_dac_set_device(dom, dev->hostdevs[0].usb_dev_path, "USB device", error)) < 0))
+        return r;
     cand = domain_def_copy(dom->live);
     move_hostdev(cand, dev, 0);
     r = qemu_hotplug_prepare(cand, error);
@@ -443,7 +449,7 @@ qemu_hotplug_hostdev_attach_live(Domain *dom, DomainDef *dev, DomainDef **config
     call->device = device;
     call->config = steal_ptr(*config);
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-    if (h->managed) {
+    if (h->managed && h->type == HOSTDEV_PCI) {
         if (!qemu_hostdev_detach(dom, h, hostdev_ready, call, error)) {
             hostdev_call_free(call);
             qemu_job_cancel(dom);
@@ -463,6 +469,10 @@ qemu_hotplug_hostdev_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
     auto_cleanup(domain_def_freep) DomainDef *def = domain_def_copy(dom->def);
     int r;
 
+    if (!dev->hostdevs[0].raw_xml && qemu_hotplug_hostdev_find(def, &dev->hostdevs[0], NULL) >= 0)
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: device is already in the domain "
+                         "configuration");
     move_hostdev(def, dev, 0);
     r = qemu_hotplug_prepare(def, error);
     if (r < 0)
@@ -471,14 +481,38 @@ qemu_hotplug_hostdev_config_attach(Domain *dom, DomainDef *dev, DomainDef **ret,
     return 0;
 }
 
-/* libvirt's virDomainHostdevFind: the host's PCI address. */
+/* libvirt's virDomainHostdevMatchSubsysUSB: by the host address when @h
+ * has one, else by vendor and product. */
+static bool
+usb_match(const DomainHostdev *h, const DomainHostdev *o)
+{
+    if (h->usb_bus && h->usb_device)
+        return h->usb_bus == o->usb_bus && h->usb_device == o->usb_device;
+    return h->usb_vendor == o->usb_vendor && h->usb_product == o->usb_product;
+}
+
+/* libvirt's virDomainHostdevFind: the host's PCI address, or the USB
+ * device. */
 ssize_t
 qemu_hotplug_hostdev_find(const DomainDef *def, const DomainHostdev *h, Error *error)
 {
-    for (size_t i = 0; i < def->n_hostdevs; i++)
-        if (!def->hostdevs[i].raw_xml && !h->raw_xml &&
-            domain_device_address_equal(&def->hostdevs[i].source, &h->source))
+    for (size_t i = 0; i < def->n_hostdevs; i++) {
+        const DomainHostdev *o = &def->hostdevs[i];
+
+        if (o->raw_xml || h->raw_xml || o->type != h->type)
+            continue;
+        if (h->type == HOSTDEV_USB ? usb_match(h, o)
+                                   : domain_device_address_equal(&o->source, &h->source))
             return (ssize_t) i;
+    }
+    if (h->type == HOSTDEV_USB && h->usb_bus && h->usb_device)
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: host usb device %03u.%03u not found", h->usb_bus,
+                         h->usb_device);
+    if (h->type == HOSTDEV_USB)
+        return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
+                         "device not found: host usb device vendor=0x%.4x product=0x%.4x not "
+                         "found", h->usb_vendor, h->usb_product);
     return error_set(error, -ENOENT, VIR_ERR_DEVICE_MISSING,
                      "device not found: host pci device %.4x:%.2x:%.2x.%.1x not found",
                      h->source.domain, h->source.bus, h->source.slot, h->source.function);

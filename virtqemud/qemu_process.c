@@ -28,6 +28,7 @@
 #include "qemu_capabilities.h"
 #include "qemu_command.h"
 #include "qemu_driver_priv.h"
+#include "qemu_hostdev_usb.h"
 #include "qemu_hotplug.h"
 #include "qemu_memory.h"
 #include "qemu_monitor.h"
@@ -1036,6 +1037,8 @@ start_with_resources(Domain *dom, const Error *res_error)
         return;
     }
     r = qemu_memory_prepare(dom->live, &error);
+    if (r >= 0)
+        r = qemu_usb_find_all(NULL, dom->live, &error);
     if (r >= 0)
         r = start_checks(dom, dom->live, drv->caps, &error);
     if (r >= 0)

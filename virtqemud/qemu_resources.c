@@ -516,7 +516,7 @@ acquire_next(Domain *dom)
     for (; dom->res.res_hostdev < def->n_hostdevs; dom->res.res_hostdev++) {
         DomainHostdev *h = &def->hostdevs[dom->res.res_hostdev];
 
-        if (h->raw_xml || !h->managed)
+        if (h->raw_xml || h->type != HOSTDEV_PCI || !h->managed)
             continue;
         dom->res.res_hostdev_call = qemu_hostdev_detach(dom, h, start_hostdev_done, NULL,
                                                         &error);

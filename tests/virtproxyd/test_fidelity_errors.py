@@ -95,6 +95,12 @@ def matrix(uri, root):
     T("setmaxmem numa", lambda: n.setMemoryFlags(262144, CONFIG | libvirt.VIR_DOMAIN_MEM_MAXIMUM))
     T("detach dimm config ok", lambda: n.detachDeviceFlags(dimm(128), CONFIG))
     attempt(lambda: n.undefine())
+    usb_cfg = ("<hostdev mode='subsystem' type='usb'><source><vendor id='0x1d6b'/>"
+               "<product id='0x0104'/></source></hostdev>")
+    T("attach usb hostdev config ok", lambda: d.attachDeviceFlags(usb_cfg, CONFIG))
+    T("attach usb hostdev config dup", lambda: d.attachDeviceFlags(usb_cfg, CONFIG))
+    T("detach usb hostdev config ok", lambda: d.detachDeviceFlags(usb_cfg, CONFIG))
+    T("detach usb hostdev config missing", lambda: d.detachDeviceFlags(usb_cfg, CONFIG))
     T("update disk config missing", lambda: d.updateDeviceFlags(hd("vdz"), CONFIG))
     T("update disk live inactive", lambda: d.updateDeviceFlags(hd("vda"), LIVE))
     T("update bad flags", lambda: d.updateDeviceFlags(hd("vda"), 1 << 20))
@@ -149,6 +155,13 @@ def matrix(uri, root):
     T("control running ok", lambda: d.controlInfo()[0])
     T("setvcpus live above max", lambda: d.setVcpusFlags(8, LIVE))
     T("setvcpus live maximum", lambda: d.setVcpusFlags(2, LIVE | CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM))
+    usb = ("<hostdev mode='subsystem' type='usb' managed='yes'><source>"
+           "<vendor id='0x1d6b'/><product id='0x0104'/></source></hostdev>")
+    usb_addr = ("<hostdev mode='subsystem' type='usb'><source>"
+                "<address bus='7' device='99'/></source></hostdev>")
+    T("attach usb hostdev live missing", lambda: d.attachDeviceFlags(usb, LIVE))
+    T("attach usb hostdev by address live missing", lambda: d.attachDeviceFlags(usb_addr, LIVE))
+    T("detach usb hostdev live missing", lambda: d.detachDeviceFlags(usb, LIVE))
     T("attach dimm live no maxmemory", lambda: d.attachDeviceFlags(dimm(128), LIVE))
     T("detach dimm live missing", lambda: d.detachDeviceFlags(dimm(128), LIVE))
     T("update disk live missing", lambda: d.updateDeviceFlags(hd("vdz"), LIVE))
