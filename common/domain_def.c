@@ -207,6 +207,14 @@ static const char *const watchdog_model_names[] = {
     [WATCHDOG_DIAG288] = "diag288",
 };
 
+static const char *const perf_event_names[] = {
+    "cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references", "cache_misses",
+    "branch_instructions", "branch_misses", "bus_cycles", "stalled_cycles_frontend",
+    "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock", "task_clock", "page_faults",
+    "context_switches", "cpu_migrations", "page_faults_min", "page_faults_maj",
+    "alignment_faults", "emulation_faults",
+};
+
 static const char *const watchdog_action_names[] = {
     [WATCHDOG_ACTION_RESET] = "reset",
     [WATCHDOG_ACTION_SHUTDOWN] = "shutdown",
@@ -391,6 +399,7 @@ ENUM_STRINGS(graphics_type, GraphicsType, graphics_type_names)
 ENUM_STRINGS(video_model, VideoModel, video_model_names)
 ENUM_STRINGS(watchdog_model, WatchdogModel, watchdog_model_names)
 ENUM_STRINGS(watchdog_action, WatchdogAction, watchdog_action_names)
+ENUM_STRINGS(perf_event, PerfEvent, perf_event_names)
 ENUM_STRINGS(sound_model, SoundModel, sound_model_names)
 ENUM_STRINGS(memballoon_model, MemballoonModel, memballoon_model_names)
 ENUM_STRINGS(disk_type, DiskType, disk_type_names)

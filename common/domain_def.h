@@ -653,6 +653,25 @@ typedef struct DomainTimer {
     char *track;
 } DomainTimer;
 
+/* libvirt's virPerfEventType, in its order: <perf><event name=...>. */
+typedef enum {
+    PERF_CMT, PERF_MBMT, PERF_MBML,
+    PERF_CPU_CYCLES, PERF_INSTRUCTIONS, PERF_CACHE_REFERENCES, PERF_CACHE_MISSES,
+    PERF_BRANCH_INSTRUCTIONS, PERF_BRANCH_MISSES, PERF_BUS_CYCLES,
+    PERF_STALLED_CYCLES_FRONTEND, PERF_STALLED_CYCLES_BACKEND, PERF_REF_CPU_CYCLES,
+    PERF_CPU_CLOCK, PERF_TASK_CLOCK, PERF_PAGE_FAULTS, PERF_CONTEXT_SWITCHES,
+    PERF_CPU_MIGRATIONS, PERF_PAGE_FAULTS_MIN, PERF_PAGE_FAULTS_MAJ,
+    PERF_ALIGNMENT_FAULTS, PERF_EMULATION_FAULTS,
+    _PERF_EVENT_MAX,
+} PerfEvent;
+
+/* A <perf> event's state: absent, enabled='yes', enabled='no'. */
+typedef enum {
+    PERF_ABSENT,
+    PERF_YES,
+    PERF_NO,
+} PerfState;
+
 typedef struct DomainQemuEnv {
     char *name;
     char *value;
@@ -728,6 +747,7 @@ typedef struct DomainDef {
     /* <pm>: -1 unset, 0 no, 1 yes */
     int pm_suspend_to_mem;
     int pm_suspend_to_disk;
+    unsigned char perf_events[_PERF_EVENT_MAX]; /* <perf>: PerfState per event */
 
     /* <devices> */
     char *emulator;
@@ -917,6 +937,8 @@ int clock_offset_from_string(const char *s);
 int chr_type_from_string(const char *s);
 const char *chr_device_to_string(ChrDevice d); /* element name: "serial", ... */
 const char *device_address_type_to_string(DeviceAddressType t);
+const char *perf_event_to_string(PerfEvent e);
+int perf_event_from_string(const char *s);
 int device_address_type_from_string(const char *s);
 
 /* Generates a random MAC address with QEMU's 52:54:00 prefix into @mac. */

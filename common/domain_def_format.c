@@ -277,6 +277,27 @@ format_numa(XmlWriter *w, const DomainCpu *cpu)
 }
 
 static void
+format_perf(XmlWriter *w, const DomainDef *def)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < _PERF_EVENT_MAX; i++)
+        any = any || def->perf_events[i] != PERF_ABSENT;
+    if (!any)
+        return;
+    xml_writer_start(w, "perf");
+    for (size_t i = 0; i < _PERF_EVENT_MAX; i++) {
+        if (def->perf_events[i] == PERF_ABSENT)
+            continue;
+        xml_writer_start(w, "event");
+        xml_writer_attr(w, "name", perf_event_to_string(i));
+        xml_writer_attr(w, "enabled", def->perf_events[i] == PERF_YES ? "yes" : "no");
+        xml_writer_end(w);
+    }
+    xml_writer_end(w);
+}
+
+static void
 format_cpu(XmlWriter *w, const DomainCpu *cpu)
 {
     bool has_topology = cpu->sockets || cpu->dies || cpu->cores || cpu->threads;
@@ -834,6 +855,7 @@ domain_def_format(const DomainDef *def, int id, unsigned flags)
         }
         xml_writer_end(&w);
     }
+    format_perf(&w, def);
     format_devices(&w, def, flags);
     if (qemu_ns) {
         xml_writer_start(&w, "qemu:commandline");

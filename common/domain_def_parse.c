@@ -1002,6 +1002,34 @@ parse_numa(const xmlNode *numa, DomainCpu *cpu, Error *error)
     return 0;
 }
 
+/* libvirt's virDomainPerfDefParseXML. */
+static int
+parse_perf(const xmlNode *perf, DomainDef *def, Error *error)
+{
+    xml_foreach_child(c, perf) {
+        auto_cleanup(free_ptr) char *name = NULL;
+        bool enabled;
+        int e, r;
+
+        if (!xml_node_is(c, "event"))
+            continue;
+        name = xml_prop(c, "name");
+        if (!name)
+            return xml_error(error, "Missing required attribute 'name' in element 'event'");
+        if ((e = perf_event_from_string(name)) < 0)
+            return xml_error(error, "Invalid value for attribute 'name' in element 'event': "
+                                    "'%s'.", name);
+        if ((r = xml_prop_bool(c, "enabled", &enabled, error)) < 0)
+            return r;
+        if (r == 0)
+            return xml_error(error, "Missing required attribute 'enabled' in element 'event'");
+        if (def->perf_events[e] != PERF_ABSENT)
+            return xml_error(error, "perf event '%s' was already specified", name);
+        def->perf_events[e] = enabled ? PERF_YES : PERF_NO;
+    }
+    return 0;
+}
+
 static int
 parse_cpu(const xmlNode *node, DomainCpu *cpu, Error *error)
 {
@@ -1610,6 +1638,8 @@ parse_root(xmlNode *root, DomainDef *def, Error *error)
     def->pm_suspend_to_mem = -1;
     def->pm_suspend_to_disk = -1;
     if ((n = xml_child(root, "pm")) && (r = parse_pm(n, def, error)) < 0)
+        return r;
+    if ((n = xml_child(root, "perf")) && (r = parse_perf(n, def, error)) < 0)
         return r;
     def->memballoon.stats_period = -1;
     def->memballoon.address.multifunction = -1;

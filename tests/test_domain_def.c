@@ -572,6 +572,9 @@ main(void)
     test_iothread_rules();
     TEST_ROUND_TRIP("tuning");
     TEST_ROUND_TRIP("memory-dimm");
+    TEST_ROUND_TRIP("perf");
+    TEST_PARSE_FAILS("fail-perf-twice", VIR_ERR_XML_ERROR);
+    TEST_PARSE_FAILS("fail-perf-unknown", VIR_ERR_XML_ERROR);
     test_memory_initial();
     TEST_PARSE_FAILS("fail-numa-overlap", VIR_ERR_CONFIG_UNSUPPORTED);
     TEST_PARSE_FAILS("fail-numa-vcpus", VIR_ERR_INTERNAL_ERROR);
