@@ -1,3 +1,5 @@
+#include <errno.h>
+
 #include "list_filter.h"
 
 bool
@@ -53,4 +55,19 @@ list_filter_pool(unsigned flags, bool active, bool persistent, bool autostart,
         return false;
     /* Type bits select the pools of any of the types named. */
     return !(flags & LIST_POOLS_TYPES) || (flags & type_flag);
+}
+
+int
+domain_stats_supported(unsigned *stats, unsigned flags, Error *error)
+{
+    if (*stats == 0) {
+        *stats = DOMAIN_STATS_ALL;
+        return 0;
+    }
+    if ((flags & (unsigned) DOMAIN_STATS_FLAG_ENFORCE_STATS) && (*stats & ~DOMAIN_STATS_ALL))
+        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                         "argument unsupported: Stats types bits 0x%x are not supported by "
+                         "this daemon or QEMU", *stats & ~DOMAIN_STATS_ALL);
+    *stats &= DOMAIN_STATS_ALL;
+    return 0;
 }

@@ -6,7 +6,19 @@
 
 #include <stdbool.h>
 
+#include "error.h"
 #include "virt_constants.h"
+
+/* Every statistics group libvirt 9.0 has, all served. */
+#define DOMAIN_STATS_ALL                                                                   \
+    (DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON | DOMAIN_STATS_VCPU | \
+     DOMAIN_STATS_INTERFACE | DOMAIN_STATS_BLOCK | DOMAIN_STATS_PERF | DOMAIN_STATS_IOTHREAD | \
+     DOMAIN_STATS_MEMORY | DOMAIN_STATS_DIRTYRATE)
+
+/* libvirt's qemuDomainGetStatsCheckSupport for virConnectGetAllDomainStats
+ * and virDomainListGetStats: no group is every group; groups unknown here
+ * are dropped, or refused with @flags' ENFORCE_STATS. */
+int domain_stats_supported(unsigned *stats, unsigned flags, Error *error);
 
 typedef struct DomainListFacts {
     bool active;

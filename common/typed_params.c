@@ -25,6 +25,12 @@ typed_params_add_int(TypedParams *tp, const char *field, int32_t v)
 }
 
 void
+typed_params_add_bool(TypedParams *tp, const char *field, bool v)
+{
+    add(tp, field, TYPED_PARAM_BOOLEAN)->v.b = v;
+}
+
+void
 typed_params_add_uint(TypedParams *tp, const char *field, uint32_t v)
 {
     add(tp, field, TYPED_PARAM_UINT)->v.ui = v;

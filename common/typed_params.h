@@ -39,6 +39,7 @@ typedef struct TypedParamSpec {
 } TypedParamSpec;
 
 void typed_params_add_int(TypedParams *tp, const char *field, int32_t v);
+void typed_params_add_bool(TypedParams *tp, const char *field, bool v);
 void typed_params_add_uint(TypedParams *tp, const char *field, uint32_t v);
 void typed_params_add_llong(TypedParams *tp, const char *field, int64_t v);
 void typed_params_add_ullong(TypedParams *tp, const char *field, uint64_t v);

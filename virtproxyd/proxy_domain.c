@@ -1100,8 +1100,11 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret_, Error *error)
     MirrorObject **objs;
     size_t n = 0;
     StatsJob *job;
+    unsigned stats = args->stats;
     int r;
 
+    if ((r = domain_stats_supported(&stats, args->flags, error)) < 0)
+        return r;
     svc = qemu_present(proxy, error);
     if (!svc)
         return -ENOTCONN;
@@ -1124,7 +1127,7 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret_, Error *error)
         free(objs);
         return 0;
     }
-    if (args->stats == DOMAIN_STATS_STATE) {
+    if (stats == DOMAIN_STATS_STATE) {
         /* The mirror knows every domain's state: no round trip at all. */
         remote_connect_get_all_domain_stats_ret *ret = ret_;
         remote_domain_stats_record *recs = xcalloc(n, sizeof(*recs));
@@ -1157,7 +1160,7 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret_, Error *error)
         one->job = job;
         proxy_domain_from_object(objs[i], &one->dom);
         r = sd_bus_call_method_async(proxy->bus, NULL, svc->bus_name, objs[i]->path, DOM_IFACE,
-                                     "GetStats", stats_one_reply, one, "uu", args->stats, 0);
+                                     "GetStats", stats_one_reply, one, "uu", stats, 0);
         if (r < 0) {
             xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &one->dom);
             free(one);

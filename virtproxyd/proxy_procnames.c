@@ -387,7 +387,7 @@ static const struct {
     [363] = { "virDomainEventCallbackJobCompleted", READS },
     [364] = { "virDomainMigrateStartPostCopy", WRITES },
     [365] = { "virDomainGetPerfEvents", READS },
-    [366] = { "virDomainSetPerfEvents", READS },
+    [366] = { "virDomainSetPerfEvents", WRITES },
     [367] = { "virDomainEventCallbackDeviceRemovalFailed", READS },
     [368] = { "virConnectStoragePoolEventRegisterAny", READS },
     [369] = { "virConnectStoragePoolEventDeregisterAny", READS },

@@ -482,6 +482,35 @@ h_set_interface_parameters(Call *call, void *args_, void *ret, Error *error)
                       args->params.params_val, args->params.params_len, args->flags, error);
 }
 
+/* Perf events: every one in the reply, no count asked first. */
+static int
+perf_events_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_perf_events_args *args = call->args;
+    remote_domain_get_perf_events_ret *ret = ret_;
+
+    return proxy_params_reply(reply, REMOTE_DOMAIN_PERF_EVENTS_MAX, args->flags,
+                              &ret->params.params_val, &ret->params.params_len, NULL, error);
+}
+
+static int
+h_get_perf_events(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_perf_events_args *args = args_;
+
+    return params_get(call, args, "GetPerfEvents", NULL, 0, 0, args->flags, perf_events_reply,
+                      error);
+}
+
+static int
+h_set_perf_events(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_perf_events_args *args = args_;
+
+    return params_set(call, args, "SetPerfEvents", NULL, args->params.params_val,
+                      args->params.params_len, args->flags, error);
+}
+
 PARAMS_PROCS(memory, "MemoryParameters", REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX)
 PARAMS_PROCS(blkio, "BlockIOParameters", REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX)
 PARAMS_PROCS(numa, "NumaParameters", REMOTE_DOMAIN_NUMA_PARAMETERS_MAX)
@@ -521,5 +550,7 @@ const ProcDef tuning_procs[] = {
     PROC_A(REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, domain_set_blkio_parameters, h_set_blkio),
     PROC_AR(REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, domain_get_numa_parameters, h_get_numa),
     PROC_A(REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS, domain_set_numa_parameters, h_set_numa),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, domain_get_perf_events, h_get_perf_events),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_PERF_EVENTS, domain_set_perf_events, h_set_perf_events),
     { 0 },
 };

@@ -72,6 +72,8 @@ int qemu_bus_set_memory_parameters(sd_bus_message *m, void *userdata, sd_bus_err
 int qemu_bus_get_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_set_blkio_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_perf_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_set_perf_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_set_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 
 /* The interfaces served, each with its vtable (tests/test_bus_contract.c). */

@@ -4,6 +4,7 @@
  * The cpu controller's group has a layout of its own (qemu_cputune.c);
  * the memory, blkio and cpuset groups hold the whole QEMU process and are
  * made the first time a tuning call needs them. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,6 +234,26 @@ qemu_cgroup_domain(Domain *dom, const char *controller, bool create, char **ret_
     return 0;
 }
 
+/* The per-thread children of @dir (vcpuN, emulator): empty by now. */
+static void
+remove_children(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    while (d && (de = readdir(d))) {
+        auto_cleanup(free_ptr) char *child = NULL;
+
+        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+            continue;
+        child = xasprintf("%s/%s", dir, de->d_name);
+        if (rmdir(child) < 0 && errno != ENOENT)
+            log_warn("cannot remove cgroup '%s': %s", child, strerror(errno));
+    }
+    if (d)
+        closedir(d);
+}
+
 /* Removes the domain's groups once QEMU is gone (they are empty then). */
 void
 qemu_cgroup_remove_all(Domain *dom)
@@ -244,6 +265,7 @@ qemu_cgroup_remove_all(Domain *dom)
         if (qemu_cgroup_base(process_controllers[i], &base, &v2) < 0)
             continue;
         dir = qemu_cgroup_scope(dom, base);
+        remove_children(dir);
         if (rmdir(dir) < 0 && errno != ENOENT && errno != EBUSY)
             log_warn("cannot remove cgroup '%s': %s", dir, strerror(errno));
     }

@@ -9,7 +9,9 @@
 #include "bus_object.h"
 #include "bus_util.h"
 #include "qemu_bus.h"
+#include "list_filter.h"
 #include "qemu_hotplug.h"
+#include "qemu_perf.h"
 #include "typed_params.h"
 
 BUS_FIND_CALLBACK(find_domain, QemuBus, qemu_driver_find_by_path)
@@ -674,6 +676,8 @@ stats_call_step(Domain *dom, StatsCall *call)
 
     if (--call->pending)
         return;
+    if ((call->stats & DOMAIN_STATS_PERF) && qemu_domain_is_active(dom))
+        qemu_perf_stats(dom, &call->extra);
     r = send_stats(call->m, dom, call->stats, call->bs, call->found, call->nbs, &call->extra);
     if (r < 0)
         sd_bus_reply_method_errno(call->m, r, NULL);
@@ -723,10 +727,8 @@ bus_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     r = sd_bus_message_read(m, "uu", &stats, &flags);
     if (r < 0)
         return r;
-    if (stats == 0)
-        stats = DOMAIN_STATS_STATE | DOMAIN_STATS_CPU_TOTAL | DOMAIN_STATS_BALLOON |
-                DOMAIN_STATS_VCPU | DOMAIN_STATS_INTERFACE | DOMAIN_STATS_BLOCK |
-                DOMAIN_STATS_IOTHREAD | DOMAIN_STATS_DIRTYRATE;
+    if ((r = domain_stats_supported(&stats, flags, &error)) < 0)
+        return bus_reply_error(bus_error, &error, r);
     call = xcalloc(1, sizeof(*call));
     call->m = sd_bus_message_ref(m);
     call->stats = stats;
@@ -858,6 +860,9 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("GetMemoryParameters", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a{sv}", memoryParameters), qemu_bus_get_memory_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetPerfEvents", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("a{sv}", perfEvents), qemu_bus_get_perf_parameters,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetNumaParameters", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a{sv}", numaParameters), qemu_bus_get_numa_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -924,6 +929,9 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetNumaParameters", SD_BUS_ARGS("a{sv}", params, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_set_numa_parameters,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetPerfEvents", SD_BUS_ARGS("a{sv}", params, "u", flags),
+                            SD_BUS_NO_RESULT, qemu_bus_set_perf_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetMetadata",
                             SD_BUS_ARGS("i", type, "s", metadata, "s", key, "s", uri, "u", flags),

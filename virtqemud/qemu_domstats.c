@@ -30,11 +30,60 @@ qemu_cpuacct_start(Domain *dom)
     error_clear(&error);
 }
 
+void
+qemu_cpuacct_vcpus(Domain *dom)
+{
+    auto_cleanup(free_ptr) char *dir = NULL;
+    Error error = ERROR_INIT;
+    bool v2;
+
+    /* As libvirt's vcpuN groups: what each vCPU thread spent on each host
+     * CPU (GetCPUStats' vcpu_time). */
+    if (qemu_cgroup_domain(dom, "cpuacct", false, &dir, &v2, &error) < 0 || v2) {
+        error_clear(&error);
+        return;
+    }
+    for (size_t i = 0; i < dom->monitor.n_vcpu_tids; i++) {
+        auto_cleanup(free_ptr) char *child = xasprintf("%s/vcpu%zu", dir, i);
+
+        if (!dom->monitor.vcpu_tids[i]) /* unplugged */
+            continue;
+        if (qemu_cgroup_mkdir(child, &error) < 0 ||
+            qemu_cgroup_move(child, "tasks", dom->monitor.vcpu_tids[i], &error) < 0) {
+            log_debug("domain '%s': vCPU %zu keeps no time of its own: %s", dom->def->name, i,
+                      error.message);
+            error_clear(&error);
+        }
+    }
+}
+
+/* Adds the numbers of "cpuacct.usage_percpu" in @dir into @sums (@n). */
+static void
+add_percpu(const char *dir, uint64_t *sums, size_t n)
+{
+    auto_cleanup(free_ptr) char *text = NULL;
+    char *p;
+
+    if (qemu_cgroup_read(dir, "cpuacct.usage_percpu", &text, NULL) < 0)
+        return;
+    p = text;
+    for (size_t c = 0; c < n; c++) {
+        char *end;
+        unsigned long long ns = strtoull(p, &end, 10);
+
+        if (end == p)
+            break;
+        sums[c] += ns;
+        p = end;
+    }
+}
+
 int
 qemu_domain_get_cpu_stats(Domain *dom, int start_cpu, unsigned ncpus, unsigned flags,
                           TypedParams **ret_rows, size_t *ret_n, Error *error)
 {
     auto_cleanup(free_ptr) char *dir = NULL, *text = NULL;
+    auto_cleanup(free_ptr) uint64_t *vcpu = NULL;
     TypedParams *rows;
     long total = sysconf(_SC_NPROCESSORS_CONF);
     bool v2;
@@ -67,6 +116,13 @@ qemu_domain_get_cpu_stats(Domain *dom, int start_cpu, unsigned ncpus, unsigned f
                          "invalid argument: start_cpu %d larger than maximum of %ld",
                          start_cpu, total - 1);
     r = qemu_cgroup_domain(dom, "cpuacct", false, &dir, &v2, error);
+    /* The vCPUs' groups before their parent's: vcpu_time <= cpu_time. */
+    vcpu = xcalloc((size_t) total, sizeof(*vcpu));
+    for (size_t v = 0; r >= 0 && !v2 && v < dom->monitor.n_vcpu_tids; v++) {
+        auto_cleanup(free_ptr) char *child = xasprintf("%s/vcpu%zu", dir, v);
+
+        add_percpu(child, vcpu, (size_t) total);
+    }
     if (r < 0 || v2 || (r = qemu_cgroup_read(dir, "cpuacct.usage_percpu", &text, error)) < 0) {
         error_clear(error);
         return error_set(error, -ENOTSUP, VIR_ERR_OPERATION_INVALID,
@@ -85,8 +141,10 @@ qemu_domain_get_cpu_stats(Domain *dom, int start_cpu, unsigned ncpus, unsigned f
             unsigned long long ns = strtoull(p, &end, 10);
 
             p = end == p ? p : end;
-            if (c >= start_cpu)
-                typed_params_add_ullong(&rows[i++], "cpu_time", ns);
+            if (c < start_cpu)
+                continue;
+            typed_params_add_ullong(&rows[i], "cpu_time", ns);
+            typed_params_add_ullong(&rows[i++], "vcpu_time", vcpu[c]);
         }
         *ret_rows = rows;
         *ret_n = n;

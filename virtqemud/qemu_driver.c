@@ -44,6 +44,8 @@ qemu_domain_new(QemuDriver *drv, DomainDef *def)
     dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
     dom->proc.pid = 0;
     dom->proc.pidfd = -1;
+    for (size_t i = 0; i < _PERF_EVENT_MAX; i++)
+        dom->perf_fds[i] = -1;
     dom->path = object_path_from_uuid(DOMAIN_PATH_PREFIX, &def->uuid);
     return dom;
 }

@@ -179,6 +179,7 @@ struct Domain {
     DomainJobState job;
     DomainResources res;
     DomainHotplug hotplug;
+    int perf_fds[_PERF_EVENT_MAX]; /* perf events counting QEMU (qemu_perf.c), -1 when off */
 };
 
 typedef struct QemuDriverConfig {
@@ -274,6 +275,10 @@ int qemu_domain_get_scheduler_params(Domain *dom, unsigned flags, TypedParams *r
 int qemu_domain_set_scheduler_params(Domain *dom, const TypedParams *tp, unsigned flags,
                                      Error *error);
 int qemu_domain_get_memory_params(Domain *dom, unsigned flags, TypedParams *ret, Error *error);
+/* virDomainGetPerfEvents / virDomainSetPerfEvents (qemu_perf.c). */
+int qemu_domain_get_perf_events(Domain *dom, unsigned flags, TypedParams *ret, Error *error);
+int qemu_domain_set_perf_events(Domain *dom, const TypedParams *tp, unsigned flags,
+                                Error *error);
 int qemu_domain_set_memory_params(Domain *dom, const TypedParams *tp, unsigned flags,
                                   Error *error);
 int qemu_domain_get_blkio_params(Domain *dom, unsigned flags, TypedParams *ret, Error *error);

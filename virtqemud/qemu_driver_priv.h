@@ -219,6 +219,8 @@ void qemu_process_start_failed(Domain *dom, const Error *error);
 void qemu_process_start_continue(Domain *dom);
 /* QEMU joins a cpuacct group of its own, for GetCPUStats' per-CPU rows. */
 void qemu_cpuacct_start(Domain *dom);
+/* With the vCPU thread ids known: a cpuacct child group per vCPU. */
+void qemu_cpuacct_vcpus(Domain *dom);
 /* The IOThreads' pinning, while the start is under way (qemu_iothreads.c). */
 void qemu_iothreads_start(Domain *dom);
 /* @map of @n host CPUs as a CPU list ("0-2,5"), NULL when empty. */

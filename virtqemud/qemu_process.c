@@ -32,6 +32,7 @@
 #include "qemu_hotplug.h"
 #include "qemu_memory.h"
 #include "qemu_monitor.h"
+#include "qemu_perf.h"
 #include "state_store.h"
 #include "xml_util.h"
 
@@ -181,6 +182,7 @@ process_stopped(Domain *dom, int reason, int event_detail, bool emit)
     qemu_resources_release(dom);
     qemu_resources_clear(dom);
     qemu_cputune_cleanup(dom);
+    qemu_perf_stop(dom);
     qemu_dac_restore_all(dom);
     remove_runtime_files(dom);
     qemu_driver_set_id(dom, -1);
@@ -599,6 +601,7 @@ start_cpus_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
     for (size_t i = 0; i < n; i++)
         dom->monitor.vcpu_tids[i] = vcpus[i].thread_id;
     qmp_vcpus_free(vcpus, n);
+    qemu_cpuacct_vcpus(dom);
     if (dom->proc.tune_pending) {
         /* Pinned and in its cgroups before a vCPU runs; then on. */
         Error tune_error = ERROR_INIT;
@@ -945,6 +948,8 @@ start_monitor(Domain *dom, Error *error)
 
     r = qmp_conn_connect(dom->drv->loop, dom->monitor.path, &qemu_monitor_callbacks, dom,
                          start_monitor_ready, &dom->monitor.conn, error);
+    if (r >= 0)
+        r = qemu_perf_start(dom, error);
     if (r < 0)
         return r;
     crash_point("monitor");

@@ -17,6 +17,7 @@
 #include "qemu_driver_priv.h"
 #include "qemu_hotplug.h"
 #include "qemu_monitor.h"
+#include "qemu_perf.h"
 #include "state_store.h"
 #include "xml_util.h"
 
@@ -327,6 +328,7 @@ reconnect_one(QemuDriver *drv, const char *name)
     } else {
         qmp_command(dom->monitor.conn, "query-status", NULL, reconnect_status_reply, dom, NULL);
         qemu_hotplug_reconnect(dom);
+        qemu_perf_reconnect(dom);
     }
     log_info("reconnected to domain '%s' (id %d, pid %d)", dom->def->name, dom->id, (int) pid);
     goto out;

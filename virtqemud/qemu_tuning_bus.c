@@ -130,6 +130,7 @@ PARAMS_HANDLERS(scheduler, qemu_domain_get_scheduler_params, qemu_domain_set_sch
 PARAMS_HANDLERS(memory, qemu_domain_get_memory_params, qemu_domain_set_memory_params)
 PARAMS_HANDLERS(blkio, qemu_domain_get_blkio_params, qemu_domain_set_blkio_params)
 PARAMS_HANDLERS(numa, qemu_domain_get_numa_params, qemu_domain_set_numa_params)
+PARAMS_HANDLERS(perf, qemu_domain_get_perf_events, qemu_domain_set_perf_events)
 
 /* ---- pinning: a host CPU map is "ab" ------------------------------------ */
 

@@ -70,6 +70,7 @@ cpus_listed(QmpConn *c, json_t *ret, const Error *error, void *userdata)
             if (vcpus[i].cpu_index >= 0)
                 dom->monitor.vcpu_tids[vcpus[i].cpu_index] = vcpus[i].thread_id;
         qmp_vcpus_free(vcpus, n);
+        qemu_cpuacct_vcpus(dom); /* a plugged vCPU's time of its own */
     }
     vcpu_call_end(call);
 }

@@ -561,12 +561,22 @@ def test_statistics(fx):
     per_cpu = [ln for ln in first.splitlines() if ln.startswith("CPU")]
     check_eq(len(per_cpu), os.cpu_count(), "one row per host CPU: %r" % first)
     acct = [int(v) for v in cg_read(scope(fx, "cpuacct") + "/cpuacct.usage_percpu").split()]
+    # vcpu_time: the guest's two vCPU threads, each in a vcpuN group.
+    vacct = [0] * os.cpu_count()
+    for v in range(2):
+        vdir = scope(fx, "cpuacct") + "/vcpu%d" % v
+        check(os.path.isdir(vdir), "no cpuacct group for vCPU %d" % v)
+        for c, ns in enumerate(cg_read(vdir + "/cpuacct.usage_percpu").split()):
+            vacct[c] += int(ns)
     dom = fx.events.conn.lookupByName(GUEST)
     got = dom.getCPUStats(False)
     check_eq(len(got), os.cpu_count(), "getCPUStats rows")
     for c, row in enumerate(got):
         check(0 < acct[c] <= row["cpu_time"] or acct[c] == row["cpu_time"] == 0,
               "CPU %d: %r after the group's %d" % (c, row, acct[c]))
+        check(vacct[c] <= row["vcpu_time"] <= row["cpu_time"],
+              "CPU %d: vcpu_time %r after the vCPU groups' %d" % (c, row, vacct[c]))
+    check(sum(r["vcpu_time"] for r in got) > 0, "the vCPUs ran: %r" % got)
     total = dom.getCPUStats(True)[0]
     check(total["cpu_time"] > 0 and total["user_time"] + total["system_time"] > 0,
           "total: %r" % total)
@@ -702,6 +712,89 @@ def test_tuning_at_start(fx):
     harness.wait_pid_exit(pid, 60)
     for ctl, g in groups.items():
         check(not os.path.exists(g), "the %s group is left after destroy" % ctl)
+    virsh(uri, "undefine", name)
+
+
+def perf_stats(uri, name=GUEST):
+    out = virsh(uri, "domstats", name, "--perf")[0]
+    return {k.strip(): int(v) for k, v in
+            (ln.split("=", 1) for ln in out.splitlines() if "=" in ln)}
+
+
+def test_perf(fx):
+    """virsh perf --enable/--disable live: the counters open on QEMU's pid
+    (perf_event_open) and the perf group of domstats reads them (cpu_clock
+    grows as QEMU answers its monitor); --config goes into <perf>; a
+    <perf> in the definition opens at start. Hardware counters (no PMU
+    here) and Intel's cmt are refused in libvirt's words; a stats group
+    unknown to libvirt is refused with ENFORCE_STATS, dropped without."""
+    import libvirt
+    uri = fx.proxy.uri
+    dom = fx.events.conn.lookupByName(GUEST)
+    listed = dom.perfEvents()
+    check_eq(len(listed), 22, "libvirt's 22 perf events: %r" % listed)
+    check_eq(set(listed.values()), {False}, "all off at first")
+    check_eq(perf_stats(uri), {}, "no counters, no perf group")
+    virsh(uri, "perf", GUEST, "--enable", "cpu_clock,context_switches", "--live")
+    check_eq(dom.perfEvents()["cpu_clock"], True, "cpu_clock on")
+    first = perf_stats(uri)
+    check_eq(sorted(first), ["perf.context_switches", "perf.cpu_clock"], "the perf group")
+    for _ in range(3):
+        virsh(uri, "domstats", GUEST, "--block", "--balloon")  # QEMU's monitor works
+    second = perf_stats(uri)
+    check(second["perf.cpu_clock"] > first["perf.cpu_clock"],
+          "cpu_clock does not grow: %r then %r" % (first, second))
+    check_eq(ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0]).find("perf"), None,
+             "a live change leaves the definition")
+    err = virsh_fails(uri, "perf", GUEST, "--enable", "cpu_cycles", "--live")
+    check("unable to open host cpu perf event for cpu_cycles" in err, err)
+    try:
+        dom.setPerfEvents({"cmt": True}, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("cmt was enabled")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, str(e))
+    check_eq(dom.perfEvents(libvirt.VIR_DOMAIN_AFFECT_LIVE)["cpu_cycles"], False,
+             "the refused counter stays off")
+    virsh(uri, "perf", GUEST, "--disable", "cpu_clock", "--live")
+    check_eq(sorted(perf_stats(uri)), ["perf.context_switches"], "cpu_clock off")
+    virsh(uri, "perf", GUEST, "--enable", "task_clock", "--config")
+    perf = ET.fromstring(virsh(uri, "dumpxml", GUEST, "--inactive")[0]).find("perf")
+    check_eq([(e.get("name"), e.get("enabled")) for e in perf], [("task_clock", "yes")],
+             "<perf> after --config")
+    check_eq(dom.perfEvents(libvirt.VIR_DOMAIN_AFFECT_CONFIG)["task_clock"], True,
+             "the persistent task_clock")
+    virsh(uri, "perf", GUEST, "--disable", "task_clock", "--config")
+    err = virsh_fails(uri, "perf", GUEST, "--enable", "cpu_clock", ro=True)
+    check("read only access prevents virDomainSetPerfEvents" in err, err)
+
+    try:
+        fx.events.conn.getAllDomainStats(1 << 12,
+                                         libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS)
+        raise Failure("an unknown stats group was served")
+    except libvirt.libvirtError as e:
+        check_eq(e.get_error_code(), libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, str(e))
+        check("Stats types bits 0x1000 are not supported" in str(e), str(e))
+    recs = fx.events.conn.getAllDomainStats((1 << 12) | libvirt.VIR_DOMAIN_STATS_PERF)
+    mine = [r for d, r in recs if d.name() == GUEST]
+    check_eq(sorted(mine[0]), ["perf.context_switches"], "the unknown group dropped")
+
+    # At start: a definition's counters; a hardware one fails the start.
+    name = "perfstart"
+    xml = fx.domain_xml(name).replace(
+        "<devices>", "<perf><event name='page_faults' enabled='yes'/></perf><devices>")
+    path = os.path.join(fx.root, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    virsh(uri, "define", path)
+    virsh(uri, "start", name, "--paused")
+    check_eq(sorted(perf_stats(uri, name)), ["perf.page_faults"], "counters from <perf>")
+    virsh(uri, "destroy", name)
+    with open(path, "w") as f:
+        f.write(xml.replace("page_faults", "cpu_cycles"))
+    virsh(uri, "define", path)
+    err = virsh_fails(uri, "start", name)
+    check("unable to open host cpu perf event for cpu_cycles" in err, err)
+    check_eq(virsh(uri, "domstate", name)[0].strip(), "shut off", "after the refused start")
     virsh(uri, "undefine", name)
 
 
