@@ -763,8 +763,9 @@ def test_events_across_restart(fx):
     a disk the guest let go of while virtqemud was down, the tray's two
     moves of a media change, the balloon on its way down to a new target
     (BALLOON_CHANGE as QEMU reports it, each value once), a title's and an
-    element's METADATA_CHANGE and the lifecycle events; none is repeated
-    or made up by the restarts."""
+    element's METADATA_CHANGE, a memory module the guest refuses to let go
+    of (DEVICE_REMOVAL_FAILED, the guest saying it twice) and the lifecycle
+    events; none is repeated or made up by the restarts."""
     import libvirt
     from test_hotplug import qmp_unplug
     uri, ev = fx.proxy.uri, fx.events
@@ -775,13 +776,17 @@ def test_events_across_restart(fx):
         f.truncate(1 << 20)
     xml_path = os.path.join(fx.root, EV + ".xml")
     with open(xml_path, "w") as f:
-        f.write(fx.domain_xml(EV, extra_devices=(
+        f.write(fx.domain_xml(EV, serial="pty", memory_mib=256, extra_devices=(
             "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
-            "<target dev='hdc' bus='ide'/><readonly/></disk>")))
+            "<target dev='hdc' bus='ide'/><readonly/></disk>")).replace(
+            "</vcpu>", "</vcpu><maxMemory slots='1' unit='MiB'>512</maxMemory>"
+            "<cpu><numa><cell id='0' cpus='0' memory='256' unit='MiB'/></numa></cpu>"))
     first = len(ev.got)
     virsh(uri, "define", xml_path)
     virsh(uri, "start", EV)
-    fx.serial_log(EV).wait_for("GUEST-READY")
+    live = ET.fromstring(virsh(uri, "dumpxml", EV)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
     dom = ev.conn.lookupByName(EV)
     dom.attachDeviceFlags("<disk type='file' device='disk'><driver name='qemu' "
                           "type='qcow2'/><source file='%s'/><target dev='vdb' "
@@ -812,15 +817,30 @@ def test_events_across_restart(fx):
     restart_qemud()
     # The balloon's way down, as QEMU tells it, ends at the target.
     dom = ev.conn.lookupByName(EV)
-    dom.setMemoryFlags(96 * 1024, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-    ev.wait(("balloon", EV, 96 * 1024), timeout=90)
+    dom.setMemoryFlags(224 * 1024, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("balloon", EV, 224 * 1024), timeout=90)
     ns = "http://example.org/ev/1"
     dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_TITLE, "ev", None, None,
                     libvirt.VIR_DOMAIN_AFFECT_LIVE)
     dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, "<e/>", "ev", ns,
                     libvirt.VIR_DOMAIN_AFFECT_LIVE)
     ev.wait(("metadata", EV, libvirt.VIR_DOMAIN_METADATA_ELEMENT, ns))
+    # After the balloon: an offline module would keep it from its target.
+    dom.attachDeviceFlags(DIMM % (128, 0), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ev.wait(("added", EV, "memdimm0"))
+    pty.run("until [ -e /sys/devices/system/memory/memory32 ]; do usleep 100000; done; "
+            "echo 0 > /sys/firmware/acpi/hotplug/memory/enabled; echo M-$((6+1))", rb"\nM-7",
+            90)
+    try:
+        dom.detachDeviceFlags(DIMM % (128, 0), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        raise Failure("the guest's refusal went unnoticed")
+    except libvirt.libvirtError as e:
+        check("rejected by the guest" in str(e), str(e))
+    ev.wait(("removal-failed", EV, "dimm0"))
     restart_qemud()
+    check_eq(len(ET.fromstring(virsh(uri, "dumpxml", EV)[0]).findall("./devices/memory")), 1,
+             "the refused module after the restart")
+    pty.close()
     virsh(uri, "destroy", EV)
     ev.wait(("lifecycle", EV, libvirt.VIR_DOMAIN_EVENT_STOPPED))
     harness.wait_qemu_gone(fx.root)
@@ -829,12 +849,12 @@ def test_events_across_restart(fx):
     E = libvirt
     mine = [e for e in ev.got[first:] if e[1] == EV]
     balloon = [e[2] for e in mine if e[0] == "balloon"]
-    check(balloon and balloon[-1] == 96 * 1024 and
+    check(balloon and balloon[-1] == 224 * 1024 and
           all(a > b for a, b in zip(balloon, balloon[1:])),
           "BALLOON_CHANGE on the way down, each value once: %r" % balloon)
     # The balloon's steps stand in one place, after the tray.
     at = mine.index(("balloon", EV, balloon[0]))
-    mine[at:at + len(balloon)] = [("balloon", EV, "down to", 96 * 1024)]
+    mine[at:at + len(balloon)] = [("balloon", EV, "down to", 224 * 1024)]
     check_eq(mine,
              [("lifecycle", EV, E.VIR_DOMAIN_EVENT_DEFINED),
               ("lifecycle", EV, E.VIR_DOMAIN_EVENT_STARTED),
@@ -842,9 +862,11 @@ def test_events_across_restart(fx):
               ("removed", EV, "virtio-disk1"),
               ("tray", EV, "ide0-1-0", E.VIR_DOMAIN_EVENT_TRAY_CHANGE_OPEN),
               ("tray", EV, "ide0-1-0", E.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE),
-              ("balloon", EV, "down to", 96 * 1024),
+              ("balloon", EV, "down to", 224 * 1024),
               ("metadata", EV, E.VIR_DOMAIN_METADATA_TITLE, None),
               ("metadata", EV, E.VIR_DOMAIN_METADATA_ELEMENT, "http://example.org/ev/1"),
+              ("added", EV, "memdimm0"),
+              ("removal-failed", EV, "dimm0"),
               ("lifecycle", EV, E.VIR_DOMAIN_EVENT_STOPPED),
               ("lifecycle", EV, E.VIR_DOMAIN_EVENT_UNDEFINED)],
              "the events, once each and in order")
