@@ -519,6 +519,35 @@ nodedev_event(Proxy *proxy, MirrorService *svc, const char *path, int event, int
     }
 }
 
+/* A live tuning change (TunableParameters, a{sv}). Callback only, as in
+ * libvirt. */
+static void
+domain_tunable(Proxy *proxy, MirrorService *svc, sd_bus_message *m)
+{
+    const char *path = sd_bus_message_get_path(m);
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_tunable_msg msg;
+
+    if (!obj)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    if (proxy_params_read(m, &msg.params.params_val, &msg.params.params_len) < 0)
+        return;
+    proxy_domain_from_object(obj, &msg.dom);
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != DOMAIN_EVENT_ID_TUNABLE || reg->family != EVENT_FAMILY_DOMAIN ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            msg.callbackID = reg->callback_id;
+            client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE,
+                              (xdrproc_t) xdr_remote_domain_event_callback_tunable_msg, &msg);
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_callback_tunable_msg, (char *) &msg);
+}
+
 void
 proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
 {
@@ -548,6 +577,8 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
         };
         const char *alias, *nsuri;
         int32_t reason, type;
+        if (STREQ(member, "TunableParameters"))
+            domain_tunable(proxy, svc, m);
         if (STREQ(member, "MetadataChange") && sd_bus_message_read(m, "is", &type, &nsuri) >= 0)
             domain_metadata(proxy, svc, sd_bus_message_get_path(m), type, nsuri);
         if (STREQ(member, "TrayChange") && sd_bus_message_read(m, "si", &alias, &reason) >= 0)

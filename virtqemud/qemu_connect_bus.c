@@ -11,6 +11,7 @@
 #include "node_info.h"
 #include "qemu_bus.h"
 #include "qemu_capabilities.h"
+#include "typed_params.h"
 
 /* ---- asynchronous replies ---------------------------------------------- */
 
@@ -220,6 +221,20 @@ hook_metadata(Domain *dom, int type, const char *nsuri, void *userdata)
                            (int32_t) type, str_or_empty(nsuri));
 }
 
+static void
+hook_tunable(Domain *dom, const TypedParams *tp, void *userdata)
+{
+    QemuBus *qb = userdata;
+    sd_bus_message *m = NULL;
+
+    /* libvirt-dbus's TunableParameters: the changed parameters, a{sv}. */
+    if (qb->announce &&
+        sd_bus_message_new_signal(qb->bus, &m, dom->path, DOMAIN_IFACE, "TunableParameters") >= 0 &&
+        typed_params_write(m, tp) >= 0)
+        sd_bus_send(qb->bus, m, NULL);
+    sd_bus_message_unref(m);
+}
+
 const QemuDriverHooks qemu_bus_hooks = {
     .domain_added = hook_added,
     .domain_removed = hook_removed,
@@ -230,6 +245,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .device_event = hook_device,
     .tray_changed = hook_tray,
     .metadata_changed = hook_metadata,
+    .tunable_changed = hook_tunable,
 };
 
 /* ---- methods ----------------------------------------------------------- */

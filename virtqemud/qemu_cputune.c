@@ -184,6 +184,12 @@ qemu_domain_pin_vcpu(Domain *dom, unsigned vcpu, const bool *map, size_t n, unsi
         }
         set_vcpu_pin(&dom->live->cputune, vcpu, cpuset);
         qemu_status_save(dom);
+        {
+            char field[48];
+
+            snprintf(field, sizeof(field), "cputune.vcpupin%u", vcpu);
+            qemu_driver_emit_tunable_string(dom, field, cpuset);
+        }
     }
     if (flags & DOMAIN_AFFECT_CONFIG) {
         config = domain_def_copy(dom->def);
@@ -233,6 +239,7 @@ qemu_domain_pin_emulator(Domain *dom, const bool *map, size_t n, unsigned flags,
         dom->live->cputune.emulatorpin = xstrdup(cpuset);
         dom->live->cputune.present = true;
         qemu_status_save(dom);
+        qemu_driver_emit_tunable_string(dom, "cputune.emulatorpin", cpuset);
     }
     if (flags & DOMAIN_AFFECT_CONFIG) {
         config = domain_def_copy(dom->def);

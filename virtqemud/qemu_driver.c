@@ -12,6 +12,7 @@
 #include "qemu_address.h"
 #include "qemu_capabilities.h"
 #include "qemu_driver_priv.h"
+#include "typed_params.h"
 #include "qemu_memory.h"
 #include "list_filter.h"
 #include "object_path.h"
@@ -267,6 +268,50 @@ qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri)
 
     if (drv->cfg.hooks.metadata_changed)
         drv->cfg.hooks.metadata_changed(dom, type, nsuri, drv->cfg.hooks_userdata);
+}
+
+void
+qemu_driver_emit_tunable(Domain *dom, const TypedParams *tp)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (tp->n && drv->cfg.hooks.tunable_changed)
+        drv->cfg.hooks.tunable_changed(dom, tp, drv->cfg.hooks_userdata);
+}
+
+void
+qemu_driver_emit_tunables(Domain *dom, const char *prefix, const char *disk,
+                          const TypedParams *tp)
+{
+    TypedParams ev = { 0 };
+
+    if (disk)
+        typed_params_add_string(&ev, "blkdeviotune.disk", disk);
+    for (size_t i = 0; i < tp->n; i++) {
+        const TypedParam *p = &tp->p[i];
+        auto_cleanup(free_ptr) char *field = xasprintf("%s%s", prefix, p->field);
+
+        switch (p->type) {
+        case TYPED_PARAM_ULLONG: typed_params_add_ullong(&ev, field, p->v.ul); break;
+        case TYPED_PARAM_LLONG: typed_params_add_llong(&ev, field, p->v.l); break;
+        case TYPED_PARAM_UINT: typed_params_add_uint(&ev, field, p->v.ui); break;
+        case TYPED_PARAM_INT: typed_params_add_int(&ev, field, p->v.i); break;
+        case TYPED_PARAM_STRING: typed_params_add_string(&ev, field, p->v.s); break;
+        default: break;
+        }
+    }
+    qemu_driver_emit_tunable(dom, &ev);
+    typed_params_clear(&ev);
+}
+
+void
+qemu_driver_emit_tunable_string(Domain *dom, const char *field, const char *value)
+{
+    TypedParams tp = { 0 };
+
+    typed_params_add_string(&tp, field, value);
+    qemu_driver_emit_tunable(dom, &tp);
+    typed_params_clear(&tp);
 }
 
 /* ---- define and undefine ----------------------------------------------- */

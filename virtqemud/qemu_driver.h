@@ -17,6 +17,8 @@
 #include "qemu_monitor.h"
 #include "virt_constants.h"
 
+typedef struct TypedParams TypedParams; /* typed_params.h */
+
 typedef struct QemuDriver QemuDriver;
 typedef struct Domain Domain;
 typedef struct QmpConn QmpConn;
@@ -51,6 +53,9 @@ typedef struct QemuDriverHooks {
     /* METADATA_CHANGE: a DOMAIN_METADATA_* type, and the namespace of an
      * element (NULL otherwise). */
     void (*metadata_changed)(Domain *dom, int type, const char *nsuri, void *userdata);
+    /* A live tuning change, as libvirt's TUNABLE event: "cputune.*" or
+     * "blkdeviotune.*" parameters with their new values. */
+    void (*tunable_changed)(Domain *dom, const TypedParams *tp, void *userdata);
 } QemuDriverHooks;
 
 typedef enum {
@@ -269,7 +274,6 @@ int qemu_domain_get_metadata(Domain *dom, int type, const char *uri, unsigned fl
 
 /* Tuning (qemu_tuning.c): typed parameters as libvirt names them, the
  * AFFECT flags. get() appends to @ret. */
-typedef struct TypedParams TypedParams;
 int qemu_domain_get_scheduler_params(Domain *dom, unsigned flags, TypedParams *ret,
                                      Error *error);
 int qemu_domain_set_scheduler_params(Domain *dom, const TypedParams *tp, unsigned flags,

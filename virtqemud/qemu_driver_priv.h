@@ -58,6 +58,13 @@ void qemu_driver_emit_changed(Domain *dom);
 void qemu_driver_emit_device(Domain *dom, int event_id, const char *alias);
 void qemu_driver_emit_tray(Domain *dom, const char *alias, int reason);
 void qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri);
+/* TUNABLE of a live change: @tp, or one string parameter. */
+void qemu_driver_emit_tunable(Domain *dom, const TypedParams *tp);
+void qemu_driver_emit_tunable_string(Domain *dom, const char *field, const char *value);
+/* ... or @tp's fields with @prefix ("cputune."), after "blkdeviotune.disk"
+ * when @disk is given. */
+void qemu_driver_emit_tunables(Domain *dom, const char *prefix, const char *disk,
+                               const TypedParams *tp);
 int qemu_driver_parse(QemuDriver *drv, const char *xml, DomainDef **ret, Error *error);
 int qemu_driver_check_duplicate(QemuDriver *drv, const DomainDef *def, Domain **ret_existing,
                                 Error *error);

@@ -245,6 +245,7 @@ typedef struct AttachCall {
     DomainDef *config;   /* with CONFIG: the persistent definition to save */
     json_t *storage, *format, *device;
     int step;            /* how many of the three are in QEMU */
+    int pending;         /* replies still to come */
     Error error;
 } AttachCall;
 
@@ -303,40 +304,48 @@ attach_finish(AttachCall *call)
     attach_call_free(call);
 }
 
+/* QMP answers in order: the first refusal is the one reported (the
+ * commands after it fail for want of what it would have made). */
 static void
 attach_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
 {
     AttachCall *call = userdata;
 
-    if (error) {
+    if (error && !call->error.code)
         error_set(&call->error, -EIO, error->code, "%s", error->message);
+    else if (!error && !call->error.code)
+        call->step++;
+    if (--call->pending == 0)
         attach_finish(call);
-        return;
-    }
-    call->step++;
-    attach_step(call);
 }
 
+/* The disk's nodes and its device, sent at once. */
 static void
 attach_step(AttachCall *call)
 {
     Domain *dom = call->dom;
     static const char *const commands[] = { "blockdev-add", "blockdev-add", "device_add" };
     json_t *args[] = { call->storage, call->format, call->device };
-    int step = call->step;
 
-    /* An empty drive has no nodes. */
-    while (step < 2 && !args[step])
-        call->step = ++step;
-    if (step == 3 || !dom->monitor.conn) {
-        if (!dom->monitor.conn && !call->error.code)
-            error_set(&call->error, -EIO, VIR_ERR_OPERATION_FAILED,
-                      "operation failed: domain is no longer running");
-        attach_finish(call);
-        return;
+    call->pending = 1;
+    for (int i = 0; i < 3 && dom->monitor.conn; i++) {
+        /* An empty drive has no nodes. */
+        if (!args[i])
+            continue;
+        call->pending++;
+        if (qmp_command(dom->monitor.conn, commands[i], json_incref(args[i]), attach_reply, call,
+                        NULL) < 0) {
+            call->pending--;
+            if (!call->error.code)
+                error_set(&call->error, -EIO, VIR_ERR_OPERATION_FAILED,
+                          "operation failed: domain is no longer running");
+            break;
+        }
     }
-    if (qmp_command(dom->monitor.conn, commands[step], json_incref(args[step]), attach_reply,
-                    call, &call->error) < 0)
+    if (!dom->monitor.conn && !call->error.code)
+        error_set(&call->error, -EIO, VIR_ERR_OPERATION_FAILED,
+                  "operation failed: domain is no longer running");
+    if (--call->pending == 0)
         attach_finish(call);
 }
 

@@ -119,6 +119,12 @@ step_finish(IOThreadStep *s, const Error *error)
             set_pin(dom->live, s->id, s->cpuset);
     }
     qemu_hotplug_finish(dom, &s->config, NULL, error);
+    if (!error && s->kind == STEP_PIN && s->cpuset && dom->live) {
+        char field[48];
+
+        snprintf(field, sizeof(field), "cputune.iothreadpin%u", s->id);
+        qemu_driver_emit_tunable_string(dom, field, s->cpuset);
+    }
     step_free(s);
 }
 

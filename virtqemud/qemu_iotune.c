@@ -290,6 +290,8 @@ typedef struct IotuneSet {
     size_t disk;
     DiskIotune want;
     DomainDef *config;
+    char *path;          /* the disk as the caller named it, for TUNABLE */
+    TypedParams tp;      /* what the caller set, for TUNABLE */
 } IotuneSet;
 
 static void
@@ -305,6 +307,10 @@ throttle_set(QmpConn *c, json_t *ret, const Error *error, void *userdata)
         s->want.group_name = NULL;
     }
     qemu_hotplug_finish(dom, &s->config, NULL, error);
+    if (!error && dom->live)
+        qemu_driver_emit_tunables(dom, "blkdeviotune.", s->path, &s->tp);
+    free(s->path);
+    typed_params_clear(&s->tp);
     free(s->want.group_name);
     domain_def_free(s->config);
     free(s);
@@ -374,6 +380,15 @@ qemu_domain_set_block_iotune(Domain *dom, const char *path, const TypedParams *t
     s->disk = (size_t) i;
     s->want = want;
     s->config = steal_ptr(config);
+    s->path = xstrdup(path);
+    for (size_t k = 0; k < tp->n; k++) {
+        const TypedParam *p = &tp->p[k];
+
+        if (p->type == TYPED_PARAM_STRING)
+            typed_params_add_string(&s->tp, p->field, p->v.s);
+        else
+            typed_params_add_ullong(&s->tp, p->field, p->v.ul);
+    }
     {
         DomainDisk d = dom->live->disks[i];
         d.iotune = want;
@@ -384,6 +399,8 @@ qemu_domain_set_block_iotune(Domain *dom, const char *path, const TypedParams *t
     if (r < 0) {
         free(s->want.group_name);
         domain_def_free(s->config);
+        free(s->path);
+        typed_params_clear(&s->tp);
         free(s);
         qemu_job_cancel(dom);
     }

@@ -249,6 +249,7 @@ qemu_domain_set_scheduler_params(Domain *dom, const TypedParams *tp, unsigned fl
             return r;
         }
         qemu_status_save(dom);
+        qemu_driver_emit_tunables(dom, "cputune.", NULL, tp);
     }
     if (flags & DOMAIN_AFFECT_CONFIG) {
         config = domain_def_copy(dom->def);

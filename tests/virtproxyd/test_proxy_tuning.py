@@ -36,6 +36,9 @@ class Events:
         self.cond = threading.Condition()
         self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
                                          self.on_metadata, None)
+        self.tunables = []
+        self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_TUNABLE,
+                                         self.on_tunable, None)
 
     def loop(self):
         while not self.stop:
@@ -45,6 +48,17 @@ class Events:
         with self.cond:
             self.got.append((dom.name(), mtype, nsuri))
             self.cond.notify_all()
+
+    def on_tunable(self, conn, dom, params, opaque):
+        with self.cond:
+            self.tunables.append((dom.name(), params))
+            self.cond.notify_all()
+
+    def wait_tunables(self, n, timeout=30):
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.tunables) >= n, timeout):
+                raise Failure("%d TUNABLE events expected; got %r" % (n, self.tunables))
+            return list(self.tunables)
 
     def wait_count(self, n, timeout=30):
         with self.cond:
@@ -642,8 +656,11 @@ def test_iothreads(fx):
 
     virsh(uri, "iothreadadd", name, "3", "--live")
     check("IO iothread3" in io_threads(), "a new IOThread: %r" % io_threads())
+    before = len(fx.events.tunables)
     virsh(uri, "iothreadpin", name, "3", "0", "--live")
     check_eq(allowed(pid, io_threads()["IO iothread3"]), "0", "IOThread 3 pinned")
+    check_eq(fx.events.wait_tunables(before + 1)[before:], [(name, {"cputune.iothreadpin3": "0"})],
+             "TUNABLE of the IOThread's pinning")
     live = ET.fromstring(virsh(uri, "dumpxml", name)[0])
     check_eq(live.findtext("iothreads"), "3", "live <iothreads>")
     check_eq(sorted(t.get("id") for t in live.findall("iothreadids/iothread")),
@@ -796,6 +813,25 @@ def test_perf(fx):
     check("unable to open host cpu perf event for cpu_cycles" in err, err)
     check_eq(virsh(uri, "domstate", name)[0].strip(), "shut off", "after the refused start")
     virsh(uri, "undefine", name)
+
+
+def test_tunable_events(fx):
+    """A live vcpupin, emulatorpin, schedinfo and blkdeviotune (and
+    iothreadpin, in test_iothreads) each raise one TUNABLE with libvirt's parameter names and the new
+    values; a --config change raises none."""
+    uri, ev = fx.proxy.uri, fx.events
+    start = len(ev.tunables)
+    virsh(uri, "vcpupin", GUEST, "0", "1", "--config")
+    virsh(uri, "vcpupin", GUEST, "0", "1", "--live")
+    virsh(uri, "emulatorpin", GUEST, "1", "--live")
+    virsh(uri, "schedinfo", GUEST, "--live", "cpu_shares=777", "vcpu_period=200000")
+    virsh(uri, "blkdeviotune", GUEST, "vda", "--live", "--total-iops-sec", "321")
+    got = ev.wait_tunables(start + 4)[start:]
+    check_eq(got, [(GUEST, {"cputune.vcpupin0": "1"}),
+                   (GUEST, {"cputune.emulatorpin": "1"}),
+                   (GUEST, {"cputune.cpu_shares": 777, "cputune.vcpu_period": 200000}),
+                   (GUEST, {"blkdeviotune.disk": "vda", "blkdeviotune.total_iops_sec": 321})],
+             "TUNABLE events, once each, in order, none for --config")
 
 
 def test_proxy_alive(fx):
