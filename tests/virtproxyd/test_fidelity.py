@@ -252,10 +252,9 @@ def test_read_only_refused_first(fx):
     try:
         c.open()
         import struct
-        m = c.call(365, proxyfx.xdr_string("g") + b"\0" * 16 + struct.pack(">i", -1) +
-                   struct.pack(">I", 0))
+        m = c.call(278, proxyfx.xdr_string("g") + b"\0" * 16 + struct.pack(">i", -1))
         check_eq(proxyfx.error_message(m[5])[0], libvirt.VIR_ERR_NO_SUPPORT,
-                 "virDomainGetPerfEvents (reads, not served) on the read-only socket")
+                 "virDomainGetSecurityLabelList (reads, not served) on the read-only socket")
     finally:
         c.close()
 
