@@ -1041,8 +1041,19 @@ h_get_vcpus(Call *call, void *args_, void *ret, Error *error)
 
 /* ---- connect get all domain stats: one GetStats per domain -------------- */
 
+/* At most this many GetStats wait for their reply at once: a bus limits
+ * the replies a connection may have pending (the system bus to 128), and
+ * a call over the limit is refused, not queued. */
+#define STATS_WINDOW 32
+
 typedef struct StatsJob {
     Call *call;
+    sd_bus *bus;
+    char *bus_name;
+    char **paths;                 /* the domains' objects, in order */
+    remote_nonnull_domain *doms;  /* and their names for the records */
+    size_t n_doms, next;          /* how many; the next to ask */
+    unsigned stats;
     remote_domain_stats_record *recs;
     size_t n;        /* records filled */
     size_t pending;  /* calls not answered */
@@ -1061,7 +1072,42 @@ stats_job_done(StatsJob *job)
     ret->retStats.retStats_val = job->recs;
     ret->retStats.retStats_len = job->n;
     call_finish(job->call, 0, NULL);
+    for (size_t i = 0; i < job->n_doms; i++) {
+        free(job->paths[i]);
+        xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &job->doms[i]);
+    }
+    free(job->paths);
+    free(job->doms);
+    free(job->bus_name);
     free(job);
+}
+
+static int stats_one_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
+
+/* Asks the next domains, up to the window; the job ends with its last
+ * answer. */
+static void
+stats_job_send(StatsJob *job)
+{
+    while (job->next < job->n_doms && job->pending < STATS_WINDOW) {
+        size_t i = job->next++;
+        StatsOne *one = xcalloc(1, sizeof(*one));
+        int r;
+
+        one->job = job;
+        one->dom = job->doms[i];
+        memset(&job->doms[i], 0, sizeof(job->doms[i]));
+        job->pending++;
+        r = sd_bus_call_method_async(job->bus, NULL, job->bus_name, job->paths[i], DOM_IFACE,
+                                     "GetStats", stats_one_reply, one, "uu", job->stats, 0);
+        if (r < 0) {
+            xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &one->dom);
+            free(one);
+            job->pending--;
+        }
+    }
+    if (job->pending == 0)
+        stats_job_done(job);
 }
 
 static int
@@ -1081,8 +1127,8 @@ stats_one_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     /* A domain that vanished meanwhile is left out, as libvirt does. */
     xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &one->dom);
     free(one);
-    if (--job->pending == 0)
-        stats_job_done(job);
+    job->pending--;
+    stats_job_send(job);
     return 0;
 }
 
@@ -1153,22 +1199,19 @@ h_get_all_domain_stats(Call *call, void *args_, void *ret_, Error *error)
     }
     job = xcalloc(1, sizeof(*job));
     job->call = call;
+    job->bus = proxy->bus;
+    job->bus_name = xstrdup(svc->bus_name);
+    job->stats = stats;
     job->recs = xcalloc(n, sizeof(*job->recs));
-    job->pending = n;
+    job->paths = xcalloc(n, sizeof(*job->paths));
+    job->doms = xcalloc(n, sizeof(*job->doms));
+    job->n_doms = n;
     for (size_t i = 0; i < n; i++) {
-        StatsOne *one = xcalloc(1, sizeof(*one));
-        one->job = job;
-        proxy_domain_from_object(objs[i], &one->dom);
-        r = sd_bus_call_method_async(proxy->bus, NULL, svc->bus_name, objs[i]->path, DOM_IFACE,
-                                     "GetStats", stats_one_reply, one, "uu", stats, 0);
-        if (r < 0) {
-            xdr_free((xdrproc_t) xdr_remote_nonnull_domain, &one->dom);
-            free(one);
-            if (--job->pending == 0)
-                stats_job_done(job);
-        }
+        job->paths[i] = xstrdup(objs[i]->path);
+        proxy_domain_from_object(objs[i], &job->doms[i]);
     }
     free(objs);
+    stats_job_send(job);
     return 1;
 }
 

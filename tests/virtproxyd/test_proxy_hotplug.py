@@ -99,6 +99,15 @@ class Events:
         self.stop = True
 
 
+def guest_pty(uri, name):
+    """A running guest's live XML and its pty serial, once the guest's
+    shell is there."""
+    live = ET.fromstring(virsh(uri, "dumpxml", name)[0])
+    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    pty.until(rb"GUEST-READY[\s\S]*# ")
+    return live, pty
+
+
 def disk_targets(uri, *flags, name=GUEST):
     root = ET.fromstring(virsh(uri, "dumpxml", name, *flags)[0])
     return [t.get("dev") for t in root.findall("./devices/disk/target")]
@@ -133,9 +142,7 @@ def disk_hotplug(fx, uri, ev, libvirt):
     dom = ev.conn.lookupByName(GUEST)
     dom.create()
     ev.wait(("lifecycle", GUEST, libvirt.VIR_DOMAIN_EVENT_STARTED))
-    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
-    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
-    pty.until(rb"GUEST-READY[\s\S]*# ")
+    live, pty = guest_pty(uri, GUEST)
     # The guest sends its numbers once when its driver starts; with the
     # period they come again every second. No event says so: ask until the
     # time of the last update moves.
@@ -406,9 +413,7 @@ def test_serial_hotplug(fx):
         f.write(fx.domain_xml(SER, serial="pty"))
     virsh(uri, "define", xml_path)
     virsh(uri, "start", SER)
-    live = ET.fromstring(virsh(uri, "dumpxml", SER)[0])
-    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
-    pty.until(rb"GUEST-READY[\s\S]*# ")
+    live, pty = guest_pty(uri, SER)
     dom = ev.conn.lookupByName(SER)
     card = ("for d in /sys/bus/pci/devices/*; do grep -qs 0x1b36 $d/vendor && "
             "grep -qs 0x0002 $d/device && echo $d; done | wc -l | sed 's/^/C=/'")
@@ -477,9 +482,7 @@ def test_memory_hotplug(fx):
             "<cpu><numa><cell id='0' cpus='0' memory='256' unit='MiB'/></numa></cpu>"))
     virsh(uri, "define", xml_path)
     virsh(uri, "start", MEM)
-    live = ET.fromstring(virsh(uri, "dumpxml", MEM)[0])
-    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
-    pty.until(rb"GUEST-READY[\s\S]*# ")
+    live, pty = guest_pty(uri, MEM)
     dom = ev.conn.lookupByName(MEM)
     check_eq(dom.maxMemory(), 256 * 1024, "the total before")
     block = ("n=0; until [ %s -e /sys/devices/system/memory/memory32 ] || [ $n -gt 600 ]; "
@@ -589,9 +592,7 @@ def test_setvcpus(fx):
             "<vcpu>2</vcpu>", "<vcpu current='1'>2</vcpu>"))
     virsh(uri, "define", xml_path)
     virsh(uri, "start", VC)
-    live = ET.fromstring(virsh(uri, "dumpxml", VC)[0])
-    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
-    pty.until(rb"GUEST-READY[\s\S]*# ")
+    live, pty = guest_pty(uri, VC)
     count = lambda *f: virsh(uri, "vcpucount", VC, *f)[0].strip()
     check_eq(count("--live", "--active"), "1", "vcpucount at start")
 
@@ -681,9 +682,7 @@ def test_watchdog(fx):
         argv = f.read().split(b"\0")
     check(b"ib700,id=watchdog0" in argv and b"watchdog=poweroff" in argv,
           "the ib700 on the command line: %r" % argv)
-    live = ET.fromstring(virsh(uri, "dumpxml", WD)[0])
-    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
-    pty.until(rb"GUEST-READY[\s\S]*# ")
+    live, pty = guest_pty(uri, WD)
     dom = ev.conn.lookupByName(WD)
     esb = "<watchdog model='i6300esb' action='reset'/>"
     for xml, code, text in (
@@ -784,9 +783,7 @@ def test_events_across_restart(fx):
     first = len(ev.got)
     virsh(uri, "define", xml_path)
     virsh(uri, "start", EV)
-    live = ET.fromstring(virsh(uri, "dumpxml", EV)[0])
-    pty = harness.Pty(live.find("./devices/serial/source").get("path"))
-    pty.until(rb"GUEST-READY[\s\S]*# ")
+    live, pty = guest_pty(uri, EV)
     dom = ev.conn.lookupByName(EV)
     dom.attachDeviceFlags("<disk type='file' device='disk'><driver name='qemu' "
                           "type='qcow2'/><source file='%s'/><target dev='vdb' "
