@@ -393,6 +393,23 @@ bus_port_delete(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return sd_bus_reply_method_return(m, NULL);
 }
 
+static int
+bus_port_set_floor(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    const char *uuid;
+    uint64_t floor;
+    int r;
+
+    r = sd_bus_message_read(m, "st", &uuid, &floor);
+    if (r < 0)
+        return r;
+    r = network_port_set_floor(userdata, uuid, floor, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, NULL);
+}
+
 static const sd_bus_vtable ports_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_METHOD_WITH_ARGS("PortCreate",
@@ -402,6 +419,8 @@ static const sd_bus_vtable ports_vtable[] = {
                             bus_port_create, 0),
     SD_BUS_METHOD_WITH_ARGS("PortDelete", SD_BUS_ARGS("s", port_uuid), SD_BUS_NO_RESULT,
                             bus_port_delete, 0),
+    SD_BUS_METHOD_WITH_ARGS("PortSetFloor", SD_BUS_ARGS("s", port_uuid, "t", floor),
+                            SD_BUS_NO_RESULT, bus_port_set_floor, 0),
     SD_BUS_VTABLE_END,
 };
 

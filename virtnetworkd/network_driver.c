@@ -1139,6 +1139,35 @@ network_port_create(Network *net, const char *domain_uuid, const char *domain_na
 }
 
 int
+network_port_set_floor(Network *net, const char *port_uuid, uint64_t floor, Error *error)
+{
+    Uuid u;
+
+    if (uuid_parse(port_uuid, &u) == 0) {
+        for (size_t i = 0; i < net->n_ports; i++) {
+            NetworkPort *p = &net->ports[i];
+            uint64_t old = p->floor;
+            int r;
+
+            if (!uuid_equal(&p->uuid, &u))
+                continue;
+            /* The port's own reservation is not counted against it. */
+            p->floor = 0;
+            r = net->active && net->live ? check_floor(net, str_or_empty(p->mac), floor, error)
+                                         : 0;
+            p->floor = r < 0 ? old : floor;
+            if (r < 0)
+                return r;
+            emit_changed(net);
+            return status_save(net, error);
+        }
+    }
+    return error_set(error, -ENOENT, VIR_ERR_NO_NETWORK_PORT,
+                     "network port not found: no network port with matching uuid '%s'",
+                     port_uuid);
+}
+
+int
 network_port_delete(Network *net, const char *port_uuid, Error *error)
 {
     Uuid u;

@@ -137,3 +137,6 @@ int network_port_create(Network *net, const char *domain_uuid, const char *domai
                         const char **ret_bridge, unsigned *ret_mtu, Error *error);
 /* VIR_ERR_NO_NETWORK_PORT when there is no such port. */
 int network_port_delete(Network *net, const char *port_uuid, Error *error);
+/* A live interface's new inbound floor: libvirt's check against the
+ * network's QoS, the other ports' floors counted. */
+int network_port_set_floor(Network *net, const char *port_uuid, uint64_t floor, Error *error);

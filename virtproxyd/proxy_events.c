@@ -519,7 +519,7 @@ nodedev_event(Proxy *proxy, MirrorService *svc, const char *path, int event, int
     }
 }
 
-/* A live tuning change (TunableParameters, a{sv}). Callback only, as in
+/* A live tuning change (Tunable, a{sv}). Callback only, as in
  * libvirt. */
 static void
 domain_tunable(Proxy *proxy, MirrorService *svc, sd_bus_message *m)
@@ -577,7 +577,7 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
         };
         const char *alias, *nsuri;
         int32_t reason, type;
-        if (STREQ(member, "TunableParameters"))
+        if (STREQ(member, "Tunable"))
             domain_tunable(proxy, svc, m);
         if (STREQ(member, "MetadataChange") && sd_bus_message_read(m, "is", &type, &nsuri) >= 0)
             domain_metadata(proxy, svc, sd_bus_message_get_path(m), type, nsuri);

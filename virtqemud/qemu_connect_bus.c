@@ -227,9 +227,9 @@ hook_tunable(Domain *dom, const TypedParams *tp, void *userdata)
     QemuBus *qb = userdata;
     sd_bus_message *m = NULL;
 
-    /* libvirt-dbus's TunableParameters: the changed parameters, a{sv}. */
+    /* libvirt-dbus's Tunable: the changed parameters, a{sv}. */
     if (qb->announce &&
-        sd_bus_message_new_signal(qb->bus, &m, dom->path, DOMAIN_IFACE, "TunableParameters") >= 0 &&
+        sd_bus_message_new_signal(qb->bus, &m, dom->path, DOMAIN_IFACE, "Tunable") >= 0 &&
         typed_params_write(m, tp) >= 0)
         sd_bus_send(qb->bus, m, NULL);
     sd_bus_message_unref(m);

@@ -954,7 +954,7 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemovalFailed", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("MetadataChange", SD_BUS_ARGS("i", type, "s", nsuri), 0),
-    SD_BUS_SIGNAL_WITH_ARGS("TunableParameters", SD_BUS_ARGS("a{sv}", params), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("Tunable", SD_BUS_ARGS("a{sv}", params), 0),
     SD_BUS_SIGNAL("Reboot", "", 0),
     SD_BUS_SIGNAL_WITH_ARGS("TrayChange", SD_BUS_ARGS("s", device, "i", reason), 0),
     SD_BUS_VTABLE_END,

@@ -127,6 +127,10 @@ QemuPortCall *qemu_port_create(Domain *dom, const DomainNet *net, QemuPortCb cb,
 void qemu_port_cancel(QemuPortCall *call);
 /* Gives a port back, without waiting. */
 void qemu_port_delete(Domain *dom, const char *network_path, const char *port_id);
+/* Live interface @net's port gets a new inbound @floor (virtnetworkd's
+ * check against its network's QoS); @cb once, with its refusal or NULL. */
+int qemu_port_set_floor(Domain *dom, size_t net, uint64_t floor, DomainDoneCb cb,
+                        void *userdata, Error *error);
 /* A tap for @net, with its MAC, MTU and link up, enslaved to @bridge: its
  * name and fd (which keeps it alive), or a negative errno with @error. */
 int qemu_tap_attach(const DomainNet *net, const char *bridge, unsigned mtu, char **ret_name,

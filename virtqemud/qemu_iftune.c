@@ -55,6 +55,18 @@ iftune_work(uv_work_t *req)
 }
 
 static void
+work_free(IftuneWork *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->devs[i]);
+    free(w->devs);
+    free(w->bws);
+    free(w->olds);
+    error_clear(&w->error);
+    free(w);
+}
+
+static void
 iftune_after(uv_work_t *req, int status)
 {
     IftuneWork *w = req->data;
@@ -70,13 +82,7 @@ iftune_after(uv_work_t *req, int status)
     }
     w->done(w->dom, error_is_set(&w->error) ? &w->error : NULL, w->userdata);
     domain_unref(w->dom);
-    for (size_t i = 0; i < w->n; i++)
-        free(w->devs[i]);
-    free(w->devs);
-    free(w->bws);
-    free(w->olds);
-    error_clear(&w->error);
-    free(w);
+    work_free(w);
 }
 
 static int
@@ -146,13 +152,8 @@ qemu_iftune_start(Domain *dom, Error *error)
     }
     w->done = start_done;
     r = iftune_queue(dom, w, error);
-    if (r < 0) {
-        for (size_t i = 0; i < w->n; i++)
-            free(w->devs[i]);
-        free(w->devs);
-        free(w->bws);
-        free(w);
-    }
+    if (r < 0)
+        work_free(w);
     return r;
 }
 
@@ -257,11 +258,13 @@ check_net(const DomainNet *n, const Bandwidth *old, const Bandwidth *want, Error
                          "Operation not supported: Invalid use of 'floor' on interface with MAC "
                          "address %s - 'floor' is only supported for interface type 'network' "
                          "with forward type 'nat', 'route', 'open' or none", n->mac);
-    if (old && (want->in.floor != (old->in.set ? old->in.floor : 0)))
-        return error_set(error, -ENOTSUP, VIR_ERR_OPERATION_UNSUPPORTED,
-                         "Operation not supported: a running interface's 'floor' cannot change "
-                         "here: its network reserved it when the port was made");
     return 0;
+}
+
+static uint64_t
+floor_of(const Bandwidth *bw)
+{
+    return bw->in.set ? bw->in.floor : 0;
 }
 
 typedef struct IftuneSet {
@@ -282,6 +285,24 @@ set_done(Domain *dom, const Error *error, void *userdata)
     qemu_hotplug_finish(dom, &s->config, NULL, error);
     domain_def_free(s->config);
     free(s);
+}
+
+/* virtnetworkd's answer to a new floor: the tap's classes follow, or the
+ * change ends with its refusal (the port keeps its old floor). */
+static void
+floor_granted(Domain *dom, const Error *error, void *userdata)
+{
+    IftuneWork *w = userdata;
+    Error failed = ERROR_INIT;
+
+    if (!error && !dom->live)
+        error_set(&failed, -ESRCH, VIR_ERR_OPERATION_INVALID,
+                  "Requested operation is not valid: domain is not running");
+    else if (!error && iftune_queue(dom, w, &failed) >= 0)
+        return;
+    w->done(dom, error ? error : &failed, w->userdata);
+    work_free(w);
+    error_clear(&failed);
 }
 
 int
@@ -342,16 +363,16 @@ qemu_domain_set_interface_params(Domain *dom, const char *device, const TypedPar
     w->done = set_done;
     w->userdata = s;
     qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
-    r = iftune_queue(dom, w, error);
+    /* A new floor is the network's to grant first, as libvirt asks it. */
+    if (floor_of(&want) != floor_of(&dom->live->nets[i].bandwidth))
+        r = qemu_port_set_floor(dom, (size_t) i, floor_of(&want), floor_granted, w, error);
+    else
+        r = iftune_queue(dom, w, error);
     if (r < 0) {
         qemu_job_cancel(dom);
         domain_def_free(s->config);
         free(s);
-        free(w->devs[0]);
-        free(w->devs);
-        free(w->bws);
-        free(w->olds);
-        free(w);
+        work_free(w);
     }
     return r;
 }

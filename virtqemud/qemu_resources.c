@@ -291,6 +291,55 @@ qemu_port_create(Domain *dom, const DomainNet *net, QemuPortCb cb, void *userdat
     return call;
 }
 
+typedef struct FloorCall {
+    Domain *dom;
+    DomainDoneCb cb;
+    void *userdata;
+} FloorCall;
+
+static int
+floor_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+    FloorCall *call = userdata;
+    Error error = ERROR_INIT;
+
+    if (sd_bus_message_is_method_error(reply, NULL))
+        bus_call_error(sd_bus_message_get_error(reply), "virtnetworkd",
+                       "cannot change the port's floor", &error);
+    call->cb(call->dom, error.code ? &error : NULL, call->userdata);
+    error_clear(&error);
+    domain_unref(call->dom);
+    free(call);
+    return 0;
+}
+
+int
+qemu_port_set_floor(Domain *dom, size_t net, uint64_t floor, DomainDoneCb cb, void *userdata,
+                    Error *error)
+{
+    FloorCall *call;
+    int r;
+
+    if (net >= dom->res.n_ports || !dom->res.port_ids[net] || !dom->res.port_nets[net])
+        return error_set(error, -ENOENT, VIR_ERR_OPERATION_FAILED,
+                         "operation failed: interface %zu has no network port", net);
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->cb = cb;
+    call->userdata = userdata;
+    domain_ref(dom);
+    r = sd_bus_call_method_async(dom->drv->cfg.bus, NULL, NETWORK_BUS, dom->res.port_nets[net],
+                                 "org.virtstack.NetworkPorts", "PortSetFloor", floor_set, call,
+                                 "st", dom->res.port_ids[net], floor);
+    if (r < 0) {
+        domain_unref(dom);
+        free(call);
+        return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR,
+                               "cannot ask virtnetworkd for the port's floor");
+    }
+    return 0;
+}
+
 void
 qemu_port_delete(Domain *dom, const char *network_path, const char *port_id)
 {

@@ -11,6 +11,7 @@ loads virtio_net at boot."""
 
 import atexit
 import os
+import re
 import signal
 import subprocess
 import xml.etree.ElementTree as ET
@@ -132,6 +133,31 @@ def test_guest_on_network(fx):
                                floor_xml, 0)
     check("network 'gnet' has no inbound QoS set" in msg, msg)
     check_eq(harness.qemu_pids(fx.root), [], "QEMU after the refused start")
+    c.call(npath, NETWORK, "Destroy")
+
+    # With the network's inbound QoS: a running interface's floor changes
+    # live (domiftune), virtnetworkd counting it against the network's rate.
+    qos = NET_XML.replace("<ip ", "<bandwidth><inbound average='1000'/></bandwidth><ip ", 1)
+    npath = c.call(PATH, "org.libvirt.Connect", "NetworkCreateXML", "s", qos)
+    path = fx.connect("DomainCreateXML", "su", floor_xml, 0)
+    live = ET.fromstring(fx.domain(path, "GetXMLDesc", "u", 0))
+    tap = live.find("./devices/interface/target").get("dev")
+    floor = lambda v: {"inbound.floor": harness.dbus.UInt32(v),
+                       "inbound.average": harness.dbus.UInt32(1000)}
+    fx.domain(path, "SetInterfaceParameters", "sa{sv}u", tap, floor(900), 1)
+    got = fx.domain(path, "GetInterfaceParameters", "su", tap, 1)
+    check_eq(got["inbound.floor"], 900, "the live floor")
+    msg = harness.expect_error("OperationInvalid", fx.domain, path, "SetInterfaceParameters",
+                               "sa{sv}u", tap, floor(1001), 1)
+    check("new combined inbound floor=1001 would overcommit average=1000" in msg, msg)
+    check_eq(fx.domain(path, "GetInterfaceParameters", "su", tap, 1)["inbound.floor"], 900,
+             "the floor after the refusal")
+    second = floor_xml.replace("floorguest", "floorguest2").replace("floor='100'",
+                                                                    "floor='200'")
+    second = re.sub(r"<uuid>[^<]*</uuid>", "", second)
+    msg = harness.expect_error("OperationInvalid", fx.connect, "DomainCreateXML", "su", second, 0)
+    check("new combined inbound floor=1100" in msg, "the new floor is held: %s" % msg)
+    fx.domain(path, "Destroy", "u", 0)
     c.call(npath, NETWORK, "Destroy")
 
 

@@ -364,13 +364,25 @@ def test_port_floor(fx):
     shaped = xml.replace("<ip ", "<bandwidth><inbound average='1000'/></bandwidth><ip ", 1)
     path = n.connect("NetworkCreateXML", "s", shaped)
     check("<inbound average='1000'/>" in n.net(path, "GetXMLDesc", "u", 0), "live bandwidth")
-    n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:58", 600)
+    first = n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:58", 600)[0]
     n.daemon.kill(signal.SIGKILL)
     n.daemon.start()
     msg = expect_error("OperationInvalid", n.c.call, path, PORTS, "PortCreate", "ssst",
                        *guest, "52:54:00:12:34:59", 500)
     check("new combined inbound floor=1100 would overcommit average=1000" in msg, msg)
     n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:59", 400)
+    # A live interface's new floor (domiftune): its own old one is not
+    # counted, the others' are; a refusal keeps the old one.
+    msg = expect_error("OperationInvalid", n.c.call, path, PORTS, "PortSetFloor", "st", first,
+                       700)
+    check("new combined inbound floor=1100 would overcommit average=1000" in msg, msg)
+    n.c.call(path, PORTS, "PortSetFloor", "st", first, 500)
+    msg = expect_error("OperationInvalid", n.c.call, path, PORTS, "PortCreate", "ssst",
+                       *guest, "52:54:00:12:34:5a", 200)
+    check("new combined inbound floor=1100" in msg, "the new floor counts: %s" % msg)
+    n.c.call(path, PORTS, "PortCreate", "ssst", *guest, "52:54:00:12:34:5a", 100)
+    expect_error("NoNetworkPort", n.c.call, path, PORTS, "PortSetFloor", "st",
+                 "00000000-0000-4000-8000-00000000dead", 1)
     n.net(path, "Destroy")
 
 
