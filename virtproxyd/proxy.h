@@ -210,6 +210,7 @@ extern const ProcDef domain_procs[];
 extern const ProcDef device_procs[];   /* proxy_device.c */
 extern const ProcDef tuning_procs[];   /* proxy_tuning.c */
 extern const ProcDef stats_procs[];    /* proxy_stats.c */
+extern const ProcDef console_procs[];  /* proxy_console.c */
 extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */
@@ -226,15 +227,21 @@ int proxy_error_read_only(Error *error, const char *what);
 /* ---- proxy_stream.c: libvirt streams over a daemon's fd ---- */
 typedef enum {
     PROXY_STREAM_UPLOAD,    /* client -> fd (virsh vol-upload) */
-    PROXY_STREAM_DOWNLOAD,  /* fd -> client (virsh vol-download) */
+    PROXY_STREAM_DOWNLOAD,  /* fd -> client (virsh vol-download, screenshot) */
+    PROXY_STREAM_DUPLEX,    /* both ways, unframed (virsh console) */
 } ProxyStreamDir;
 /* Opens the stream of @call (its proc and serial) over @fd, a socket from
- * virtstoraged speaking api/org.virtstack.Storage.xml's byte protocol.
+ * a daemon speaking api/org.virtstack.Storage.xml's byte protocol, or the
+ * raw bytes of a console (api/org.virtstack.DomainState.xml).
  * Takes ownership of @fd (closed on failure too). Call it from the bus
  * reply handler of the opening call: nothing is sent before the next loop
  * iteration, so the call's reply goes first. Returns 0, or a negative errno
  * with @error. */
 int proxy_stream_open(Call *call, int fd, ProxyStreamDir dir, Error *error);
+/* proxy_stream_open() over the descriptor that comes next in @reply (a
+ * copy: the message keeps its own). */
+int proxy_stream_from_reply(Call *call, sd_bus_message *reply, ProxyStreamDir dir,
+                            Error *error);
 /* A STREAM or STREAM_HOLE message from @c (hook in proxy_client.c). A
  * packet for no open stream is dropped, as libvirtd does. */
 void proxy_stream_packet(Client *c, const RpcMessage *msg);
@@ -266,6 +273,10 @@ int proxy_bus_new_call(Call *call, MirrorService *svc, const char *path, const c
                        const char *member, sd_bus_message **ret, Error *error);
 int proxy_bus_send(Call *call, MirrorService *svc, sd_bus_message *m, BusReplyFn fn,
                    Error *error);
+/* An optional string of the protocol: "" for NULL, and NULL for "" (libvirt
+ * sends NULL where there is no value; D-Bus has "" there). */
+const char *proxy_opt_str(remote_string s);
+remote_string proxy_opt_string(const char *s);
 /* The error for an absent daemon. */
 int proxy_error_absent(const MirrorService *svc, Error *error);
 

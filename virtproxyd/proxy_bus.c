@@ -114,3 +114,21 @@ proxy_bus_call(Call *call, MirrorService *svc, const char *path, const char *ifa
     sd_bus_message_unref(m);
     return r;
 }
+
+const char *
+proxy_opt_str(remote_string s)
+{
+    return s ? *s : "";
+}
+
+remote_string
+proxy_opt_string(const char *s)
+{
+    remote_string r;
+
+    if (!s || !*s)
+        return NULL;
+    r = xmalloc(sizeof(*r));
+    *r = xstrdup(s);
+    return r;
+}

@@ -235,12 +235,6 @@ h_get_capabilities(Call *call, void *args, void *ret, Error *error)
                           "GetCapabilities", string_reply, error, NULL);
 }
 
-static const char *
-opt_str(remote_string s)
-{
-    return s ? *s : "";
-}
-
 static int
 h_get_domain_capabilities(Call *call, void *args_, void *ret, Error *error)
 {
@@ -248,8 +242,8 @@ h_get_domain_capabilities(Call *call, void *args_, void *ret, Error *error)
 
     return proxy_bus_call(call, qemu_svc(call), MIRROR_ROOT_PATH, "org.libvirt.Connect",
                           "GetDomainCapabilities", string_reply, error, "ssssu",
-                          opt_str(args->emulatorbin), opt_str(args->arch),
-                          opt_str(args->machine), opt_str(args->virttype), args->flags);
+                          proxy_opt_str(args->emulatorbin), proxy_opt_str(args->arch),
+                          proxy_opt_str(args->machine), proxy_opt_str(args->virttype), args->flags);
 }
 
 static int

@@ -29,6 +29,7 @@ dispatch_find(int proc)
         table_add(device_procs);
         table_add(tuning_procs);
         table_add(stats_procs);
+        table_add(console_procs);
         table_add(event_procs);
         table_add(network_procs);
         table_add(storage_procs);

@@ -229,19 +229,6 @@ h_update(Call *call, void *args_, void *ret, Error *error)
                           args->flags);
 }
 
-/* An optional lease field: libvirt sends NULL where there is no value
- * (virsh prints "-" for it); D-Bus has "" there. */
-static remote_string
-opt_string(const char *s)
-{
-    remote_string r;
-
-    if (!s || !*s)
-        return NULL;
-    r = xmalloc(sizeof(*r));
-    *r = xstrdup(s);
-    return r;
-}
 
 static int
 leases_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
@@ -281,12 +268,12 @@ leases_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
         l->iface = xstrdup(iface);
         l->expirytime = expiry;
         l->type = type;
-        l->mac = opt_string(mac);
-        l->iaid = opt_string(iaid);
+        l->mac = proxy_opt_string(mac);
+        l->iaid = proxy_opt_string(iaid);
         l->ipaddr = xstrdup(ip);
         l->prefix = prefix;
-        l->hostname = opt_string(hostname);
-        l->clientid = opt_string(clientid);
+        l->hostname = proxy_opt_string(hostname);
+        l->clientid = proxy_opt_string(clientid);
     }
     ret->ret = n;
     if (r >= 0 && args->need_results) {

@@ -835,32 +835,15 @@ h_vol_resize(Call *call, void *args_, void *ret, Error *error)
 /* ---- upload and download: a stream over virtstoraged's fd --------------- */
 
 static int
-stream_reply(Call *call, sd_bus_message *reply, ProxyStreamDir dir, Error *error)
-{
-    int fd, copy, r;
-
-    r = sd_bus_message_read_basic(reply, 'h', &fd);
-    if (r < 0)
-        return r;
-    /* The message owns its fd; the stream gets its own. */
-    copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (copy < 0)
-        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR,
-                               "cannot take the stream of volume '%s'",
-                               ((remote_nonnull_storage_vol *) call->args)->name);
-    return proxy_stream_open(call, copy, dir, error);
-}
-
-static int
 upload_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
 {
-    return stream_reply(call, reply, PROXY_STREAM_UPLOAD, error);
+    return proxy_stream_from_reply(call, reply, PROXY_STREAM_UPLOAD, error);
 }
 
 static int
 download_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
 {
-    return stream_reply(call, reply, PROXY_STREAM_DOWNLOAD, error);
+    return proxy_stream_from_reply(call, reply, PROXY_STREAM_DOWNLOAD, error);
 }
 
 static int

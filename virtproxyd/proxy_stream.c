@@ -1,5 +1,5 @@
 /* Streams: libvirt stream messages <-> a file descriptor from a daemon
- * (volume upload and download).
+ * (volume upload and download, a domain's console, channel or screenshot).
  *
  * The fd is one end of a socketpair whose other end virtstoraged serves
  * (api/org.virtstack.Storage.xml):
@@ -7,12 +7,16 @@
  *             "ERROR <code> <message>\n", then EOF;
  *   upload:   we write the data, shutdown(SHUT_WR), then read the same
  *             status line and EOF; closing the fd early aborts.
+ *   duplex:   raw bytes both ways (a console or channel from virtqemud,
+ *             api/org.virtstack.DomainState.xml), no framing; EOF is the
+ *             end of the device's data.
  * On the client side (libvirt's remote_daemon_stream.c behaviour): after
  * the opening call's reply, a download sends STREAM CONTINUE packets, an
  * empty CONTINUE for the end of data, and answers the client's finish (OK)
  * with an empty OK; an upload takes CONTINUE packets until the client's OK,
  * then answers OK once the daemon said "OK\n", or a STREAM ERROR carrying
- * the daemon's code and message. A client abort (STREAM ERROR) closes the fd
+ * the daemon's code and message. A duplex stream does both at once: the
+ * fd's EOF is an empty CONTINUE, and the client's OK is answered at once. A client abort (STREAM ERROR) closes the fd
  * and is confirmed with an empty OK. A failure mid-stream is a STREAM ERROR
  * and the stream is forgotten; later packets for it are dropped.
  *
@@ -49,7 +53,7 @@ typedef enum {
     STREAM_LENGTH,   /* download: reading the 8-byte length */
     STREAM_DATA,     /* data flows */
     STREAM_STATUS,   /* reading the status line and the EOF after it */
-    STREAM_FINISHED, /* download: end of data sent, waiting for the client's OK */
+    STREAM_FINISHED, /* download, duplex: end of data sent, waiting for the client's OK */
 } StreamState;
 
 typedef struct Chunk {
@@ -225,12 +229,24 @@ fail_errno(ProxyStream *s, int r, const char *what)
 {
     Error error = ERROR_INIT;
 
-    error_set_errno(&error, r, VIR_ERR_SYSTEM_ERROR, "cannot %s the volume's stream", what);
+    error_set_errno(&error, r, VIR_ERR_SYSTEM_ERROR, "cannot %s the stream", what);
     stream_fail(s, &error);
     error_clear(&error);
 }
 
 static void on_poll(uv_poll_t *p, int status, int events);
+
+/* What the poll waits for while data flows: the fd's data unless a
+ * duplex stream ended or is throttled, and room for what is queued. */
+static int
+wanted_events(const ProxyStream *s)
+{
+    int events = s->head ? UV_WRITABLE : 0;
+
+    if (s->dir != PROXY_STREAM_DUPLEX || (s->state == STREAM_DATA && !s->throttled))
+        events |= UV_READABLE;
+    return events;
+}
 
 static void
 set_events(ProxyStream *s, int events)
@@ -262,7 +278,7 @@ read_status(ProxyStream *s, Error *error)
             return 0;
         if (n < 0 && errno != ECONNRESET)
             return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "%s",
-                                   "cannot read the status of the volume's stream");
+                                   "cannot read the status of the stream");
         if (n <= 0) {
             if (!s->line_done)
                 return error_set(error, -EPIPE, VIR_ERR_RPC, "%s",
@@ -276,7 +292,7 @@ read_status(ProxyStream *s, Error *error)
                 s->line[s->linelen++] = tmp[i];
             else
                 return error_set(error, -EPROTO, VIR_ERR_RPC, "%s",
-                                 "the status of the volume's stream is too long");
+                                 "the status of the stream is too long");
         }
     }
 }
@@ -293,14 +309,14 @@ parse_status(ProxyStream *s, Error *error)
         return 0;
     if (strncmp(s->line, "ERROR ", 6) != 0)
         return error_set(error, -EPROTO, VIR_ERR_RPC,
-                         "unexpected status '%s' from the volume's stream", s->line);
+                         "unexpected status '%s' from the stream", s->line);
     code = strtol(s->line + 6, &end, 10);
     if (end == s->line + 6 || code <= 0 || code > 1000)
         code = VIR_ERR_INTERNAL_ERROR;
     while (*end == ' ')
         end++;
     return error_set(error, -EIO, (int) code, "%s",
-                     *end ? end : "the volume's stream failed");
+                     *end ? end : "the stream failed");
 }
 
 /* The status is complete: the end of a download's data or an upload's
@@ -313,7 +329,7 @@ status_done(ProxyStream *s)
 
     if (r >= 0 && s->dir == PROXY_STREAM_UPLOAD && !s->finishing)
         r = error_set(&error, -EPROTO, VIR_ERR_RPC, "%s",
-                      "the volume's stream ended before the client finished");
+                      "the stream ended before the client finished");
     if (r < 0) {
         stream_fail(s, &error);
     } else if (s->dir == PROXY_STREAM_DOWNLOAD) {
@@ -453,6 +469,17 @@ upload_refused(ProxyStream *s)
     set_events(s, UV_READABLE);
 }
 
+/* A duplex stream's device has no more data (or took no more): the end of
+ * data for the client, whose OK or abort ends the stream. */
+static void
+duplex_eof(ProxyStream *s)
+{
+    upload_drop(s);
+    send_packet(s, REMOTE_MESSAGE_CONTINUE, NULL, 0);
+    s->state = STREAM_FINISHED;
+    set_events(s, 0);
+}
+
 /* Writes @len bytes; returns how many the fd took (0 when full), or a
  * negative errno. */
 static ssize_t
@@ -475,7 +502,9 @@ write_failed(ProxyStream *s, ssize_t r)
 {
     if (r >= 0)
         return false;
-    if (r == -EPIPE || r == -ECONNRESET)
+    if ((r == -EPIPE || r == -ECONNRESET) && s->dir == PROXY_STREAM_DUPLEX)
+        duplex_eof(s);
+    else if (r == -EPIPE || r == -ECONNRESET)
         upload_refused(s);
     else
         fail_errno(s, (int) r, "write to");
@@ -505,13 +534,10 @@ upload_flush(ProxyStream *s)
         return;
     if (s->queued < STREAM_LOW_WATER)
         client_resume(s);
-    if (s->head) {
-        set_events(s, UV_READABLE | UV_WRITABLE);
-    } else if (s->finishing) {
+    if (!s->head && s->finishing)
         upload_shutdown(s);
-    } else {
-        set_events(s, UV_READABLE);
-    }
+    else
+        set_events(s, wanted_events(s));
 }
 
 static void
@@ -541,9 +567,39 @@ upload_data(ProxyStream *s, const uint8_t *data, size_t len)
         s->head = ch;
     s->tail = ch;
     s->queued += ch->len;
-    set_events(s, UV_READABLE | UV_WRITABLE);
+    set_events(s, wanted_events(s));
     if (s->queued > STREAM_HIGH_WATER)
         client_pause(s);
+}
+
+/* ---- duplex: fd -> client, beside upload's client -> fd ------------------ */
+
+static void
+duplex_read(ProxyStream *s)
+{
+    while (!s->ended && s->state == STREAM_DATA) {
+        ssize_t n;
+
+        if (client_queue(s) > STREAM_HIGH_WATER) {
+            s->throttled = true;
+            set_events(s, wanted_events(s));
+            return;
+        }
+        n = read(s->fd, s->buf, RPC_STREAM_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n < 0 && errno != ECONNRESET) {
+            fail_errno(s, -errno, "read");
+            return;
+        }
+        if (n <= 0) {
+            duplex_eof(s);
+            return;
+        }
+        send_packet(s, REMOTE_MESSAGE_CONTINUE, s->buf, (size_t) n);
+    }
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -563,6 +619,10 @@ on_poll(uv_poll_t *p, int status, int events)
         int r;
 
         s->events = 0;
+        if (s->dir == PROXY_STREAM_DUPLEX) {
+            duplex_eof(s);
+            return;
+        }
         if (s->dir == PROXY_STREAM_UPLOAD)
             upload_drop(s);
         r = s->dir == PROXY_STREAM_UPLOAD || s->state == STREAM_STATUS ?
@@ -583,7 +643,9 @@ on_poll(uv_poll_t *p, int status, int events)
     }
     if ((events & UV_WRITABLE) && !s->failed)
         upload_flush(s);
-    if (!s->ended && (events & UV_READABLE))
+    if (!s->ended && (events & UV_READABLE) && s->dir == PROXY_STREAM_DUPLEX)
+        duplex_read(s);
+    else if (!s->ended && (events & UV_READABLE))
         poll_status(s);  /* early: the daemon refused; late: its answer */
 }
 
@@ -602,7 +664,7 @@ on_check(uv_check_t *h)
     }
     if (s->throttled && client_queue(s) < STREAM_LOW_WATER) {
         s->throttled = false;
-        set_events(s, UV_READABLE);
+        set_events(s, wanted_events(s));
     }
 }
 
@@ -624,7 +686,7 @@ proxy_stream_open(Call *call, int fd, ProxyStreamDir dir, Error *error)
         r = -errno;
         close(fd);
         return error_set_errno(error, r, VIR_ERR_SYSTEM_ERROR, "%s",
-                               "cannot make the volume's stream nonblocking");
+                               "cannot make the stream nonblocking");
     }
     s = xcalloc(1, sizeof(*s));
     r = uv_poll_init(proxy->loop, &s->poll, fd);
@@ -632,7 +694,7 @@ proxy_stream_open(Call *call, int fd, ProxyStreamDir dir, Error *error)
         close(fd);
         free(s);
         return error_set(error, -EIO, VIR_ERR_INTERNAL_ERROR,
-                         "cannot watch the volume's stream: %s", uv_strerror(r));
+                         "cannot watch the stream: %s", uv_strerror(r));
     }
     s->poll.data = s;
     uv_check_init(proxy->loop, &s->check);
@@ -649,8 +711,9 @@ proxy_stream_open(Call *call, int fd, ProxyStreamDir dir, Error *error)
     if (streams)
         streams->prev = s;
     streams = s;
-    if (dir == PROXY_STREAM_DOWNLOAD) {
+    if (dir != PROXY_STREAM_UPLOAD)
         s->buf = xmalloc(RPC_STREAM_CHUNK);
+    if (dir == PROXY_STREAM_DOWNLOAD) {
         s->state = STREAM_LENGTH;
     } else {
         s->state = STREAM_DATA;
@@ -660,6 +723,22 @@ proxy_stream_open(Call *call, int fd, ProxyStreamDir dir, Error *error)
     log_debug("client %u: stream for procedure %d serial %u open", c->id, s->hdr.proc,
               s->hdr.serial);
     return 0;
+}
+
+int
+proxy_stream_from_reply(Call *call, sd_bus_message *reply, ProxyStreamDir dir, Error *error)
+{
+    int fd, copy, r;
+
+    r = sd_bus_message_read_basic(reply, 'h', &fd);
+    if (r < 0)
+        return error_set_errno(error, r, VIR_ERR_RPC, "%s", "cannot read the stream's descriptor");
+    /* The message owns its fd; the stream gets its own. */
+    copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        return error_set_errno(error, -errno, VIR_ERR_SYSTEM_ERROR, "%s",
+                               "cannot take the stream's descriptor");
+    return proxy_stream_open(call, copy, dir, error);
 }
 
 static ProxyStream *
@@ -693,12 +772,13 @@ proxy_stream_packet(Client *c, const RpcMessage *msg)
     }
     switch (msg->header.status) {
     case REMOTE_MESSAGE_CONTINUE:
-        if (s->dir == PROXY_STREAM_UPLOAD)
+        if (s->dir != PROXY_STREAM_DOWNLOAD)
             upload_data(s, msg->body, msg->body_len);
         return;
     case REMOTE_MESSAGE_OK:
-        if (s->dir == PROXY_STREAM_DOWNLOAD) {
-            /* A download finished (or left early: the fd closes). */
+        if (s->dir != PROXY_STREAM_UPLOAD) {
+            /* A download or duplex stream finished (or left early: the fd
+             * closes). */
             send_packet(s, REMOTE_MESSAGE_OK, NULL, 0);
             stream_end(s);
             return;

@@ -9,12 +9,6 @@
 
 #define DOM_IFACE "org.libvirt.Domain"
 
-static const char *
-opt_str(remote_string s)
-{
-    return s ? *s : "";
-}
-
 /* ---- metadata, title and description ----------------------------------- */
 
 static int
@@ -28,8 +22,8 @@ h_set_metadata(Call *call, void *args_, void *ret, Error *error)
     if (r < 0)
         return r;
     return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, "SetMetadata", NULL, error,
-                          "isssu", args->type, opt_str(args->metadata), opt_str(args->key),
-                          opt_str(args->uri), args->flags);
+                          "isssu", args->type, proxy_opt_str(args->metadata),
+                          proxy_opt_str(args->key), proxy_opt_str(args->uri), args->flags);
 }
 
 static int
@@ -56,7 +50,7 @@ h_get_metadata(Call *call, void *args_, void *ret, Error *error)
     if (r < 0)
         return r;
     return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, "GetMetadata", metadata_reply,
-                          error, "isu", args->type, opt_str(args->uri), args->flags);
+                          error, "isu", args->type, proxy_opt_str(args->uri), args->flags);
 }
 
 /* ---- typed parameters ------------------------------------------------- */
@@ -446,7 +440,7 @@ h_get_block_io_tune(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_get_block_io_tune_args *args = args_;
 
-    return params_get(call, args, "GetBlockIOTune", opt_str(args->disk), args->nparams,
+    return params_get(call, args, "GetBlockIOTune", proxy_opt_str(args->disk), args->nparams,
                       REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, args->flags,
                       block_io_tune_reply, error);
 }

@@ -75,6 +75,12 @@ int qemu_bus_get_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error
 int qemu_bus_get_perf_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_set_perf_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_set_numa_parameters(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+/* qemu_console_bus.c */
+int qemu_bus_open_console(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_open_channel(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_screenshot(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_send_key(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 
 /* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
 extern const BusInterfaceSpec qemu_connect_bus_interfaces[];

@@ -21,6 +21,7 @@ typedef struct TypedParams TypedParams; /* typed_params.h */
 
 typedef struct QemuDriver QemuDriver;
 typedef struct Domain Domain;
+typedef struct QemuRelay QemuRelay;
 typedef struct QmpConn QmpConn;
 typedef struct ChildWatch ChildWatch;
 typedef struct StateStore StateStore;
@@ -185,6 +186,7 @@ struct Domain {
     DomainResources res;
     DomainHotplug hotplug;
     int perf_fds[_PERF_EVENT_MAX]; /* perf events counting QEMU (qemu_perf.c), -1 when off */
+    QemuRelay *consoles;           /* open consoles and channels (qemu_console.c) */
 };
 
 typedef struct QemuDriverConfig {
@@ -388,6 +390,25 @@ typedef void (*DiskErrorsCb)(Domain *dom, const DiskError *errs, size_t n, const
                              void *userdata);
 int qemu_domain_get_disk_errors(Domain *dom, unsigned flags, DiskErrorsCb cb, void *userdata,
                                 Error *error);
+/* Consoles and channels (qemu_console.c): the caller's end of a stream to
+ * the device, or a negative errno with @error. */
+int qemu_domain_open_console(Domain *dom, const char *dev_name, unsigned flags, Error *error);
+int qemu_domain_open_channel(Domain *dom, const char *name, unsigned flags, Error *error);
+void qemu_console_close_all(Domain *dom);
+
+/* qemu_screen.c. A screenshot's @fd is the caller's end of a download
+ * stream (-1 with @error on failure), @mime its type. */
+typedef void (*ScreenshotCb)(Domain *dom, const char *mime, int fd, const Error *error,
+                             void *userdata);
+int qemu_domain_screenshot(Domain *dom, unsigned screen, unsigned flags, ScreenshotCb cb,
+                           void *userdata, Error *error);
+/* virDomainSendKey's code in @codeset as QEMU's qnum, or -1. */
+int qemu_keycode_to_qnum(unsigned codeset, unsigned code);
+int qemu_domain_send_key(Domain *dom, unsigned codeset, unsigned holdtime, const uint32_t *codes,
+                         size_t n, unsigned flags, DomainDoneCb cb, void *userdata, Error *error);
+int qemu_domain_inject_nmi(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                           Error *error);
+
 /* virDomainGetJobStats: the type of the job in the background (there is
  * never one here: DOMAIN_JOB_TYPE_NONE) and its statistics. */
 int qemu_domain_get_job_stats(Domain *dom, unsigned flags, int *ret_type, TypedParams *ret,

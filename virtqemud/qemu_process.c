@@ -157,6 +157,7 @@ qemu_process_detach(Domain *dom)
 {
     stop_kill_timer(dom);
     qemu_hotplug_clear(dom);
+    qemu_console_close_all(dom);
     if (dom->proc.watch) {
         child_watch_free(dom->proc.watch);
         dom->proc.watch = NULL;

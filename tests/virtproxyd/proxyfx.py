@@ -5,9 +5,11 @@ and speak the raw RPC protocol for the hostile-client cases."""
 import os
 import re
 import select
+import shutil
 import socket
 import struct
 import subprocess
+import tempfile
 import time
 
 import harness
@@ -98,6 +100,88 @@ def virsh_fails(uri, *args, ro=False):
     if r.returncode == 0:
         raise Failure("%s succeeded; output:\n%s" % (" ".join(cmd), r.stdout))
     return r.stderr
+
+
+class Sshd:
+    """A private sshd on 127.0.0.1 with keys made here; root logs in with
+    the client key only. Nothing under /etc is touched."""
+
+    def __init__(self, root):
+        self.dir = tempfile.mkdtemp(prefix="sshd-", dir=root)
+        os.chmod(self.dir, 0o700)
+        self.host_key = os.path.join(self.dir, "host_key")
+        self.client_key = os.path.join(self.dir, "client_key")
+        for key in (self.host_key, self.client_key):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key],
+                           check=True, stdin=subprocess.DEVNULL)
+        shutil.copy(self.client_key + ".pub", os.path.join(self.dir, "authorized_keys"))
+        self.port = free_port()
+        self.config = os.path.join(self.dir, "sshd_config")
+        with open(self.config, "w") as f:
+            f.write("\n".join([
+                "ListenAddress 127.0.0.1",
+                "HostKey " + self.host_key,
+                "PidFile " + os.path.join(self.dir, "sshd.pid"),
+                "AuthorizedKeysFile " + os.path.join(self.dir, "authorized_keys"),
+                "PermitRootLogin prohibit-password",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "LogLevel VERBOSE",
+                ""]))
+        # known_hosts for the client: the host key, so nothing is written to
+        # root's own ~/.ssh.
+        with open(self.host_key + ".pub") as f:
+            hostpub = f.read().split()
+        self.known_hosts = os.path.join(self.dir, "known_hosts")
+        with open(self.known_hosts, "w") as f:
+            f.write("[127.0.0.1]:%d %s %s\n" % (self.port, hostpub[0], hostpub[1]))
+        # libvirt runs `ssh` from PATH: a wrapper in front of it points ssh at
+        # that known_hosts file (libvirt's own ssh transport has no option
+        # for it).
+        self.bindir = os.path.join(self.dir, "bin")
+        os.makedirs(self.bindir)
+        wrapper = os.path.join(self.bindir, "ssh")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=%s '
+                    '-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n'
+                    % self.known_hosts)
+        os.chmod(wrapper, 0o755)
+        # The privilege separation directory sshd needs (Debian's unit makes
+        # it with RuntimeDirectory=sshd).
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        self.log_path = os.path.join(self.dir, "sshd.log")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-e", "-f", self.config, "-p", str(self.port),
+             "-h", self.host_key], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        # Ready once it logs that it listens (-e: the log goes to stderr).
+        watcher = harness.LogWatcher(self.log_path)
+        try:
+            watcher.wait_for("Server listening on 127.0.0.1 port %d" % self.port,
+                             timeout=harness.DEFAULT_TIMEOUT)
+        except Failure:
+            raise Failure("sshd did not start:\n" + open(self.log_path).read())
+        finally:
+            watcher.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+    def uri(self, sock):
+        """virtproxyd's socket @sock through this sshd, as Debian's virsh
+        reaches it (libvirt's ssh transport with netcat)."""
+        return ("qemu+ssh://root@127.0.0.1:%d/system?socket=%s&proxy=netcat&netcat=nc"
+                "&keyfile=%s&no_verify=1&no_tty=1" % (self.port, sock, self.client_key))
+
+    def env(self):
+        """The environment for a client of uri(): ssh from the wrapper."""
+        return dict(os.environ, LC_ALL="C", PATH=self.bindir + ":" + os.environ["PATH"])
 
 
 class EventWatcher:

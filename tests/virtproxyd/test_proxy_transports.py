@@ -8,7 +8,6 @@ import re
 import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -235,82 +234,10 @@ def test_lvirt_program(fx):
 
 # ---- qemu+ssh -----------------------------------------------------------------------
 
-class Sshd:
-    """A private sshd on 127.0.0.1 with keys made here; root logs in with
-    the client key only. Nothing under /etc is touched."""
-
-    def __init__(self, root):
-        self.dir = tempfile.mkdtemp(prefix="sshd-", dir=root)
-        os.chmod(self.dir, 0o700)
-        self.host_key = os.path.join(self.dir, "host_key")
-        self.client_key = os.path.join(self.dir, "client_key")
-        for key in (self.host_key, self.client_key):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key],
-                           check=True, stdin=subprocess.DEVNULL)
-        shutil.copy(self.client_key + ".pub", os.path.join(self.dir, "authorized_keys"))
-        self.port = proxyfx.free_port()
-        self.config = os.path.join(self.dir, "sshd_config")
-        with open(self.config, "w") as f:
-            f.write("\n".join([
-                "ListenAddress 127.0.0.1",
-                "HostKey " + self.host_key,
-                "PidFile " + os.path.join(self.dir, "sshd.pid"),
-                "AuthorizedKeysFile " + os.path.join(self.dir, "authorized_keys"),
-                "PermitRootLogin prohibit-password",
-                "PubkeyAuthentication yes",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "UsePAM no",
-                "StrictModes no",
-                "LogLevel VERBOSE",
-                ""]))
-        # known_hosts for the client: the host key, so nothing is written to
-        # root's own ~/.ssh.
-        with open(self.host_key + ".pub") as f:
-            hostpub = f.read().split()
-        self.known_hosts = os.path.join(self.dir, "known_hosts")
-        with open(self.known_hosts, "w") as f:
-            f.write("[127.0.0.1]:%d %s %s\n" % (self.port, hostpub[0], hostpub[1]))
-        # libvirt runs `ssh` from PATH: a wrapper in front of it points ssh at
-        # that known_hosts file (libvirt's own ssh transport has no option
-        # for it).
-        self.bindir = os.path.join(self.dir, "bin")
-        os.makedirs(self.bindir)
-        wrapper = os.path.join(self.bindir, "ssh")
-        with open(wrapper, "w") as f:
-            f.write('#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=%s '
-                    '-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes "$@"\n'
-                    % self.known_hosts)
-        os.chmod(wrapper, 0o755)
-        # The privilege separation directory sshd needs (Debian's unit makes
-        # it with RuntimeDirectory=sshd).
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-        self.log_path = os.path.join(self.dir, "sshd.log")
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            ["/usr/sbin/sshd", "-D", "-e", "-f", self.config, "-p", str(self.port),
-             "-h", self.host_key], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        log.close()
-        # Ready once it logs that it listens (-e: the log goes to stderr).
-        watcher = harness.LogWatcher(self.log_path)
-        try:
-            watcher.wait_for("Server listening on 127.0.0.1 port %d" % self.port,
-                             timeout=harness.DEFAULT_TIMEOUT)
-        except Failure:
-            raise Failure("sshd did not start:\n" + open(self.log_path).read())
-        finally:
-            watcher.close()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait()
-
-
 def test_ssh(fx):
     if not os.path.exists("/usr/sbin/sshd") or not shutil.which("nc"):
         raise Skip("openssh-server or netcat-openbsd is not installed")
-    sshd = Sshd(fx.root)
+    sshd = proxyfx.Sshd(fx.root)
     try:
         ssh_life(fx, sshd)
     except Failure:
@@ -321,9 +248,8 @@ def test_ssh(fx):
 
 
 def ssh_life(fx, sshd):
-    uri = ("qemu+ssh://root@127.0.0.1:%d/system?socket=%s&proxy=netcat&netcat=nc"
-           "&keyfile=%s&no_verify=1&no_tty=1" % (sshd.port, fx.proxy.sock, sshd.client_key))
-    env = dict(os.environ, LC_ALL="C", PATH=sshd.bindir + ":" + os.environ["PATH"])
+    uri = sshd.uri(fx.proxy.sock)
+    env = sshd.env()
 
     def run(*args, ok=True):
         r = subprocess.run(["virsh", "-c", uri] + list(args), capture_output=True,
