@@ -343,6 +343,10 @@ typedef enum {
     _CHR_MODE_MAX,
 } ChrSourceMode;
 
+/* libvirt's virDomainChrDeviceState: whether the guest has a virtio
+ * channel open. */
+enum { CHR_STATE_DEFAULT, CHR_STATE_CONNECTED, CHR_STATE_DISCONNECTED };
+
 typedef struct DomainChr {
     ChrDevice device;
     ChrType type;
@@ -353,6 +357,7 @@ typedef struct DomainChr {
     ChrTargetType target_type;
     int target_port;     /* -1 unset */
     char *target_name;   /* channel: "org.qemu.guest_agent.0" */
+    int target_state;    /* virtio channel, live: 0, CHR_STATE_CONNECTED or _DISCONNECTED */
     char *protocol;      /* tcp: <protocol type='raw'/> "raw" / "telnet" */
     DeviceAddress address;
     char *alias;

@@ -554,6 +554,9 @@ format_chr(XmlWriter *w, const DomainChr *c, unsigned flags)
         xml_writer_start(w, "target");
         xml_writer_attr(w, "type", chr_target_type_to_string(c->target_type));
         xml_writer_attr(w, "name", c->target_name);
+        if (c->target_state && !(flags & DOMAIN_DEF_FORMAT_INACTIVE))
+            xml_writer_attr(w, "state", c->target_state == CHR_STATE_CONNECTED ? "connected"
+                                                                               : "disconnected");
         if (c->target_port >= 0)
             xml_writer_attrf(w, "port", "%d", c->target_port);
         xml_writer_end(w);

@@ -581,6 +581,15 @@ parse_chr(const xmlNode *node, ChrDevice device, DomainChr *c, Error *error)
         r = xml_prop_int(n, "port", 0, INT_MAX, &c->target_port, error);
         if (r < 0)
             return r;
+        if (device == CHR_DEVICE_CHANNEL && target == CHR_TARGET_VIRTIO) {
+            auto_cleanup(free_ptr) char *state = xml_prop(n, "state");
+            if (state && STREQ(state, "connected"))
+                c->target_state = CHR_STATE_CONNECTED;
+            else if (state && STREQ(state, "disconnected"))
+                c->target_state = CHR_STATE_DISCONNECTED;
+            else if (state && !STREQ(state, "default"))
+                return xml_error(error, "Invalid channel state value '%s'", state);
+        }
     }
     if ((c->type == CHR_TYPE_FILE || c->type == CHR_TYPE_UNIX) && !c->source_path &&
         device != CHR_DEVICE_CHANNEL)

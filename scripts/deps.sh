@@ -14,6 +14,7 @@ PACKAGES="
   dnsmasq-base nftables
   rpcsvc-proto libtirpc-dev
   netcat-openbsd openssh-client openssh-server
+  qemu-guest-agent e2fsprogs
 "
 
 missing=""

@@ -211,6 +211,9 @@ extern const ProcDef device_procs[];   /* proxy_device.c */
 extern const ProcDef tuning_procs[];   /* proxy_tuning.c */
 extern const ProcDef stats_procs[];    /* proxy_stats.c */
 extern const ProcDef console_procs[];  /* proxy_console.c */
+extern const ProcDef agent_procs[];    /* proxy_agent.c */
+/* The QEMU program's table (proxy_agent.c), by its own numbers. */
+extern const ProcDef qemu_procs[];
 extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */
@@ -219,6 +222,8 @@ extern const ProcDef nodedev_procs[];  /* proxy_nodedev.c */
  * and whether a read-only client is refused it. */
 const char *proxy_proc_api_name(int proc);
 bool proxy_proc_writes(int proc);
+/* The same for the QEMU program: every one of its calls writes. */
+const char *proxy_qemu_proc_api_name(int proc);
 
 /* The libvirt-style messages. */
 int proxy_error_no_support(Error *error, int proc);

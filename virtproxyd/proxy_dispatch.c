@@ -30,6 +30,7 @@ dispatch_find(int proc)
         table_add(tuning_procs);
         table_add(stats_procs);
         table_add(console_procs);
+        table_add(agent_procs);
         table_add(event_procs);
         table_add(network_procs);
         table_add(storage_procs);
@@ -41,15 +42,28 @@ dispatch_find(int proc)
     return table[proc];
 }
 
-int
-proxy_error_no_support(Error *error, int proc)
+static int
+no_support(Error *error, int proc, const char *api)
 {
-    const char *api = proxy_proc_api_name(proc);
-
     if (!api)
         return error_set(error, -ENOSYS, VIR_ERR_RPC, "unknown procedure: %d", proc);
     return error_set(error, -ENOTSUP, VIR_ERR_NO_SUPPORT,
                      "this function is not supported by the connection driver: %s", api);
+}
+
+int
+proxy_error_no_support(Error *error, int proc)
+{
+    return no_support(error, proc, proxy_proc_api_name(proc));
+}
+
+static const ProcDef *
+qemu_find(int proc)
+{
+    for (const ProcDef *d = qemu_procs; d->proc; d++)
+        if (d->proc == proc)
+            return d;
+    return NULL;
 }
 
 int
@@ -83,9 +97,11 @@ int
 dispatch_check(const RpcHeader *hdr, size_t nfds, bool opened, bool readonly,
                const ProcDef **ret_def, Error *error)
 {
+    bool qemu = hdr->prog == RPC_QEMU_PROGRAM && hdr->vers == RPC_QEMU_PROTOCOL_VERSION;
     const ProcDef *def;
+    const char *api;
 
-    if (hdr->prog != REMOTE_PROGRAM || hdr->vers != REMOTE_PROTOCOL_VERSION)
+    if (!qemu && (hdr->prog != REMOTE_PROGRAM || hdr->vers != REMOTE_PROTOCOL_VERSION))
         return error_set(error, -EINVAL, VIR_ERR_RPC, "Cannot find program %u version %u",
                          hdr->prog, hdr->vers);
     if (hdr->status != REMOTE_MESSAGE_OK)
@@ -97,15 +113,16 @@ dispatch_check(const RpcHeader *hdr, size_t nfds, bool opened, bool readonly,
                          "file descriptor passing is not supported");
     /* libvirt's order: an unknown procedure, a connection not open, a
      * read-only client calling what writes, and only then one not served. */
-    def = dispatch_find(hdr->proc);
-    if (!proxy_proc_api_name(hdr->proc) && !def)
-        return proxy_error_no_support(error, hdr->proc);
+    def = qemu ? qemu_find(hdr->proc) : dispatch_find(hdr->proc);
+    api = qemu ? proxy_qemu_proc_api_name(hdr->proc) : proxy_proc_api_name(hdr->proc);
+    if (!api && !def)
+        return no_support(error, hdr->proc, api);
     if (!opened && !(def && (def->flags & PROC_NO_OPEN)))
         return error_set(error, -ENOTCONN, VIR_ERR_INTERNAL_ERROR, "connection not open");
-    if (readonly && proxy_proc_writes(hdr->proc))
-        return proxy_error_read_only(error, proxy_proc_api_name(hdr->proc));
+    if (readonly && (qemu || proxy_proc_writes(hdr->proc)))
+        return proxy_error_read_only(error, api);
     if (!def || !def->handler)
-        return proxy_error_no_support(error, hdr->proc);
+        return no_support(error, hdr->proc, api);
     *ret_def = def;
     return 0;
 }

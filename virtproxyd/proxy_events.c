@@ -5,7 +5,8 @@
  * locally; the callback id we hand out is what it uses to find its own
  * callbacks, so it is unique per connection and sent back verbatim. The
  * events with a signal behind them are the lifecycle ones, BALLOON_CHANGE,
- * TRAY_CHANGE, METADATA_CHANGE and the three device events; registrations for other event ids are
+ * TRAY_CHANGE, METADATA_CHANGE, AGENT_LIFECYCLE and the three device
+ * events; registrations for other event ids are
  * accepted (as libvirt does) and simply never fire. */
 #include <errno.h>
 #include <stdlib.h>
@@ -387,6 +388,45 @@ domain_tray(Proxy *proxy, MirrorService *svc, const char *path, const char *alia
     xdr_free((xdrproc_t) xdr_remote_domain_event_tray_change_msg, (char *) &msg.msg);
 }
 
+/* Sends @msg, whose callbackID is *@cbid, to every callback registration
+ * of @event_id that the domain at @path passes. */
+static void
+send_callback_event(Proxy *proxy, const char *path, int event_id, int proc, xdrproc_t xproc,
+                    void *msg, int *cbid)
+{
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != event_id || reg->family != EVENT_FAMILY_DOMAIN ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            *cbid = reg->callback_id;
+            client_send_event(c, proc, xproc, msg);
+        }
+    }
+}
+
+/* The guest agent's port opened or closed (AgentEvent). libvirt has no
+ * legacy message for it. */
+static void
+domain_agent(Proxy *proxy, MirrorService *svc, const char *path, int state, int reason)
+{
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_agent_lifecycle_msg msg;
+
+    if (!obj)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.dom);
+    msg.state = state;
+    msg.reason = reason;
+    send_callback_event(proxy, path, DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                        REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE,
+                        (xdrproc_t) xdr_remote_domain_event_callback_agent_lifecycle_msg, &msg,
+                        &msg.callbackID);
+    xdr_free((xdrproc_t) xdr_remote_domain_event_callback_agent_lifecycle_msg, (char *) &msg);
+}
+
 /* SetMetadata changed a title, description or element (MetadataChange,
  * "" for no namespace). libvirt has no legacy message for it. */
 static void
@@ -404,19 +444,10 @@ domain_metadata(Proxy *proxy, MirrorService *svc, const char *path, int type, co
         msg.nsuri = xmalloc(sizeof(*msg.nsuri));
         *msg.nsuri = xstrdup(nsuri);
     }
-    for (Client *c = proxy->clients; c; c = c->next) {
-        for (size_t i = 0; i < c->n_events; i++) {
-            EventReg *reg = &c->events[i];
-            if (reg->event_id != DOMAIN_EVENT_ID_METADATA_CHANGE ||
-                reg->family != EVENT_FAMILY_DOMAIN ||
-                (reg->has_filter && !STREQ(reg->filter_path, path)))
-                continue;
-            msg.callbackID = reg->callback_id;
-            client_send_event(c, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
-                              (xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg,
-                              &msg);
-        }
-    }
+    send_callback_event(proxy, path, DOMAIN_EVENT_ID_METADATA_CHANGE,
+                        REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
+                        (xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg, &msg,
+                        &msg.callbackID);
     xdr_free((xdrproc_t) xdr_remote_domain_event_callback_metadata_change_msg, (char *) &msg);
 }
 
@@ -579,6 +610,8 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
         int32_t reason, type;
         if (STREQ(member, "Tunable"))
             domain_tunable(proxy, svc, m);
+        if (STREQ(member, "AgentEvent") && sd_bus_message_read(m, "ii", &type, &reason) >= 0)
+            domain_agent(proxy, svc, sd_bus_message_get_path(m), type, reason);
         if (STREQ(member, "MetadataChange") && sd_bus_message_read(m, "is", &type, &nsuri) >= 0)
             domain_metadata(proxy, svc, sd_bus_message_get_path(m), type, nsuri);
         if (STREQ(member, "TrayChange") && sd_bus_message_read(m, "si", &alias, &reason) >= 0)

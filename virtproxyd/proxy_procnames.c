@@ -485,3 +485,21 @@ proxy_proc_writes(int proc)
     /* An unknown procedure is refused as unknown before this is asked. */
     return proc_known(proc) && procs[proc].writes == WRITES;
 }
+
+const char *
+proxy_qemu_proc_api_name(int proc)
+{
+    static const char *const names[] = {
+        [QEMU_PROC_DOMAIN_MONITOR_COMMAND] = "virDomainQemuMonitorCommand",
+        [QEMU_PROC_DOMAIN_ATTACH] = "virDomainQemuAttach",
+        [QEMU_PROC_DOMAIN_AGENT_COMMAND] = "virDomainQemuAgentCommand",
+        [QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER] =
+            "virConnectDomainQemuMonitorEventRegister",
+        [QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER] =
+            "virConnectDomainQemuMonitorEventDeregister",
+        [QEMU_PROC_DOMAIN_MONITOR_EVENT] = "virConnectDomainQemuMonitorEvent",
+        [QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES] = "virDomainQemuMonitorCommandWithFiles",
+    };
+
+    return proc > 0 && (size_t) proc < ARRAY_SIZE(names) ? names[proc] : NULL;
+}

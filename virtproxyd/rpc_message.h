@@ -88,10 +88,22 @@ int rpc_decoder_feed(RpcDecoder *d, const void *data, size_t len, size_t *ret_co
 /* True when no partial message is buffered: EOF here is a clean close. */
 bool rpc_decoder_is_idle(const RpcDecoder *d);
 
-/* libvirt's QEMU and LXC programs: known, not served (a CALL is answered
- * "Cannot find program"). */
+/* libvirt's QEMU program (libvirt-qemu), served in part, and its LXC
+ * program, known and not served (a CALL is answered "Cannot find
+ * program"). */
 #define RPC_QEMU_PROGRAM 0x20008087u
+#define RPC_QEMU_PROTOCOL_VERSION 1
 #define RPC_LXC_PROGRAM 0x00068000u
+/* qemu_protocol.x's procedures */
+enum {
+    QEMU_PROC_DOMAIN_MONITOR_COMMAND = 1,
+    QEMU_PROC_DOMAIN_ATTACH = 2,
+    QEMU_PROC_DOMAIN_AGENT_COMMAND = 3,
+    QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER = 4,
+    QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER = 5,
+    QEMU_PROC_DOMAIN_MONITOR_EVENT = 6,
+    QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES = 7,
+};
 
 /* What a daemon accepts from a client, checked before anything reads the
  * payload: program REMOTE version 1 with type CALL, CALL_WITH_FDS, STREAM

@@ -81,6 +81,19 @@ int qemu_bus_open_channel(sd_bus_message *m, void *userdata, sd_bus_error *bus_e
 int qemu_bus_screenshot(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_send_key(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+/* qemu_agent_bus.c */
+int qemu_bus_get_hostname(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_time(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_set_time(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_set_user_password(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_fs_freeze(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_fs_thaw(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_fs_trim(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_fsinfo(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_interface_addresses(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_agent_command(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_agent_set_response_timeout(sd_bus_message *m, void *userdata,
+                                        sd_bus_error *bus_error);
 
 /* The interfaces served, each with its vtable (tests/test_bus_contract.c). */
 extern const BusInterfaceSpec qemu_connect_bus_interfaces[];

@@ -235,6 +235,17 @@ hook_tunable(Domain *dom, const TypedParams *tp, void *userdata)
     sd_bus_message_unref(m);
 }
 
+static void
+hook_agent(Domain *dom, int state, int reason, void *userdata)
+{
+    QemuBus *qb = userdata;
+
+    /* libvirt-dbus's AgentEvent: libvirt's state and reason numbers. */
+    if (qb->announce)
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, "AgentEvent", "ii",
+                           (int32_t) state, (int32_t) reason);
+}
+
 const QemuDriverHooks qemu_bus_hooks = {
     .domain_added = hook_added,
     .domain_removed = hook_removed,
@@ -246,6 +257,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .tray_changed = hook_tray,
     .metadata_changed = hook_metadata,
     .tunable_changed = hook_tunable,
+    .agent_lifecycle = hook_agent,
 };
 
 /* ---- methods ----------------------------------------------------------- */

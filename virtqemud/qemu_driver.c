@@ -45,6 +45,7 @@ qemu_domain_new(QemuDriver *drv, DomainDef *def)
     dom->reason = DOMAIN_SHUTOFF_UNKNOWN;
     dom->proc.pid = 0;
     dom->proc.pidfd = -1;
+    dom->agent_timeout = AGENT_TIMEOUT_BLOCK;
     for (size_t i = 0; i < _PERF_EVENT_MAX; i++)
         dom->perf_fds[i] = -1;
     dom->path = object_path_from_uuid(DOMAIN_PATH_PREFIX, &def->uuid);
@@ -268,6 +269,15 @@ qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri)
 
     if (drv->cfg.hooks.metadata_changed)
         drv->cfg.hooks.metadata_changed(dom, type, nsuri, drv->cfg.hooks_userdata);
+}
+
+void
+qemu_driver_emit_agent_lifecycle(Domain *dom, int state, int reason)
+{
+    QemuDriver *drv = dom->drv;
+
+    if (drv->cfg.hooks.agent_lifecycle)
+        drv->cfg.hooks.agent_lifecycle(dom, state, reason, drv->cfg.hooks_userdata);
 }
 
 void

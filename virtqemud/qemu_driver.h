@@ -22,6 +22,7 @@ typedef struct TypedParams TypedParams; /* typed_params.h */
 typedef struct QemuDriver QemuDriver;
 typedef struct Domain Domain;
 typedef struct QemuRelay QemuRelay;
+typedef struct QemuAgent QemuAgent;
 typedef struct QmpConn QmpConn;
 typedef struct ChildWatch ChildWatch;
 typedef struct StateStore StateStore;
@@ -57,6 +58,8 @@ typedef struct QemuDriverHooks {
     /* A live tuning change, as libvirt's TUNABLE event: "cputune.*" or
      * "blkdeviotune.*" parameters with their new values. */
     void (*tunable_changed)(Domain *dom, const TypedParams *tp, void *userdata);
+    /* AGENT_LIFECYCLE: an AGENT_LIFECYCLE_STATE_* and _REASON_*. */
+    void (*agent_lifecycle)(Domain *dom, int state, int reason, void *userdata);
 } QemuDriverHooks;
 
 typedef enum {
@@ -187,6 +190,8 @@ struct Domain {
     DomainHotplug hotplug;
     int perf_fds[_PERF_EVENT_MAX]; /* perf events counting QEMU (qemu_perf.c), -1 when off */
     QemuRelay *consoles;           /* open consoles and channels (qemu_console.c) */
+    QemuAgent *agent;              /* the guest agent while its port is open (qemu_agent.c) */
+    int agent_timeout;             /* virDomainAgentSetResponseTimeout's seconds */
 };
 
 typedef struct QemuDriverConfig {
@@ -390,6 +395,38 @@ typedef void (*DiskErrorsCb)(Domain *dom, const DiskError *errs, size_t n, const
                              void *userdata);
 int qemu_domain_get_disk_errors(Domain *dom, unsigned flags, DiskErrorsCb cb, void *userdata,
                                 Error *error);
+/* The guest agent's calls (qemu_agent_calls.c). @ret is the "return" of
+ * qemu-ga's reply, in the shape the call needs, or NULL with @error; the
+ * callback may run before the call returns. */
+typedef void (*AgentResultCb)(Domain *dom, json_t *ret, const Error *error, void *userdata);
+/* virDomainQemuAgentCommand: qemu-ga's whole reply as text (NULL when not
+ * waited for). */
+typedef void (*AgentTextCb)(Domain *dom, const char *text, const Error *error, void *userdata);
+int qemu_domain_agent_command(Domain *dom, const char *cmd, int timeout, unsigned flags,
+                              AgentTextCb cb, void *userdata, Error *error);
+int qemu_domain_agent_set_timeout(Domain *dom, int timeout, unsigned flags, Error *error);
+int qemu_domain_get_hostname(Domain *dom, unsigned flags, AgentResultCb cb, void *userdata,
+                             Error *error);
+int qemu_domain_get_time(Domain *dom, unsigned flags, AgentResultCb cb, void *userdata,
+                         Error *error);
+int qemu_domain_set_time(Domain *dom, int64_t seconds, unsigned nseconds, unsigned flags,
+                         AgentResultCb cb, void *userdata, Error *error);
+int qemu_domain_set_user_password(Domain *dom, const char *user, const char *password,
+                                  unsigned flags, AgentResultCb cb, void *userdata,
+                                  Error *error);
+/* FSFreeze, or with @thaw FSThaw (@mounts must then be empty). */
+int qemu_domain_fs_freeze(Domain *dom, bool thaw, const char *const *mounts, size_t n,
+                          unsigned flags, AgentResultCb cb, void *userdata, Error *error);
+int qemu_domain_fs_trim(Domain *dom, const char *mountpoint, uint64_t minimum, unsigned flags,
+                        AgentResultCb cb, void *userdata, Error *error);
+int qemu_domain_get_fsinfo(Domain *dom, unsigned flags, AgentResultCb cb, void *userdata,
+                           Error *error);
+/* The domain's disk target an agent "disk" entry names, or NULL. */
+const char *qemu_agent_disk_target(const Domain *dom, json_t *disk);
+/* @ret: qemu-ga's guest-network-get-interfaces shape, whatever the source. */
+int qemu_domain_interface_addresses(Domain *dom, unsigned source, unsigned flags,
+                                    AgentResultCb cb, void *userdata, Error *error);
+
 /* Consoles and channels (qemu_console.c): the caller's end of a stream to
  * the device, or a negative errno with @error. */
 int qemu_domain_open_console(Domain *dom, const char *dev_name, unsigned flags, Error *error);

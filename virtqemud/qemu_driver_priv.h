@@ -58,6 +58,25 @@ void qemu_driver_emit_changed(Domain *dom);
 void qemu_driver_emit_device(Domain *dom, int event_id, const char *alias);
 void qemu_driver_emit_tray(Domain *dom, const char *alias, int reason);
 void qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri);
+void qemu_driver_emit_agent_lifecycle(Domain *dom, int state, int reason);
+
+/* qemu_agent.c: the guest agent. @ret is the agent's whole reply object
+ * ({"return": ...}), NULL with @error or for a call that did not wait. */
+#define AGENT_CHANNEL_NAME "org.qemu.guest_agent.0"
+typedef void (*AgentReplyCb)(Domain *dom, json_t *reply, const Error *error, void *userdata);
+DomainChr *qemu_agent_channel(const DomainDef *def);
+/* libvirt's checks before an agent call: running, configured, connected. */
+int qemu_agent_available(Domain *dom, Error *error);
+/* Queues a command (JSON text, or @execute with @args, stolen) with the
+ * domain's agent timeout, or @timeout seconds (AGENT_TIMEOUT_*). */
+int qemu_agent_command_text(Domain *dom, const char *text, int timeout, AgentReplyCb cb,
+                            void *userdata, Error *error);
+int qemu_agent_command(Domain *dom, const char *execute, json_t *args, AgentReplyCb cb,
+                       void *userdata, Error *error);
+void qemu_agent_started(Domain *dom);
+void qemu_agent_serial_changed(Domain *dom, json_t *data);  /* VSERPORT_CHANGE */
+void qemu_agent_reconnect(Domain *dom);
+void qemu_agent_detach(Domain *dom);
 /* TUNABLE of a live change: @tp, or one string parameter. */
 void qemu_driver_emit_tunable(Domain *dom, const TypedParams *tp);
 void qemu_driver_emit_tunable_string(Domain *dom, const char *field, const char *value);

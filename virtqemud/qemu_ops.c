@@ -78,17 +78,14 @@ shutdown_sent(Domain *dom)
     dom->proc.shutdown_requested = true;
 }
 
-int
-qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
-                     Error *error)
-{
-    /* The ACPI power button is what we do; the default picks it. */
-    if (flags & ~(unsigned) DOMAIN_SHUTDOWN_FLAG_ACPI_POWER_BTN)
-        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
-                         "argument unsupported: only the ACPI power button shutdown "
-                         "method is supported (flags 0x%x)", flags);
-    return qemu_job_modify(dom, "system_powerdown", NULL, shutdown_sent, cb, userdata, error);
-}
+/* ---- shutdown and reboot: the ACPI power button, or the guest agent ---- */
+
+typedef struct AgentPower {
+    bool reboot;
+    bool acpi_after;   /* both methods asked: ACPI if the agent fails */
+    DomainDoneCb cb;
+    void *userdata;
+} AgentPower;
 
 static void
 reboot_sent(Domain *dom)
@@ -96,14 +93,88 @@ reboot_sent(Domain *dom)
     dom->proc.fake_reboot = true;
 }
 
+static void
+agent_power_sent(Domain *dom, json_t *reply, const Error *error, void *userdata)
+{
+    AgentPower *p = userdata;
+    Error again = ERROR_INIT;
+
+    if (error && p->acpi_after &&
+        qemu_job_modify(dom, "system_powerdown", NULL, p->reboot ? reboot_sent : shutdown_sent,
+                        p->cb, p->userdata, &again) >= 0) {
+        free(p);
+        return;
+    }
+    if (!error && !p->reboot)
+        dom->proc.shutdown_requested = true;
+    p->cb(dom, error ? (error_is_set(&again) ? &again : error) : NULL, p->userdata);
+    error_clear(&again);
+    free(p);
+}
+
+/* libvirt's choice: the agent when asked for, or by default when it is
+ * connected; ACPI when asked for, by default without an agent, and after
+ * an agent that failed when both were asked for. guest-shutdown has no
+ * reply: the guest's own power off or reset follows. */
+static int
+power_request(Domain *dom, bool reboot, unsigned flags, DomainDoneCb cb, void *userdata,
+              Error *error)
+{
+    bool acpi = flags & DOMAIN_SHUTDOWN_FLAG_ACPI_POWER_BTN;
+    bool agent = (flags & DOMAIN_SHUTDOWN_FLAG_GUEST_AGENT) || (!flags && dom->agent);
+    AgentPower *p;
+    int r;
+
+    if (!agent)
+        return qemu_job_modify(dom, "system_powerdown", NULL,
+                               reboot ? reboot_sent : shutdown_sent, cb, userdata, error);
+    p = xcalloc(1, sizeof(*p));
+    p->reboot = reboot;
+    p->acpi_after = acpi;
+    p->cb = cb;
+    p->userdata = userdata;
+    r = qemu_agent_command_text(dom,
+                                reboot ? "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"reboot\"}}"
+                                       : "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}",
+                                AGENT_TIMEOUT_NOWAIT, agent_power_sent, p, error);
+    if (r < 0) {
+        free(p);
+        if (acpi) {
+            error_clear(error);
+            return qemu_job_modify(dom, "system_powerdown", NULL,
+                                   reboot ? reboot_sent : shutdown_sent, cb, userdata, error);
+        }
+    }
+    return r;
+}
+
+_Static_assert((int) DOMAIN_SHUTDOWN_FLAG_ACPI_POWER_BTN == (int) DOMAIN_REBOOT_ACPI_POWER_BTN &&
+               (int) DOMAIN_SHUTDOWN_FLAG_GUEST_AGENT == (int) DOMAIN_REBOOT_GUEST_AGENT,
+               "virDomainShutdownFlagValues and virDomainRebootFlagValues");
+
+int
+qemu_domain_shutdown(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                     Error *error)
+{
+    const unsigned known = DOMAIN_SHUTDOWN_FLAG_ACPI_POWER_BTN | DOMAIN_SHUTDOWN_FLAG_GUEST_AGENT;
+
+    if (flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
+                         "argument unsupported: only the ACPI power button and guest agent "
+                         "shutdown methods are supported (flags 0x%x)", flags);
+    return power_request(dom, false, flags, cb, userdata, error);
+}
+
 int
 qemu_domain_reboot(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata, Error *error)
 {
-    if (flags & ~(unsigned) DOMAIN_REBOOT_ACPI_POWER_BTN)
+    const unsigned known = DOMAIN_REBOOT_ACPI_POWER_BTN | DOMAIN_REBOOT_GUEST_AGENT;
+
+    if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_ARGUMENT_UNSUPPORTED,
-                         "argument unsupported: only the ACPI power button reboot method "
-                         "is supported (flags 0x%x)", flags);
-    return qemu_job_modify(dom, "system_powerdown", NULL, reboot_sent, cb, userdata, error);
+                         "argument unsupported: only the ACPI power button and guest agent "
+                         "reboot methods are supported (flags 0x%x)", flags);
+    return power_request(dom, true, flags, cb, userdata, error);
 }
 
 int

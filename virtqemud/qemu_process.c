@@ -158,6 +158,7 @@ qemu_process_detach(Domain *dom)
     stop_kill_timer(dom);
     qemu_hotplug_clear(dom);
     qemu_console_close_all(dom);
+    qemu_agent_detach(dom);
     if (dom->proc.watch) {
         child_watch_free(dom->proc.watch);
         dom->proc.watch = NULL;
@@ -437,6 +438,8 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
             dom->proc.stop_reason = DOMAIN_SHUTOFF_CRASHED;
             qemu_process_terminate(dom, false);
         }
+    } else if (strcmp(name, "VSERPORT_CHANGE") == 0) {
+        qemu_agent_serial_changed(dom, data);
     } else if (strcmp(name, "DEVICE_DELETED") == 0) {
         qemu_hotplug_device_deleted(dom, data);
     } else if (strcmp(name, "DEVICE_TRAY_MOVED") == 0) {
@@ -633,6 +636,7 @@ start_done(Domain *dom)
     qemu_driver_emit_event(dom, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_BOOTED);
     if (dom->state == DOMAIN_STATE_PAUSED)
         qemu_driver_emit_event(dom, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
+    qemu_agent_started(dom);
     crash_point("started");
     qemu_status_save(dom);
     crash_point("saved");
@@ -852,6 +856,17 @@ start_spawn(Domain *dom, DomainDef *live, Error *error)
                 return error_set(error, -EADDRINUSE, VIR_ERR_INTERNAL_ERROR,
                                  "Unable to find an unused port for VNC");
             g->port = vnc_ports[i];
+        }
+    }
+
+    /* A unix channel without a path gets one here, shown in the live XML
+     * (libvirt's channel target folder). */
+    for (size_t i = 0; i < live->n_channels; i++) {
+        DomainChr *ch = &live->channels[i];
+        if (ch->type == CHR_TYPE_UNIX && !ch->source_path) {
+            ch->source_path = xasprintf("%s/%s", domain_dir,
+                                        ch->target_name ? ch->target_name : ch->alias);
+            ch->source_mode = CHR_MODE_BIND;
         }
     }
 

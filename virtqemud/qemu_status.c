@@ -329,6 +329,7 @@ reconnect_one(QemuDriver *drv, const char *name)
         qmp_command(dom->monitor.conn, "query-status", NULL, reconnect_status_reply, dom, NULL);
         qemu_hotplug_reconnect(dom);
         qemu_perf_reconnect(dom);
+        qemu_agent_reconnect(dom);
     }
     log_info("reconnected to domain '%s' (id %d, pid %d)", dom->def->name, dom->id, (int) pid);
     goto out;

@@ -9,13 +9,18 @@
 #   INITRD=CACHEDIR/initramfs.cpio.gz
 #   INITRD_EXTRA=CACHEDIR/initramfs-extra.cpio.gz  (the same, with the
 #                on-demand modules below and /bin/load-extra)
+#   INITRD_AGENT=CACHEDIR/initramfs-agent.cpio.gz  (the first, with Debian's
+#                qemu-ga and chpasswd and the libraries and PAM modules they
+#                load, copied from this host)
 #
 # The guest's /init mounts proc, sys and devtmpfs, loads the ACPI power
 # button driver (a module in the cloud kernel) with evdev, starts busybox
 # acpid so that an ACPI power button press (QMP system_powerdown) runs
 # `poweroff -f`, and only then prints the marker line GUEST-READY on the
 # console (ttyS0): a test that sees the marker may power the guest off.
-# It then keeps a shell on the console.
+# It then keeps a shell on the console. When the guest has qemu-ga (the
+# agent archive) and a virtio port named org.qemu.guest_agent.0, the agent
+# runs on it before the marker, its pid in /run/qemu-ga.pid.
 #
 # Nothing is rebuilt when the initramfs is newer than all its inputs (this
 # script, busybox, the kernel and the modules).
@@ -28,6 +33,12 @@ self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "build-guest: $busybox is missing (busybox-static)" >&2; exit 1; }
+qemu_ga=/usr/sbin/qemu-ga
+chpasswd=/usr/sbin/chpasswd
+pam=/lib/x86_64-linux-gnu/security
+for f in "$qemu_ga" "$chpasswd" "$pam/pam_unix.so"; do
+    [ -e "$f" ] || { echo "build-guest: $f is missing (qemu-guest-agent, passwd, libpam-modules)" >&2; exit 1; }
+done
 
 # The newest cloud kernel, by version order.
 kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
@@ -77,11 +88,12 @@ extra=$(resolve $wanted $wanted_extra | grep -vxF "$modules" || true)
 
 out=$cache/initramfs.cpio.gz
 out_extra=$cache/initramfs-extra.cpio.gz
+out_agent=$cache/initramfs-agent.cpio.gz
 uptodate=1
-if [ ! -f "$out" ] || [ ! -f "$out_extra" ]; then
+if [ ! -f "$out" ] || [ ! -f "$out_extra" ] || [ ! -f "$out_agent" ]; then
     uptodate=0
 else
-    for f in "$self" "$busybox" "$kernel"; do
+    for f in "$self" "$busybox" "$kernel" "$qemu_ga" "$chpasswd"; do
         [ "$f" -nt "$out" ] && uptodate=0
     done
     for m in $modules $extra; do
@@ -95,7 +107,8 @@ if [ "$uptodate" = 0 ]; then
     mkdir -p "$tmp/bin" "$tmp/sbin" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp" \
              "$tmp/etc/acpi/PWRF" "$tmp/lib/modules" "$tmp/var/log" "$tmp/run"
     cp "$busybox" "$tmp/bin/busybox"
-    for applet in sh mount insmod acpid poweroff reboot sleep usleep echo cat ls grep setsid cttyhack sync mknod head; do
+    for applet in sh mount insmod acpid poweroff reboot sleep usleep echo cat ls grep setsid cttyhack sync mknod head \
+                  hostname hwclock ip kill date; do
         ln -s busybox "$tmp/bin/$applet"
     done
 
@@ -148,6 +161,14 @@ until ls -l /proc/$acpid_pid/fd 2>/dev/null | grep -q /dev/input/event; do
     [ $n -gt 500 ] && { echo "guest: acpid did not open the input devices"; break; }
     usleep 10000
 done
+hostname testguest
+if [ -x /bin/qemu-ga ]; then
+    for p in /sys/class/virtio-ports/*; do
+        [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] || continue
+        qemu-ga -d -m virtio-serial -p "/dev/${p##*/}" -t /run -f /run/qemu-ga.pid \
+            -l /var/log/qemu-ga.log
+    done
+fi
 echo GUEST-READY >/dev/console
 # A shell on the console for interactive use (pty consoles). With a file
 # serial there is no input; the shell then waits forever on the tty.
@@ -172,8 +193,42 @@ for m in $(cat /extra.list); do insmod /lib/modules/$m; done
 EOF
     chmod 755 "$tmp/bin/load-extra"
     pack "$out_extra"
+
+    # The agent's guest: the first archive's files, qemu-ga and chpasswd
+    # (which qemu-ga runs for guest-set-user-password), and what they load.
+    for n in $(cat "$tmp/extra.list"); do rm -f "$tmp/lib/modules/$n"; done
+    rm -f "$tmp/bin/load-extra" "$tmp/extra.list"
+    copy_libs() {
+        for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+            mkdir -p "$tmp$(dirname "$lib")"
+            cp -L "$lib" "$tmp$lib"
+        done
+    }
+    cp "$qemu_ga" "$tmp/bin/qemu-ga"
+    # qemu-ga's guest-shutdown runs /sbin/shutdown -h -P|-H|-r +0.
+    cat >"$tmp/sbin/shutdown" <<'EOF'
+#!/bin/sh
+for a in "$@"; do [ "$a" = -r ] && exec reboot -f; done
+exec poweroff -f
+EOF
+    chmod 755 "$tmp/sbin/shutdown"
+    cp "$chpasswd" "$tmp/bin/chpasswd"
+    mkdir -p "$tmp$pam" "$tmp/etc/pam.d"
+    ln -sf ../bin/busybox "$tmp/sbin/hwclock"
+    for f in "$qemu_ga" "$chpasswd"; do copy_libs "$f"; done
+    for m in pam_unix.so pam_deny.so pam_permit.so; do
+        cp "$pam/$m" "$tmp$pam/$m"
+        copy_libs "$pam/$m"
+    done
+    printf 'password required pam_unix.so yescrypt\n' >"$tmp/etc/pam.d/chpasswd"
+    printf 'root:x:0:0:root:/:/bin/sh\ntester:x:1000:1000:tester:/:/bin/sh\n' >"$tmp/etc/passwd"
+    printf 'root:x:0:\ntester:x:1000:\n' >"$tmp/etc/group"
+    printf 'root:*:19000:0:99999:7:::\ntester:*:19000:0:99999:7:::\n' >"$tmp/etc/shadow"
+    chmod 600 "$tmp/etc/shadow"
+    pack "$out_agent"
 fi
 
 echo "KERNEL=$kernel"
 echo "INITRD=$out"
 echo "INITRD_EXTRA=$out_extra"
+echo "INITRD_AGENT=$out_agent"

@@ -574,14 +574,19 @@ def guest_images():
 
 def domain_xml(name, root, uuid=None, serial="file", memory_mib=128, vcpus=1,
                extra_devices="", emulator=None, machine=None, vnc=False, console_pty=False,
-               extra_modules=False):
+               extra_modules=False, agent=False):
     """A TCG test guest. serial='file': the serial console goes to
     ROOT/serial/NAME.log (read it with serial_log()); 'pty': a pty serial;
     console_pty adds a pty <console>; extra_modules: the initramfs whose
-    `load-extra` loads the IDE, cdrom and virtio SCSI drivers."""
+    `load-extra` loads the IDE, cdrom and virtio SCSI drivers; agent: the
+    initramfs with qemu-ga, and the agent's channel."""
     kernel, initrd = guest_images()
     if extra_modules:
         initrd = _guest["INITRD_EXTRA"]
+    if agent:
+        initrd = _guest["INITRD_AGENT"]
+        extra_devices += ("<channel type='unix'>"
+                          "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>")
     uuid = uuid or str(uuidlib.uuid4())
     if serial == "file":
         chr_xml = ("<serial type='file'><source path='%s'/><target port='0'/></serial>"

@@ -1,0 +1,304 @@
+"""The guest agent through virtproxyd, against Debian's qemu-ga running in
+the TCG guest (the agent initramfs), with Debian's virsh and
+python3-libvirt: AGENT_LIFECYCLE as the guest's agent starts, stops and
+starts again, and none repeated across a virtqemud SIGKILL; qemu-agent-
+command; domhostname; domtime read and set (the guest's clock moves);
+domfsinfo, domfsfreeze (a write in the guest waits) and domfsthaw (it goes
+on), domfstrim; set-user-password (the guest's /etc/shadow changes);
+domifaddr from the agent and from the host's ARP table; a hung agent gives
+libvirt's unresponsive error after its timeout while other calls go on;
+shutdown and reboot with --mode agent; libvirt's errors for a guest
+without an agent, a shut-off one and the read-only socket."""
+
+import os
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import harness
+from harness import check, check_eq, Failure
+import proxyfx
+from proxyfx import virsh, virsh_fails
+
+GUEST = "agguest"
+PLAIN = "agplain"
+
+
+class AgentEvents:
+    """python3-libvirt's AGENT_LIFECYCLE and LIFECYCLE events, in order."""
+
+    def __init__(self, uri):
+        import libvirt
+        self.lv = libvirt
+        libvirt.virEventRegisterDefaultImpl()
+        self.stop = False
+        threading.Thread(target=self.loop, daemon=True).start()
+        self.conn = libvirt.open(uri)
+        self.got = []
+        self.cond = threading.Condition()
+        self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                                         self.on_agent, None)
+        self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                         self.on_lifecycle, None)
+
+    def loop(self):
+        while not self.stop:
+            self.lv.virEventRunDefaultImpl()
+
+    def add(self, item):
+        with self.cond:
+            self.got.append(item)
+            self.cond.notify_all()
+
+    def on_agent(self, conn, dom, state, reason, opaque):
+        self.add(("agent", dom.name(), state, reason))
+
+    def on_lifecycle(self, conn, dom, event, detail, opaque):
+        self.add(("lifecycle", dom.name(), event))
+
+    def wait(self, item, since=0, timeout=harness.BOOT_TIMEOUT):
+        """Waits for @item among the events from number @since on."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: item in self.got[since:], timeout):
+                raise Failure("no event %r; got %r" % (item, self.got))
+
+    def count(self):
+        with self.cond:
+            return len(self.got)
+
+    def agent_events(self):
+        with self.cond:
+            return [e for e in self.got if e[0] == "agent"]
+
+    def close(self):
+        self.conn.close()
+        self.stop = True
+
+
+def virsh_loud(uri, *args):
+    """virsh without -q, for the messages -q hides ("Froze 1 ...")."""
+    r = subprocess.run(["virsh", "-c", uri] + list(args), capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ, LC_ALL="C"))
+    if r.returncode != 0:
+        raise Failure("virsh %s exited %d: %s" % (" ".join(args), r.returncode, r.stderr))
+    return r.stdout
+
+
+def connected(fx):
+    import libvirt
+    return ("agent", GUEST, libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED,
+            libvirt.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL)
+
+
+def agent_state(fx):
+    live = ET.fromstring(virsh(fx.proxy.uri, "dumpxml", GUEST)[0])
+    for ch in live.findall("./devices/channel"):
+        t = ch.find("target")
+        if t.get("name") == "org.qemu.guest_agent.0":
+            return t.get("state"), ch.find("source").get("path")
+    raise Failure("no agent channel in the live XML")
+
+
+def test_start(fx):
+    import libvirt
+    fx.proxy = proxyfx.Proxy(fx, "")
+    fx.proxy.start()
+    fx.events = AgentEvents(fx.proxy.uri)
+    disk = os.path.join(fx.root, "fs.img")
+    subprocess.run(["mkfs.ext4", "-q", "-F", disk, "16M"], check=True,
+                   stdout=subprocess.DEVNULL)
+    extra = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+             "<source file='%s'/><target dev='vda' bus='virtio'/></disk>"
+             "<interface type='user'><mac address='52:54:00:aa:bb:01'/>"
+             "<model type='virtio'/></interface>" % disk)
+    for name, kw in ((GUEST, dict(agent=True, extra_devices=extra)), (PLAIN, {})):
+        path = os.path.join(fx.root, name + ".xml")
+        with open(path, "w") as f:
+            f.write(fx.domain_xml(name, serial="pty", **kw))
+        virsh(fx.proxy.uri, "define", path)
+
+    # Shut off: libvirt's refusal, before any agent.
+    err = virsh_fails(fx.proxy.uri, "domhostname", GUEST)
+    check("Requested operation is not valid: domain is not running" in err, err)
+
+    virsh(fx.proxy.uri, "start", GUEST)
+    live = ET.fromstring(virsh(fx.proxy.uri, "dumpxml", GUEST)[0])
+    fx.pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    fx.pty.until(rb"GUEST-READY[\s\S]*# ")
+    fx.events.wait(connected(fx))
+    E = libvirt
+    check_eq(fx.events.agent_events(),
+             [("agent", GUEST, E.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
+               E.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED),
+              connected(fx)], "the agent's events at start")
+    state, sock = agent_state(fx)
+    check_eq(state, "connected", "the agent channel's state in the live XML")
+    check(sock.startswith(fx.root) and os.path.exists(sock), "the agent's socket %r" % sock)
+
+
+def test_agent_command(fx):
+    out = virsh(fx.proxy.uri, "qemu-agent-command", GUEST, '{"execute":"guest-info"}')[0]
+    check('"return"' in out and '"version"' in out and "guest-sync" in out,
+          "guest-info: %r" % out[:300])
+    out = virsh(fx.proxy.uri, "qemu-agent-command", GUEST, "--timeout", "10",
+                '{"execute":"guest-ping"}')[0]
+    check_eq(out.strip(), '{"return":{}}', "guest-ping")
+    err = virsh_fails(fx.proxy.uri, "qemu-agent-command", GUEST, '{"execute":"guest-nope"}')
+    check("unable to execute QEMU agent command 'guest-nope'" in err, err)
+    err = virsh_fails(fx.proxy.uri, "qemu-agent-command", GUEST, "not json")
+    check("cannot parse json not json" in err, err)
+    err = virsh_fails(fx.proxy.uri_ro, "qemu-agent-command", GUEST, '{"execute":"guest-ping"}')
+    check("read only access prevents virDomainQemuAgentCommand" in err, err)
+
+
+def test_hostname_and_time(fx):
+    uri = fx.proxy.uri
+    check_eq(virsh(uri, "domhostname", GUEST)[0].strip(), "testguest", "domhostname")
+    out = virsh(uri, "domtime", GUEST)[0]
+    guest_now = int(fx.pty.run("date +%s; echo T-$((1+1))", rb"(\d+)\r?\n[\s\S]*T-2").group(1))
+    secs = int(out.split(":")[1])
+    check(abs(secs - guest_now) < 30, "domtime %d against the guest's %d" % (secs, guest_now))
+    virsh(uri, "domtime", GUEST, "--time", "1700000000")
+    m = fx.pty.run("date +%s; echo T-$((2+2))", rb"(\d+)\r?\n[\s\S]*T-4")
+    check(1700000000 <= int(m.group(1)) < 1700000000 + 60,
+          "the guest's clock after domtime --time: %s" % m.group(1))
+    check(abs(int(virsh(uri, "domtime", GUEST)[0].split(":")[1]) - 1700000000) < 60,
+          "domtime after setting it")
+    err = virsh_fails(fx.proxy.uri_ro, "domhostname", GUEST)
+    check("read only access prevents virDomainGetHostname" in err, err)
+
+
+def test_filesystems(fx):
+    uri = fx.proxy.uri
+    fx.pty.run("mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo M-$((3+3))", rb"\nM-6")
+    out = virsh(uri, "domfsinfo", GUEST)[0]
+    rows = [ln.split() for ln in out.splitlines() if ln.strip().startswith("/mnt")]
+    check_eq(rows, [["/mnt", "vda", "ext4", "vda"]], "domfsinfo's /mnt row in %r" % out)
+    out = virsh_loud(uri, "domfsfreeze", GUEST, "--mountpoint", "/mnt")
+    check("Froze 1 filesystem(s)" in out, out)
+    # A write in the frozen filesystem waits for the thaw.
+    os.write(fx.pty.fd, b"echo data > /mnt/file && sync && echo W-$((4+5))\r")
+    fx.pty.until(rb"echo data[^\n]*\n")
+    check(b"W-9" not in fx.pty.buf, "a write went through a frozen filesystem")
+    out = virsh_loud(uri, "domfsthaw", GUEST)
+    check("Thawed 1 filesystem(s)" in out, out)
+    fx.pty.until(rb"W-9")
+    virsh(uri, "domfstrim", GUEST)
+    err = virsh_fails(uri, "domfstrim", GUEST, "--mountpoint", "/mnt")
+    check("Specifying mount point is not supported for now" in err, err)
+
+
+def test_user_password(fx):
+    m = fx.pty.run("grep ^tester: /etc/shadow; echo P-$((1+6))", rb"\ntester:([^:]*):[\s\S]*P-7")
+    check_eq(m.group(1), b"*", "tester's password before")
+    virsh(fx.proxy.uri, "set-user-password", GUEST, "tester", "s3cret-pass")
+    m = fx.pty.run("grep ^tester: /etc/shadow; echo P-$((2+6))", rb"\ntester:([^:]*):[\s\S]*P-8")
+    check(m.group(1).startswith(b"$"), "tester's password after: %r" % m.group(1))
+
+
+def test_interface_addresses(fx):
+    uri = fx.proxy.uri
+    fx.pty.run("ip link set lo up && ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && echo I-$((5+5))",
+               rb"\nI-10")
+    out = virsh(uri, "domifaddr", GUEST, "--source", "agent")[0]
+    rows = [ln.split() for ln in out.splitlines()]
+    check(["lo", "00:00:00:00:00:00", "ipv4", "127.0.0.1/8"] in rows, "domifaddr: %r" % out)
+    check(["eth0", "52:54:00:aa:bb:01", "ipv4", "10.0.2.15/24"] in rows, "domifaddr: %r" % out)
+    # The host's ARP table knows nothing of a user-mode network.
+    out = virsh(uri, "domifaddr", GUEST, "--source", "arp")[0]
+    check_eq(out.strip(), "", "domifaddr --source arp")
+    err = virsh_fails(fx.proxy.uri_ro, "domifaddr", GUEST, "--source", "agent")
+    check("read only access prevents virDomainInterfaceAddresses" in err, err)
+
+
+def test_hung_agent(fx):
+    uri = fx.proxy.uri
+    # The default is libvirt's: wait for ever. Five seconds instead.
+    virsh(uri, "guest-agent-timeout", GUEST, "--timeout", "5")
+    err = virsh_fails(uri, "guest-agent-timeout", GUEST, "--timeout", "-3")
+    check("guest agent timeout '-3' is less than the minimum '-2'" in err, err)
+    fx.pty.run("kill -STOP $(cat /run/qemu-ga.pid); echo S-$((1+8))", rb"\nS-9")
+    err = virsh_fails(uri, "qemu-agent-command", GUEST, "--timeout", "2",
+                      '{"execute":"guest-ping"}')
+    check("Guest agent is not responding: Guest agent not available for now" in err, err)
+    hung = subprocess.Popen(["virsh", "-c", uri, "domhostname", GUEST], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, LC_ALL="C"))
+    # Nothing else waits behind it.
+    virsh(uri, "dominfo", GUEST)
+    virsh(uri, "suspend", GUEST)
+    virsh(uri, "resume", GUEST)
+    check(hung.poll() is None, "domhostname of a hung agent returned before its timeout")
+    out, err = hung.communicate(timeout=60)
+    check(hung.returncode != 0, "domhostname of a hung agent succeeded: %r" % out)
+    check("Guest agent is not responding: Guest agent not available for now" in err, err)
+    fx.pty.run("kill -CONT $(cat /run/qemu-ga.pid); echo S-$((2+8))", rb"\nS-10")
+    # Its late answers are dropped: the next call syncs first.
+    check_eq(virsh(uri, "domhostname", GUEST)[0].strip(), "testguest", "domhostname after")
+    virsh(uri, "guest-agent-timeout", GUEST, "--timeout", "-2")
+
+
+def test_agent_stops_and_restart(fx):
+    import libvirt
+    E = libvirt
+    uri = fx.proxy.uri
+    before = len(fx.events.agent_events())
+    mark = fx.events.count()
+    fx.pty.run("kill $(cat /run/qemu-ga.pid); echo K-$((3+8))", rb"\nK-11")
+    gone = ("agent", GUEST, E.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
+            E.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL)
+    fx.events.wait(gone, since=mark)
+    check_eq(agent_state(fx)[0], "disconnected", "the channel's state once the agent left")
+    err = virsh_fails(uri, "domhostname", GUEST)
+    check("Guest agent is not responding: QEMU guest agent is not connected" in err, err)
+
+    # virtqemud killed and started again: the state is known, nothing repeats.
+    fx.qemud.kill()
+    fx.qemud.start()
+    mark = fx.events.count()
+    fx.pty.run("qemu-ga -d -m virtio-serial -p /dev/$(cd /sys/class/virtio-ports && "
+               "for p in *; do [ \"$(cat $p/name)\" = org.qemu.guest_agent.0 ] && echo $p; "
+               "done) -t /run -f /run/qemu-ga.pid; echo R-$((4+8))", rb"\nR-12")
+    fx.events.wait(connected(fx), since=mark)
+    check_eq(fx.events.agent_events()[before:], [gone, connected(fx)],
+             "the agent's events across the restart")
+    check_eq(virsh(uri, "domhostname", GUEST)[0].strip(), "testguest", "domhostname after")
+    fx.qemud.kill()
+    fx.qemud.start()
+    check_eq(virsh(uri, "domhostname", GUEST)[0].strip(), "testguest",
+             "domhostname after a restart with the agent connected")
+    check_eq(fx.events.agent_events()[before:], [gone, connected(fx)],
+             "no event from a restart that changed nothing")
+
+
+def test_no_agent(fx):
+    uri = fx.proxy.uri
+    virsh(uri, "start", PLAIN)
+    for args in (("domhostname", PLAIN), ("domtime", PLAIN), ("domfsfreeze", PLAIN),
+                 ("qemu-agent-command", PLAIN, '{"execute":"guest-ping"}')):
+        err = virsh_fails(uri, *args)
+        check("argument unsupported: QEMU guest agent is not configured" in err,
+              "%s: %r" % (args[0], err))
+    virsh(uri, "destroy", PLAIN)
+
+
+def test_reboot_and_shutdown_by_agent(fx):
+    import libvirt
+    uri = fx.proxy.uri
+    mark = fx.events.count()
+    virsh(uri, "reboot", "--mode", "agent", GUEST)
+    fx.pty.until(rb"GUEST-READY[\s\S]*# ")
+    fx.events.wait(connected(fx), since=mark)
+    virsh(uri, "shutdown", "--mode", "agent", GUEST)
+    fx.events.wait(("lifecycle", GUEST, libvirt.VIR_DOMAIN_EVENT_STOPPED))
+    out = virsh(uri, "domstate", GUEST)[0].strip()
+    check_eq(out, "shut off", "the guest's state after an agent shutdown")
+
+
+def test_proxy_alive(fx):
+    fx.events.close()
+    check(fx.proxy.alive(), "virtproxyd died; log:\n" + fx.proxy.log_tail())
+
+
+if __name__ == "__main__":
+    harness.main(globals())
