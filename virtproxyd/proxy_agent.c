@@ -286,6 +286,32 @@ h_interface_addresses(Call *call, void *args_, void *ret, Error *error)
                           ifaces_reply, error, "uu", args->source, args->flags);
 }
 
+/* ---- guest info --------------------------------------------------------- */
+
+static int
+guest_info_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    remote_domain_get_guest_info_ret *ret = ret_;
+    int r = proxy_params_read(reply, &ret->params.params_val, &ret->params.params_len);
+
+    if (r < 0)
+        return bad_reply(error, r, "the guest's information");
+    return 0;
+}
+
+static int
+h_get_guest_info(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_get_guest_info_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, STATE_IFACE, "GetGuestInfo",
+                          guest_info_reply, error, "uu", args->types, args->flags);
+}
+
 /* ---- the agent itself --------------------------------------------------- */
 
 static int
@@ -340,6 +366,7 @@ const ProcDef agent_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_GET_FSINFO, domain_get_fsinfo, h_get_fsinfo),
     PROC_AR(REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, domain_interface_addresses,
             h_interface_addresses),
+    PROC_AR(REMOTE_PROC_DOMAIN_GET_GUEST_INFO, domain_get_guest_info, h_get_guest_info),
     PROC_AR(REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT, domain_agent_set_response_timeout,
             h_agent_set_response_timeout),
     { 0 },

@@ -8,6 +8,7 @@
 
 #include "fileutil.h"
 #include "qemu_bus.h"
+#include "typed_params.h"
 
 /* Appends the reply's values from @ret; a negative errno with @error when
  * qemu-ga's answer lacks what libvirt needs. */
@@ -309,6 +310,46 @@ qemu_bus_interface_addresses(sd_bus_message *m, void *userdata, sd_bus_error *bu
     return call_started(c, qemu_domain_interface_addresses(userdata, source, flags, agent_done,
                                                            c, &error),
                         &error, bus_error);
+}
+
+static void
+guest_info_done(Domain *dom, const TypedParams *tp, const Error *error, void *userdata)
+{
+    sd_bus_message *m = userdata;
+    sd_bus_message *reply = NULL;
+    int r;
+
+    if (error) {
+        bus_reply_method_error(m, error, -EIO);
+    } else {
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+            r = typed_params_write(reply, tp);
+        if (r >= 0)
+            sd_bus_send(NULL, reply, NULL);
+        else
+            bus_reply_method_error(m, NULL, r);
+    }
+    sd_bus_message_unref(reply);
+    sd_bus_message_unref(m);
+}
+
+int
+qemu_bus_get_guest_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t types, flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "uu", &types, &flags)) < 0)
+        return r;
+    sd_bus_message_ref(m);
+    r = qemu_domain_get_guest_info(userdata, types, flags, guest_info_done, m, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
 }
 
 static void

@@ -92,6 +92,7 @@ int qemu_bus_fs_trim(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 int qemu_bus_get_fsinfo(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_interface_addresses(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_agent_command(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_get_guest_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_agent_set_response_timeout(sd_bus_message *m, void *userdata,
                                         sd_bus_error *bus_error);
 

@@ -423,6 +423,11 @@ int qemu_domain_get_fsinfo(Domain *dom, unsigned flags, AgentResultCb cb, void *
                            Error *error);
 /* The domain's disk target an agent "disk" entry names, or NULL. */
 const char *qemu_agent_disk_target(const Domain *dom, json_t *disk);
+/* virDomainGetGuestInfo (qemu_guest_info.c): @tp, or NULL with @error. */
+typedef void (*GuestInfoCb)(Domain *dom, const TypedParams *tp, const Error *error,
+                            void *userdata);
+int qemu_domain_get_guest_info(Domain *dom, unsigned types, unsigned flags, GuestInfoCb cb,
+                               void *userdata, Error *error);
 /* @ret: qemu-ga's guest-network-get-interfaces shape, whatever the source. */
 int qemu_domain_interface_addresses(Domain *dom, unsigned source, unsigned flags,
                                     AgentResultCb cb, void *userdata, Error *error);

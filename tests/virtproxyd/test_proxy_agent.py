@@ -212,6 +212,50 @@ def test_interface_addresses(fx):
     check("read only access prevents virDomainInterfaceAddresses" in err, err)
 
 
+def test_guest_info(fx):
+    uri = fx.proxy.uri
+    check_eq(virsh(uri, "guestinfo", GUEST, "--hostname")[0].split(),
+             ["hostname", ":", "testguest"], "guestinfo --hostname")
+    rel = fx.pty.run("echo REL=$(cat /proc/sys/kernel/osrelease)",
+                     rb"REL=([0-9][^\s]*)\r").group(1).decode()
+    out = virsh(uri, "guestinfo", GUEST)[0]
+    info = dict((k.strip(), v.strip()) for k, _, v in
+                (ln.partition(":") for ln in out.splitlines() if ":" in ln))
+    check_eq(info.get("os.kernel-release"), rel, "os.kernel-release")
+    check_eq(info.get("hostname"), "testguest", "hostname")
+    mnt = [k[:-len(".mountpoint")] for k, v in info.items()
+           if k.endswith(".mountpoint") and v == "/mnt"]
+    check(len(mnt) == 1 and info.get(mnt[0] + ".fstype") == "ext4" and
+          info.get(mnt[0] + ".disk.0.alias") == "vda", "the /mnt filesystem in %r" % info)
+    check("if.count" in info and "timezone.offset" in info, "guestinfo: %r" % info)
+    err = virsh_fails(fx.proxy.uri_ro, "guestinfo", GUEST)
+    check("read only access prevents virDomainGetGuestInfo" in err, err)
+
+
+def test_on_the_bus(fx):
+    """libvirt-dbus's agent calls through the facade (org.libvirt)."""
+    fc = harness.Client(fx.bus.address, dest="org.libvirt")
+    fx.clients.append(fc)
+    path = fc.call("/org/libvirt/QEMU", "org.libvirt.Connect", "DomainLookupByName", "s", GUEST)
+    check_eq(fc.call(path, "org.libvirt.Domain", "GetHostname", "u", 0), "testguest",
+             "GetHostname on the bus")
+    secs, _ = fc.call(path, "org.libvirt.Domain", "GetTime", "u", 0)
+    check(abs(secs - int(virsh(fx.proxy.uri, "domtime", GUEST)[0].split(":")[1])) < 60,
+          "GetTime on the bus: %r" % secs)
+    ifaces = {name: (hw, [tuple(a) for a in addrs]) for name, hw, addrs in
+              fc.call(path, "org.libvirt.Domain", "InterfaceAddresses", "uu", 1, 0)}
+    check(ifaces.get("eth0", (None, []))[0] == "52:54:00:aa:bb:01" and
+          (0, "10.0.2.15", 24) in ifaces["eth0"][1], "InterfaceAddresses on the bus: %r" % ifaces)
+    fs = [tuple(f[:3]) + (list(f[3]),) for f in fc.call(path, "org.libvirt.Domain", "GetFSInfo",
+                                                          "u", 0)]
+    check(("/mnt", "vda", "ext4", ["vda"]) in fs, "GetFSInfo on the bus: %r" % fs)
+    reply = fc.call(path, "org.virtstack.DomainState", "QemuAgentCommand", "siu",
+                    '{"execute":"guest-ping"}', -1, 0)
+    check_eq(reply, '{"return":{}}', "QemuAgentCommand on the bus")
+    info = fc.call(path, "org.virtstack.DomainState", "GetGuestInfo", "uu", 8, 0)
+    check_eq(info, {"hostname": "testguest"}, "GetGuestInfo(HOSTNAME) on the bus")
+
+
 def test_hung_agent(fx):
     uri = fx.proxy.uri
     # The default is libvirt's: wait for ever. Five seconds instead.
@@ -244,10 +288,12 @@ def test_agent_stops_and_restart(fx):
     uri = fx.proxy.uri
     before = len(fx.events.agent_events())
     mark = fx.events.count()
+    signals = fx.client.collect(interface="org.libvirt.Domain", member="AgentEvent")
     fx.pty.run("kill $(cat /run/qemu-ga.pid); echo K-$((3+8))", rb"\nK-11")
     gone = ("agent", GUEST, E.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
             E.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL)
     fx.events.wait(gone, since=mark)
+    check_eq(signals.wait()[0].args, [2, 2], "libvirt-dbus's AgentEvent signal")
     check_eq(agent_state(fx)[0], "disconnected", "the channel's state once the agent left")
     err = virsh_fails(uri, "domhostname", GUEST)
     check("Guest agent is not responding: QEMU guest agent is not connected" in err, err)
