@@ -1,7 +1,8 @@
 """A TCG guest on a virtual network, in a network namespace of the test's
 own (10.123.46.0/24): virtqemud asks virtnetworkd for a port, the guest's
 udhcpc gets a lease in the range, pings the bridge, the lease shows in
-GetDHCPLeases; a DHCP host entry added with Update gives the next lease a
+GetDHCPLeases and in the domain's InterfaceAddresses (lease and ARP
+sources); a DHCP host entry added with Update gives the next lease a
 fixed address; the ping keeps answering across a SIGKILL restart of
 virtnetworkd. Then an interface on the network plugged into a running
 guest with Debian's virsh through virtproxyd (attach-interface), which the
@@ -92,6 +93,14 @@ def test_guest_on_network(fx):
         leases = c.call(npath, NETWORK, "GetDHCPLeases", "su", "", 0)
         check(any(l[3] == MAC and l[5] == ip and l[6] == 24 for l in leases),
               "GetDHCPLeases lacks %s %s: %r" % (MAC, ip, leases))
+        # virDomainInterfaceAddresses from the leases and from the ARP
+        # table the ping filled.
+        got = [(n, hw, [tuple(x) for x in addrs])
+               for n, hw, addrs in fx.domain(path, "InterfaceAddresses", "uu", 0, 0)]
+        check_eq(got, [(tap, MAC, [(0, ip, 24)])], "InterfaceAddresses from the leases")
+        got = [(n, hw, [tuple(x) for x in addrs])
+               for n, hw, addrs in fx.domain(path, "InterfaceAddresses", "uu", 2, 0)]
+        check_eq(got, [(tap, MAC, [(0, ip, 0)])], "InterfaceAddresses from the ARP table")
 
         # A SIGKILL restart of virtnetworkd: the guest keeps answering.
         nd.kill(signal.SIGKILL)
