@@ -197,7 +197,7 @@ LIBVIRTD = "/usr/sbin/libvirtd"
 # execs libvirtd (so its pid is the one we started).
 NS_SCRIPT = """set -e
 mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -p /run/libvirt
+mkdir -p /run/libvirt /run/lock
 for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
     mount -t tmpfs -o mode=0755 tmpfs "$d"
 done
