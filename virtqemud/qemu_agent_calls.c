@@ -128,20 +128,70 @@ qemu_domain_agent_set_timeout(Domain *dom, int timeout, unsigned flags, Error *e
         return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
                          "Requested operation is not valid: domain is not running");
     dom->agent_timeout = timeout;
+    qemu_status_save(dom);   /* kept across a restart, as libvirt keeps it */
     return 0;
 }
 
 /* ---- hostname, time, password ------------------------------------------- */
 
+static int lease_interfaces(Domain *dom, AgentResultCb cb, void *userdata);
+
+typedef struct HostnameLease {
+    AgentResultCb cb;
+    void *userdata;
+} HostnameLease;
+
+/* The first hostname a lease of the domain's interfaces carries. */
+static void
+hostname_leases(Domain *dom, json_t *ifaces, const Error *error, void *userdata)
+{
+    HostnameLease *hl = userdata;
+    const char *name = NULL;
+    size_t i;
+    json_t *iface;
+    Error none = ERROR_INIT;
+
+    json_array_foreach(ifaces, i, iface) {
+        if (!name)
+            name = json_string_value(json_object_get(iface, "lease-hostname"));
+    }
+    if (name) {
+        json_t *ret = json_pack("{s:s}", "host-name", name);
+        hl->cb(dom, ret, NULL, hl->userdata);
+        json_decref(ret);
+    } else {
+        error_set(&none, -ENOENT, VIR_ERR_NO_HOSTNAME,
+                  "no hostname found: no hostname found for domain %s", dom->def->name);
+        hl->cb(dom, NULL, &none, hl->userdata);
+        error_clear(&none);
+    }
+    free(hl);
+}
+
 int
 qemu_domain_get_hostname(Domain *dom, unsigned flags, AgentResultCb cb, void *userdata,
                          Error *error)
 {
-    if (flags & ~(unsigned) DOMAIN_GET_HOSTNAME_AGENT)
+    const unsigned known = DOMAIN_GET_HOSTNAME_LEASE | DOMAIN_GET_HOSTNAME_AGENT;
+    HostnameLease *hl;
+
+    if (flags & ~known)
         return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                          "unsupported flags (0x%x) in function qemuDomainGetHostname",
-                         flags & ~(unsigned) DOMAIN_GET_HOSTNAME_AGENT);
-    return agent_call(dom, "guest-get-host-name", NULL, RET_OBJECT, cb, userdata, error);
+                         flags & ~known);
+    if ((flags & known) == known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "%s",
+                         "invalid argument: Flags 'VIR_DOMAIN_GET_HOSTNAME_LEASE' and "
+                         "'VIR_DOMAIN_GET_HOSTNAME_AGENT' are mutually exclusive");
+    if (!(flags & DOMAIN_GET_HOSTNAME_LEASE))
+        return agent_call(dom, "guest-get-host-name", NULL, RET_OBJECT, cb, userdata, error);
+    if (!qemu_domain_is_active(dom) || !dom->live)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain is not running");
+    hl = xcalloc(1, sizeof(*hl));
+    hl->cb = cb;
+    hl->userdata = userdata;
+    return lease_interfaces(dom, hostname_leases, hl);
 }
 
 int
@@ -365,6 +415,7 @@ leases_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     const DomainNet *net = q->dom->live && lc->net < q->dom->live->n_nets
                                ? &q->dom->live->nets[lc->net] : NULL;
     json_t *addrs = json_array();
+    const char *lease_host = NULL;
     const char *iface, *mac, *iaid, *ip, *host, *client;
     int64_t expiry;
     int32_t type;
@@ -373,16 +424,22 @@ leases_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     if (!sd_bus_message_is_method_error(m, NULL) &&
         sd_bus_message_enter_container(m, 'a', "(sxisssuss)") > 0) {
         while (sd_bus_message_read(m, "(sxisssuss)", &iface, &expiry, &type, &mac, &iaid, &ip,
-                                   &prefix, &host, &client) > 0)
+                                   &prefix, &host, &client) > 0) {
             json_array_append_new(addrs, json_pack("{s:s,s:s,s:i}", "ip-address-type",
                                                    type == 1 ? "ipv6" : "ipv4", "ip-address", ip,
                                                    "prefix", (int) prefix));
+            if (*host && !lease_host)
+                lease_host = host;
+        }
     }
-    if (net && json_array_size(addrs))
-        json_array_append_new(q->list, json_pack("{s:s,s:s,s:O}", "name",
-                                                 str_or_empty(net->target_dev),
-                                                 "hardware-address", net->mac, "ip-addresses",
-                                                 addrs));
+    if (net && json_array_size(addrs)) {
+        json_t *entry = json_pack("{s:s,s:s,s:O}", "name", str_or_empty(net->target_dev),
+                                  "hardware-address", net->mac, "ip-addresses", addrs);
+        /* For virDomainGetHostname's lease source. */
+        if (lease_host)
+            json_object_set_new(entry, "lease-hostname", json_string(lease_host));
+        json_array_append_new(q->list, entry);
+    }
     json_decref(addrs);
     free(lc);
     lease_done(q);

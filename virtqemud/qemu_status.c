@@ -63,6 +63,8 @@ qemu_status_save(Domain *dom)
         xml_writer_attr(&w, "startpaused", "yes");
     xml_writer_attrf(&w, "id", "%d", dom->id);
     xml_writer_attrf(&w, "balloon", "%" PRIu64, dom->monitor.balloon_kib);
+    if (dom->agent_timeout != AGENT_TIMEOUT_BLOCK)
+        xml_writer_attrf(&w, "agenttimeout", "%d", dom->agent_timeout);
     xml_writer_start(&w, "monitor");
     xml_writer_attr(&w, "path", dom->monitor.path);
     xml_writer_end(&w);
@@ -174,7 +176,7 @@ reconnect_one(QemuDriver *drv, const char *name)
     auto_cleanup(free_ptr) char *xml = NULL, *state = NULL, *pid_s = NULL, *id_s = NULL;
     auto_cleanup(free_ptr) char *reason_s = NULL, *mon = NULL, *logp = NULL, *balloon = NULL;
     auto_cleanup(free_ptr) char *domxml = NULL, *cgroup = NULL, *ticks_s = NULL;
-    auto_cleanup(free_ptr) char *paused_s = NULL;
+    auto_cleanup(free_ptr) char *paused_s = NULL, *agent_s = NULL;
     auto_cleanup(domain_def_freep) DomainDef *live = NULL;
     bool starting, alive = true;
     uint64_t ticks = 0;
@@ -197,6 +199,7 @@ reconnect_one(QemuDriver *drv, const char *name)
     balloon = xml_prop(root, "balloon");
     ticks_s = xml_prop(root, "starttime");
     paused_s = xml_prop(root, "startpaused");
+    agent_s = xml_prop(root, "agenttimeout");
     if ((node = xml_child(root, "monitor")))
         mon = xml_prop(node, "path");
     if ((node = xml_child(root, "log")))
@@ -252,6 +255,8 @@ reconnect_one(QemuDriver *drv, const char *name)
     dom->state = domain_state_from_string(state) > 0 ? domain_state_from_string(state)
                                                      : DOMAIN_STATE_RUNNING;
     dom->reason = reason_s ? atoi(reason_s) : 0;
+    if (agent_s && atoi(agent_s) >= AGENT_TIMEOUT_BLOCK)
+        dom->agent_timeout = atoi(agent_s);
     dom->monitor.balloon_kib = balloon ? strtoull(balloon, NULL, 10)
                                        : dom->live->current_memory_kib;
     dom->monitor.path = steal_ptr(mon);

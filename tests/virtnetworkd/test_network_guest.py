@@ -101,6 +101,9 @@ def test_guest_on_network(fx):
         got = [(n, hw, [tuple(x) for x in addrs])
                for n, hw, addrs in fx.domain(path, "InterfaceAddresses", "uu", 2, 0)]
         check_eq(got, [(tap, MAC, [(0, ip, 0)])], "InterfaceAddresses from the ARP table")
+        # udhcpc sent no hostname: the lease source has none.
+        harness.expect_error("org.libvirt.Error.NoHostname", fx.domain, path, "GetHostname",
+                             "u", 1)
 
         # A SIGKILL restart of virtnetworkd: the guest keeps answering.
         nd.kill(signal.SIGKILL)
@@ -117,6 +120,8 @@ def test_guest_on_network(fx):
         pty.run("ip addr flush dev eth0; udhcpc -i eth0 -n -q -t 10 -s /s "
                 "&& ip -4 -o addr show eth0; echo F-$((7+1))",
                 rb"inet 10\.123\.46\.50/24[\s\S]*F-8", 60)
+        # The host entry's name is the lease's: virDomainGetHostname's lease source.
+        check_eq(fx.domain(path, "GetHostname", "u", 1), "fixed", "GetHostname from the lease")
 
         # The interface's counters as the guest sees them: it has sent
         # (DHCP, ping) and received; the tap's own counters are the other

@@ -8,7 +8,8 @@ on), domfstrim; set-user-password (the guest's /etc/shadow changes);
 domifaddr from the agent and from the host's ARP table; a hung agent gives
 libvirt's unresponsive error after its timeout while other calls go on;
 shutdown and reboot with --mode agent; libvirt's errors for a guest
-without an agent, a shut-off one and the read-only socket."""
+without an agent (and a screenshot of one without video), a shut-off one
+and the read-only socket."""
 
 import os
 import subprocess
@@ -262,6 +263,9 @@ def test_hung_agent(fx):
     virsh(uri, "guest-agent-timeout", GUEST, "--timeout", "5")
     err = virsh_fails(uri, "guest-agent-timeout", GUEST, "--timeout", "-3")
     check("guest agent timeout '-3' is less than the minimum '-2'" in err, err)
+    # Kept across a restart of virtqemud.
+    fx.qemud.kill()
+    fx.qemud.start()
     fx.pty.run("kill -STOP $(cat /run/qemu-ga.pid); echo S-$((1+8))", rb"\nS-9")
     err = virsh_fails(uri, "qemu-agent-command", GUEST, "--timeout", "2",
                       '{"execute":"guest-ping"}')
@@ -325,6 +329,9 @@ def test_no_agent(fx):
         err = virsh_fails(uri, *args)
         check("argument unsupported: QEMU guest agent is not configured" in err,
               "%s: %r" % (args[0], err))
+    # No <video>: no screen either.
+    err = virsh_fails(uri, "screenshot", PLAIN, os.path.join(fx.root, "none.png"))
+    check("Requested operation is not valid: no screens to take screenshot from" in err, err)
     virsh(uri, "destroy", PLAIN)
 
 
