@@ -177,6 +177,34 @@ test_next_alias(void)
     CHECK_INT_EQ(qemu_hotplug_next_alias("hostdev", "hostdev0", 0), 1);
 }
 
+/* libvirt's keycode sets to QEMU's qnum: the tables' facts for two keys. */
+static void
+test_keycodes(void)
+{
+    static const struct {
+        unsigned set, code;
+        int qnum;
+    } cases[] = {
+        { KEYCODE_SET_LINUX, 30, 0x1e },    /* KEY_A */
+        { KEYCODE_SET_XT, 0x1e, 0x1e },     /* XT is AT set 1 */
+        { KEYCODE_SET_ATSET1, 0x1e, 0x1e },
+        { KEYCODE_SET_ATSET2, 0x1c, 0x1e },
+        { KEYCODE_SET_USB, 0x04, 0x1e },
+        { KEYCODE_SET_WIN32, 0x41, 0x1e },
+        { KEYCODE_SET_QNUM, 0x1e, 0x1e },
+        { KEYCODE_SET_LINUX, 97, 0x9d },    /* KEY_RIGHTCTRL: an extended key */
+        { KEYCODE_SET_ATSET1, 0xe01d, 0x9d },
+        { KEYCODE_SET_USB, 0xe4, 0x9d },
+        { KEYCODE_SET_OSX, 0x3e, 0x9d },
+        { KEYCODE_SET_WIN32, 0xff, -1 },    /* no key has it */
+        { KEYCODE_SET_LINUX, 100000, -1 },
+        { 42, 1, -1 },                      /* no such set */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        CHECK_INT_EQ(qemu_keycode_to_qnum(cases[i].set, cases[i].code), cases[i].qnum);
+}
+
 int
 main(void)
 {
@@ -184,6 +212,7 @@ main(void)
     auto_cleanup(free_ptr) char *cmd = NULL;
 
     test_next_alias();
+    test_keycodes();
     if (!mkdtemp(root)) {
         perror("mkdtemp");
         return 1;
