@@ -2,6 +2,7 @@
  * headers (libvirt-dev), by libvirt's own name: a number that drifts from
  * libvirt's fails here. */
 #include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
 
 #include "test_util.h"
 #include "virt_constants.h"

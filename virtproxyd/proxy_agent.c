@@ -1,7 +1,7 @@
 /* The guest agent's procedures, each one call to virtqemud: libvirt-dbus's
  * methods on org.libvirt.Domain, and on org.virtstack.DomainState what
- * libvirt-dbus lacks (AgentSetResponseTimeout, and the QEMU program's
- * virDomainQemuAgentCommand). */
+ * libvirt-dbus lacks (AgentSetResponseTimeout, GetGuestInfo, and the QEMU
+ * program's virDomainQemuAgentCommand and virDomainQemuMonitorCommand). */
 #include <errno.h>
 #include <string.h>
 
@@ -372,8 +372,40 @@ const ProcDef agent_procs[] = {
     { 0 },
 };
 
+static int
+monitor_command_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
+{
+    qemu_domain_monitor_command_ret *ret = ret_;
+    const char *text;
+    int r = sd_bus_message_read(reply, "s", &text);
+
+    if (r < 0)
+        return bad_reply(error, r, "QEMU's reply");
+    ret->result = xstrdup(text);
+    return 0;
+}
+
+static int
+h_qemu_monitor_command(Call *call, void *args_, void *ret, Error *error)
+{
+    qemu_domain_monitor_command_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, STATE_IFACE, "QemuMonitorCommand",
+                          monitor_command_reply, error, "su", args->cmd, args->flags);
+}
+
 /* The QEMU program (libvirt-qemu): its own procedure numbers. */
 const ProcDef qemu_procs[] = {
+    { .proc = QEMU_PROC_DOMAIN_MONITOR_COMMAND,
+      .args_proc = (xdrproc_t) xdr_qemu_domain_monitor_command_args,
+      .args_size = sizeof(qemu_domain_monitor_command_args),
+      .ret_proc = (xdrproc_t) xdr_qemu_domain_monitor_command_ret,
+      .ret_size = sizeof(qemu_domain_monitor_command_ret),
+      .handler = h_qemu_monitor_command },
     { .proc = QEMU_PROC_DOMAIN_AGENT_COMMAND,
       .args_proc = (xdrproc_t) xdr_qemu_domain_agent_command_args,
       .args_size = sizeof(qemu_domain_agent_command_args),

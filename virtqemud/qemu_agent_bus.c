@@ -1,8 +1,9 @@
 /* The guest agent's calls on the bus: libvirt-dbus's FSFreeze, FSThaw,
  * FSTrim, GetFSInfo, GetHostname, GetTime, SetTime, InterfaceAddresses and
- * SetUserPassword on org.libvirt.Domain; QemuAgentCommand and
- * AgentSetResponseTimeout on org.virtstack.DomainState (libvirt-dbus has
- * neither). Each reply is built from qemu-ga's "return". */
+ * SetUserPassword on org.libvirt.Domain; QemuAgentCommand,
+ * AgentSetResponseTimeout, GetGuestInfo and QemuMonitorCommand (the
+ * monitor, beside the agent) on org.virtstack.DomainState (libvirt-dbus
+ * has none of them). Each reply is built from qemu-ga's "return". */
 #include <errno.h>
 #include <string.h>
 
@@ -377,6 +378,25 @@ qemu_bus_agent_command(sd_bus_message *m, void *userdata, sd_bus_error *bus_erro
         return r;
     sd_bus_message_ref(m);
     r = qemu_domain_agent_command(userdata, cmd, timeout, flags, agent_text_done, m, &error);
+    if (r < 0) {
+        sd_bus_message_unref(m);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+int
+qemu_bus_monitor_command(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    const char *cmd;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "su", &cmd, &flags)) < 0)
+        return r;
+    sd_bus_message_ref(m);
+    r = qemu_domain_monitor_command(userdata, cmd, flags, agent_text_done, m, &error);
     if (r < 0) {
         sd_bus_message_unref(m);
         return bus_reply_error(bus_error, &error, r);

@@ -75,7 +75,7 @@ no_flags(unsigned flags, const char *function, Error *error)
 /* ---- passthrough -------------------------------------------------------- */
 
 typedef struct TextCtx {
-    AgentTextCb cb;
+    DomainTextCb cb;
     void *userdata;
 } TextCtx;
 
@@ -92,7 +92,7 @@ text_reply(Domain *dom, json_t *reply, const Error *error, void *userdata)
 
 int
 qemu_domain_agent_command(Domain *dom, const char *cmd, int timeout, unsigned flags,
-                          AgentTextCb cb, void *userdata, Error *error)
+                          DomainTextCb cb, void *userdata, Error *error)
 {
     TextCtx *ctx;
     int r = no_flags(flags, "qemuDomainQemuAgentCommand", error);
@@ -108,8 +108,7 @@ qemu_domain_agent_command(Domain *dom, const char *cmd, int timeout, unsigned fl
         return r;
     }
     /* As libvirt: a command to the agent taints the domain. */
-    log_info("Domain id=%d name='%s' uuid=%s is tainted: custom-ga-command", dom->id,
-             dom->def->name, dom->path + strlen(dom->path) - 32);
+    qemu_domain_taint(dom, DOMAIN_TAINT_CUSTOM_GA_COMMAND);
     return 0;
 }
 

@@ -93,6 +93,7 @@ int qemu_bus_get_fsinfo(sd_bus_message *m, void *userdata, sd_bus_error *bus_err
 int qemu_bus_interface_addresses(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_agent_command(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_get_guest_info(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
+int qemu_bus_monitor_command(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);
 int qemu_bus_agent_set_response_timeout(sd_bus_message *m, void *userdata,
                                         sd_bus_error *bus_error);
 

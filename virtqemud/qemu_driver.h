@@ -92,6 +92,7 @@ typedef struct DomainProcess {
     off_t log_offset;      /* where this start's output begins in the log */
     bool shutdown_requested; /* SHUTDOWN seen or requested: exit is a shutdown */
     bool fake_reboot;        /* Reboot: reset instead of stopping on SHUTDOWN */
+    unsigned taints;         /* qemu_domain_taint()'s reasons already logged */
     int stop_reason;         /* SHUTOFF reason to record when the process exits */
     int stop_detail;         /* STOPPED detail to emit then */
     uv_timer_t *kill_timer;  /* destroy: SIGKILL after a grace period */
@@ -401,9 +402,13 @@ int qemu_domain_get_disk_errors(Domain *dom, unsigned flags, DiskErrorsCb cb, vo
 typedef void (*AgentResultCb)(Domain *dom, json_t *ret, const Error *error, void *userdata);
 /* virDomainQemuAgentCommand: qemu-ga's whole reply as text (NULL when not
  * waited for). */
-typedef void (*AgentTextCb)(Domain *dom, const char *text, const Error *error, void *userdata);
+typedef void (*DomainTextCb)(Domain *dom, const char *text, const Error *error, void *userdata);
 int qemu_domain_agent_command(Domain *dom, const char *cmd, int timeout, unsigned flags,
-                              AgentTextCb cb, void *userdata, Error *error);
+                              DomainTextCb cb, void *userdata, Error *error);
+/* virDomainQemuMonitorCommand: QEMU's whole reply as text, or with
+ * DOMAIN_QEMU_MONITOR_COMMAND_HMP the human monitor's output. */
+int qemu_domain_monitor_command(Domain *dom, const char *cmd, unsigned flags, DomainTextCb cb,
+                                void *userdata, Error *error);
 int qemu_domain_agent_set_timeout(Domain *dom, int timeout, unsigned flags, Error *error);
 int qemu_domain_get_hostname(Domain *dom, unsigned flags, AgentResultCb cb, void *userdata,
                              Error *error);

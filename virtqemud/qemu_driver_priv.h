@@ -60,6 +60,13 @@ void qemu_driver_emit_tray(Domain *dom, const char *alias, int reason);
 void qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri);
 void qemu_driver_emit_agent_lifecycle(Domain *dom, int state, int reason);
 
+/* qemu_passthrough.c: libvirt's taints, logged once per run and reason. */
+typedef enum {
+    DOMAIN_TAINT_CUSTOM_MONITOR,
+    DOMAIN_TAINT_CUSTOM_GA_COMMAND,
+} DomainTaint;
+void qemu_domain_taint(Domain *dom, DomainTaint why);
+
 /* qemu_agent.c: the guest agent. @ret is the agent's whole reply object
  * ({"return": ...}), NULL with @error or for a call that did not wait. */
 #define AGENT_CHANNEL_NAME "org.qemu.guest_agent.0"

@@ -40,6 +40,7 @@ struct QmpCmd {
     int fd;              /* our duplicate for SCM_RIGHTS, -1 if none */
     bool is_caps;
     bool secret;         /* its arguments carry a password: never logged */
+    bool raw;            /* the callback gets the whole reply, errors too */
     QmpReplyCb cb;
     void *userdata;
 };
@@ -385,6 +386,8 @@ dispatch_reply(QmpConn *c, json_t *msg)
             conn_shutdown(c, "qmp_capabilities failed", true);
         else
             conn_update_poll(c);
+    } else if (cmd->cb && cmd->raw) {
+        cmd->cb(c, msg, NULL, cmd->userdata);
     } else if (cmd->cb) {
         cmd->cb(c, ret, error_is_set(&error) ? &error : NULL, cmd->userdata);
     }
@@ -673,6 +676,17 @@ qmp_command(QmpConn *c, const char *name, json_t *arguments, QmpReplyCb cb, void
             Error *error)
 {
     return conn_queue(c, name, arguments, -1, cb, userdata, error);
+}
+
+int
+qmp_command_raw(QmpConn *c, const char *name, json_t *arguments, QmpReplyCb cb, void *userdata,
+                Error *error)
+{
+    int r = conn_queue(c, name, arguments, -1, cb, userdata, error);
+
+    if (r >= 0)
+        c->to_send.tail->raw = true;
+    return r;
 }
 
 int

@@ -79,6 +79,12 @@ int qmp_conn_connect(uv_loop_t *loop, const char *path, const QmpCallbacks *cbs,
 int qmp_command(QmpConn *c, const char *name, json_t *arguments, QmpReplyCb cb,
                 void *userdata, Error *error);
 
+/* As qmp_command, but @cb gets QEMU's whole reply ({"return": ...} or
+ * {"error": ...}, with its "id") and an error only when the monitor closed:
+ * virDomainQemuMonitorCommand's passthrough. */
+int qmp_command_raw(QmpConn *c, const char *name, json_t *arguments, QmpReplyCb cb,
+                    void *userdata, Error *error);
+
 /* As qmp_command, passing @fd (borrowed: duplicated/sent, caller keeps it)
  * with SCM_RIGHTS in the same sendmsg as the command. */
 int qmp_command_with_fd(QmpConn *c, const char *name, json_t *arguments, int fd,

@@ -1135,6 +1135,7 @@ process_start(Domain *dom, bool paused, DomainDoneCb cb, void *userdata, Error *
     dom->proc.stop_reason = 0;
     dom->proc.shutdown_requested = false;
     dom->proc.fake_reboot = false;
+    dom->proc.taints = 0;
     dom->proc.start_begin_ms = uv_now(dom->drv->loop);
     error_clear(&dom->job.start_error);
     qemu_job_begin(dom, DOMAIN_JOB_START, cb, userdata);

@@ -2,7 +2,8 @@
 the TCG guest (the agent initramfs), with Debian's virsh and
 python3-libvirt: AGENT_LIFECYCLE as the guest's agent starts, stops and
 starts again, and none repeated across a virtqemud SIGKILL; qemu-agent-
-command; domhostname; domtime read and set (the guest's clock moves);
+command and qemu-monitor-command (QMP and HMP; the domain's log tells the
+taint once); domhostname; domtime read and set (the guest's clock moves);
 domfsinfo, domfsfreeze (a write in the guest waits) and domfsthaw (it goes
 on), domfstrim; set-user-password (the guest's /etc/shadow changes);
 domifaddr from the agent and from the host's ARP table; a hung agent gives
@@ -151,6 +152,30 @@ def test_agent_command(fx):
     check("cannot parse json not json" in err, err)
     err = virsh_fails(fx.proxy.uri_ro, "qemu-agent-command", GUEST, '{"execute":"guest-ping"}')
     check("read only access prevents virDomainQemuAgentCommand" in err, err)
+
+
+def test_monitor_command(fx):
+    uri = fx.proxy.uri
+    log = os.path.join(fx.root, "var", "log", "libvirt", "qemu", GUEST + ".log")
+    with open(log) as f:
+        check("is tainted: custom-monitor" not in f.read(), "tainted before any command")
+    out = virsh(uri, "qemu-monitor-command", GUEST, '{"execute":"query-status"}')[0]
+    check('"return"' in out and '"status":"running"' in out.replace(" ", ""),
+          "query-status: %r" % out)
+    out = virsh(uri, "qemu-monitor-command", GUEST, "--hmp", "info status")[0]
+    check("VM status: running" in out, "info status: %r" % out)
+    # QEMU's own error comes back as its reply, as libvirt passes it on.
+    out = virsh(uri, "qemu-monitor-command", GUEST, '{"execute":"no-such-command"}')[0]
+    check('"CommandNotFound"' in out, "an unknown command's reply: %r" % out)
+    with open(log) as f:
+        text = f.read()
+    check_eq(text.count("is tainted: custom-monitor"), 1, "custom-monitor taints in the log")
+    check_eq(text.count("is tainted: custom-ga-command"), 1, "custom-ga-command taints")
+    err = virsh_fails(fx.proxy.uri_ro, "qemu-monitor-command", GUEST,
+                      '{"execute":"query-status"}')
+    check("read only access prevents virDomainQemuMonitorCommand" in err, err)
+    err = virsh_fails(uri, "qemu-monitor-command", PLAIN, '{"execute":"query-status"}')
+    check("Requested operation is not valid: domain is not running" in err, err)
 
 
 def test_hostname_and_time(fx):
