@@ -76,6 +76,11 @@ int qemu_hotplug_nodes_del(Domain *dom, unsigned index, QmpReplyCb cb, void *use
 /* The domain's one timer for a wait on QEMU (unplug, tray), made once. */
 uv_timer_t *qemu_hotplug_timer(Domain *dom);
 
+/* virDomainUpdateDeviceFlags of an interface (qemu_hotplug_net.c): its
+ * link state, live (QMP set_link) and in the definition as @flags say.
+ * Fails at once or calls @cb once. */
+int qemu_hotplug_net_update(Domain *dom, DomainDef *dev, unsigned flags, DomainDoneCb cb,
+                            void *userdata, Error *error);
 /* Interfaces (qemu_hotplug_net.c): the live attach of @dev's one
  * interface (user, bridge, network), the persistent definition with it
  * added (*@ret), the index of the interface @net names in @def (libvirt's

@@ -417,3 +417,94 @@ qemu_hotplug_net_removed(Domain *dom, const char *alias)
     }
     return false;
 }
+
+/* ---- update: the link state ------------------------------------------- */
+
+typedef struct LinkCall {
+    Domain *dom;
+    size_t net;          /* in the live definition */
+    bool down;
+    DomainDef *config;   /* the persistent definition with the change, or NULL */
+} LinkCall;
+
+static void
+link_reply(QmpConn *c, json_t *ret, const Error *error, void *userdata)
+{
+    LinkCall *call = userdata;
+    Domain *dom = call->dom;
+
+    if (!error && dom->live && call->net < dom->live->n_nets) {
+        DomainNet *n = &dom->live->nets[call->net];
+        free(n->link_state);
+        n->link_state = call->down ? xstrdup("down") : NULL;
+    }
+    qemu_hotplug_finish(dom, &call->config, NULL, error);
+    domain_def_free(call->config);
+    free(call);
+}
+
+/* What an update may change here: the link state. Anything else that
+ * differs is refused (libvirt's model message for the model). */
+static int
+net_update_check(const DomainNet *cur, const DomainNet *n, Error *error)
+{
+    if (cur->model != n->model || !STREQ_NULL(cur->model_name, n->model_name))
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_NO_SUPPORT,
+                         "this function is not supported by the connection driver: cannot "
+                         "modify network device model from %s to %s",
+                         str_or_empty(net_model_name(cur)), str_or_empty(net_model_name(n)));
+    if (cur->type != n->type || !STREQ_NULL(cur->source, n->source))
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED,
+                         "Operation not supported: unable to change config on '%s' network "
+                         "type", net_type_to_string(cur->type));
+    return 0;
+}
+
+int
+qemu_hotplug_net_update(Domain *dom, DomainDef *dev, unsigned flags, DomainDoneCb cb,
+                        void *userdata, Error *error)
+{
+    const DomainNet *n = &dev->nets[0];
+    bool down = STREQ_NULL(n->link_state, "down");
+    auto_cleanup(domain_def_freep) DomainDef *config = NULL;
+    LinkCall *call;
+    ssize_t live_i = -1, cfg_i;
+    int r;
+
+    if (flags & DOMAIN_AFFECT_CONFIG) {
+        config = domain_def_copy(dom->def);
+        if ((cfg_i = qemu_hotplug_net_find(config, n, error)) < 0)
+            return (int) cfg_i;
+        if ((r = net_update_check(&config->nets[cfg_i], n, error)) < 0)
+            return r;
+        free(config->nets[cfg_i].link_state);
+        config->nets[cfg_i].link_state = down ? xstrdup("down") : NULL;
+    }
+    if (!(flags & DOMAIN_AFFECT_LIVE)) {
+        r = qemu_hotplug_save_config(dom, &config, error);
+        if (r >= 0 && cb)
+            cb(dom, NULL, userdata);
+        return r;
+    }
+    if ((r = qemu_job_check_active(dom, error)) < 0 || (r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if ((live_i = qemu_hotplug_net_find(dom->live, n, error)) < 0)
+        return (int) live_i;
+    if ((r = net_update_check(&dom->live->nets[live_i], n, error)) < 0)
+        return r;
+    call = xcalloc(1, sizeof(*call));
+    call->dom = dom;
+    call->net = (size_t) live_i;
+    call->down = down;
+    call->config = steal_ptr(config);
+    qemu_job_begin(dom, DOMAIN_JOB_MODIFY, cb, userdata);
+    r = qmp_command(dom->monitor.conn, "set_link",
+                    json_pack("{s:s,s:b}", "name", dom->live->nets[live_i].alias, "up", !down),
+                    link_reply, call, error);
+    if (r < 0) {
+        domain_def_free(call->config);
+        free(call);
+        qemu_job_cancel(dom);
+    }
+    return r;
+}

@@ -349,6 +349,11 @@ qemu_domain_update_device(Domain *dom, const char *xml, unsigned flags, DomainDo
     flags &= ~(unsigned) DOMAIN_DEVICE_MODIFY_FORCE;
     if ((r = qemu_domain_affect(dom, &flags, error)) < 0)
         return r;
+    if ((r = domain_device_parse(xml, &dev, &type, error)) < 0)
+        return r;
+    if (dev->n_nets == 1 && domain_def_device_count(dev) == 1)
+        return qemu_hotplug_net_update(dom, dev, flags, cb, userdata, error);
+    domain_def_free(steal_ptr(dev));
     if (flags & DOMAIN_AFFECT_CONFIG) {
         if ((r = domain_device_parse(xml, &dev, &type, error)) < 0 ||
             (r = qemu_hotplug_want_disk(dev, type, "persistent update", error)) < 0 ||

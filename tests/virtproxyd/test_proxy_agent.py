@@ -6,7 +6,8 @@ command and qemu-monitor-command (QMP and HMP; the domain's log tells the
 taint once); domhostname; domtime read and set (the guest's clock moves);
 domfsinfo, domfsfreeze (a write in the guest waits) and domfsthaw (it goes
 on), domfstrim; set-user-password (the guest's /etc/shadow changes);
-domifaddr from the agent and from the host's ARP table; a hung agent gives
+domifaddr from the agent and from the host's ARP table; domif-setlink
+(the guest's carrier follows); a hung agent gives
 libvirt's unresponsive error after its timeout while other calls go on;
 shutdown and reboot with --mode agent; libvirt's errors for a guest
 without an agent (and a screenshot of one without video), a shut-off one
@@ -236,6 +237,40 @@ def test_interface_addresses(fx):
     check_eq(out.strip(), "", "domifaddr --source arp")
     err = virsh_fails(fx.proxy.uri_ro, "domifaddr", GUEST, "--source", "agent")
     check("read only access prevents virDomainInterfaceAddresses" in err, err)
+
+
+def test_link_state(fx):
+    """virsh domif-setlink (an interface's update): the guest's carrier."""
+    uri, mac = fx.proxy.uri, "52:54:00:aa:bb:01"
+    fx.pty.run("ip link set eth0 up; echo U-$((7+7))", rb"\nU-14")
+    for state, carrier in (("down", b"0"), ("up", b"1")):
+        virsh(uri, "domif-setlink", GUEST, mac, state)
+        check_eq(virsh(uri, "domif-getlink", GUEST, mac)[0].split()[-1], state,
+                 "domif-getlink after setting it %s" % state)
+        # The guest learns of it from an interrupt: it waits for that.
+        m = fx.pty.run("n=0; until [ $(cat /sys/class/net/eth0/carrier) = %s ] || "
+                       "[ $n -gt 100 ]; do usleep 50000; n=$((n+1)); done; "
+                       "echo C=$(cat /sys/class/net/eth0/carrier)" % carrier.decode(),
+                       rb"C=([01])\r")
+        check_eq(m.group(1), carrier, "the guest's carrier with the link %s" % state)
+    # --config: the definition only.
+    virsh(uri, "domif-setlink", GUEST, mac, "down", "--config")
+    inactive = ET.fromstring(virsh(uri, "dumpxml", "--inactive", GUEST)[0])
+    check_eq(inactive.find("./devices/interface/link").get("state"), "down",
+             "the persistent link state")
+    check_eq(virsh(uri, "domif-getlink", GUEST, mac)[0].split()[-1], "up", "the live link")
+    virsh(uri, "domif-setlink", GUEST, mac, "up", "--config")
+    err = virsh_fails(uri, "domif-setlink", GUEST, "52:54:00:00:00:99", "down")
+    check("52:54:00:00:00:99" in err, err)
+    # Only the link changes: another model is refused.
+    xml = ("<interface type='user'><mac address='%s'/><model type='e1000'/>"
+           "<link state='down'/></interface>" % mac)
+    path = os.path.join(fx.root, "nic.xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    err = virsh_fails(uri, "update-device", GUEST, path)
+    check("cannot modify network device model from virtio to e1000" in err, err)
+    check_eq(virsh(uri, "domif-getlink", GUEST, mac)[0].split()[-1], "up", "after the refusal")
 
 
 def test_guest_info(fx):
