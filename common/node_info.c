@@ -805,6 +805,88 @@ node_get_cells_free_memory(const char *sysroot, uint64_t **ret_free, size_t *ret
     return 0;
 }
 
+/* ---- pages ---- */
+
+/* Free pages of @size KiB in @cell (-1: the whole host), as libvirt's
+ * virNumaGetPageInfo counts them: the system page size from the free
+ * memory, a huge page size from its pool in sysfs. */
+static int
+cell_free_pages(const char *sysroot, int cell, unsigned size, uint64_t *ret, Error *error)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    auto_cleanup(free_ptr) char *rel = NULL, *data = NULL;
+    uint64_t kib = 0;
+    int r;
+
+    if (page > 0 && size == (unsigned) (page / 1024)) {
+        if (cell < 0) {
+            r = node_get_free_memory(sysroot, &kib, error);
+            if (r < 0)
+                return r;
+            *ret = kib / (uint64_t) page;   /* node_get_free_memory gives bytes */
+            return 0;
+        }
+        rel = xasprintf("sys/devices/system/node/node%d/meminfo", cell);
+        if ((r = read_sys_required(sysroot, rel, &data, error)) < 0)
+            return r;
+        meminfo_get(data, "MemFree", &kib);
+        *ret = kib * 1024 / (uint64_t) page;
+        return 0;
+    }
+    rel = cell < 0 ? xasprintf("sys/kernel/mm/hugepages/hugepages-%ukB/free_hugepages", size)
+                   : xasprintf("sys/devices/system/node/node%d/hugepages/hugepages-%ukB/"
+                               "free_hugepages", cell, size);
+    if (read_sys(sysroot, rel, &data) < 0) {
+        auto_cleanup(free_ptr) char *node = xasprintf("sys/devices/system/node/node%d", cell);
+        auto_cleanup(free_ptr) char *path = sysroot_path(sysroot, node);
+        if (cell >= 0 && access(path, F_OK) < 0)
+            return error_set(error, -ENOENT, VIR_ERR_OPERATION_FAILED,
+                             "operation failed: NUMA node %d is not available", cell);
+        return cell < 0 ? error_set(error, -ENOENT, VIR_ERR_OPERATION_FAILED,
+                                    "operation failed: page size %u is not available", size)
+                        : error_set(error, -ENOENT, VIR_ERR_OPERATION_FAILED,
+                                    "operation failed: page size %u is not available on node "
+                                    "%d", size, cell);
+    }
+    *ret = strtoull(strip(data), NULL, 10);
+    return 0;
+}
+
+int
+node_get_free_pages(const char *sysroot, const unsigned *sizes, size_t n_sizes, int start,
+                    unsigned count, uint64_t **ret, size_t *ret_n, Error *error)
+{
+    auto_cleanup(free_ptr) unsigned *ids = NULL;
+    auto_cleanup(free_ptr) uint64_t *v = NULL;
+    size_t n_ids = 0, n = 0;
+    int last, r;
+
+    /* Without NUMA in sysfs the host is one cell, read as a whole. */
+    if (node_ids(sysroot, &ids, &n_ids) < 0 || n_ids == 0) {
+        last = 0;
+        if (start == 0 && count == 1)
+            start = -1;
+    } else {
+        last = (int) ids[n_ids - 1];
+    }
+    if (start > last)
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "internal error: start cell %d out of range (0-%d)", start, last);
+    if ((int64_t) start + count - 1 < last)
+        last = start + (int) count - 1;
+    v = xcalloc((size_t) (last - start + 1) * n_sizes + 1, sizeof(*v));
+    for (int cell = start; cell <= last; cell++)
+        for (size_t i = 0; i < n_sizes; i++)
+            if ((r = cell_free_pages(sysroot, cell, sizes[i], &v[n++], error)) < 0)
+                return r;
+    if (!n)
+        return error_set(error, -ENOENT, VIR_ERR_INTERNAL_ERROR, "%s",
+                         "internal error: no suitable info found");
+    *ret = steal_ptr(v);
+    *ret_n = n;
+    return 0;
+}
+
 /* ---- sysinfo ---- */
 
 typedef struct Buf {

@@ -52,6 +52,11 @@ int node_get_cells_free_memory(const char *sysroot, uint64_t **ret_free, size_t 
 /* libvirt's <sysinfo type='smbios'> with bios, system, baseBoard, chassis,
  * processor and memory_device sections from /sys/class/dmi/id (and
  * /proc/cpuinfo), only entries that exist. @ret_xml is a new string. */
+/* virNodeGetFreePages: for each cell from @start (at most @count), the
+ * free pages of each of @sizes (KiB), in that order; libvirt's errors for
+ * a size or a cell the host lacks. */
+int node_get_free_pages(const char *sysroot, const unsigned *sizes, size_t n_sizes, int start,
+                        unsigned count, uint64_t **ret, size_t *ret_n, Error *error);
 int node_get_sysinfo_xml(const char *sysroot, char **ret_xml, Error *error);
 
 typedef struct HostCpu {

@@ -389,6 +389,30 @@ h_node_cells_free_memory(Call *call, void *args_, void *ret_, Error *error)
     return 0;
 }
 
+static int
+h_node_get_free_pages(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_node_get_free_pages_args *args = args_;
+    remote_node_get_free_pages_ret *ret = ret_;
+    uint64_t *counts = NULL;
+    size_t n = 0;
+    int r;
+
+    if ((uint64_t) args->pages.pages_len * args->cellCount > REMOTE_NODE_MAX_CELLS)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "the result won't fit into REMOTE_NODE_MAX_CELLS");
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNodeGetFreePages", args->flags);
+    r = node_get_free_pages("/", args->pages.pages_val, args->pages.pages_len, args->startCell,
+                            args->cellCount, &counts, &n, error);
+    if (r < 0)
+        return r;
+    ret->counts.counts_val = counts;
+    ret->counts.counts_len = (u_int) n;
+    return 0;
+}
+
 typedef int (*NodeStatsFn)(const char *sysroot, int which, NodeStat **ret, size_t *ret_n,
                            Error *error);
 
@@ -490,6 +514,7 @@ const ProcDef connect_procs[] = {
     PROC_AR(REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, node_get_cells_free_memory,
             h_node_cells_free_memory),
     PROC_AR(REMOTE_PROC_NODE_GET_CPU_STATS, node_get_cpu_stats, h_node_cpu_stats),
+    PROC_AR(REMOTE_PROC_NODE_GET_FREE_PAGES, node_get_free_pages, h_node_get_free_pages),
     PROC_AR(REMOTE_PROC_NODE_GET_MEMORY_STATS, node_get_memory_stats, h_node_memory_stats),
     PROC_R(REMOTE_PROC_NODE_GET_SECURITY_MODEL, node_get_security_model, h_node_security_model),
     { 0 },

@@ -1,5 +1,5 @@
 """The host as virsh shows it through virtproxyd and virtqemud: nodeinfo, capabilities, domcapabilities, nodecpustats,
-nodememstats, freecell and sysinfo print values that match /proc and
+nodememstats, freecell, freepages and sysinfo print values that match /proc and
 sysfs, read by the test itself around each virsh call."""
 
 import glob
@@ -148,6 +148,35 @@ def test_freecell(fx):
         free = meminfo("/sys/devices/system/node/node%d/meminfo" % n)["MemFree"]
         check(abs(kib - free) <= max(free // 10, 65536),
               "cell %d free %d KiB near sysfs's %d KiB" % (n, kib, free))
+
+
+def test_freepages(fx):
+    uri = setup(fx)
+    out = virsh(uri, "freepages", "--all")[0]
+    got, node = {}, None
+    for line in out.splitlines():
+        m = re.match(r"Node (\d+):", line)
+        if m:
+            node = int(m.group(1))
+        m = re.match(r"(\d+)KiB: (\d+)", line)
+        if m:
+            got[(node, int(m.group(1)))] = int(m.group(2))
+    page_kib = os.sysconf("SC_PAGESIZE") // 1024
+    cells = nodes() or [0]
+    for n in cells:
+        check((n, page_kib) in got, "no %d KiB pages for node %d in %r" % (page_kib, n, out))
+        base = "/sys/devices/system/node/node%d" % n
+        free = meminfo(base + "/meminfo")["MemFree"] // page_kib
+        check(abs(got[(n, page_kib)] - free) <= max(free // 10, 16384),
+              "node %d: %d free pages near sysfs's %d" % (n, got[(n, page_kib)], free))
+        for d in glob.glob(base + "/hugepages/hugepages-*kB"):
+            size = int(re.search(r"(\d+)kB", d).group(1))
+            check_eq(got.get((n, size)), int(open(d + "/free_hugepages").read()),
+                     "node %d: free %d KiB pages" % (n, size))
+    err = proxyfx.virsh_fails(uri, "freepages", "--cellno", "0", "--pagesize", "3")
+    check("page size 3 is not available on node 0" in err, err)
+    err = proxyfx.virsh_fails(uri, "freepages", "--cellno", "999", "--pagesize", str(page_kib))
+    check("start cell 999 out of range" in err, err)
 
 
 def test_sysinfo(fx):
