@@ -852,28 +852,42 @@ cell_free_pages(const char *sysroot, int cell, unsigned size, uint64_t *ret, Err
     return 0;
 }
 
+/* The cells from *@start (at most @count) to *@ret_last, as libvirt's
+ * virHostMemGetFreePages walks them: without NUMA in sysfs the host is one
+ * cell, read as a whole (-1). */
+static int
+cell_range(const char *sysroot, int *start, unsigned count, int *ret_last, Error *error)
+{
+    auto_cleanup(free_ptr) unsigned *ids = NULL;
+    size_t n_ids = 0;
+    int last;
+
+    if (node_ids(sysroot, &ids, &n_ids) < 0 || n_ids == 0) {
+        last = 0;
+        if (*start == 0 && count == 1)
+            *start = -1;
+    } else {
+        last = (int) ids[n_ids - 1];
+    }
+    if (*start > last)
+        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
+                         "internal error: start cell %d out of range (0-%d)", *start, last);
+    if ((int64_t) *start + count - 1 < last)
+        last = *start + (int) count - 1;
+    *ret_last = last;
+    return 0;
+}
+
 int
 node_get_free_pages(const char *sysroot, const unsigned *sizes, size_t n_sizes, int start,
                     unsigned count, uint64_t **ret, size_t *ret_n, Error *error)
 {
-    auto_cleanup(free_ptr) unsigned *ids = NULL;
     auto_cleanup(free_ptr) uint64_t *v = NULL;
-    size_t n_ids = 0, n = 0;
+    size_t n = 0;
     int last, r;
 
-    /* Without NUMA in sysfs the host is one cell, read as a whole. */
-    if (node_ids(sysroot, &ids, &n_ids) < 0 || n_ids == 0) {
-        last = 0;
-        if (start == 0 && count == 1)
-            start = -1;
-    } else {
-        last = (int) ids[n_ids - 1];
-    }
-    if (start > last)
-        return error_set(error, -EINVAL, VIR_ERR_INTERNAL_ERROR,
-                         "internal error: start cell %d out of range (0-%d)", start, last);
-    if ((int64_t) start + count - 1 < last)
-        last = start + (int) count - 1;
+    if ((r = cell_range(sysroot, &start, count, &last, error)) < 0)
+        return r;
     v = xcalloc((size_t) (last - start + 1) * n_sizes + 1, sizeof(*v));
     for (int cell = start; cell <= last; cell++)
         for (size_t i = 0; i < n_sizes; i++)
@@ -885,6 +899,74 @@ node_get_free_pages(const char *sysroot, const unsigned *sizes, size_t n_sizes, 
     *ret = steal_ptr(v);
     *ret_n = n;
     return 0;
+}
+
+/* A huge page pool's size, as libvirt's virNumaSetPagePoolSize sets it:
+ * @count more pages (@add) or @count in all, then read back. */
+static int
+cell_set_pool(const char *sysroot, int cell, unsigned size, uint64_t count, bool add,
+              Error *error)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    auto_cleanup(free_ptr) char *rel = NULL, *data = NULL, *path = NULL;
+    uint64_t cur;
+    char *end;
+    int fd, r;
+
+    if (page > 0 && size == (unsigned) (page / 1024))
+        return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                         "Operation not supported: system pages pool can't be modified");
+    rel = cell < 0 ? xasprintf("sys/kernel/mm/hugepages/hugepages-%ukB/nr_hugepages", size)
+                   : xasprintf("sys/devices/system/node/node%d/hugepages/hugepages-%ukB/"
+                               "nr_hugepages", cell, size);
+    path = sysroot_path(sysroot, rel);
+    if (read_sys(sysroot, rel, &data) < 0) {
+        uint64_t unused;
+        /* The free count's path gives libvirt's message for what is missing. */
+        r = cell_free_pages(sysroot, cell, size, &unused, error);
+        return r < 0 ? r : error_set_errno(error, -EIO, VIR_ERR_SYSTEM_ERROR,
+                                           "cannot read '%s'", path);
+    }
+    cur = strtoull(data, &end, 10);
+    if (end == data || *end != '\n')
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_FAILED,
+                         "operation failed: invalid number '%s' in '%s'", data, path);
+    if (add ? count == 0 : cur == count)
+        return 0;   /* nothing to do */
+    if (add)
+        count += cur;
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || dprintf(fd, "%" PRIu64, count) < 0) {
+        r = -errno;
+        if (fd >= 0)
+            close(fd);
+        return error_set_errno(error, r, VIR_ERR_SYSTEM_ERROR, "Unable to write to: %s", path);
+    }
+    close(fd);
+    free(steal_ptr(data));
+    if (read_sys(sysroot, rel, &data) < 0)
+        return error_set_errno(error, -EIO, VIR_ERR_SYSTEM_ERROR, "cannot read '%s'", path);
+    cur = strtoull(data, NULL, 10);
+    if (cur != count)
+        return error_set(error, -ENOMEM, VIR_ERR_OPERATION_FAILED,
+                         "operation failed: Unable to allocate %" PRIu64 " pages. Allocated "
+                         "only %" PRIu64, count, cur);
+    return 0;
+}
+
+int
+node_alloc_pages(const char *sysroot, const unsigned *sizes, const uint64_t *counts,
+                 size_t n_sizes, int start, unsigned count, bool add, Error *error)
+{
+    int last, r, n = 0;
+
+    if ((r = cell_range(sysroot, &start, count, &last, error)) < 0)
+        return r;
+    for (int cell = start; cell <= last; cell++)
+        for (size_t i = 0; i < n_sizes; i++, n++)
+            if ((r = cell_set_pool(sysroot, cell, sizes[i], counts[i], add, error)) < 0)
+                return r;
+    return n;
 }
 
 /* ---- sysinfo ---- */

@@ -57,6 +57,11 @@ int node_get_cells_free_memory(const char *sysroot, uint64_t **ret_free, size_t 
  * a size or a cell the host lacks. */
 int node_get_free_pages(const char *sysroot, const unsigned *sizes, size_t n_sizes, int start,
                         unsigned count, uint64_t **ret, size_t *ret_n, Error *error);
+/* virNodeAllocPages: each huge page pool of @sizes (KiB) in each cell
+ * from @start gets @counts more pages (@add) or @counts in all; returns how
+ * many pools it did. */
+int node_alloc_pages(const char *sysroot, const unsigned *sizes, const uint64_t *counts,
+                     size_t n_sizes, int start, unsigned count, bool add, Error *error);
 int node_get_sysinfo_xml(const char *sysroot, char **ret_xml, Error *error);
 
 typedef struct HostCpu {

@@ -402,9 +402,13 @@ typedef enum {
     _KEYCODE_SET_MAX
 } KeycodeSet;
 
-/* The guest agent: virConnectDomainEventAgentLifecycleState and _Reason;
- * virDomainQemuAgentCommandTimeoutValues (the same numbers as
- * virDomainAgentResponseTimeoutValues); virDomainInterfaceAddressesSource */
+/* Calls to a running guest: the agent's
+ * virConnectDomainEventAgentLifecycleState and _Reason,
+ * virDomainAgentResponseTimeoutValues (the same numbers as
+ * virDomainQemuAgentCommandTimeoutValues), virDomainInterfaceAddressesSource,
+ * virDomainGetHostnameFlags, virDomainSetTimeFlags,
+ * virDomainSetUserPasswordFlags, virDomainGuestInfoTypes; and
+ * virDomainQemuMonitorCommandFlags */
 #define VIRT_DOMAIN_AGENT(X) \
     X(AGENT_LIFECYCLE_STATE_CONNECTED, 1, VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED) \
     X(AGENT_LIFECYCLE_STATE_DISCONNECTED, 2, \
@@ -434,6 +438,14 @@ typedef enum {
 
 enum {
     VIRT_DOMAIN_AGENT(VIRT_CONSTANT_ENUM)
+};
+
+/* virNodeAllocPagesFlags */
+#define VIRT_NODE_PAGES(X) \
+    X(NODE_ALLOC_PAGES_SET, 1 << 0, VIR_NODE_ALLOC_PAGES_SET)
+
+enum {
+    VIRT_NODE_PAGES(VIRT_CONSTANT_ENUM)
 };
 
 /* virDomainControlState and virDomainControlErrorReason */
@@ -936,6 +948,7 @@ enum {
     G(VIRT_DOMAIN_CONSOLE) \
     G(VIRT_KEYCODE_SET) \
     G(VIRT_DOMAIN_AGENT) \
+    G(VIRT_NODE_PAGES) \
     G(VIRT_DOMAIN_EVENT_TRAY_CHANGE) \
     G(VIRT_DOMAIN_CONTROL) \
     G(VIRT_DOMAIN_MEM) \

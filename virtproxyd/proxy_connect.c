@@ -413,6 +413,30 @@ h_node_get_free_pages(Call *call, void *args_, void *ret_, Error *error)
     return 0;
 }
 
+static int
+h_node_alloc_pages(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_node_alloc_pages_args *args = args_;
+    remote_node_alloc_pages_ret *ret = ret_;
+    int r;
+
+    if (args->flags & ~(unsigned) NODE_ALLOC_PAGES_SET)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function virNodeAllocPages",
+                         args->flags & ~(unsigned) NODE_ALLOC_PAGES_SET);
+    if (args->pageSizes.pageSizes_len != args->pageCounts.pageCounts_len)
+        return error_set(error, -EINVAL, VIR_ERR_RPC, "%s",
+                         "the page sizes and counts are not of the same length");
+    r = node_alloc_pages("/", args->pageSizes.pageSizes_val,
+                         (const uint64_t *) args->pageCounts.pageCounts_val,
+                         args->pageSizes.pageSizes_len, args->startCell, args->cellCount,
+                         !(args->flags & NODE_ALLOC_PAGES_SET), error);
+    if (r < 0)
+        return r;
+    ret->ret = r;
+    return 0;
+}
+
 typedef int (*NodeStatsFn)(const char *sysroot, int which, NodeStat **ret, size_t *ret_n,
                            Error *error);
 
@@ -515,6 +539,7 @@ const ProcDef connect_procs[] = {
             h_node_cells_free_memory),
     PROC_AR(REMOTE_PROC_NODE_GET_CPU_STATS, node_get_cpu_stats, h_node_cpu_stats),
     PROC_AR(REMOTE_PROC_NODE_GET_FREE_PAGES, node_get_free_pages, h_node_get_free_pages),
+    PROC_AR(REMOTE_PROC_NODE_ALLOC_PAGES, node_alloc_pages, h_node_alloc_pages),
     PROC_AR(REMOTE_PROC_NODE_GET_MEMORY_STATS, node_get_memory_stats, h_node_memory_stats),
     PROC_R(REMOTE_PROC_NODE_GET_SECURITY_MODEL, node_get_security_model, h_node_security_model),
     { 0 },

@@ -1,5 +1,5 @@
 """The host as virsh shows it through virtproxyd and virtqemud: nodeinfo, capabilities, domcapabilities, nodecpustats,
-nodememstats, freecell, freepages and sysinfo print values that match /proc and
+nodememstats, freecell, freepages and sysinfo print values (allocpages only leaves the pools as they are) that match /proc and
 sysfs, read by the test itself around each virsh call."""
 
 import glob
@@ -177,6 +177,28 @@ def test_freepages(fx):
     check("page size 3 is not available on node 0" in err, err)
     err = proxyfx.virsh_fails(uri, "freepages", "--cellno", "999", "--pagesize", str(page_kib))
     check("start cell 999 out of range" in err, err)
+
+
+def test_allocpages(fx):
+    """Only calls that leave the host's pools as they are: nothing added, or
+    set to what they hold; and the refusals."""
+    uri = setup(fx)
+    page_kib = os.sysconf("SC_PAGESIZE") // 1024
+    pools = glob.glob("/sys/kernel/mm/hugepages/hugepages-*kB")
+    if not pools:
+        raise harness.Skip("this kernel has no huge pages")
+    size = int(re.search(r"(\d+)kB", pools[0]).group(1))
+    before = int(open(pools[0] + "/nr_hugepages").read())
+    virsh(uri, "allocpages", "--pagesize", str(size), "--pagecount", "0", "--add")
+    virsh(uri, "allocpages", "--pagesize", str(size), "--pagecount", str(before))
+    check_eq(int(open(pools[0] + "/nr_hugepages").read()), before, "the pool afterwards")
+    err = proxyfx.virsh_fails(uri, "allocpages", "--pagesize", str(page_kib), "--pagecount", "1")
+    check("system pages pool can't be modified" in err, err)
+    err = proxyfx.virsh_fails(uri, "allocpages", "--pagesize", "3", "--pagecount", "1")
+    check("page size 3 is not available" in err, err)
+    err = proxyfx.virsh_fails(uri, "allocpages", "--pagesize", str(size), "--pagecount", "1",
+                              ro=True)
+    check("read only access prevents virNodeAllocPages" in err, err)
 
 
 def test_sysinfo(fx):
