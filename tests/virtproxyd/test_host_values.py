@@ -1,6 +1,8 @@
-"""The host as virsh shows it through virtproxyd and virtqemud: nodeinfo, capabilities, domcapabilities, nodecpustats,
-nodememstats, freecell, freepages and sysinfo print values (allocpages only leaves the pools as they are) that match /proc and
-sysfs, read by the test itself around each virsh call."""
+"""The host as virsh shows it through virtproxyd and virtqemud: nodeinfo,
+capabilities, domcapabilities, nodecpustats, nodememstats, freecell,
+freepages and sysinfo print values that match /proc and sysfs, read by the
+test itself around each virsh call; allocpages only with calls that leave
+the host's pools as they are, and its refusals."""
 
 import glob
 import os
