@@ -571,6 +571,16 @@ block_device_id(const char *path, char *buf, size_t len, Error *error)
     return 0;
 }
 
+/* The first of @a and @b that the cgroup at @dir has, or NULL. */
+static const char *
+blkio_file(const char *dir, const char *a, const char *b)
+{
+    auto_cleanup(free_ptr) char *pa = xasprintf("%s/%s", dir, a);
+    auto_cleanup(free_ptr) char *pb = xasprintf("%s/%s", dir, b);
+
+    return access(pa, F_OK) == 0 ? a : access(pb, F_OK) == 0 ? b : NULL;
+}
+
 /* @want into the blkio group: the weight, then each device's numbers. */
 static int
 apply_blkiotune(Domain *dom, const DomainBlkiotune *want, Error *error)
@@ -583,7 +593,7 @@ apply_blkiotune(Domain *dom, const DomainBlkiotune *want, Error *error)
         { "device_read_bytes_sec", "blkio.throttle.read_bps_device", "rbps" },
         { "device_write_bytes_sec", "blkio.throttle.write_bps_device", "wbps" },
     };
-    auto_cleanup(free_ptr) char *dir = NULL, *probe = NULL;
+    auto_cleanup(free_ptr) char *dir = NULL;
     char buf[96];
     bool v2;
     int r;
@@ -591,11 +601,17 @@ apply_blkiotune(Domain *dom, const DomainBlkiotune *want, Error *error)
     if ((r = qemu_cgroup_domain(dom, "blkio", true, &dir, &v2, error)) < 0 &&
         (r = qemu_cgroup_domain(dom, "io", true, &dir, &v2, error)) < 0)
         return r;
-    /* v1 with BFQ has its own weight file (libvirt prefers it). */
-    const char *weight_file = v2 ? "io.weight"
-                              : qemu_cgroup_read(dir, "blkio.bfq.weight", &probe, NULL) >= 0
-                              ? "blkio.bfq.weight" : "blkio.weight";
+    /* v1 with BFQ has its own weight files (libvirt prefers them); CFQ had
+     * the plain ones; a kernel with neither scheduler weighs nothing. */
+    const char *weight_file = v2 ? "io.weight" : blkio_file(dir, "blkio.bfq.weight",
+                                                            "blkio.weight");
+    const char *device_file = v2 ? "io.weight" : blkio_file(dir, "blkio.bfq.weight_device",
+                                                            "blkio.weight_device");
     if (want->weight) {
+        if (!weight_file)
+            return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_INVALID, "%s",
+                             "Requested operation is not valid: blkio device weight is valid "
+                             "only for bfq or cfq scheduler");
         snprintf(buf, sizeof(buf), "%u", want->weight);
         if ((r = qemu_cgroup_write(dir, weight_file, buf, error)) < 0)
             return r;
@@ -607,9 +623,12 @@ apply_blkiotune(Domain *dom, const DomainBlkiotune *want, Error *error)
         if ((r = block_device_id(d.path, id, sizeof(id), error)) < 0)
             return r;
         if (d.weight) {
+            if (!device_file)
+                return error_set(error, -EOPNOTSUPP, VIR_ERR_OPERATION_INVALID, "%s",
+                                 "Requested operation is not valid: blkio device weight is "
+                                 "valid only for cfq scheduler");
             snprintf(buf, sizeof(buf), "%s %u", id, d.weight);
-            if ((r = qemu_cgroup_write(dir, v2 ? "io.weight" : "blkio.bfq.weight_device", buf,
-                                       error)) < 0)
+            if ((r = qemu_cgroup_write(dir, device_file, buf, error)) < 0)
                 return r;
         }
         for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
