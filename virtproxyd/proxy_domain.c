@@ -372,6 +372,20 @@ h_undefine(Call *call, void *args, void *ret, Error *error)
 }
 
 static int
+h_rename(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_rename_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    /* The reply's retcode is 0: its struct starts zeroed. */
+    return proxy_bus_call(call, obj->svc, obj->path, DOM_IFACE, "Rename", NULL, error, "su",
+                          proxy_opt_str(args->new_name), args->flags);
+}
+
+static int
 h_undefine_flags(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_undefine_flags_args *args = args_;
@@ -1236,6 +1250,7 @@ const ProcDef domain_procs[] = {
     PROC_AR(REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, domain_define_xml_flags, h_define_xml_flags),
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE, domain_undefine, h_undefine),
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, domain_undefine_flags, h_undefine_flags),
+    PROC_AR(REMOTE_PROC_DOMAIN_RENAME, domain_rename, h_rename),
     PROC_A(REMOTE_PROC_DOMAIN_CREATE, domain_create, h_create),
     PROC_AR(REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, domain_create_with_flags, h_create_with_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_CREATE_XML, domain_create_xml, h_create_xml),

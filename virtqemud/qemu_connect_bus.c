@@ -236,6 +236,15 @@ hook_tunable(Domain *dom, const TypedParams *tp, void *userdata)
 }
 
 static void
+hook_renamed(Domain *dom, void *userdata)
+{
+    QemuBus *qb = userdata;
+
+    if (qb->announce)
+        sd_bus_emit_properties_changed(qb->bus, dom->path, DOMAIN_IFACE, "Name", NULL);
+}
+
+static void
 hook_agent(Domain *dom, int state, int reason, void *userdata)
 {
     QemuBus *qb = userdata;
@@ -258,6 +267,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .metadata_changed = hook_metadata,
     .tunable_changed = hook_tunable,
     .agent_lifecycle = hook_agent,
+    .domain_renamed = hook_renamed,
 };
 
 /* ---- methods ----------------------------------------------------------- */

@@ -230,6 +230,22 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return sd_bus_reply_method_return(m, NULL);
 }
 
+static int
+bus_rename(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    const char *name;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "su", &name, &flags)) < 0)
+        return r;
+    r = qemu_domain_rename(userdata, name, flags, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, NULL);
+}
+
 /* The flags that may reveal secrets (VNC and SPICE passwords): libvirt
  * refuses them on a read-only connection. */
 #define XML_FLAGS_SECRET (DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE)
@@ -821,7 +837,7 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_PROPERTY("Active", "b", prop_get, 0, EMITS),
     SD_BUS_WRITABLE_PROPERTY("Autostart", "b", prop_get, prop_set_autostart, 0, EMITS),
     SD_BUS_PROPERTY("Id", "u", prop_get, 0, EMITS),
-    SD_BUS_PROPERTY("Name", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Name", "s", prop_get, 0, EMITS),   /* virDomainRename */
     SD_BUS_PROPERTY("OSType", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Persistent", "b", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("SchedulerType", "(si)", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -920,6 +936,8 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_NO_RESULT, qemu_bus_pin_vcpu, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_reboot,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", name, "u", flags), SD_BUS_NO_RESULT,
+                            bus_rename, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reset", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_reset,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, bus_resume,

@@ -458,6 +458,70 @@ qemu_domain_undefine(Domain *dom, unsigned flags, Error *error)
 }
 
 int
+qemu_domain_rename(Domain *dom, const char *new_name, unsigned flags, Error *error)
+{
+    QemuDriver *drv = dom->drv;
+    auto_cleanup(domain_def_freep) DomainDef *def = NULL;
+    auto_cleanup(free_ptr) char *old_name = NULL;
+    Error undo = ERROR_INIT;
+    int r;
+
+    if (flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuDomainRename", flags);
+    if (!new_name || !*new_name)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG, "%s",
+                         "invalid argument: new_name in virDomainRename must not be empty");
+    if (strchr(new_name, '/'))
+        return error_set(error, -EINVAL, VIR_ERR_XML_ERROR,
+                         "XML error: name %s cannot contain '/'", new_name);
+    if (qemu_domain_is_active(dom))
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID, "%s",
+                         "Requested operation is not valid: cannot rename active domain");
+    if (!dom->persistent)
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID, "%s",
+                         "Requested operation is not valid: cannot rename a transient domain");
+    if ((r = qemu_job_check_idle(dom, error)) < 0)
+        return r;
+    if (STREQ(new_name, dom->def->name))
+        return error_set(error, -EINVAL, VIR_ERR_OPERATION_INVALID, "%s",
+                         "Requested operation is not valid: Can't rename domain to itself");
+    if (obj_list_find_name(&drv->doms, new_name))
+        return error_set(error, -EEXIST, VIR_ERR_OPERATION_INVALID,
+                         "Requested operation is not valid: domain with name '%s' already "
+                         "exists", new_name);
+    def = domain_def_copy(dom->def);
+    free(def->name);
+    def->name = xstrdup(new_name);
+    /* The new definition (and its autostart) first, then the old one goes:
+     * a crash in between leaves both, never neither. */
+    if ((r = qemu_driver_save_config(drv, def, error)) < 0)
+        return r;
+    if (dom->autostart &&
+        (r = state_store_set_autostart(drv->config, new_name, true, error)) < 0) {
+        state_store_remove(drv->config, new_name, &undo);
+        error_clear(&undo);
+        return r;
+    }
+    if ((r = state_store_remove(drv->config, dom->def->name, error)) < 0) {
+        state_store_remove(drv->config, new_name, &undo);
+        error_clear(&undo);
+        return r;
+    }
+    /* As libvirt: UNDEFINED of the old name, DEFINED of the new one. */
+    qemu_driver_emit_event(dom, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
+    obj_list_remove(&drv->doms, dom);
+    old_name = steal_ptr(dom->def->name);
+    dom->def->name = xstrdup(new_name);
+    obj_list_add(&drv->doms, dom);
+    if (drv->cfg.hooks.domain_renamed)
+        drv->cfg.hooks.domain_renamed(dom, drv->cfg.hooks_userdata);
+    qemu_driver_emit_event(dom, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
+    log_info("domain '%s' renamed to '%s'", old_name, new_name);
+    return 0;
+}
+
+int
 qemu_domain_set_autostart(Domain *dom, bool autostart, Error *error)
 {
     int r;

@@ -45,6 +45,8 @@ typedef struct QemuDriverHooks {
     void (*domain_event)(Domain *dom, int event, int detail, void *userdata);
     /* Properties changed without an event (autostart, persistent, ...). */
     void (*domain_changed)(Domain *dom, void *userdata);
+    /* virDomainRename: the Name property changed. */
+    void (*domain_renamed)(Domain *dom, void *userdata);
     /* The guest reset itself (org.libvirt.Domain.Reboot signal). */
     void (*domain_rebooted)(Domain *dom, void *userdata);
     void (*balloon_changed)(Domain *dom, uint64_t actual_kib, void *userdata);
@@ -247,6 +249,9 @@ Domain *qemu_driver_nth(const QemuDriver *drv, size_t i);
  * one (same name and UUID). */
 int qemu_driver_define(QemuDriver *drv, const char *xml, Domain **ret, Error *error);
 int qemu_domain_undefine(Domain *dom, unsigned flags, Error *error);
+/* virDomainRename of a shut-off persistent domain: its definition moves to
+ * the new name (autostart too), UNDEFINED then DEFINED (RENAMED). */
+int qemu_domain_rename(Domain *dom, const char *new_name, unsigned flags, Error *error);
 int qemu_domain_set_autostart(Domain *dom, bool autostart, Error *error);
 
 /* Lifecycle. Each either fails at once (negative return, @cb not called) or

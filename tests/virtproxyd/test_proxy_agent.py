@@ -11,7 +11,7 @@ domifaddr from the agent and from the host's ARP table; domif-setlink
 libvirt's unresponsive error after its timeout while other calls go on;
 shutdown and reboot with --mode agent; libvirt's errors for a guest
 without an agent (and a screenshot of one without video), a shut-off one
-and the read-only socket."""
+and the read-only socket; domrename of the shut-off one."""
 
 import os
 import subprocess
@@ -393,6 +393,38 @@ def test_no_agent(fx):
     err = virsh_fails(uri, "screenshot", PLAIN, os.path.join(fx.root, "none.png"))
     check("Requested operation is not valid: no screens to take screenshot from" in err, err)
     virsh(uri, "destroy", PLAIN)
+
+
+def test_rename(fx):
+    """virsh domrename of a shut-off guest: its definition, autostart and
+    name move; UNDEFINED then DEFINED; libvirt's refusals."""
+    import libvirt
+    uri, new = fx.proxy.uri, "agrenamed"
+    etc = os.path.join(fx.root, "etc", "libvirt", "qemu")
+    virsh(uri, "autostart", PLAIN)
+    mark = fx.events.count()
+    virsh(uri, "domrename", PLAIN, new)
+    fx.events.wait(("lifecycle", new, libvirt.VIR_DOMAIN_EVENT_DEFINED), since=mark)
+    check_eq([e for e in fx.events.got[mark:] if e[0] == "lifecycle"],
+             [("lifecycle", PLAIN, libvirt.VIR_DOMAIN_EVENT_UNDEFINED),
+              ("lifecycle", new, libvirt.VIR_DOMAIN_EVENT_DEFINED)], "the rename's events")
+    info = virsh(uri, "dominfo", new)[0]
+    check("Autostart:      enable" in info, "dominfo after the rename: %r" % info)
+    check(os.path.exists(os.path.join(etc, new + ".xml")) and
+          not os.path.exists(os.path.join(etc, PLAIN + ".xml")), "the definition's file")
+    err = virsh_fails(uri, "dominfo", PLAIN)
+    check("failed to get domain '%s'" % PLAIN in err, err)
+    for args, want in (((GUEST, "other"), "cannot rename active domain"),
+                       ((new, GUEST), "domain with name '%s' already exists" % GUEST),
+                       ((new, new), "Can't rename domain to itself"),
+                       ((new, "a/b"), "name a/b cannot contain '/'")):
+        err = virsh_fails(uri, "domrename", *args)
+        check(want in err, "domrename %s: %r" % (" ".join(args), err))
+    err = virsh_fails(fx.proxy.uri_ro, "domrename", new, PLAIN)
+    check("read only access prevents virDomainRename" in err, err)
+    virsh(uri, "domrename", new, PLAIN)
+    virsh(uri, "autostart", "--disable", PLAIN)
+    check_eq(virsh(uri, "domstate", PLAIN)[0].strip(), "shut off", "renamed back")
 
 
 def test_reboot_and_shutdown_by_agent(fx):
