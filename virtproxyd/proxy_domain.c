@@ -386,6 +386,20 @@ h_rename(Call *call, void *args_, void *ret, Error *error)
 }
 
 static int
+h_set_lifecycle_action(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_set_lifecycle_action_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, "org.virtstack.DomainState",
+                          "SetLifecycleAction", NULL, error, "uuu", args->type, args->action,
+                          args->flags);
+}
+
+static int
 h_undefine_flags(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_undefine_flags_args *args = args_;
@@ -1251,6 +1265,8 @@ const ProcDef domain_procs[] = {
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE, domain_undefine, h_undefine),
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, domain_undefine_flags, h_undefine_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_RENAME, domain_rename, h_rename),
+    PROC_A(REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, domain_set_lifecycle_action,
+           h_set_lifecycle_action),
     PROC_A(REMOTE_PROC_DOMAIN_CREATE, domain_create, h_create),
     PROC_AR(REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, domain_create_with_flags, h_create_with_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_CREATE_XML, domain_create_xml, h_create_xml),

@@ -231,6 +231,26 @@ bus_undefine(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 }
 
 static int
+bus_set_lifecycle_action(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t type, action, flags;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "uuu", &type, &action, &flags)) < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_set_lifecycle_action(userdata, type, action, flags, qemu_bus_call_done, call,
+                                         &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
 bus_rename(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     Error error = ERROR_INIT;
@@ -1044,6 +1064,9 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("Screenshot", SD_BUS_ARGS("u", screen, "u", flags),
                             SD_BUS_RESULT("s", mime, "h", fd), qemu_bus_screenshot,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetLifecycleAction",
+                            SD_BUS_ARGS("u", type, "u", action, "u", flags), SD_BUS_NO_RESULT,
+                            bus_set_lifecycle_action, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("StartDirtyRateCalc", SD_BUS_ARGS("i", seconds, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_start_dirty_rate_calc,
                             SD_BUS_VTABLE_UNPRIVILEGED),

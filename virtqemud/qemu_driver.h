@@ -253,6 +253,10 @@ int qemu_domain_undefine(Domain *dom, unsigned flags, Error *error);
  * the new name (autostart too), UNDEFINED then DEFINED (RENAMED). */
 int qemu_domain_rename(Domain *dom, const char *new_name, unsigned flags, Error *error);
 int qemu_domain_set_autostart(Domain *dom, bool autostart, Error *error);
+/* virDomainSetLifecycleAction (qemu_lifecycle.c): libvirt's type and
+ * action numbers, the AFFECT flags. Fails at once or calls @cb once. */
+int qemu_domain_set_lifecycle_action(Domain *dom, unsigned type, unsigned action, unsigned flags,
+                                     DomainDoneCb cb, void *userdata, Error *error);
 
 /* Lifecycle. Each either fails at once (negative return, @cb not called) or
  * returns 0 and calls @cb exactly once later. */

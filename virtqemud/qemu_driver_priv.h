@@ -60,6 +60,9 @@ void qemu_driver_emit_tray(Domain *dom, const char *alias, int reason);
 void qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri);
 void qemu_driver_emit_agent_lifecycle(Domain *dom, int state, int reason);
 
+/* qemu_lifecycle.c: set-action's arguments for @def's <on_reboot>. */
+json_t *qemu_lifecycle_reboot_action(const DomainDef *def);
+
 /* qemu_passthrough.c: libvirt's taints, logged once per run and reason. */
 typedef enum {
     DOMAIN_TAINT_CUSTOM_MONITOR,

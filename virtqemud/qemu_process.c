@@ -573,6 +573,10 @@ qemu_process_start_continue(Domain *dom)
      * period> seconds. */
     if (dom->live->memballoon.stats_period > 0 && dom->live->memballoon.alias)
         qemu_balloon_set_period(dom, dom->live->memballoon.stats_period, NULL, NULL, NULL);
+    /* A guest's reboot that is to destroy it: QEMU shuts down instead. */
+    if (dom->live->on_reboot == DOMAIN_LIFECYCLE_DESTROY)
+        qmp_command(dom->monitor.conn, "set-action", qemu_lifecycle_reboot_action(dom->live),
+                    NULL, NULL, NULL);
     crash_point("cont");
     if (dom->job.start_paused)
         qmp_command(dom->monitor.conn, "query-status", NULL, start_status_reply, dom, NULL);

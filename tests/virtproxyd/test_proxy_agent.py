@@ -440,6 +440,47 @@ def test_reboot_and_shutdown_by_agent(fx):
     check_eq(out, "shut off", "the guest's state after an agent shutdown")
 
 
+def boot_again(fx):
+    """Starts the guest again, paused until its new pty is open."""
+    virsh(fx.proxy.uri, "start", "--paused", GUEST)
+    fx.pty.close()
+    live = ET.fromstring(virsh(fx.proxy.uri, "dumpxml", GUEST)[0])
+    fx.pty = harness.Pty(live.find("./devices/serial/source").get("path"))
+    virsh(fx.proxy.uri, "resume", GUEST)
+    fx.pty.until(rb"GUEST-READY[\s\S]*# ")
+
+
+def test_lifecycle_action(fx):
+    """virsh set-lifecycle-action: a reboot that destroys the guest, live
+    (QEMU's set-action) and from the definition at start; refusals."""
+    import libvirt
+    uri = fx.proxy.uri
+    for args, want in ((("poweroff", "coredump-destroy"),
+                        "Lifecycle event 'poweroff' doesn't support 'coredump-destroy' action"),
+                       (("reboot", "preserve"), "doesn't support the 'preserve' action")):
+        err = virsh_fails(uri, "set-lifecycle-action", GUEST, *args)
+        check(want in err, "set-lifecycle-action %s: %r" % (" ".join(args), err))
+    virsh(uri, "set-lifecycle-action", GUEST, "reboot", "destroy", "--config")
+    root = ET.fromstring(virsh(uri, "dumpxml", "--inactive", GUEST)[0])
+    check_eq(root.findtext("on_reboot"), "destroy", "the persistent <on_reboot>")
+    # Started with it: the guest's own reboot ends it.
+    mark = fx.events.count()
+    boot_again(fx)
+    os.write(fx.pty.fd, b"reboot -f\r")
+    fx.events.wait(("lifecycle", GUEST, libvirt.VIR_DOMAIN_EVENT_STOPPED), since=mark)
+    # Live: back to restart, then destroy again, while it runs.
+    virsh(uri, "set-lifecycle-action", GUEST, "reboot", "restart", "--config")
+    boot_again(fx)
+    virsh(uri, "set-lifecycle-action", GUEST, "reboot", "destroy")
+    live = ET.fromstring(virsh(uri, "dumpxml", GUEST)[0])
+    check_eq(live.findtext("on_reboot"), "destroy", "the live <on_reboot>")
+    root = ET.fromstring(virsh(uri, "dumpxml", "--inactive", GUEST)[0])
+    check_eq(root.findtext("on_reboot"), "restart", "the persistent one, unchanged")
+    mark = fx.events.count()
+    os.write(fx.pty.fd, b"reboot -f\r")
+    fx.events.wait(("lifecycle", GUEST, libvirt.VIR_DOMAIN_EVENT_STOPPED), since=mark)
+
+
 def test_proxy_alive(fx):
     fx.events.close()
     check(fx.proxy.alive(), "virtproxyd died; log:\n" + fx.proxy.log_tail())
