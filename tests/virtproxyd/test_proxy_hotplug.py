@@ -330,9 +330,12 @@ def test_cdrom_media(fx):
             (cd % ("hdc", "sata"), libvirt.VIR_DOMAIN_AFFECT_LIVE,
              libvirt.VIR_ERR_OPERATION_UNSUPPORTED, "cannot modify field 'bus' of the disk"),
             (cd % ("hdc", "ide"), 1 << 20, libvirt.VIR_ERR_INVALID_ARG, "unsupported flags"),
-            ("<interface type='user'/>", libvirt.VIR_DOMAIN_AFFECT_LIVE,
+            ("<input type='tablet' bus='usb'/>", libvirt.VIR_DOMAIN_AFFECT_LIVE,
              libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
-             "live update of device 'interface' is not supported")):
+             "live update of device 'input' is not supported"),
+            ("<interface type='user'><mac address='52:54:00:00:00:99'/></interface>",
+             libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_ERR_DEVICE_MISSING,
+             "matching MAC address '52:54:00:00:00:99'")):
         try:
             dom.updateDeviceFlags(xml, flags)
             raise Failure("update %r (flags %#x) succeeded" % (xml, flags))
