@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cpu_map.h"
+#include "fileutil.h"
 #include "log.h"
 #include "node_info.h"
 #include "proxy.h"
@@ -390,6 +392,38 @@ h_node_cells_free_memory(Call *call, void *args_, void *ret_, Error *error)
 }
 
 static int
+h_get_cpu_model_names(Call *call, void *args_, void *ret_, Error *error)
+{
+    remote_connect_get_cpu_model_names_args *args = args_;
+    remote_connect_get_cpu_model_names_ret *ret = ret_;
+    char **models = NULL;
+    size_t n;
+    int r;
+
+    if (args->flags)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function qemuConnectGetCPUModelNames",
+                         args->flags);
+    r = cpu_map_models(CPU_MAP_DIR, args->arch, &models, error);
+    if (r < 0)
+        return r;
+    n = strv_length(models);
+    if (n > REMOTE_CONNECT_CPU_MODELS_MAX) {
+        strv_free(models);
+        return error_set(error, -E2BIG, VIR_ERR_RPC, "Too many CPU models '%zu' for limit '%d'",
+                         n, REMOTE_CONNECT_CPU_MODELS_MAX);
+    }
+    if (args->need_results) {
+        ret->models.models_val = models;
+        ret->models.models_len = (u_int) n;
+    } else {
+        strv_free(models);
+    }
+    ret->ret = (int) n;
+    return 0;
+}
+
+static int
 h_node_get_free_pages(Call *call, void *args_, void *ret_, Error *error)
 {
     remote_node_get_free_pages_args *args = args_;
@@ -539,6 +573,8 @@ const ProcDef connect_procs[] = {
             h_node_cells_free_memory),
     PROC_AR(REMOTE_PROC_NODE_GET_CPU_STATS, node_get_cpu_stats, h_node_cpu_stats),
     PROC_AR(REMOTE_PROC_NODE_GET_FREE_PAGES, node_get_free_pages, h_node_get_free_pages),
+    PROC_AR(REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES, connect_get_cpu_model_names,
+            h_get_cpu_model_names),
     PROC_AR(REMOTE_PROC_NODE_ALLOC_PAGES, node_alloc_pages, h_node_alloc_pages),
     PROC_AR(REMOTE_PROC_NODE_GET_MEMORY_STATS, node_get_memory_stats, h_node_memory_stats),
     PROC_R(REMOTE_PROC_NODE_GET_SECURITY_MODEL, node_get_security_model, h_node_security_model),

@@ -1,7 +1,8 @@
 """The host as virsh shows it through virtproxyd and virtqemud: nodeinfo,
 capabilities, domcapabilities, nodecpustats, nodememstats, freecell,
 freepages and sysinfo print values that match /proc and sysfs, read by the
-test itself around each virsh call; allocpages only with calls that leave
+test itself around each virsh call; cpu-models prints what Debian's
+libvirtd prints; allocpages only with calls that leave
 the host's pools as they are, and its refusals."""
 
 import glob
@@ -201,6 +202,24 @@ def test_allocpages(fx):
     err = proxyfx.virsh_fails(uri, "allocpages", "--pagesize", str(size), "--pagecount", "1",
                               ro=True)
     check("read only access prevents virNodeAllocPages" in err, err)
+
+
+def test_cpu_models_as_libvirtd(fx):
+    """virsh cpu-models prints what Debian's libvirtd prints here."""
+    uri = setup(fx)
+    lv = proxyfx.libvirtd()
+    try:
+        theirs_uri = "qemu+unix:///system?socket=" + os.path.join(lv.dir, "sock", "libvirt-sock")
+        for arch in ("x86_64", "aarch64", "ppc64le", "s390x"):
+            ours = virsh(uri, "cpu-models", arch)[0]
+            theirs = virsh(theirs_uri, "cpu-models", arch)[0]
+            check_eq(ours, theirs, "cpu-models %s (ours, libvirtd's)" % arch)
+        check("Haswell" in virsh(uri, "cpu-models", "x86_64")[0], "x86_64 has Haswell")
+        errs = [re.sub(r"^error: ", "", e.strip(), flags=re.M)
+                for e in (proxyfx.virsh_fails(u, "cpu-models", "nope") for u in (uri, theirs_uri))]
+        check_eq(errs[0], errs[1], "cpu-models of an unknown architecture")
+    finally:
+        lv.close()
 
 
 def test_sysinfo(fx):
