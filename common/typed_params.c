@@ -182,8 +182,8 @@ typed_params_read(sd_bus_message *m, TypedParams *tp, Error *error)
     return 0;
 }
 
-static const char *
-type_name(int type)
+const char *
+typed_param_type_name(int type)
 {
     static const char *const names[] = { "", "int", "uint", "llong", "ullong", "double",
                                          "boolean", "string" };
@@ -212,8 +212,8 @@ typed_params_validate(const TypedParams *tp, const TypedParamSpec *spec, size_t 
         if (spec[j].type != p->type)
             return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
                              "invalid argument: invalid type '%s' for parameter '%s', "
-                             "expected '%s'", type_name(p->type), p->field,
-                             type_name(spec[j].type));
+                             "expected '%s'", typed_param_type_name(p->type), p->field,
+                             typed_param_type_name(spec[j].type));
     }
     return 0;
 }

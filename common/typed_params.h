@@ -45,6 +45,8 @@ void typed_params_add_llong(TypedParams *tp, const char *field, int64_t v);
 void typed_params_add_ullong(TypedParams *tp, const char *field, uint64_t v);
 void typed_params_add_string(TypedParams *tp, const char *field, const char *v);
 void typed_params_clear(TypedParams *tp);
+/* libvirt's name of a VIR_TYPED_PARAM_* type ("uint"), for its messages. */
+const char *typed_param_type_name(int type);
 
 /* Appends @tp as a{sv}; entries(): its {sv} entries into an open a{sv}. */
 int typed_params_write(sd_bus_message *m, const TypedParams *tp);

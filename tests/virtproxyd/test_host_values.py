@@ -1,8 +1,8 @@
 """The host as virsh shows it through virtproxyd and virtqemud: nodeinfo,
 capabilities, domcapabilities, nodecpustats, nodememstats, freecell,
 freepages and sysinfo print values that match /proc and sysfs, read by the
-test itself around each virsh call; cpu-models prints what Debian's
-libvirtd prints; allocpages only with calls that leave
+test itself around each virsh call; cpu-models and node-memory-tune
+print what Debian's libvirtd prints; allocpages only with calls that leave
 the host's pools as they are, and its refusals."""
 
 import glob
@@ -220,6 +220,47 @@ def test_cpu_models_as_libvirtd(fx):
         check_eq(errs[0], errs[1], "cpu-models of an unknown architecture")
     finally:
         lv.close()
+
+
+def test_node_memory_tune(fx):
+    """virsh node-memory-tune: KSM's knobs, as libvirtd prints them; a set
+    only writes back what the kernel has."""
+    uri = setup(fx)
+    lv = proxyfx.libvirtd()
+    try:
+        theirs_uri = "qemu+unix:///system?socket=" + os.path.join(lv.dir, "sock", "libvirt-sock")
+        ours, theirs = (virsh(u, "node-memory-tune")[0] for u in (uri, theirs_uri))
+    finally:
+        lv.close()
+    # The counters move while KSM runs: the names and the knobs must match.
+    names = lambda out: [ln.split()[0] for ln in out.splitlines() if ln.strip().startswith("shm_")]
+    check_eq(names(ours), names(theirs), "node-memory-tune's parameters (ours, libvirtd's)")
+    knobs = lambda out: {k: v for k, v in (ln.split()[:2] for ln in out.splitlines()
+                                            if ln.strip().startswith("shm_"))
+                         if k in ("shm_pages_to_scan", "shm_sleep_millisecs",
+                                  "shm_merge_across_nodes")}
+    check_eq(knobs(ours), knobs(theirs), "node-memory-tune's knobs")
+    check_eq(knobs(ours)["shm_pages_to_scan"],
+             open("/sys/kernel/mm/ksm/pages_to_scan").read().strip(), "pages_to_scan")
+    same = knobs(ours)["shm_sleep_millisecs"]
+    virsh(uri, "node-memory-tune", "--shm-sleep-millisecs", same)
+    check_eq(open("/sys/kernel/mm/ksm/sleep_millisecs").read().strip(), same, "sleep_millisecs")
+    import libvirt
+    c = libvirt.open(uri)
+    try:
+        # python3-libvirt knows the names (it asks first): a counter, not a knob.
+        for params, want in (({"shm_pages_shared": 1},
+                              "parameter 'shm_pages_shared' not supported"),):
+            try:
+                c.setMemoryParameters(params, 0)
+                raise harness.Failure("setMemoryParameters(%r) succeeded" % params)
+            except libvirt.libvirtError as e:
+                check_eq(e.get_error_code(), libvirt.VIR_ERR_INVALID_ARG, str(e))
+                check(want in str(e), str(e))
+    finally:
+        c.close()
+    err = proxyfx.virsh_fails(uri, "node-memory-tune", "--shm-sleep-millisecs", same, ro=True)
+    check("read only access prevents virNodeSetMemoryParameters" in err, err)
 
 
 def test_sysinfo(fx):
