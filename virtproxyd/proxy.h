@@ -66,6 +66,10 @@ typedef struct EventReg {
     int family;             /* EVENT_FAMILY_* */
     bool has_filter;
     char *filter_path;      /* the object it is limited to */
+    /* EVENT_FAMILY_QEMU_MONITOR: the QMP event's name, or a regex of it */
+    char *event_name;
+    void *event_regex;      /* regex_t *, or NULL */
+    bool nocase;
 } EventReg;
 
 enum {
@@ -74,6 +78,7 @@ enum {
     EVENT_FAMILY_NETWORK,
     EVENT_FAMILY_POOL,
     EVENT_FAMILY_NODEDEV,
+    EVENT_FAMILY_QEMU_MONITOR,   /* libvirt-qemu's monitor events (proc 6 of its program) */
 };
 
 struct Client {
@@ -185,6 +190,8 @@ void client_close_after_flush(Client *c);
 int client_send_frame(Client *c, void *buf, size_t len);
 /* An event MESSAGE (serial 0) of the REMOTE program. */
 void client_send_event(Client *c, int proc, xdrproc_t xproc, void *msg);
+/* The same for another program's event (libvirt-qemu's). */
+void client_send_event_prog(Client *c, uint32_t prog, int proc, xdrproc_t xproc, void *msg);
 /* Starts pinging the client every keepalive_interval seconds. */
 void client_start_keepalive(Client *c);
 /* Stops reading while max_client_requests calls are in flight. */
@@ -212,8 +219,10 @@ extern const ProcDef tuning_procs[];   /* proxy_tuning.c */
 extern const ProcDef stats_procs[];    /* proxy_stats.c */
 extern const ProcDef console_procs[];  /* proxy_console.c */
 extern const ProcDef agent_procs[];    /* proxy_agent.c */
-/* The QEMU program's table (proxy_agent.c), by its own numbers. */
+/* The QEMU program's tables (proxy_agent.c, proxy_events.c), by its own
+ * numbers. */
 extern const ProcDef qemu_procs[];
+extern const ProcDef qemu_event_procs[];
 extern const ProcDef event_procs[];
 extern const ProcDef network_procs[];  /* proxy_network.c */
 extern const ProcDef storage_procs[];  /* proxy_storage.c */

@@ -206,13 +206,19 @@ client_close_after_flush(Client *c)
 void
 client_send_event(Client *c, int proc, xdrproc_t xproc, void *msg)
 {
+    client_send_event_prog(c, REMOTE_PROGRAM, proc, xproc, msg);
+}
+
+void
+client_send_event_prog(Client *c, uint32_t prog, int proc, xdrproc_t xproc, void *msg)
+{
     Error error = ERROR_INIT;
     void *buf = NULL;
     size_t len = 0;
 
     if (c->closed)
         return;
-    if (rpc_encode_event(REMOTE_PROGRAM, proc, xproc, msg, &buf, &len, &error) < 0) {
+    if (rpc_encode_event(prog, proc, xproc, msg, &buf, &len, &error) < 0) {
         log_warn("client %u: cannot encode event %d: %s", c->id, proc, error.message);
         error_clear(&error);
         return;

@@ -63,6 +63,9 @@ qemu_find(int proc)
     for (const ProcDef *d = qemu_procs; d->proc; d++)
         if (d->proc == proc)
             return d;
+    for (const ProcDef *d = qemu_event_procs; d->proc; d++)
+        if (d->proc == proc)
+            return d;
     return NULL;
 }
 

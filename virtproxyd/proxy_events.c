@@ -9,11 +9,15 @@
  * events; registrations for other event ids are
  * accepted (as libvirt does) and simply never fire. */
 #include <errno.h>
+#include <regex.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "log.h"
 #include "proxy.h"
+
+static void domain_monitor_event(Proxy *proxy, MirrorService *svc, sd_bus_message *m);
 
 /* The largest virDomainEventID of libvirt 9.0. */
 #define DOMAIN_EVENT_ID_LAST DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE
@@ -38,6 +42,11 @@ static void
 remove_reg_at(Client *c, size_t i)
 {
     free(c->events[i].filter_path);
+    free(c->events[i].event_name);
+    if (c->events[i].event_regex) {
+        regfree(c->events[i].event_regex);
+        free(c->events[i].event_regex);
+    }
     memmove(&c->events[i], &c->events[i + 1], (c->n_events - i - 1) * sizeof(*c->events));
     c->n_events--;
 }
@@ -590,6 +599,11 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
     /* A pool's Refresh signal is on the pool object, not on Connect. */
     if (svc->id == MIRROR_SVC_STORAGE)
         proxy_storage_signal(svc, m, userdata);
+    if (svc->id == MIRROR_SVC_QEMU &&
+        sd_bus_message_is_signal(m, "org.virtstack.DomainState", "MonitorEvent")) {
+        domain_monitor_event(proxy, svc, m);
+        return;
+    }
     if (svc->id == MIRROR_SVC_QEMU && sd_bus_message_is_signal(m, "org.libvirt.Domain",
                                                                "BalloonChange")) {
         uint64_t actual;
@@ -641,6 +655,115 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
     else if (svc->id == MIRROR_SVC_NODEDEV && STREQ(member, "NodeDeviceEvent"))
         nodedev_event(proxy, svc, path, event, detail);
 }
+
+/* ---- libvirt-qemu's monitor events -------------------------------------- */
+
+static int
+h_qemu_monitor_register(Call *call, void *args_, void *ret_, Error *error)
+{
+    qemu_connect_domain_monitor_event_register_args *args = args_;
+    qemu_connect_domain_monitor_event_register_ret *ret = ret_;
+    const unsigned known = QEMU_MONITOR_EVENT_REGISTER_REGEX | QEMU_MONITOR_EVENT_REGISTER_NOCASE;
+    auto_cleanup(free_ptr) char *path = NULL;
+    regex_t *re = NULL;
+    EventReg *reg;
+    int id, r;
+
+    if (args->flags & ~known)
+        return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                         "unsupported flags (0x%x) in function "
+                         "qemuConnectDomainQemuMonitorEventRegister", args->flags & ~known);
+    if (args->event && (args->flags & QEMU_MONITOR_EVENT_REGISTER_REGEX)) {
+        int cflags = REG_EXTENDED | REG_NOSUB |
+                     (args->flags & QEMU_MONITOR_EVENT_REGISTER_NOCASE ? REG_ICASE : 0);
+        char msg[256];
+
+        re = xcalloc(1, sizeof(*re));
+        if ((r = regcomp(re, *args->event, cflags)) != 0) {
+            regerror(r, re, msg, sizeof(msg));
+            free(re);
+            return error_set(error, -EINVAL, VIR_ERR_INVALID_ARG,
+                             "invalid argument: failed to compile regex '%s': %s", *args->event,
+                             msg);
+        }
+    }
+    if (args->dom)
+        path = mirror_domain_path((const uint8_t *) args->dom->uuid);
+    id = add_reg(call->client, EVENT_FAMILY_QEMU_MONITOR, -1, path);
+    reg = &call->client->events[call->client->n_events - 1];
+    reg->event_name = args->event ? xstrdup(*args->event) : NULL;
+    reg->event_regex = re;
+    reg->nocase = args->flags & QEMU_MONITOR_EVENT_REGISTER_NOCASE;
+    ret->callbackID = id;
+    return 0;
+}
+
+static int
+h_qemu_monitor_deregister(Call *call, void *args_, void *ret, Error *error)
+{
+    qemu_connect_domain_monitor_event_deregister_args *args = args_;
+
+    return remove_reg(call->client, EVENT_FAMILY_QEMU_MONITOR, args->callbackID, error);
+}
+
+static bool
+monitor_event_wanted(const EventReg *reg, const char *event)
+{
+    if (!reg->event_name)
+        return true;
+    if (reg->event_regex)
+        return regexec(reg->event_regex, event, 0, NULL, 0) == 0;
+    return reg->nocase ? strcasecmp(reg->event_name, event) == 0
+                       : STREQ(reg->event_name, event);
+}
+
+/* A QMP event of a guest (org.virtstack.DomainState.MonitorEvent). */
+static void
+domain_monitor_event(Proxy *proxy, MirrorService *svc, sd_bus_message *m)
+{
+    const char *path = sd_bus_message_get_path(m);
+    MirrorObject *obj = mirror_find(svc, path);
+    qemu_domain_monitor_event_msg msg;
+    const char *event, *details;
+    int64_t seconds;
+    uint32_t micros;
+
+    if (!obj || sd_bus_message_read(m, "sxus", &event, &seconds, &micros, &details) < 0)
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.dom);
+    msg.event = xstrdup(event);
+    msg.seconds = seconds;
+    msg.micros = micros;
+    msg.details = proxy_opt_string(details);
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->family != EVENT_FAMILY_QEMU_MONITOR ||
+                (reg->has_filter && !STREQ(reg->filter_path, path)) ||
+                !monitor_event_wanted(reg, event))
+                continue;
+            msg.callbackID = reg->callback_id;
+            client_send_event_prog(c, RPC_QEMU_PROGRAM, QEMU_PROC_DOMAIN_MONITOR_EVENT,
+                                   (xdrproc_t) xdr_qemu_domain_monitor_event_msg, &msg);
+        }
+    }
+    xdr_free((xdrproc_t) xdr_qemu_domain_monitor_event_msg, (char *) &msg);
+}
+
+const ProcDef qemu_event_procs[] = {
+    { .proc = QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER,
+      .args_proc = (xdrproc_t) xdr_qemu_connect_domain_monitor_event_register_args,
+      .args_size = sizeof(qemu_connect_domain_monitor_event_register_args),
+      .ret_proc = (xdrproc_t) xdr_qemu_connect_domain_monitor_event_register_ret,
+      .ret_size = sizeof(qemu_connect_domain_monitor_event_register_ret),
+      .handler = h_qemu_monitor_register },
+    { .proc = QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER,
+      .args_proc = (xdrproc_t) xdr_qemu_connect_domain_monitor_event_deregister_args,
+      .args_size = sizeof(qemu_connect_domain_monitor_event_deregister_args),
+      .handler = h_qemu_monitor_deregister },
+    { 0 },
+};
 
 const ProcDef event_procs[] = {
     PROC_AR(REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,

@@ -245,6 +245,18 @@ hook_renamed(Domain *dom, void *userdata)
 }
 
 static void
+hook_monitor_event(Domain *dom, const char *name, int64_t seconds, unsigned micros,
+                   const char *details, void *userdata)
+{
+    QemuBus *qb = userdata;
+
+    /* "" for an event without data. */
+    if (qb->announce)
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_STATE_IFACE, "MonitorEvent", "sxus", name,
+                           seconds, (uint32_t) micros, str_or_empty(details));
+}
+
+static void
 hook_agent(Domain *dom, int state, int reason, void *userdata)
 {
     QemuBus *qb = userdata;
@@ -268,6 +280,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .tunable_changed = hook_tunable,
     .agent_lifecycle = hook_agent,
     .domain_renamed = hook_renamed,
+    .monitor_event = hook_monitor_event,
 };
 
 /* ---- methods ----------------------------------------------------------- */

@@ -1032,6 +1032,8 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_PROPERTY("Vcpus", "u", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("MaxMemory", "t", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("Memory", "t", prop_get, 0, EMITS),
+    SD_BUS_SIGNAL_WITH_ARGS("MonitorEvent",
+                            SD_BUS_ARGS("s", event, "x", seconds, "u", micros, "s", details), 0),
     SD_BUS_METHOD_WITH_ARGS("AgentSetResponseTimeout", SD_BUS_ARGS("i", timeout, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_agent_set_response_timeout, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("DetachDeviceAlias", SD_BUS_ARGS("s", alias, "u", flags),

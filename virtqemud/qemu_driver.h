@@ -60,6 +60,10 @@ typedef struct QemuDriverHooks {
     /* A live tuning change, as libvirt's TUNABLE event: "cputune.*" or
      * "blkdeviotune.*" parameters with their new values. */
     void (*tunable_changed)(Domain *dom, const TypedParams *tp, void *userdata);
+    /* Any QMP event of the guest's QEMU (virConnectDomainQemuMonitorEvent):
+     * its name, when, and its data as JSON text (NULL without data). */
+    void (*monitor_event)(Domain *dom, const char *name, int64_t seconds, unsigned micros,
+                          const char *details, void *userdata);
     /* AGENT_LIFECYCLE: an AGENT_LIFECYCLE_STATE_* and _REASON_*. */
     void (*agent_lifecycle)(Domain *dom, int state, int reason, void *userdata);
 } QemuDriverHooks;

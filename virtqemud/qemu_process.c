@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -406,6 +407,15 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
     log_debug("domain '%s': QMP event %s", dom->def->name, name);
     if (!dom->live)
         return;
+    if (dom->drv->cfg.hooks.monitor_event) {
+        struct timespec now;
+        char *details = data ? json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        dom->drv->cfg.hooks.monitor_event(dom, name, now.tv_sec, (unsigned) (now.tv_nsec / 1000),
+                                          details, dom->drv->cfg.hooks_userdata);
+        free(details);
+    }
     if (strcmp(name, "SHUTDOWN") == 0) {
         /* Our own SIGTERM (destroy, or after a guest shutdown) makes QEMU
          * say SHUTDOWN again: that one is not news. */

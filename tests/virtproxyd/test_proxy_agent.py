@@ -3,7 +3,7 @@ the TCG guest (the agent initramfs), with Debian's virsh and
 python3-libvirt: AGENT_LIFECYCLE as the guest's agent starts, stops and
 starts again, and none repeated across a virtqemud SIGKILL; qemu-agent-
 command and qemu-monitor-command (QMP and HMP; the domain's log tells the
-taint once); domhostname; domtime read and set (the guest's clock moves);
+taint once), qemu-monitor-event by name and by regex; domhostname; domtime read and set (the guest's clock moves);
 domfsinfo, domfsfreeze (a write in the guest waits) and domfsthaw (it goes
 on), domfstrim; set-user-password (the guest's /etc/shadow changes);
 domifaddr from the agent and from the host's ARP table; domif-setlink
@@ -14,6 +14,7 @@ without an agent (and a screenshot of one without video), a shut-off one
 and the read-only socket; domrename of the shut-off one."""
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -177,6 +178,75 @@ def test_monitor_command(fx):
     check("read only access prevents virDomainQemuMonitorCommand" in err, err)
     err = virsh_fails(uri, "qemu-monitor-command", PLAIN, '{"execute":"query-status"}')
     check("Requested operation is not valid: domain is not running" in err, err)
+
+
+class MonitorEvents(proxyfx.EventWatcher):
+    """`virsh qemu-monitor-event` with @args, its lines as they come."""
+
+    def __init__(self, uri, *args):
+        self.proc = subprocess.Popen(
+            ["stdbuf", "-oL", "virsh", "-c", uri, "qemu-monitor-event", "--loop", "--timeout",
+             "300"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.lines = []
+        self.partial = b""
+
+    def wait_new(self, pattern, since, timeout=60):
+        """Waits for a line matching @pattern among those from @since on."""
+        seen = self.lines
+        try:
+            self.lines = seen[since:]
+            self.wait(pattern, timeout)
+        finally:
+            self.lines = seen[:since] + self.lines
+        return len(self.lines)
+
+
+def test_monitor_events(fx):
+    """virsh qemu-monitor-event: by name for one domain, by regex without
+    case; each QMP event with its time, its domain and its data."""
+    uri = fx.proxy.uri
+    one = MonitorEvents(uri, GUEST, "--event", "STOP")
+    both = MonitorEvents(uri, "--event", "^(stop|resume)$", "--regex", "--no-case")
+    try:
+        # Registered once a STOP shows on both: until then, pause and resume.
+        deadline = time.monotonic() + 60
+        while True:
+            virsh(uri, "suspend", GUEST)
+            virsh(uri, "resume", GUEST)
+            try:
+                one.wait(r"event STOP", timeout=2)
+                both.wait(r"event RESUME", timeout=2)
+                break
+            except Failure:
+                check(time.monotonic() < deadline,
+                      "no events: %r %r" % (one.lines, both.lines))
+        n_one, n_both = len(one.lines), len(both.lines)
+        virsh(uri, "suspend", GUEST)
+        one.wait_new(r"event STOP", n_one)
+        both.wait_new(r"event STOP", n_both)
+        virsh(uri, "resume", GUEST)
+        both.wait_new(r"event RESUME", n_both + 1)
+        check(re.search(r"^event STOP at \d+\.\d{6} for domain '%s': <null>$" % GUEST,
+                        one.lines[n_one]), "the STOP line: %r" % one.lines[n_one])
+        check(all(" STOP " in ln for ln in one.lines), "the name filter let through %r" % one.lines)
+        check(all(re.search(r" (STOP|RESUME) ", ln) for ln in both.lines),
+              "the regex let through %r" % both.lines)
+        # Data comes as JSON.
+        m = MonitorEvents(uri, GUEST, "--event", "BALLOON_CHANGE")
+        try:
+            deadline = time.monotonic() + 60
+            for size in ("100M", "110M", "120M", "128M"):
+                virsh(uri, "setmem", GUEST, size, "--live")
+            m.wait(r"event BALLOON_CHANGE .*\{\"actual\":\d+\}", timeout=60)
+        finally:
+            m.stop()
+    finally:
+        one.stop()
+        both.stop()
+    err = virsh_fails(fx.proxy.uri_ro, "qemu-monitor-event", "--timeout", "1")
+    check("read only access prevents virConnectDomainQemuMonitorEventRegister" in err, err)
+    err = virsh_fails(uri, "qemu-monitor-event", "--event", "(", "--regex", "--timeout", "1")
+    check("failed to compile regex '('" in err, err)
 
 
 def test_hostname_and_time(fx):

@@ -64,8 +64,19 @@ class Console:
                                   % (self.proc.wait(), pattern, self.buf[-600:]))
                 self.buf += data
 
-    def connected(self):
+    def connected(self, sync=True):
+        """Waits for virsh's banner, then (@sync) for the guest's shell to
+        answer: a shell that lost its terminal is starting again, and what
+        is typed before it runs is lost."""
         self.until(rb"Escape character is \^\] \(Ctrl \+ \]\)\r?\n", timeout=60)
+        for n in range(1, 6 if sync else 1):
+            os.write(self.master, b"echo SYNC-$((%d*11))\r" % n)
+            try:
+                self.until(rb"SYNC-%d\r" % (n * 11), timeout=5)
+                break
+            except Failure:
+                if n == 5 or self.proc.poll() is not None:
+                    raise
         return self
 
     def run(self, cmd, marker, timeout=60):
@@ -88,7 +99,9 @@ class Console:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
 
 
 def test_start(fx):
@@ -115,7 +128,7 @@ def test_start(fx):
 
     # Paused first, so that the console is there before the guest prints.
     virsh(fx.proxy.uri, "start", "--paused", GUEST)
-    fx.con = Console(fx.proxy.uri).connected()
+    fx.con = Console(fx.proxy.uri).connected(sync=False)
     virsh(fx.proxy.uri, "resume", GUEST)
     fx.con.until(rb"GUEST-READY[\s\S]*# ")
     fx.con.run("echo UNIX-$((6*7))", rb"UNIX-42")
@@ -145,9 +158,12 @@ def test_console_busy_and_force(fx):
 
 
 def test_console_tcp(fx):
-    con = Console(fx.proxy.uri_tcp, "--safe").connected()
-    con.run("echo TCP-$((8*8))", rb"TCP-64")
-    con.leave()
+    con = Console(fx.proxy.uri_tcp, "--safe")
+    try:
+        con.connected().run("echo TCP-$((8*8))", rb"TCP-64")
+        con.leave()
+    finally:
+        con.close()
 
 
 def test_console_ssh(fx):
@@ -156,9 +172,12 @@ def test_console_ssh(fx):
         raise Skip("openssh-server or netcat-openbsd is not installed")
     sshd = proxyfx.Sshd(fx.root)
     try:
-        con = Console(sshd.uri(fx.proxy.sock), env=sshd.env()).connected()
-        con.run("echo SSH-$((9*9))", rb"SSH-81")
-        con.leave()
+        con = Console(sshd.uri(fx.proxy.sock), env=sshd.env())
+        try:
+            con.connected().run("echo SSH-$((9*9))", rb"SSH-81")
+            con.leave()
+        finally:
+            con.close()
     finally:
         sshd.stop()
 
