@@ -108,8 +108,8 @@ def measure(target, workdir, count, best):
 
 
 ROWS = [
-    ("console: a byte to its echo   ", "echo"),
-    ("agent: guest-ping             ", "ping"),
+    ("console: a byte to its echo", "echo"),
+    ("agent: guest-ping", "ping"),
 ]
 
 
@@ -122,29 +122,15 @@ def main():
     args = ap.parse_args()
     gt = GuestTargets(os.path.abspath(args.builddir), not args.no_libvirtd, "gbench-")
     try:
-        results = [{} for _ in gt.targets]
-        for r in range(args.rounds):
-            for t, res in zip(gt.targets, results):
-                print("round %d/%d: %s" % (r + 1, args.rounds, t.label), file=sys.stderr,
-                      flush=True)
-                measure(t, t.workdir, args.count, res)
+        ours, theirs = proxy_bench.run_rounds(
+            gt, args.rounds, lambda t, res: measure(t, t.workdir, args.count, res))
     finally:
         gt.close()
-    ours = results[0]
-    theirs = results[1] if len(results) > 1 else None
     print("%d console round trips and %d agent calls on a running TCG guest; python3-libvirt "
           "%s over TCP on 127.0.0.1; %d CPUs; load average %.2f"
           % (args.count, args.count, proxy_bench.libvirt_version(), os.cpu_count(),
              os.getloadavg()[0]))
-    print("%-31s %12s %12s %8s" % ("", "ours", "libvirtd" if theirs else "",
-                                   "ratio" if theirs else ""))
-    for label, key in ROWS:
-        line = "%s %8.2f ms" % (label, ours[key])
-        if theirs:
-            line += " %8.2f ms %7.2fx" % (theirs[key], theirs[key] / ours[key])
-        print(line)
-    if theirs:
-        print("ratio: how many times faster ours is (target: >= 2x)")
+    proxy_bench.print_ratio_table(ROWS, ours, theirs, 2)
     return 0
 
 

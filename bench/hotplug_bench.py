@@ -104,9 +104,9 @@ def measure(target, workdir, cycles, best):
 
 
 ROWS = [
-    ("attachDeviceFlags, median     ", "attach"),
-    ("detachDeviceFlags, median     ", "detach"),
-    ("attach to DEVICE_REMOVED      ", "cycle"),
+    ("attachDeviceFlags, median", "attach"),
+    ("detachDeviceFlags, median", "detach"),
+    ("attach to DEVICE_REMOVED", "cycle"),
 ]
 
 
@@ -119,28 +119,14 @@ def main():
     args = ap.parse_args()
     gt = GuestTargets(os.path.abspath(args.builddir), not args.no_libvirtd, "hpbench-")
     try:
-        results = [{} for _ in gt.targets]
-        for r in range(args.rounds):
-            for t, res in zip(gt.targets, results):
-                print("round %d/%d: %s" % (r + 1, args.rounds, t.label), file=sys.stderr,
-                      flush=True)
-                measure(t, t.workdir, args.cycles, res)
+        ours, theirs = proxy_bench.run_rounds(
+            gt, args.rounds, lambda t, res: measure(t, t.workdir, args.cycles, res))
     finally:
         gt.close()
-    ours = results[0]
-    theirs = results[1] if len(results) > 1 else None
     print("%d attach+detach cycles of a qcow2 virtio disk on a running TCG guest; "
           "python3-libvirt %s over TCP on 127.0.0.1; %d CPUs; load average %.2f"
           % (args.cycles, proxy_bench.libvirt_version(), os.cpu_count(), os.getloadavg()[0]))
-    print("%-31s %12s %12s %8s" % ("", "ours", "libvirtd" if theirs else "",
-                                   "ratio" if theirs else ""))
-    for label, key in ROWS:
-        line = "%s %8.1f ms" % (label, ours[key])
-        if theirs:
-            line += " %8.1f ms %7.2fx" % (theirs[key], theirs[key] / ours[key])
-        print(line)
-    if theirs:
-        print("ratio: how many times faster ours is (target: >= 2x)")
+    proxy_bench.print_ratio_table(ROWS, ours, theirs, 1)
     return 0
 
 

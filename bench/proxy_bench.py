@@ -278,6 +278,33 @@ class Libvirtd:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def print_ratio_table(rows, ours, theirs, decimals=2):
+    """The benchmarks' table: each (label, key) row with our median,
+    libvirtd's and the ratio (when @theirs, libvirtd's results, is there)."""
+    width = max(len(label) for label, _ in rows)
+    print("%-*s %12s %12s %8s" % (width, "", "ours", "libvirtd" if theirs else "",
+                                  "ratio" if theirs else ""))
+    for label, key in rows:
+        line = "%-*s %9.*f ms" % (width, label, decimals, ours[key])
+        if theirs:
+            line += " %9.*f ms %7.2fx" % (decimals, theirs[key], theirs[key] / ours[key])
+        print(line)
+    if theirs:
+        print("ratio: how many times faster ours is (target: >= 2x)")
+
+
+def run_rounds(gt, rounds, measure):
+    """@rounds rounds of measure(target, results) for each target in turn
+    (alternating, so that the machine's load hits both alike); returns
+    (ours, libvirtd's or None)."""
+    results = [{} for _ in gt.targets]
+    for r in range(rounds):
+        for t, res in zip(gt.targets, results):
+            print("round %d/%d: %s" % (r + 1, rounds, t.label), file=sys.stderr, flush=True)
+            measure(t, res)
+    return results[0], results[1] if len(results) > 1 else None
+
+
 class GuestTargets:
     """Our stack and Debian's libvirtd (unless @with_libvirtd is false),
     both set up to run the TCG test guest, for the benchmarks that need

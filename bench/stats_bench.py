@@ -69,9 +69,9 @@ def measure(target, doms, calls, best):
 
 
 ROWS = [
-    ("getAllDomainStats(), all groups ", "all"),
-    ("getAllDomainStats(STATE)        ", "state"),
-    ("all groups, ACTIVE filter       ", "active"),
+    ("getAllDomainStats(), all groups", "all"),
+    ("getAllDomainStats(STATE)", "state"),
+    ("all groups, ACTIVE filter", "active"),
 ]
 
 
@@ -110,15 +110,7 @@ def main():
     print("%d running TCG guests per side; python3-libvirt %s over TCP on 127.0.0.1; %d CPUs; "
           "load average %.2f" % (args.guests, proxy_bench.libvirt_version(), os.cpu_count(),
                                  os.getloadavg()[0]))
-    print("%-33s %11s %11s %8s" % ("", "ours", "libvirtd" if theirs else "",
-                                   "ratio" if theirs else ""))
-    for label, key in ROWS:
-        line = "%s %8.2f ms" % (label, ours[key])
-        if theirs:
-            line += " %8.2f ms %7.2fx" % (theirs[key], theirs[key] / ours[key])
-        print(line)
-    if theirs:
-        print("ratio: how many times faster ours is (target: >= 2x)")
+    proxy_bench.print_ratio_table(ROWS, ours, theirs, 2)
     return 0
 
 

@@ -166,36 +166,37 @@ build_interfaces(sd_bus_message *reply, Domain *dom, json_t *ret, Error *error)
     return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
+/* A call whose only argument is its flags. */
+typedef int (*FlagsCall)(Domain *dom, unsigned flags, AgentResultCb cb, void *userdata,
+                         Error *error);
+
+static int
+flags_call(sd_bus_message *m, Domain *dom, sd_bus_error *bus_error, FlagsCall fn,
+           ReplyBuilder build)
+{
+    Error error = ERROR_INIT;
+    BusAgentCall *c;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    c = call_new(m, build);
+    return call_started(c, fn(dom, flags, agent_done, c, &error), &error, bus_error);
+}
+
 /* ---- handlers ----------------------------------------------------------- */
 
 int
 qemu_bus_get_hostname(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    Error error = ERROR_INIT;
-    BusAgentCall *c;
-    uint32_t flags;
-    int r;
-
-    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
-        return r;
-    c = call_new(m, build_hostname);
-    return call_started(c, qemu_domain_get_hostname(userdata, flags, agent_done, c, &error),
-                        &error, bus_error);
+    return flags_call(m, userdata, bus_error, qemu_domain_get_hostname, build_hostname);
 }
 
 int
 qemu_bus_get_time(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    Error error = ERROR_INIT;
-    BusAgentCall *c;
-    uint32_t flags;
-    int r;
-
-    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
-        return r;
-    c = call_new(m, build_time);
-    return call_started(c, qemu_domain_get_time(userdata, flags, agent_done, c, &error),
-                        &error, bus_error);
+    return flags_call(m, userdata, bus_error, qemu_domain_get_time, build_time);
 }
 
 int
@@ -285,16 +286,7 @@ qemu_bus_fs_trim(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 int
 qemu_bus_get_fsinfo(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
-    Error error = ERROR_INIT;
-    BusAgentCall *c;
-    uint32_t flags;
-    int r;
-
-    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
-        return r;
-    c = call_new(m, build_fsinfo);
-    return call_started(c, qemu_domain_get_fsinfo(userdata, flags, agent_done, c, &error),
-                        &error, bus_error);
+    return flags_call(m, userdata, bus_error, qemu_domain_get_fsinfo, build_fsinfo);
 }
 
 int
