@@ -239,6 +239,16 @@ h_get_capabilities(Call *call, void *args, void *ret, Error *error)
 }
 
 static int
+h_xml_to_native(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_domain_xml_to_native_args *args = args_;
+
+    return proxy_bus_call(call, qemu_svc(call), MIRROR_ROOT_PATH, "org.virtstack.QemuDriver",
+                          "DomainXMLToNative", string_reply, error, "ssu", args->nativeFormat,
+                          args->domainXml, args->flags);
+}
+
+static int
 h_get_domain_capabilities(Call *call, void *args_, void *ret, Error *error)
 {
     remote_connect_get_domain_capabilities_args *args = args_;
@@ -679,6 +689,8 @@ const ProcDef connect_procs[] = {
     PROC_R(REMOTE_PROC_CONNECT_GET_HOSTNAME, connect_get_hostname, h_get_hostname),
     PROC_R(REMOTE_PROC_CONNECT_GET_URI, connect_get_uri, h_get_uri),
     PROC_R(REMOTE_PROC_CONNECT_GET_CAPABILITIES, connect_get_capabilities, h_get_capabilities),
+    PROC_AR(REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE, connect_domain_xml_to_native,
+            h_xml_to_native),
     PROC_AR(REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, connect_get_domain_capabilities,
             h_get_domain_capabilities),
     PROC_AR(REMOTE_PROC_CONNECT_GET_SYSINFO, connect_get_sysinfo, h_get_sysinfo),

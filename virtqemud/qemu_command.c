@@ -770,6 +770,8 @@ build_net(Cmd *c, const DomainDef *def, const QemuCommandContext *ctx, size_t i,
 
     if (net->type == NET_TYPE_USER) {
         cmd_opt(c, "-netdev", "user,id=host%s", net->alias);
+    } else if (ctx->pretend) {
+        cmd_opt(c, "-netdev", "tap,id=host%s", net->alias);
     } else {
         int fd = ctx->net_fds ? ctx->net_fds[i] : -1;
 

@@ -32,6 +32,10 @@ typedef struct QemuCommandContext {
     /* per <disk>, in order: the resolved path for type='volume' disks (NULL
      * entry: use def's source). NULL array: none */
     const char *const *disk_paths;
+    /* virConnectDomainXMLToNative: no tap is made, an interface on a tap
+     * gets one of QEMU's own (-netdev tap with its ifup script), as
+     * libvirt's conversion to 'ethernet' gives it */
+    bool pretend;
 } QemuCommandContext;
 
 /* Builds argv (argv[0] = the emulator path) and the extra environment ("K=V"

@@ -550,6 +550,32 @@ prop_true(sd_bus *bus, const char *path, const char *interface, const char *prop
 }
 
 /* In the order of api/org.libvirt.Connect.xml. */
+static int
+bus_xml_to_native(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    QemuBus *qb = userdata;
+    Error error = ERROR_INIT;
+    auto_cleanup(free_ptr) char *native = NULL;
+    const char *format, *xml;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "ssu", &format, &xml, &flags)) < 0)
+        return r;
+    r = qemu_driver_xml_to_native(qb->drv, format, xml, flags, &native, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, "s", native);
+}
+
+static const sd_bus_vtable driver_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS("DomainXMLToNative", SD_BUS_ARGS("s", format, "s", xml, "u", flags),
+                            SD_BUS_RESULT("s", native), bus_xml_to_native,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_VTABLE_END,
+};
+
 static const sd_bus_vtable connect_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("Encrypted", "b", prop_false, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -602,6 +628,9 @@ qemu_bus_register(QemuBus *qb, Error *error)
     r = sd_bus_add_object_vtable(qb->bus, NULL, QEMU_BUS_PATH, CONNECT_IFACE, connect_vtable,
                                  qb);
     if (r >= 0)
+        r = sd_bus_add_object_vtable(qb->bus, NULL, QEMU_BUS_PATH, "org.virtstack.QemuDriver",
+                                     driver_vtable, qb);
+    if (r >= 0)
         r = sd_bus_add_object_manager(qb->bus, NULL, QEMU_BUS_PATH);
     if (r < 0)
         return error_set_errno(error, r, VIR_ERR_INTERNAL_ERROR,
@@ -612,5 +641,6 @@ qemu_bus_register(QemuBus *qb, Error *error)
 /* What this file serves, for the contract test. */
 const BusInterfaceSpec qemu_connect_bus_interfaces[] = {
     { CONNECT_IFACE, connect_vtable },
+    { "org.virtstack.QemuDriver", driver_vtable },
     { NULL, NULL },
 };

@@ -253,6 +253,9 @@ Domain *qemu_driver_nth(const QemuDriver *drv, size_t i);
  * one (same name and UUID). */
 int qemu_driver_define(QemuDriver *drv, const char *xml, Domain **ret, Error *error);
 int qemu_domain_undefine(Domain *dom, unsigned flags, Error *error);
+/* virConnectDomainXMLToNative (qemu_native.c): "qemu-argv" only. */
+int qemu_driver_xml_to_native(QemuDriver *drv, const char *format, const char *xml,
+                              unsigned flags, char **ret, Error *error);
 /* virDomainRename of a shut-off persistent domain: its definition moves to
  * the new name (autostart too), UNDEFINED then DEFINED (RENAMED). */
 int qemu_domain_rename(Domain *dom, const char *new_name, unsigned flags, Error *error);

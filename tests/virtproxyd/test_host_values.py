@@ -2,7 +2,8 @@
 capabilities, domcapabilities, nodecpustats, nodememstats, freecell,
 freepages and sysinfo print values that match /proc and sysfs, read by the
 test itself around each virsh call; cpu-models and node-memory-tune
-print what Debian's libvirtd prints; allocpages only with calls that leave
+print what Debian's libvirtd prints; domxml-to-native gives the command
+line a start would use; allocpages only with calls that leave
 the host's pools as they are, and its refusals."""
 
 import glob
@@ -261,6 +262,33 @@ def test_node_memory_tune(fx):
         c.close()
     err = proxyfx.virsh_fails(uri, "node-memory-tune", "--shm-sleep-millisecs", same, ro=True)
     check("read only access prevents virNodeSetMemoryParameters" in err, err)
+
+
+def test_domxml_to_native(fx):
+    """virsh domxml-to-native qemu-argv: the command line a start would
+    use, with an interface on a network turned into QEMU's own tap."""
+    uri = setup(fx)
+    xml = fx.domain_xml("native", extra_devices=(
+        "<interface type='network'><source network='default'/>"
+        "<mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>"))
+    path = os.path.join(fx.root, "native.xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    out = virsh(uri, "domxml-to-native", "qemu-argv", path)[0]
+    argv = out.split()
+    check(any(a.endswith("qemu-system-x86_64") for a in argv), "no emulator in %r" % out)
+    for want in ("-name guest=native,debug-threads=on", "-no-shutdown",
+                 "-netdev tap,id=hostnet0", "mac=52:54:00:12:34:56"):
+        check(want in out, "%r not in %r" % (want, out))
+    check("native" not in virsh(uri, "list", "--all", "--name")[0], "a domain was defined")
+    err = proxyfx.virsh_fails(uri, "domxml-to-native", "xen-xm", path)
+    check("unsupported config type xen-xm" in err, err)
+    with open(path, "w") as f:
+        f.write("<domain type='qemu'><name>x</name>")
+    err = proxyfx.virsh_fails(uri, "domxml-to-native", "qemu-argv", path)
+    check("Premature end of data in tag domain" in err, err)
+    err = proxyfx.virsh_fails(uri, "domxml-to-native", "qemu-argv", path, ro=True)
+    check("read only access prevents virConnectDomainXMLToNative" in err, err)
 
 
 def test_sysinfo(fx):
