@@ -400,6 +400,28 @@ h_set_lifecycle_action(Call *call, void *args_, void *ret, Error *error)
 }
 
 static int
+h_pm_suspend(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_pm_suspend_for_duration_args *args = args_;
+    MirrorObject *obj;
+    int r = proxy_domain_find(call, args, &obj, error);
+
+    if (r < 0)
+        return r;
+    return proxy_bus_call(call, obj->svc, obj->path, "org.virtstack.DomainState",
+                          "PMSuspendForDuration", NULL, error, "utu", args->target,
+                          (uint64_t) args->duration, args->flags);
+}
+
+static int
+h_pm_wakeup(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_domain_pm_wakeup_args *args = args_;
+
+    return dom_call(call, args, "PMWakeup", NULL, error, "u", args->flags);
+}
+
+static int
 h_undefine_flags(Call *call, void *args_, void *ret, Error *error)
 {
     remote_domain_undefine_flags_args *args = args_;
@@ -1265,6 +1287,9 @@ const ProcDef domain_procs[] = {
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE, domain_undefine, h_undefine),
     PROC_A(REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, domain_undefine_flags, h_undefine_flags),
     PROC_AR(REMOTE_PROC_DOMAIN_RENAME, domain_rename, h_rename),
+    PROC_A(REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION, domain_pm_suspend_for_duration,
+           h_pm_suspend),
+    PROC_A(REMOTE_PROC_DOMAIN_PM_WAKEUP, domain_pm_wakeup, h_pm_wakeup),
     PROC_A(REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, domain_set_lifecycle_action,
            h_set_lifecycle_action),
     PROC_A(REMOTE_PROC_DOMAIN_CREATE, domain_create, h_create),

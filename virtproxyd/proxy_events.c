@@ -397,6 +397,51 @@ domain_tray(Proxy *proxy, MirrorService *svc, const char *path, const char *alia
     xdr_free((xdrproc_t) xdr_remote_domain_event_tray_change_msg, (char *) &msg.msg);
 }
 
+/* PMSUSPEND, PMWAKEUP or PMSUSPEND_DISK (org.libvirt.Domain.PMSuspend,
+ * PMWakeup, PMSuspendDisk): the three messages have one shape. */
+static void
+domain_pm(Proxy *proxy, MirrorService *svc, const char *path, int event_id, int reason)
+{
+    static const struct {
+        int event_id, callback_proc, legacy_proc;
+    } procs[] = {
+        { DOMAIN_EVENT_ID_PMSUSPEND, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND,
+          REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND },
+        { DOMAIN_EVENT_ID_PMWAKEUP, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMWAKEUP,
+          REMOTE_PROC_DOMAIN_EVENT_PMWAKEUP },
+        { DOMAIN_EVENT_ID_PMSUSPEND_DISK, REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK,
+          REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND_DISK },
+    };
+    MirrorObject *obj = mirror_find(svc, path);
+    remote_domain_event_callback_pmsuspend_msg msg;
+    size_t k;
+
+    for (k = 0; k < ARRAY_SIZE(procs) && procs[k].event_id != event_id; k++)
+        ;
+    if (!obj || k == ARRAY_SIZE(procs))
+        return;
+    memset(&msg, 0, sizeof(msg));
+    proxy_domain_from_object(obj, &msg.msg.dom);
+    msg.reason = reason;
+    for (Client *c = proxy->clients; c; c = c->next) {
+        for (size_t i = 0; i < c->n_events; i++) {
+            EventReg *reg = &c->events[i];
+            if (reg->event_id != event_id || (reg->has_filter && !STREQ(reg->filter_path, path)))
+                continue;
+            if (reg->family == EVENT_FAMILY_DOMAIN) {
+                msg.callbackID = reg->callback_id;
+                client_send_event(c, procs[k].callback_proc,
+                                  (xdrproc_t) xdr_remote_domain_event_callback_pmsuspend_msg,
+                                  &msg);
+            } else if (reg->family == EVENT_FAMILY_DOMAIN_LEGACY) {
+                client_send_event(c, procs[k].legacy_proc,
+                                  (xdrproc_t) xdr_remote_domain_event_pmsuspend_msg, &msg.msg);
+            }
+        }
+    }
+    xdr_free((xdrproc_t) xdr_remote_domain_event_pmsuspend_msg, (char *) &msg.msg);
+}
+
 /* Sends @msg, whose callbackID is *@cbid, to every callback registration
  * of @event_id that the domain at @path passes. */
 static void
@@ -624,6 +669,12 @@ proxy_events_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
         int32_t reason, type;
         if (STREQ(member, "Tunable"))
             domain_tunable(proxy, svc, m);
+        if ((STREQ(member, "PMSuspend") || STREQ(member, "PMWakeup") ||
+             STREQ(member, "PMSuspendDisk")) && sd_bus_message_read(m, "i", &reason) >= 0)
+            domain_pm(proxy, svc, sd_bus_message_get_path(m),
+                      STREQ(member, "PMSuspend") ? DOMAIN_EVENT_ID_PMSUSPEND
+                      : STREQ(member, "PMWakeup") ? DOMAIN_EVENT_ID_PMWAKEUP
+                                                  : DOMAIN_EVENT_ID_PMSUSPEND_DISK, reason);
         if (STREQ(member, "AgentEvent") && sd_bus_message_read(m, "ii", &type, &reason) >= 0)
             domain_agent(proxy, svc, sd_bus_message_get_path(m), type, reason);
         if (STREQ(member, "MetadataChange") && sd_bus_message_read(m, "is", &type, &nsuri) >= 0)

@@ -257,6 +257,19 @@ hook_monitor_event(Domain *dom, const char *name, int64_t seconds, unsigned micr
 }
 
 static void
+hook_pm(Domain *dom, int event_id, void *userdata)
+{
+    QemuBus *qb = userdata;
+    const char *member = event_id == DOMAIN_EVENT_ID_PMWAKEUP ? "PMWakeup"
+                         : event_id == DOMAIN_EVENT_ID_PMSUSPEND_DISK ? "PMSuspendDisk"
+                                                                       : "PMSuspend";
+
+    /* libvirt-dbus's signals; libvirt's reason is always 0. */
+    if (qb->announce)
+        sd_bus_emit_signal(qb->bus, dom->path, DOMAIN_IFACE, member, "i", (int32_t) 0);
+}
+
+static void
 hook_agent(Domain *dom, int state, int reason, void *userdata)
 {
     QemuBus *qb = userdata;
@@ -281,6 +294,7 @@ const QemuDriverHooks qemu_bus_hooks = {
     .agent_lifecycle = hook_agent,
     .domain_renamed = hook_renamed,
     .monitor_event = hook_monitor_event,
+    .pm_event = hook_pm,
 };
 
 /* ---- methods ----------------------------------------------------------- */

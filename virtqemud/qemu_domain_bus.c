@@ -251,6 +251,46 @@ bus_set_lifecycle_action(sd_bus_message *m, void *userdata, sd_bus_error *bus_er
 }
 
 static int
+bus_pm_suspend(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t target, flags;
+    uint64_t duration;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "utu", &target, &duration, &flags)) < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_pm_suspend(userdata, target, duration, flags, qemu_bus_call_done, call,
+                               &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
+bus_pm_wakeup(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    uint32_t flags;
+    void *call;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    call = qemu_bus_call_new(m, REPLY_EMPTY);
+    r = qemu_domain_pm_wakeup(userdata, flags, qemu_bus_call_done, call, &error);
+    if (r < 0) {
+        qemu_bus_call_cancel(call);
+        return bus_reply_error(bus_error, &error, r);
+    }
+    return 1;
+}
+
+static int
 bus_rename(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
 {
     Error error = ERROR_INIT;
@@ -954,6 +994,8 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_NO_RESULT, qemu_bus_pin_iothread, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("PinVcpu", SD_BUS_ARGS("u", vcpu, "ab", cpumap, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_pin_vcpu, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("PMWakeup", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT,
+                            bus_pm_wakeup, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_reboot,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", name, "u", flags), SD_BUS_NO_RESULT,
@@ -1017,6 +1059,9 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("MetadataChange", SD_BUS_ARGS("i", type, "s", nsuri), 0),
     SD_BUS_SIGNAL_WITH_ARGS("Tunable", SD_BUS_ARGS("a{sv}", params), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("PMSuspend", SD_BUS_ARGS("i", reason), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("PMSuspendDisk", SD_BUS_ARGS("i", reason), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("PMWakeup", SD_BUS_ARGS("i", reason), 0),
     SD_BUS_SIGNAL("Reboot", "", 0),
     SD_BUS_SIGNAL_WITH_ARGS("TrayChange", SD_BUS_ARGS("s", device, "i", reason), 0),
     SD_BUS_VTABLE_END,
@@ -1058,6 +1103,9 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("OpenConsole", SD_BUS_ARGS("s", dev_name, "u", flags),
                             SD_BUS_RESULT("h", fd), qemu_bus_open_console,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("PMSuspendForDuration",
+                            SD_BUS_ARGS("u", target, "t", duration, "u", flags), SD_BUS_NO_RESULT,
+                            bus_pm_suspend, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("QemuAgentCommand", SD_BUS_ARGS("s", cmd, "i", timeout, "u", flags),
                             SD_BUS_RESULT("s", result), qemu_bus_agent_command, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("QemuMonitorCommand", SD_BUS_ARGS("s", cmd, "u", flags),

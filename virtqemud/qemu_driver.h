@@ -64,6 +64,8 @@ typedef struct QemuDriverHooks {
      * its name, when, and its data as JSON text (NULL without data). */
     void (*monitor_event)(Domain *dom, const char *name, int64_t seconds, unsigned micros,
                           const char *details, void *userdata);
+    /* PMSUSPEND, PMSUSPEND_DISK or PMWAKEUP (a DOMAIN_EVENT_ID_*), reason 0. */
+    void (*pm_event)(Domain *dom, int event_id, void *userdata);
     /* AGENT_LIFECYCLE: an AGENT_LIFECYCLE_STATE_* and _REASON_*. */
     void (*agent_lifecycle)(Domain *dom, int state, int reason, void *userdata);
 } QemuDriverHooks;
@@ -253,6 +255,12 @@ Domain *qemu_driver_nth(const QemuDriver *drv, size_t i);
  * one (same name and UUID). */
 int qemu_driver_define(QemuDriver *drv, const char *xml, Domain **ret, Error *error);
 int qemu_domain_undefine(Domain *dom, unsigned flags, Error *error);
+/* dompmsuspend through the guest agent and dompmwakeup (qemu_pm.c). Each
+ * fails at once or calls @cb once. */
+int qemu_domain_pm_suspend(Domain *dom, unsigned target, uint64_t duration, unsigned flags,
+                           DomainDoneCb cb, void *userdata, Error *error);
+int qemu_domain_pm_wakeup(Domain *dom, unsigned flags, DomainDoneCb cb, void *userdata,
+                          Error *error);
 /* virConnectDomainXMLToNative (qemu_native.c): "qemu-argv" only. */
 int qemu_driver_xml_to_native(QemuDriver *drv, const char *format, const char *xml,
                               unsigned flags, char **ret, Error *error);

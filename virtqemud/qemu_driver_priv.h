@@ -60,6 +60,9 @@ void qemu_driver_emit_tray(Domain *dom, const char *alias, int reason);
 void qemu_driver_emit_metadata(Domain *dom, int type, const char *nsuri);
 void qemu_driver_emit_agent_lifecycle(Domain *dom, int state, int reason);
 
+/* qemu_pm.c: QEMU's SUSPEND, SUSPEND_DISK or WAKEUP. */
+void qemu_pm_event(Domain *dom, const char *name);
+
 /* qemu_lifecycle.c: set-action's arguments for @def's <on_reboot>. */
 json_t *qemu_lifecycle_reboot_action(const DomainDef *def);
 

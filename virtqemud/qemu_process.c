@@ -448,6 +448,9 @@ monitor_event(QmpConn *c, const char *name, json_t *data, void *userdata)
             dom->proc.stop_reason = DOMAIN_SHUTOFF_CRASHED;
             qemu_process_terminate(dom, false);
         }
+    } else if (strcmp(name, "SUSPEND") == 0 || strcmp(name, "SUSPEND_DISK") == 0 ||
+               strcmp(name, "WAKEUP") == 0) {
+        qemu_pm_event(dom, name);
     } else if (strcmp(name, "VSERPORT_CHANGE") == 0) {
         qemu_agent_serial_changed(dom, data);
     } else if (strcmp(name, "DEVICE_DELETED") == 0) {

@@ -7,7 +7,7 @@ taint once), qemu-monitor-event by name and by regex; domhostname; domtime read 
 domfsinfo, domfsfreeze (a write in the guest waits) and domfsthaw (it goes
 on), domfstrim; set-user-password (the guest's /etc/shadow changes);
 domifaddr from the agent and from the host's ARP table; domif-setlink
-(the guest's carrier follows); a hung agent gives
+(the guest's carrier follows); dompmsuspend and dompmwakeup (S3); a hung agent gives
 libvirt's unresponsive error after its timeout while other calls go on;
 shutdown and reboot with --mode agent; libvirt's errors for a guest
 without an agent (and a screenshot of one without video), a shut-off one
@@ -45,6 +45,10 @@ class AgentEvents:
                                          self.on_agent, None)
         self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                          self.on_lifecycle, None)
+        self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_PMSUSPEND,
+                                         self.on_pmsuspend, None)
+        self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_PMWAKEUP,
+                                         self.on_pmwakeup, None)
 
     def loop(self):
         while not self.stop:
@@ -60,6 +64,12 @@ class AgentEvents:
 
     def on_lifecycle(self, conn, dom, event, detail, opaque):
         self.add(("lifecycle", dom.name(), event))
+
+    def on_pmsuspend(self, conn, dom, reason, opaque):
+        self.add(("pmsuspend", dom.name(), reason))
+
+    def on_pmwakeup(self, conn, dom, reason, opaque):
+        self.add(("pmwakeup", dom.name(), reason))
 
     def wait(self, item, since=0, timeout=harness.BOOT_TIMEOUT):
         """Waits for @item among the events from number @since on."""
@@ -385,6 +395,41 @@ def test_on_the_bus(fx):
     check_eq(reply, '{"return":{}}', "QemuAgentCommand on the bus")
     info = fc.call(path, "org.virtstack.DomainState", "GetGuestInfo", "uu", 8, 0)
     check_eq(info, {"hostname": "testguest"}, "GetGuestInfo(HOSTNAME) on the bus")
+
+
+def test_pm_suspend(fx):
+    """virsh dompmsuspend --target mem through the agent, dompmwakeup: the
+    guest sleeps in S3 and goes on; libvirt's state, events and refusals."""
+    import libvirt
+    E, uri = libvirt, fx.proxy.uri
+    err = virsh_fails(uri, "dompmwakeup", GUEST)
+    check("Unable to wake up domain which is not suspended" in err, err)
+    err = virsh_fails(uri, "dompmsuspend", GUEST, "mem", "--duration", "5")
+    check("Duration not supported. Use 0 for now" in err, err)
+    mark = fx.events.count()
+    virsh(uri, "dompmsuspend", GUEST, "mem")
+    fx.events.wait(("pmsuspend", GUEST, 0), since=mark)
+    check_eq([e for e in fx.events.got[mark:] if e[0] != "agent"],
+             [("lifecycle", GUEST, E.VIR_DOMAIN_EVENT_PMSUSPENDED), ("pmsuspend", GUEST, 0)],
+             "the suspend's events")
+    check_eq(virsh(uri, "domstate", "--reason", GUEST)[0].strip(), "pmsuspended (unknown)",
+             "domstate while suspended")
+    mark = fx.events.count()
+    virsh(uri, "dompmwakeup", GUEST)
+    fx.events.wait(("pmwakeup", GUEST, 0), since=mark)
+    check_eq([e for e in fx.events.got[mark:] if e[0] != "agent"],
+             [("lifecycle", GUEST, E.VIR_DOMAIN_EVENT_STARTED), ("pmwakeup", GUEST, 0)],
+             "the wakeup's events")
+    check_eq(virsh(uri, "domstate", "--reason", GUEST)[0].strip(), "running (event wakeup)",
+             "domstate after the wakeup")
+    # The guest's serial port comes back with the guest: what is typed
+    # while it does is lost, so the shell is asked until it answers.
+    for n in range(1, 6):
+        try:
+            fx.pty.run("echo AWAKE-$((6*%d))" % n, rb"AWAKE-%d\r" % (6 * n), timeout=5)
+            break
+        except Failure:
+            check(n < 5, "the guest's shell does not answer after the wakeup")
 
 
 def test_hung_agent(fx):
