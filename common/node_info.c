@@ -179,7 +179,8 @@ static bool
 meminfo_get(const char *data, const char *key, uint64_t *ret)
 {
     size_t klen = strlen(key);
-    for (const char *line = data; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (const char *line = data; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         const char *p = line;
         if (strncmp(p, "Node ", 5) == 0) {
             p += 5;

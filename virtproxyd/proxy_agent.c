@@ -245,16 +245,17 @@ ifaces_reply(Call *call, sd_bus_message *reply, void *ret_, Error *error)
         if ((r = sd_bus_message_read(reply, "ss", &name, &hw)) < 0 ||
             (r = sd_bus_message_enter_container(reply, 'a', "(isu)")) < 0)
             break;
-        ret->ifaces.ifaces_val = xrealloc(ret->ifaces.ifaces_val, (ret->ifaces.ifaces_len + 1) *
-                                                                     sizeof(*ret->ifaces.ifaces_val));
+        ret->ifaces.ifaces_val = xrealloc(
+            ret->ifaces.ifaces_val, (ret->ifaces.ifaces_len + 1) * sizeof(*ret->ifaces.ifaces_val));
         iface = &ret->ifaces.ifaces_val[ret->ifaces.ifaces_len++];
         memset(iface, 0, sizeof(*iface));
         iface->name = xstrdup(name);
         iface->hwaddr = proxy_opt_string(hw);
         while ((r = sd_bus_message_read(reply, "(isu)", &type, &addr, &prefix)) > 0) {
             remote_domain_ip_addr *ip;
-            iface->addrs.addrs_val = xrealloc(iface->addrs.addrs_val, (iface->addrs.addrs_len + 1) *
-                                                                         sizeof(*iface->addrs.addrs_val));
+            iface->addrs.addrs_val =
+                xrealloc(iface->addrs.addrs_val,
+                         (iface->addrs.addrs_len + 1) * sizeof(*iface->addrs.addrs_val));
             ip = &iface->addrs.addrs_val[iface->addrs.addrs_len++];
             ip->type = type;
             ip->addr = xstrdup(addr);

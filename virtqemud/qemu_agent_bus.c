@@ -211,8 +211,9 @@ qemu_bus_set_time(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if ((r = sd_bus_message_read(m, "tuu", &seconds, &nseconds, &flags)) < 0)
         return r;
     c = call_new(m, NULL);
-    return call_started(c, qemu_domain_set_time(userdata, seconds > INT64_MAX ? -1 : (int64_t) seconds,
-                                                 nseconds, flags, agent_done, c, &error),
+    return call_started(c,
+                        qemu_domain_set_time(userdata, seconds > INT64_MAX ? -1 : (int64_t)seconds,
+                                             nseconds, flags, agent_done, c, &error),
                         &error, bus_error);
 }
 

@@ -39,6 +39,9 @@ typedef enum {
 void *qemu_bus_call_new(sd_bus_message *m, ReplyKind kind);
 void qemu_bus_call_done(Domain *dom, const Error *error, void *userdata);
 void qemu_bus_call_cancel(void *userdata);
+/* After the driver's call @r that got @call: 1 (answered later), or the
+ * call cancelled and its error replied. */
+int qemu_bus_call_started(void *call, int r, Error *error, sd_bus_error *bus_error);
 
 /* Handlers of qemu_tuning_bus.c, in the domain vtable. */
 int qemu_bus_set_metadata(sd_bus_message *m, void *userdata, sd_bus_error *bus_error);

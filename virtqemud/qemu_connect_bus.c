@@ -40,6 +40,15 @@ qemu_bus_call_cancel(void *userdata)
     free(call);
 }
 
+int
+qemu_bus_call_started(void *call, int r, Error *error, sd_bus_error *bus_error)
+{
+    if (r >= 0)
+        return 1;
+    qemu_bus_call_cancel(call);
+    return bus_reply_error(bus_error, error, r);
+}
+
 /* The client may have gone away meanwhile: the reply is then dropped by the
  * bus, which is all there is to do. */
 void

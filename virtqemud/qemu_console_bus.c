@@ -100,11 +100,7 @@ qemu_bus_send_key(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_send_key(userdata, codeset, holdtime, codes, size / sizeof(*codes), flags,
                              qemu_bus_call_done, call, &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 int
@@ -119,9 +115,5 @@ qemu_bus_inject_nmi(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_inject_nmi(userdata, flags, qemu_bus_call_done, call, &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }

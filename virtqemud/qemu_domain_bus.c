@@ -115,11 +115,7 @@ bus_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_set_memory(userdata, kib, flags, qemu_bus_call_done, call, &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 typedef int (*StringOp)(Domain *dom, const char *s, unsigned flags, DomainDoneCb cb,
@@ -171,11 +167,7 @@ bus_set_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_set_vcpus(userdata, n, flags, qemu_bus_call_done, call, &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 static int
@@ -193,11 +185,7 @@ bus_set_memory_stats_period(sd_bus_message *m, void *userdata, sd_bus_error *bus
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_set_memory_stats_period(userdata, period, flags, qemu_bus_call_done, call,
                                             &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 static int
@@ -243,11 +231,7 @@ bus_set_lifecycle_action(sd_bus_message *m, void *userdata, sd_bus_error *bus_er
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_set_lifecycle_action(userdata, type, action, flags, qemu_bus_call_done, call,
                                          &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 static int
@@ -262,13 +246,8 @@ bus_pm_suspend(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     if ((r = sd_bus_message_read(m, "utu", &target, &duration, &flags)) < 0)
         return r;
     call = qemu_bus_call_new(m, REPLY_EMPTY);
-    r = qemu_domain_pm_suspend(userdata, target, duration, flags, qemu_bus_call_done, call,
-                               &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    r = qemu_domain_pm_suspend(userdata, target, duration, flags, qemu_bus_call_done, call, &error);
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 static int
@@ -283,11 +262,7 @@ bus_pm_wakeup(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
         return r;
     call = qemu_bus_call_new(m, REPLY_EMPTY);
     r = qemu_domain_pm_wakeup(userdata, flags, qemu_bus_call_done, call, &error);
-    if (r < 0) {
-        qemu_bus_call_cancel(call);
-        return bus_reply_error(bus_error, &error, r);
-    }
-    return 1;
+    return qemu_bus_call_started(call, r, &error, bus_error);
 }
 
 static int
@@ -897,7 +872,7 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_PROPERTY("Active", "b", prop_get, 0, EMITS),
     SD_BUS_WRITABLE_PROPERTY("Autostart", "b", prop_get, prop_set_autostart, 0, EMITS),
     SD_BUS_PROPERTY("Id", "u", prop_get, 0, EMITS),
-    SD_BUS_PROPERTY("Name", "s", prop_get, 0, EMITS),   /* virDomainRename */
+    SD_BUS_PROPERTY("Name", "s", prop_get, 0, EMITS), /* virDomainRename */
     SD_BUS_PROPERTY("OSType", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Persistent", "b", prop_get, 0, EMITS),
     SD_BUS_PROPERTY("SchedulerType", "(si)", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -916,9 +891,11 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("DetachDevice", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_NO_RESULT,
                             bus_detach_device, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("FSFreeze", SD_BUS_ARGS("as", mountpoints, "u", flags),
-                            SD_BUS_RESULT("u", frozenFilesystems), qemu_bus_fs_freeze, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("u", frozenFilesystems), qemu_bus_fs_freeze,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("FSThaw", SD_BUS_ARGS("as", mountpoints, "u", flags),
-                            SD_BUS_RESULT("u", thawedFilesystems), qemu_bus_fs_thaw, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("u", thawedFilesystems), qemu_bus_fs_thaw,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("FSTrim", SD_BUS_ARGS("s", mountpoint, "t", minimum, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_fs_trim, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetControlInfo", SD_BUS_ARGS("u", flags),
@@ -927,25 +904,24 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("GetBlockIOParameters", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a{sv}", BlkioParameters), qemu_bus_get_blkio_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("GetFSInfo", SD_BUS_ARGS("u", flags),
-                            SD_BUS_RESULT("a(sssas)", fsInfo), qemu_bus_get_fsinfo, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("GetHostname", SD_BUS_ARGS("u", flags),
-                            SD_BUS_RESULT("s", hostname), qemu_bus_get_hostname, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetFSInfo", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("a(sssas)", fsInfo),
+                            qemu_bus_get_fsinfo, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetHostname", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", hostname),
+                            qemu_bus_get_hostname, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetInterfaceParameters", SD_BUS_ARGS("s", device, "u", flags),
                             SD_BUS_RESULT("a{sv}", interfaceParameters),
                             qemu_bus_get_interface_parameters, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetIOThreadInfo", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a(uab)", ioThreadInfo), qemu_bus_get_iothread_info,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("GetJobInfo", SD_BUS_NO_ARGS,
-                            SD_BUS_RESULT("(ittttttttttt)", jobInfo), qemu_bus_get_job_info,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetJobInfo", SD_BUS_NO_ARGS, SD_BUS_RESULT("(ittttttttttt)", jobInfo),
+                            qemu_bus_get_job_info, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetJobStats", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("(ia{sv})", stats), qemu_bus_get_job_stats,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetMemoryParameters", SD_BUS_ARGS("u", flags),
-                            SD_BUS_RESULT("a{sv}", memoryParameters), qemu_bus_get_memory_parameters,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("a{sv}", memoryParameters),
+                            qemu_bus_get_memory_parameters, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetPerfEvents", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("a{sv}", perfEvents), qemu_bus_get_perf_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -972,8 +948,8 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_ARGS("u", stats, "u", flags),
                             SD_BUS_RESULT("a{sv}", records), bus_get_stats,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("GetTime", SD_BUS_ARGS("u", flags),
-                            SD_BUS_RESULT("(tu)", time), qemu_bus_get_time, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetTime", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("(tu)", time),
+                            qemu_bus_get_time, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetVcpuPinInfo", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("aab", vcpuPinInfo), bus_get_vcpu_pin_info,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -984,18 +960,18 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("InjectNMI", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT,
                             qemu_bus_inject_nmi, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("InterfaceAddresses", SD_BUS_ARGS("u", source, "u", flags),
-                            SD_BUS_RESULT("a(ssa(isu))", ifaces), qemu_bus_interface_addresses, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("a(ssa(isu))", ifaces), qemu_bus_interface_addresses,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("MemoryStats", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("a{it}", stats),
                             bus_memory_stats, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("PinEmulator", SD_BUS_ARGS("ab", cpumap, "u", flags),
-                            SD_BUS_NO_RESULT, qemu_bus_pin_emulator, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("PinIOThread",
-                            SD_BUS_ARGS("u", iothreadId, "ab", cpumap, "u", flags),
+    SD_BUS_METHOD_WITH_ARGS("PinEmulator", SD_BUS_ARGS("ab", cpumap, "u", flags), SD_BUS_NO_RESULT,
+                            qemu_bus_pin_emulator, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("PinIOThread", SD_BUS_ARGS("u", iothreadId, "ab", cpumap, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_pin_iothread, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("PinVcpu", SD_BUS_ARGS("u", vcpu, "ab", cpumap, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_pin_vcpu, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("PMWakeup", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT,
-                            bus_pm_wakeup, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("PMWakeup", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_pm_wakeup,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_reboot,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", name, "u", flags), SD_BUS_NO_RESULT,
@@ -1015,14 +991,12 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("SetBlockIOParameters", SD_BUS_ARGS("a{sv}", params, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_set_blkio_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("SetBlockIOTune",
-                            SD_BUS_ARGS("s", disk, "a{sv}", params, "u", flags),
+    SD_BUS_METHOD_WITH_ARGS("SetBlockIOTune", SD_BUS_ARGS("s", disk, "a{sv}", params, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_set_block_iotune,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetInterfaceParameters",
-                            SD_BUS_ARGS("s", device, "a{sv}", params, "u", flags),
-                            SD_BUS_NO_RESULT, qemu_bus_set_interface_parameters,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_ARGS("s", device, "a{sv}", params, "u", flags), SD_BUS_NO_RESULT,
+                            qemu_bus_set_interface_parameters, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetMemoryParameters", SD_BUS_ARGS("a{sv}", params, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_set_memory_parameters,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -1041,7 +1015,8 @@ static const sd_bus_vtable domain_vtable[] = {
     SD_BUS_METHOD_WITH_ARGS("SetTime", SD_BUS_ARGS("t", seconds, "u", nseconds, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_set_time, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetUserPassword", SD_BUS_ARGS("s", user, "s", password, "u", flags),
-                            SD_BUS_NO_RESULT, qemu_bus_set_user_password, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_NO_RESULT, qemu_bus_set_user_password,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SetVcpus", SD_BUS_ARGS("u", vcpus, "u", flags), SD_BUS_NO_RESULT,
                             bus_set_vcpus, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_shutdown,
@@ -1050,8 +1025,8 @@ static const sd_bus_vtable domain_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, bus_undefine,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("UpdateDevice", SD_BUS_ARGS("s", xml, "u", flags),
-                            SD_BUS_NO_RESULT, bus_update_device, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("UpdateDevice", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_NO_RESULT,
+                            bus_update_device, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("BalloonChange", SD_BUS_ARGS("t", actual), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceAdded", SD_BUS_ARGS("s", device), 0),
     SD_BUS_SIGNAL_WITH_ARGS("DeviceRemovalFailed", SD_BUS_ARGS("s", device), 0),
@@ -1080,15 +1055,14 @@ static const sd_bus_vtable domain_state_vtable[] = {
     SD_BUS_SIGNAL_WITH_ARGS("MonitorEvent",
                             SD_BUS_ARGS("s", event, "x", seconds, "u", micros, "s", details), 0),
     SD_BUS_METHOD_WITH_ARGS("AgentSetResponseTimeout", SD_BUS_ARGS("i", timeout, "u", flags),
-                            SD_BUS_NO_RESULT, qemu_bus_agent_set_response_timeout, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("DetachDeviceAlias", SD_BUS_ARGS("s", alias, "u", flags),
-                            SD_BUS_NO_RESULT, bus_detach_device_alias,
+                            SD_BUS_NO_RESULT, qemu_bus_agent_set_response_timeout,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("DetachDeviceAlias", SD_BUS_ARGS("s", alias, "u", flags),
+                            SD_BUS_NO_RESULT, bus_detach_device_alias, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetBlockInfo", SD_BUS_ARGS("s", path, "u", flags),
                             SD_BUS_RESULT("(ttt)", info), qemu_bus_get_block_info,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("GetCPUStats",
-                            SD_BUS_ARGS("i", start_cpu, "u", ncpus, "u", flags),
+    SD_BUS_METHOD_WITH_ARGS("GetCPUStats", SD_BUS_ARGS("i", start_cpu, "u", ncpus, "u", flags),
                             SD_BUS_RESULT("aa{sv}", stats), qemu_bus_get_cpu_stats,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetGuestInfo", SD_BUS_ARGS("u", types, "u", flags),
@@ -1107,16 +1081,16 @@ static const sd_bus_vtable domain_state_vtable[] = {
                             SD_BUS_ARGS("u", target, "t", duration, "u", flags), SD_BUS_NO_RESULT,
                             bus_pm_suspend, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("QemuAgentCommand", SD_BUS_ARGS("s", cmd, "i", timeout, "u", flags),
-                            SD_BUS_RESULT("s", result), qemu_bus_agent_command, SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("s", result), qemu_bus_agent_command,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("QemuMonitorCommand", SD_BUS_ARGS("s", cmd, "u", flags),
                             SD_BUS_RESULT("s", result), qemu_bus_monitor_command,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Screenshot", SD_BUS_ARGS("u", screen, "u", flags),
                             SD_BUS_RESULT("s", mime, "h", fd), qemu_bus_screenshot,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("SetLifecycleAction",
-                            SD_BUS_ARGS("u", type, "u", action, "u", flags), SD_BUS_NO_RESULT,
-                            bus_set_lifecycle_action, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetLifecycleAction", SD_BUS_ARGS("u", type, "u", action, "u", flags),
+                            SD_BUS_NO_RESULT, bus_set_lifecycle_action, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("StartDirtyRateCalc", SD_BUS_ARGS("i", seconds, "u", flags),
                             SD_BUS_NO_RESULT, qemu_bus_start_dirty_rate_calc,
                             SD_BUS_VTABLE_UNPRIVILEGED),

@@ -133,10 +133,11 @@ power_request(Domain *dom, bool reboot, unsigned flags, DomainDoneCb cb, void *u
     p->acpi_after = acpi;
     p->cb = cb;
     p->userdata = userdata;
-    r = qemu_agent_command_text(dom,
-                                reboot ? "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"reboot\"}}"
-                                       : "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}",
-                                AGENT_TIMEOUT_NOWAIT, agent_power_sent, p, error);
+    r = qemu_agent_command_text(
+        dom,
+        reboot ? "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"reboot\"}}"
+               : "{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"powerdown\"}}",
+        AGENT_TIMEOUT_NOWAIT, agent_power_sent, p, error);
     if (r < 0) {
         free(p);
         if (acpi) {

@@ -263,8 +263,10 @@ reconnect_one(QemuDriver *drv, const char *name)
     dom->proc.log_path = logp && *logp ? steal_ptr(logp) : NULL;
     dom->proc.cgroup_dir = steal_ptr(cgroup);
     if (dom->def != dom->live && dom->persistent) {
-        auto_cleanup(free_ptr) char *a = domain_def_format(dom->def, -1, DOMAIN_DEF_FORMAT_INACTIVE);
-        auto_cleanup(free_ptr) char *b = domain_def_format(dom->live, -1, DOMAIN_DEF_FORMAT_INACTIVE);
+        auto_cleanup(free_ptr) char *a = domain_def_format(dom->def, -1,
+                     DOMAIN_DEF_FORMAT_INACTIVE);
+        auto_cleanup(free_ptr) char *b = domain_def_format(dom->live, -1,
+                     DOMAIN_DEF_FORMAT_INACTIVE);
         dom->updated = strcmp(a, b) != 0;
     }
     for (xmlNodePtr v = (node = xml_child(root, "vcpus")) ? node->children : NULL; v; v = v->next) {
