@@ -184,6 +184,43 @@ h_pool_lookup_by_volume(Call *call, void *args_, void *ret_, Error *error)
     return 0;
 }
 
+/* ---- the driver's capabilities and source discovery -------------------- */
+
+static int
+storage_text_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    const char *s;
+    int r = sd_bus_message_read_basic(reply, 's', &s);
+
+    if (r < 0)
+        return r;
+    /* Both ret structs are one remote_nonnull_string. */
+    *(char **) ret = xstrdup(s);
+    return 0;
+}
+
+static int
+h_pool_capabilities(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_get_storage_pool_capabilities_args *args = args_;
+    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_STORAGE);
+
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.virtstack.Storage",
+                          "GetStoragePoolCapabilities", storage_text_reply, error, "u",
+                          args->flags);
+}
+
+static int
+h_find_pool_sources(Call *call, void *args_, void *ret, Error *error)
+{
+    remote_connect_find_storage_pool_sources_args *args = args_;
+    MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_STORAGE);
+
+    return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
+                          "FindStoragePoolSources", storage_text_reply, error, "ssu", args->type,
+                          proxy_opt_str(args->srcSpec), args->flags);
+}
+
 /* ---- pools through virtstoraged ----------------------------------------- */
 
 static int
@@ -921,6 +958,10 @@ proxy_storage_signal(MirrorService *svc, sd_bus_message *m, void *userdata)
 }
 
 const ProcDef storage_procs[] = {
+    PROC_AR(REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES,
+            connect_get_storage_pool_capabilities, h_pool_capabilities),
+    PROC_AR(REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES, connect_find_storage_pool_sources,
+            h_find_pool_sources),
     PROC_LIST_ALL(REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, connect_list_all_storage_pools,
                   &pool_kind),
     PROC_LIST_NAMES(REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS, connect_list_storage_pools,

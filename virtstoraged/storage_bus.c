@@ -195,9 +195,46 @@ bus_resolve_volume(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
     return sd_bus_reply_method_return(m, "ss", path, format);
 }
 
+static int
+bus_find_pool_sources(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    auto_cleanup(free_ptr) char *xml = NULL;
+    const char *type, *spec;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "ssu", &type, &spec, &flags)) < 0)
+        return r;
+    r = storage_find_pool_sources(type, flags, &xml, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, "s", xml);
+}
+
+static int
+bus_pool_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *bus_error)
+{
+    Error error = ERROR_INIT;
+    auto_cleanup(free_ptr) char *xml = NULL;
+    uint32_t flags;
+    int r;
+
+    if ((r = sd_bus_message_read(m, "u", &flags)) < 0)
+        return r;
+    r = storage_pool_capabilities(flags, &xml, &error);
+    if (r < 0)
+        return bus_reply_error(bus_error, &error, r);
+    return sd_bus_reply_method_return(m, "s", xml);
+}
+
 /* In the order of libvirt-dbus's org.libvirt.Connect.xml. */
 static const sd_bus_vtable connect_vtable[] = {
     SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS("FindStoragePoolSources",
+                            SD_BUS_ARGS("s", type, "s", srcSpec, "u", flags),
+                            SD_BUS_RESULT("s", storagePoolSources), bus_find_pool_sources,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ListStoragePools", SD_BUS_ARGS("u", flags),
                             SD_BUS_RESULT("ao", storagePools), bus_list_pools,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -226,6 +263,9 @@ static const sd_bus_vtable connect_vtable[] = {
 
 static const sd_bus_vtable storage_vtable[] = {
     SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS("GetStoragePoolCapabilities", SD_BUS_ARGS("u", flags),
+                            SD_BUS_RESULT("s", capabilities), bus_pool_capabilities,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ResolveVolume", SD_BUS_ARGS("s", pool, "s", volume),
                             SD_BUS_RESULT("s", path, "s", format), bus_resolve_volume,
                             SD_BUS_VTABLE_UNPRIVILEGED),

@@ -216,3 +216,9 @@ int storage_vol_download(StorageVol *vol, uint64_t offset, uint64_t length, unsi
         if ((drv)->announce && (drv)->hooks && (drv)->hooks->name) \
             (drv)->hooks->name(__VA_ARGS__, (drv)->hooks_userdata); \
     } while (0)
+
+/* storage_caps.c: virConnectGetStoragePoolCapabilities' XML, and
+ * virConnectFindStoragePoolSources (which no pool type here supports:
+ * libvirt's errors). */
+int storage_pool_capabilities(unsigned flags, char **ret, Error *error);
+int storage_find_pool_sources(const char *type, unsigned flags, char **ret, Error *error);

@@ -166,7 +166,8 @@ def _methods(iface_el):
 
 # The Connect methods that virtnetworkd, virtstoraged and virtnodedevd serve.
 OTHER_CONNECT_PREFIXES = ("Network", "ListNetworks", "StoragePool", "StorageVol",
-                          "ListStoragePools", "NodeDevice", "ListNodeDevices")
+                          "ListStoragePools", "FindStoragePoolSources", "NodeDevice",
+                          "ListNodeDevices")
 
 
 def test_introspection_matches_libvirt_dbus(fx):

@@ -9,7 +9,9 @@ virtstoraged and to libvirtd, and must give the same answers.
   shows it in its XML.
 - Creating a pool over its own inactive definition starts it; while it is
   active, or with another uuid, the create is refused with libvirt's
-  codes."""
+  codes.
+- pool-capabilities lists libvirt's pool types, and find-storage-pool-
+  sources fails as libvirtd's does."""
 
 import json
 import os
@@ -114,7 +116,7 @@ def test_volumes_as_libvirtd_makes_them(fx):
                                  bus_name="org.libvirt.storage")
     fx.daemons.append(fx.storaged)
     fx.storaged.start()
-    proxy = proxyfx.Proxy(fx, "")
+    proxy = fx.proxy = proxyfx.Proxy(fx, "")
     proxy.start()
     area = os.path.join(fx.root, "area")
     os.makedirs(area)
@@ -151,6 +153,35 @@ def test_volumes_as_libvirtd_makes_them(fx):
         else:
             check_eq(ours[k], theirs[k], "%s (ours, libvirtd's)" % k)
     harness.log("the same answers as libvirtd: %r" % ours)
+
+
+def test_capabilities_and_sources_as_libvirtd(fx):
+    """pool-capabilities lists libvirt's pool types in its order, the dir
+    pool supported with the volume formats made here; find-storage-pool-
+    sources of a dir pool or an unknown type fails as libvirtd's does."""
+    proxy = fx.proxy
+    ours = ET.fromstring(proxyfx.virsh(proxy.uri, "pool-capabilities")[0])
+    errs = [proxyfx.virsh_fails(proxy.uri, "find-storage-pool-sources", t) for t in ("dir", "nope")]
+    lv = proxyfx.libvirtd()
+    try:
+        theirs = ET.fromstring(proxyfx.virsh(lv.uri, "pool-capabilities")[0])
+        lv_errs = [proxyfx.virsh_fails(lv.uri, "find-storage-pool-sources", t)
+                   for t in ("dir", "nope")]
+    finally:
+        lv.close()
+    check_eq([p.get("type") for p in ours.findall("pool")],
+             [p.get("type") for p in theirs.findall("pool")], "the pool types (ours, libvirtd's)")
+    supported = {p.get("type"): p.get("supported") for p in ours.findall("pool")}
+    check_eq([t for t, v in supported.items() if v == "yes"], ["dir"], "the supported types")
+    formats = [v.text for v in ours.findall("./pool[@type='dir']/volOptions/enum/value")]
+    check_eq(formats, ["raw", "qcow2"], "the dir pool's volume formats")
+    theirs_formats = [v.text for v in theirs.findall("./pool[@type='dir']/volOptions/enum/value")]
+    check(set(formats) <= set(theirs_formats), "formats libvirtd lacks: %r" % formats)
+    check_eq(ours.find("./pool[@type='dir']/volOptions/defaultFormat").get("type"),
+             theirs.find("./pool[@type='dir']/volOptions/defaultFormat").get("type"),
+             "the default volume format")
+    check_eq(errs, lv_errs, "find-storage-pool-sources' errors (ours, libvirtd's)")
+    proxyfx.virsh(proxy.uri, "pool-capabilities", ro=True)
 
 
 if __name__ == "__main__":
