@@ -287,6 +287,9 @@ int proxy_bus_new_call(Call *call, MirrorService *svc, const char *path, const c
                        const char *member, sd_bus_message **ret, Error *error);
 int proxy_bus_send(Call *call, MirrorService *svc, sd_bus_message *m, BusReplyFn fn,
                    Error *error);
+/* A reply of one string into a ret struct that is one remote_nonnull_string
+ * (GetXMLDesc, the capabilities, ...). */
+int proxy_string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error);
 /* An optional string of the protocol: "" for NULL, and NULL for "" (libvirt
  * sends NULL where there is no value; D-Bus has "" there). */
 const char *proxy_opt_str(remote_string s);

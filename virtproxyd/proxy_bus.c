@@ -132,3 +132,16 @@ proxy_opt_string(const char *s)
     *r = xstrdup(s);
     return r;
 }
+
+int
+proxy_string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
+{
+    const char *s;
+    int r = sd_bus_message_read_basic(reply, 's', &s);
+
+    if (r < 0)
+        return r;
+    /* Every string-only ret struct is one remote_nonnull_string. */
+    *(char **) ret = xstrdup(s);
+    return 0;
+}

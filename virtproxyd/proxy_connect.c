@@ -218,24 +218,10 @@ h_get_uri(Call *call, void *args, void *ret_, Error *error)
 }
 
 static int
-string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
-{
-    const char *s;
-    int r;
-
-    r = sd_bus_message_read_basic(reply, 's', &s);
-    if (r < 0)
-        return r;
-    /* Every string-only ret struct is one remote_nonnull_string. */
-    *(char **) ret = xstrdup(s);
-    return 0;
-}
-
-static int
 h_get_capabilities(Call *call, void *args, void *ret, Error *error)
 {
     return proxy_bus_call(call, qemu_svc(call), MIRROR_ROOT_PATH, "org.libvirt.Connect",
-                          "GetCapabilities", string_reply, error, NULL);
+                          "GetCapabilities", proxy_string_reply, error, NULL);
 }
 
 static int
@@ -244,7 +230,7 @@ h_xml_to_native(Call *call, void *args_, void *ret, Error *error)
     remote_connect_domain_xml_to_native_args *args = args_;
 
     return proxy_bus_call(call, qemu_svc(call), MIRROR_ROOT_PATH, "org.virtstack.QemuDriver",
-                          "DomainXMLToNative", string_reply, error, "ssu", args->nativeFormat,
+                          "DomainXMLToNative", proxy_string_reply, error, "ssu", args->nativeFormat,
                           args->domainXml, args->flags);
 }
 
@@ -254,7 +240,7 @@ h_get_domain_capabilities(Call *call, void *args_, void *ret, Error *error)
     remote_connect_get_domain_capabilities_args *args = args_;
 
     return proxy_bus_call(call, qemu_svc(call), MIRROR_ROOT_PATH, "org.libvirt.Connect",
-                          "GetDomainCapabilities", string_reply, error, "ssssu",
+                          "GetDomainCapabilities", proxy_string_reply, error, "ssssu",
                           proxy_opt_str(args->emulatorbin), proxy_opt_str(args->arch),
                           proxy_opt_str(args->machine), proxy_opt_str(args->virttype), args->flags);
 }

@@ -261,19 +261,6 @@ same_domain_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
 }
 
 static int
-string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
-{
-    const char *s;
-    int r;
-
-    r = sd_bus_message_read_basic(reply, 's', &s);
-    if (r < 0)
-        return r;
-    *(char **) ret = xstrdup(s);
-    return 0;
-}
-
-static int
 dom_call(Call *call, void *args, const char *member, BusReplyFn fn, Error *error,
          const char *types, ...)
 {
@@ -508,7 +495,7 @@ h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
     if (call->client->readonly && (args->flags & (DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE)))
         return error_set(error, -EPERM, VIR_ERR_OPERATION_DENIED,
                          "operation forbidden: virDomainGetXMLDesc with secure flag");
-    return dom_call(call, args, "GetXMLDesc", string_reply, error, "u", args->flags);
+    return dom_call(call, args, "GetXMLDesc", proxy_string_reply, error, "u", args->flags);
 }
 
 static int

@@ -94,19 +94,6 @@ path_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
 }
 
 static int
-string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
-{
-    const char *s;
-    int r;
-
-    r = sd_bus_message_read_basic(reply, 's', &s);
-    if (r < 0)
-        return r;
-    *(char **) ret = xstrdup(s);
-    return 0;
-}
-
-static int
 connect_xml_call(Call *call, const char *member, const char *xml, Error *error)
 {
     MirrorService *svc = proxy_kind_present(call, &network_kind, error);
@@ -195,7 +182,7 @@ h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 
     if (r < 0)
         return r;
-    return proxy_bus_call(call, obj->svc, obj->path, NET_IFACE, "GetXMLDesc", string_reply,
+    return proxy_bus_call(call, obj->svc, obj->path, NET_IFACE, "GetXMLDesc", proxy_string_reply,
                           error, "u", args->flags);
 }
 

@@ -398,17 +398,6 @@ h_list_caps(Call *call, void *args_, void *ret, Error *error)
 }
 
 static int
-string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
-{
-    const char *s;
-    int r = sd_bus_message_read_basic(reply, 's', &s);
-
-    if (r >= 0)
-        *(char **) ret = xstrdup(s);
-    return r;
-}
-
-static int
 h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 {
     remote_node_device_get_xml_desc_args *args = args_;
@@ -417,8 +406,8 @@ h_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 
     if (r < 0)
         return r;
-    return proxy_bus_call(call, obj->svc, obj->path, NODEDEV_IFACE, "GetXMLDesc", string_reply,
-                          error, "u", args->flags);
+    return proxy_bus_call(call, obj->svc, obj->path, NODEDEV_IFACE, "GetXMLDesc",
+                          proxy_string_reply, error, "u", args->flags);
 }
 
 static int

@@ -187,26 +187,13 @@ h_pool_lookup_by_volume(Call *call, void *args_, void *ret_, Error *error)
 /* ---- the driver's capabilities and source discovery -------------------- */
 
 static int
-storage_text_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
-{
-    const char *s;
-    int r = sd_bus_message_read_basic(reply, 's', &s);
-
-    if (r < 0)
-        return r;
-    /* Both ret structs are one remote_nonnull_string. */
-    *(char **) ret = xstrdup(s);
-    return 0;
-}
-
-static int
 h_pool_capabilities(Call *call, void *args_, void *ret, Error *error)
 {
     remote_connect_get_storage_pool_capabilities_args *args = args_;
     MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_STORAGE);
 
     return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.virtstack.Storage",
-                          "GetStoragePoolCapabilities", storage_text_reply, error, "u",
+                          "GetStoragePoolCapabilities", proxy_string_reply, error, "u",
                           args->flags);
 }
 
@@ -217,7 +204,7 @@ h_find_pool_sources(Call *call, void *args_, void *ret, Error *error)
     MirrorService *svc = mirror_service(call_proxy(call)->mirror, MIRROR_SVC_STORAGE);
 
     return proxy_bus_call(call, svc, MIRROR_ROOT_PATH, "org.libvirt.Connect",
-                          "FindStoragePoolSources", storage_text_reply, error, "ssu", args->type,
+                          "FindStoragePoolSources", proxy_string_reply, error, "ssu", args->type,
                           proxy_opt_str(args->srcSpec), args->flags);
 }
 
@@ -240,19 +227,6 @@ pool_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
                          "Storage pool not found: '%s' vanished before it could be answered",
                          path);
     pool_from_object(obj, ret);
-    return 0;
-}
-
-static int
-string_reply(Call *call, sd_bus_message *reply, void *ret, Error *error)
-{
-    const char *s;
-    int r;
-
-    r = sd_bus_message_read_basic(reply, 's', &s);
-    if (r < 0)
-        return r;
-    *(char **) ret = xstrdup(s);
     return 0;
 }
 
@@ -378,7 +352,7 @@ h_pool_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 
     if (r < 0)
         return r;
-    return proxy_bus_call(call, obj->svc, obj->path, POOL_IFACE, "GetXMLDesc", string_reply,
+    return proxy_bus_call(call, obj->svc, obj->path, POOL_IFACE, "GetXMLDesc", proxy_string_reply,
                           error, "u", args->flags);
 }
 
@@ -830,8 +804,8 @@ h_vol_get_xml_desc(Call *call, void *args_, void *ret, Error *error)
 {
     remote_storage_vol_get_xml_desc_args *args = args_;
 
-    return vol_call(call, args, VOL_IFACE, "GetXMLDesc", string_reply, error, "u", args->flags,
-                    0);
+    return vol_call(call, args, VOL_IFACE, "GetXMLDesc", proxy_string_reply, error, "u",
+                    args->flags, 0);
 }
 
 static int

@@ -16,9 +16,10 @@
  * with an empty OK; an upload takes CONTINUE packets until the client's OK,
  * then answers OK once the daemon said "OK\n", or a STREAM ERROR carrying
  * the daemon's code and message. A duplex stream does both at once: the
- * fd's EOF is an empty CONTINUE, and the client's OK is answered at once. A client abort (STREAM ERROR) closes the fd
- * and is confirmed with an empty OK. A failure mid-stream is a STREAM ERROR
- * and the stream is forgotten; later packets for it are dropped.
+ * fd's EOF is an empty CONTINUE, and the client's OK is answered at once.
+ * A client abort (STREAM ERROR) closes the fd and is confirmed with an
+ * empty OK. A failure mid-stream is a STREAM ERROR and the stream is
+ * forgotten; later packets for it are dropped.
  *
  * Everything runs on the loop: the fd is nonblocking and watched by a
  * uv_poll. Flow control both ways: a download stops reading the fd while
