@@ -365,7 +365,12 @@ agent_state(Domain *dom, DomainChr *chr, int state, int reason)
         agent_open(dom, chr);
     else if (dom->agent)
         agent_close(dom->agent);
-    if (!changed && reason != AGENT_LIFECYCLE_REASON_DOMAIN_STARTED)
+    if (reason == AGENT_LIFECYCLE_REASON_DOMAIN_STARTED) {
+        /* The start's own status save, right after, records the state. */
+        qemu_driver_emit_agent_lifecycle(dom, state, reason);
+        return;
+    }
+    if (!changed)
         return;
     qemu_status_save(dom);
     qemu_driver_emit_agent_lifecycle(dom, state, reason);
